@@ -1,0 +1,190 @@
+/**
+ * The envelope our in-cluster Job prints around each node's kube-bench output.
+ *
+ * Run-command returns one merged log for the whole command, capped at 512 kB, with stderr and
+ * kubectl chatter interleaved. The envelope lets us cut that log back into one payload per node,
+ * and tell a complete payload from one the cap cut off (the END line and its hash are missing or
+ * wrong). The shell side (src/scan/incluster) produces exactly these lines with coreutils:
+ *
+ *   ===AKSFS-BEGIN v1 node=<node> pool=<pool> benchmark=<b> format=json encoding=gzip+base64===
+ *   <base64 of gzip(payload), wrapped at any width>
+ *   ===AKSFS-END v1 node=<node> sha256=<hex sha256 of the uncompressed payload>===
+ *
+ * A node that produced no payload gets one line instead:
+ *
+ *   ===AKSFS-STATUS v1 node=<node> pool=<pool> status=<status> reason=<free text to the end>===
+ *
+ * Fields are space-separated key=value tokens; only `reason`, always last, may contain spaces.
+ */
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+
+export const ENVELOPE_VERSION = 'v1';
+const MARK = '===AKSFS-';
+const LINE_WIDTH = 76;
+
+export type EnvelopeFormat = 'json' | 'text';
+
+export interface EnvelopeMeta {
+  node: string;
+  pool: string | null;
+  benchmark: string | null;
+  format: EnvelopeFormat;
+}
+
+/** Statuses the Job script reports for nodes without a payload. */
+export type NodeJobStatus =
+  | 'unschedulable'
+  | 'admission-denied'
+  | 'image-pull'
+  | 'not-started'
+  | 'timeout'
+  | 'failed'
+  | 'no-output';
+
+export interface EnvelopeStatus {
+  node: string;
+  pool: string | null;
+  status: NodeJobStatus | string;
+  reason: string;
+}
+
+export type EnvelopeRecord =
+  | { kind: 'payload'; meta: EnvelopeMeta; payload: string }
+  | { kind: 'status'; status: EnvelopeStatus }
+  | { kind: 'broken'; meta: EnvelopeMeta; problem: 'truncated' | 'corrupt'; detail: string };
+
+export interface EnvelopeScan {
+  records: EnvelopeRecord[];
+  /** Log lines outside any envelope (kubectl output, script messages, a bare kube-bench log). */
+  outside: string[];
+}
+
+/** Wraps one node's payload. Used by the simulator and tests; the in-cluster script emits the same bytes. */
+export function encodeEnvelope(payload: string, meta: EnvelopeMeta): string {
+  const raw = Buffer.from(payload, 'utf8');
+  const b64 = gzipSync(raw).toString('base64');
+  const lines: string[] = [
+    `${MARK}BEGIN ${ENVELOPE_VERSION} node=${meta.node} pool=${meta.pool ?? '-'} benchmark=${meta.benchmark ?? '-'} format=${meta.format} encoding=gzip+base64===`,
+  ];
+  for (let i = 0; i < b64.length; i += LINE_WIDTH) lines.push(b64.slice(i, i + LINE_WIDTH));
+  lines.push(`${MARK}END ${ENVELOPE_VERSION} node=${meta.node} sha256=${sha256Hex(raw)}===`);
+  return lines.join('\n') + '\n';
+}
+
+export function formatStatusLine(s: EnvelopeStatus): string {
+  const reason = s.reason.replace(/[\r\n]+/g, ' ').replace(/===/g, '= = =').trim();
+  return `${MARK}STATUS ${ENVELOPE_VERSION} node=${s.node} pool=${s.pool ?? '-'} status=${s.status} reason=${reason}===\n`;
+}
+
+function sha256Hex(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+interface MarkerLine {
+  type: 'BEGIN' | 'END' | 'STATUS';
+  fields: Record<string, string>;
+}
+
+function parseMarker(line: string): MarkerLine | null {
+  if (!line.startsWith(MARK) || !line.endsWith('===')) return null;
+  const body = line.slice(MARK.length, -3);
+  const m = /^(BEGIN|END|STATUS) (v\d+)(?: (.*))?$/.exec(body);
+  if (!m) return null;
+  const fields: Record<string, string> = { version: m[2] ?? '' };
+  let rest = m[3] ?? '';
+  // `reason` runs to the end of the line and may hold spaces.
+  const ri = rest.search(/(?:^| )reason=/);
+  if (ri >= 0) {
+    const start = rest.indexOf('reason=', ri) + 'reason='.length;
+    fields['reason'] = rest.slice(start);
+    rest = rest.slice(0, ri);
+  }
+  for (const tok of rest.split(' ')) {
+    const eq = tok.indexOf('=');
+    if (eq > 0) fields[tok.slice(0, eq)] = tok.slice(eq + 1);
+  }
+  return { type: m[1] as MarkerLine['type'], fields };
+}
+
+function dash(v: string | undefined): string | null {
+  return v === undefined || v === '-' || v === '' ? null : v;
+}
+
+function metaOf(f: Record<string, string>): EnvelopeMeta {
+  return {
+    node: f['node'] ?? 'unknown',
+    pool: dash(f['pool']),
+    benchmark: dash(f['benchmark']),
+    format: f['format'] === 'text' ? 'text' : 'json',
+  };
+}
+
+/**
+ * Finds every envelope in a log. Never throws: a cut-off or damaged envelope becomes a `broken`
+ * record for its node, so one bad node does not hide the others.
+ */
+export function scanEnvelopes(log: string): EnvelopeScan {
+  const records: EnvelopeRecord[] = [];
+  const outside: string[] = [];
+  let open: { meta: EnvelopeMeta; chunks: string[] } | null = null;
+
+  const closeBroken = (problem: 'truncated' | 'corrupt', detail: string): void => {
+    if (open) records.push({ kind: 'broken', meta: open.meta, problem, detail });
+    open = null;
+  };
+
+  for (const rawLine of log.split('\n')) {
+    const line = rawLine.replace(/\r$/, '').trim();
+    const marker = line.startsWith(MARK) ? parseMarker(line) : null;
+    if (!marker) {
+      if (open) {
+        if (/^[A-Za-z0-9+/=]*$/.test(line)) open.chunks.push(line);
+        else closeBroken('corrupt', `a non-base64 line interrupted the payload of node ${open.meta.node}`);
+      } else outside.push(rawLine);
+      continue;
+    }
+    if (marker.type === 'STATUS') {
+      const f = marker.fields;
+      records.push({
+        kind: 'status',
+        status: { node: f['node'] ?? 'unknown', pool: dash(f['pool']), status: f['status'] ?? 'failed', reason: f['reason'] ?? '' },
+      });
+      continue;
+    }
+    if (marker.type === 'BEGIN') {
+      if (open) closeBroken('truncated', `the payload of node ${open.meta.node} has no END line before the next envelope`);
+      open = { meta: metaOf(marker.fields), chunks: [] };
+      continue;
+    }
+    // END
+    if (!open) {
+      outside.push(rawLine);
+      continue;
+    }
+    const current: { meta: EnvelopeMeta; chunks: string[] } = open;
+    open = null;
+    records.push(decodePayload(current.meta, current.chunks.join(''), marker.fields['sha256'] ?? ''));
+  }
+  if (open) closeBroken('truncated', `the payload of node ${(open as { meta: EnvelopeMeta }).meta.node} ends without its END line (output cut off?)`);
+  return { records, outside };
+}
+
+function decodePayload(meta: EnvelopeMeta, b64: string, sha: string): EnvelopeRecord {
+  let raw: Buffer;
+  try {
+    raw = gunzipSync(Buffer.from(b64, 'base64'));
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return { kind: 'broken', meta, problem: 'corrupt', detail: `the payload of node ${meta.node} does not decompress (${why})` };
+  }
+  if (sha && sha256Hex(raw) !== sha.toLowerCase()) {
+    return { kind: 'broken', meta, problem: 'corrupt', detail: `the payload of node ${meta.node} does not match its sha256` };
+  }
+  return { kind: 'payload', meta, payload: raw.toString('utf8') };
+}
+
+/** True when the text contains at least one envelope marker. Cheap: used by format detection. */
+export function hasEnvelope(text: string): boolean {
+  return text.includes(`${MARK}BEGIN `) || text.includes(`${MARK}STATUS `);
+}
