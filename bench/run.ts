@@ -1,0 +1,33 @@
+/**
+ * `npm run bench [-- --json] [-- --only prefix]`: every speed goal, as a ratio against a baseline
+ * measured in the same run. Figures are added by later work to the same object.
+ */
+import type { Figure } from './measure.js';
+import { parseFigure } from './figures/parse.js';
+
+type FigureSet = () => Promise<Record<string, Figure>>;
+
+const FIGURES: Record<string, FigureSet> = {
+  parse: parseFigure,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const onlyIdx = argv.indexOf('--only');
+  const only = onlyIdx >= 0 ? argv[onlyIdx + 1] : undefined;
+  const out: Record<string, Figure> = {};
+  for (const [name, run] of Object.entries(FIGURES)) {
+    if (only && !name.startsWith(only)) continue;
+    Object.assign(out, await run());
+  }
+  if (json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  else {
+    for (const [k, f] of Object.entries(out)) {
+      const ratio = f.ratio === null ? '' : ` ratio ${f.ratio} (goal ${f.goal})`;
+      process.stdout.write(`${f.met ? 'ok  ' : 'MISS'} ${k}: ${f.value} ${f.unit}${f.baseline === null ? '' : `, baseline ${f.baseline}`}${ratio}${f.note ? `\n      ${f.note}` : ''}\n`);
+    }
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then((c) => (process.exitCode = c));

@@ -1,0 +1,77 @@
+/** `aks-fleet-scanner explain <file|->`: triage one kube-bench output. */
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { InputError } from '../model/errors.js';
+import type { CheckStatus, InputFormat } from '../model/result.js';
+import { CHECK_STATUSES } from '../model/result.js';
+import { INPUT_FORMATS, MAX_INPUT_BYTES, parseKubeBenchBytes } from '../parse/index.js';
+import type { ExplainOptions } from '../report/explain.js';
+import { buildExplainReport } from '../report/explain.js';
+import { renderExplainCsv, renderExplainMarkdown, renderExplainText } from '../report/render-explain.js';
+import { styleFor } from '../report/style.js';
+import type { CliIo } from './io.js';
+import { readAll, UsageError } from './io.js';
+import { knowledgeOptions } from './knowledge-options.js';
+
+export const EXPLAIN_USAGE = `usage: aks-fleet-scanner explain <file|-> [--format text|json|markdown|csv] [--input-format json|log|text]
+                                 [--fail-on FAIL|WARN] [--waivers FILE] [--no-default-waivers]`;
+
+const OUTPUT_FORMATS = ['text', 'json', 'markdown', 'csv'] as const;
+type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, not "${value}"`);
+  return value as T;
+}
+
+export async function explainCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      format: { type: 'string', short: 'f' },
+      'input-format': { type: 'string' },
+      'fail-on': { type: 'string' },
+      waivers: { type: 'string' },
+      'no-default-waivers': { type: 'boolean' },
+    },
+  });
+  const format: OutputFormat = oneOf(values.format, OUTPUT_FORMATS, '--format') ?? 'text';
+  const inputFormat: InputFormat | undefined = oneOf(values['input-format'], INPUT_FORMATS, '--input-format');
+  const failOn: CheckStatus | undefined = oneOf(values['fail-on']?.toUpperCase(), CHECK_STATUSES, '--fail-on');
+  if (positionals.length !== 1) throw new UsageError(`explain takes exactly one input file (or - for stdin)\n${EXPLAIN_USAGE}`);
+  const file = positionals[0] as string;
+
+  const input = file === '-' ? 'stdin' : file;
+  const bytes = file === '-' ? await readAll(io.stdin, MAX_INPUT_BYTES, 'stdin') : await readInputFile(resolve(io.cwd, file), file);
+  const parsed = parseKubeBenchBytes(bytes, input, inputFormat ? { format: inputFormat } : {});
+
+  const opts: ExplainOptions = await knowledgeOptions({ waiversFile: values.waivers ? resolve(io.cwd, values.waivers) : undefined, defaultWaivers: !values['no-default-waivers'] });
+  const report = buildExplainReport(parsed, input, opts);
+
+  if (format === 'json') io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else if (format === 'markdown') io.stdout.write(renderExplainMarkdown(report));
+  else if (format === 'csv') io.stdout.write(renderExplainCsv(report));
+  else io.stdout.write(renderExplainText(report, styleFor(io.stdout, io.env)));
+
+  if (failOn && report.checks.some((c) => c.status === failOn && !c.waiver)) return 1;
+  return 0;
+}
+
+async function readInputFile(path: string, name: string): Promise<Buffer> {
+  let size: number;
+  try {
+    const s = await stat(path);
+    if (s.isDirectory()) throw new InputError(name, 'is a directory, not a file');
+    size = s.size;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(name, code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${code ?? String(e)})`);
+  }
+  if (size > MAX_INPUT_BYTES) throw new InputError(name, `is ${size} bytes, over the ${MAX_INPUT_BYTES}-byte limit`);
+  return readFile(path);
+}

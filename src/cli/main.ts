@@ -1,0 +1,63 @@
+/** The aks-fleet-scanner command line: one small dispatcher over the core. */
+import { InputError } from '../model/errors.js';
+import { explainCommand, EXPLAIN_USAGE } from './explain.js';
+import type { CliIo } from './io.js';
+import { processIo, UsageError } from './io.js';
+
+type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  explain: { run: explainCommand, summary: 'triage a kube-bench output file (JSON, pod log or text)' },
+};
+
+export const USAGE = `aks-fleet-scanner: CIS Kubernetes Benchmark results for every AKS node pool, triaged for AKS
+
+usage: aks-fleet-scanner <command> [options]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+  .join('\n')}
+
+${EXPLAIN_USAGE}
+`;
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`aks-fleet-scanner: unknown command "${name}"\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof InputError) {
+      io.stderr.write(`aks-fleet-scanner ${name}: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
+      io.stderr.write(`aks-fleet-scanner ${name}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+// Run when executed directly (tsx src/cli/main.ts ...); the bin shim imports main() instead.
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`aks-fleet-scanner: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

@@ -1,0 +1,177 @@
+/**
+ * kube-bench's plain-text output → normalised results.
+ *
+ * Reads what kube-bench prints (cmd/common.go prettyPrint): `[STATE] id text` lines, group
+ * headers, `== Remediations <type> ==` blocks, `== Summary <type> ==` / `== Summary total ==` /
+ * the old bare `== Summary ==`, and `--include-test-output` lines ("\t " + a line of the audit
+ * output after a FAIL). It also reads text pasted into documents, as in the seed: numbered-list
+ * prefixes, a doubled id, checks without an assessment suffix, and prose after the list.
+ */
+import { InputError } from '../model/errors.js';
+import { ACTUAL_VALUE_MAX_CHARS, addTotals, countTotals, emptyTotals } from '../model/result.js';
+import type { CheckResult, CheckStatus, NodeResult, SectionHeader, Totals } from '../model/result.js';
+import { compareTotals } from './json.js';
+import { kindOfTextCheck, sectionOf, splitTitle } from './title.js';
+
+// ANSI colour codes: kube-bench colours the [STATE] tag on a terminal.
+// eslint-disable-next-line no-control-regex -- stripping terminal colour codes is the point
+const ANSI = /\u001b\[[0-9;]*m/g;
+// "3. ", "12) ", "- ", "* " list prefixes and a ">" quote, as left by pasting into a document.
+const LIST_PREFIX = /^\s*(?:>\s*)?(?:\d+[.)]\s+|[-*+]\s+)?/;
+const CHECK_LINE = /^\[(PASS|FAIL|WARN|INFO)\]\s+(\d+(?:\.\d+)*)\.?\s+(.*)$/;
+const SECTION_BANNER = /^==\s*(Remediations|Summary)(?:\s+([\w-]+))?\s*==$/;
+const SUMMARY_COUNT = /^(\d+)\s+checks?\s+(PASS|FAIL|WARN|INFO)$/;
+const REMEDIATION_START = /^(\d+(?:\.\d+)+)\s+(.*)$/;
+
+type Block = 'checks' | 'remediations' | 'summary';
+
+/** True when a line of the text looks like a kube-bench check or header line. */
+export function isCheckLine(line: string): boolean {
+  return CHECK_LINE.test(line.replace(ANSI, '').replace(LIST_PREFIX, '').trim());
+}
+
+export function parseKubeBenchText(text: string, input: string): NodeResult {
+  const checks: CheckResult[] = [];
+  const headers: SectionHeader[] = [];
+  const warnings: string[] = [];
+  const byId = new Map<string, CheckResult>();
+  const declaredByType = new Map<string, Totals>();
+  let declaredTotal: Totals | null = null;
+
+  let block: Block = 'checks';
+  let summaryKey = '';
+  let lastFail: CheckResult | null = null;
+  let testOutput: string[] = [];
+  let remediation: { check: CheckResult | undefined; lines: string[] } | null = null;
+
+  const flushTestOutput = (): void => {
+    if (lastFail && testOutput.length) {
+      const actual = testOutput.join('\n');
+      lastFail.actual = actual.length > ACTUAL_VALUE_MAX_CHARS ? actual.slice(0, ACTUAL_VALUE_MAX_CHARS) : actual;
+      if (actual.length > ACTUAL_VALUE_MAX_CHARS) lastFail.actualTruncated = true;
+    }
+    testOutput = [];
+  };
+  const flushRemediation = (): void => {
+    if (remediation?.check) {
+      const body = remediation.lines.join('\n').trim();
+      // kube-bench prints "<id> audit test did not run: <reason>" instead of a remediation when the audit failed.
+      const didNotRun = /^audit test did not run:\s*(.*)$/s.exec(body);
+      if (didNotRun) remediation.check.reason = (didNotRun[1] ?? '').trim();
+      else if (body) remediation.check.remediation = body;
+    }
+    remediation = null;
+  };
+
+  for (const rawLine of text.split('\n')) {
+    const noAnsi = rawLine.replace(ANSI, '').replace(/\r$/, '');
+    // --include-test-output: "\t <line>" right after a check.
+    if (block === 'checks' && lastFail && noAnsi.startsWith('\t')) {
+      testOutput.push(noAnsi.replace(/^\t ?/, ''));
+      continue;
+    }
+    const line = noAnsi.trim();
+    const banner = SECTION_BANNER.exec(line);
+    if (banner) {
+      flushTestOutput();
+      flushRemediation();
+      lastFail = null;
+      if (banner[1] === 'Remediations') block = 'remediations';
+      else {
+        block = 'summary';
+        summaryKey = banner[2] ?? '';
+        if (summaryKey === 'total') declaredTotal = emptyTotals();
+        else declaredByType.set(summaryKey, emptyTotals());
+      }
+      continue;
+    }
+
+    const unprefixed = line.replace(LIST_PREFIX, '');
+    const m = CHECK_LINE.exec(unprefixed);
+    if (m) {
+      flushTestOutput();
+      flushRemediation();
+      block = 'checks';
+      const status = m[1] as CheckStatus;
+      const id = m[2] as string;
+      let rest = (m[3] ?? '').trim();
+      // A pasted id is sometimes doubled: "2.2.4 2.2.4 Ensure ...".
+      if (rest.startsWith(id + ' ')) rest = rest.slice(id.length).trim();
+      const { title, assessment } = splitTitle(rest);
+      if (isHeader(status, id, title, assessment !== null)) {
+        headers.push({ id, title });
+        lastFail = null;
+        continue;
+      }
+      const check: CheckResult = {
+        id,
+        benchmark: null,
+        section: sectionOf(id),
+        title,
+        assessment,
+        status,
+        scored: assessment === 'Scored' ? true : assessment === 'Not Scored' ? false : null,
+        kind: kindOfTextCheck(status, assessment),
+        nodeType: null,
+        expected: null,
+        actual: null,
+        remediation: null,
+        reason: null,
+      };
+      checks.push(check);
+      byId.set(id, check);
+      lastFail = status === 'FAIL' ? check : null;
+      continue;
+    }
+
+    if (block === 'remediations') {
+      const r = REMEDIATION_START.exec(line);
+      if (r && byId.has(r[1] as string)) {
+        flushRemediation();
+        remediation = { check: byId.get(r[1] as string), lines: [r[2] ?? ''] };
+      } else if (remediation) {
+        remediation.lines.push(noAnsi.trimEnd());
+      }
+      continue;
+    }
+    if (block === 'summary') {
+      const s = SUMMARY_COUNT.exec(line);
+      if (s) {
+        const target = summaryKey === 'total' ? declaredTotal : declaredByType.get(summaryKey);
+        if (target) target[(s[2] as string).toLowerCase() as keyof Totals] = Number(s[1]);
+      }
+      continue;
+    }
+    // Anything else (prose, markdown notes, glog lines) is not ours to read.
+    if (line && lastFail) {
+      flushTestOutput();
+      lastFail = null;
+    }
+  }
+  flushTestOutput();
+  flushRemediation();
+
+  if (checks.length === 0) {
+    throw new InputError(input, 'has no kube-bench check lines ("[PASS|FAIL|WARN|INFO] <id> <text>"): is this kube-bench output?');
+  }
+  const totals = countTotals(checks);
+  if (declaredByType.size > 0) {
+    let sum = emptyTotals();
+    for (const t of declaredByType.values()) sum = addTotals(sum, t);
+    const names = [...declaredByType.keys()].filter(Boolean).join(', ');
+    compareTotals(warnings, names ? `Summary ${names}` : 'Summary', sum, totals);
+  }
+  if (declaredTotal) compareTotals(warnings, 'Summary total', declaredTotal, totals);
+  return { node: null, pool: null, benchmark: null, detectedVersion: null, checks, totals, headers, warnings };
+}
+
+/**
+ * Headers are INFO lines for a controls file ("3 Worker Node ...") or a group ("3.1 ..."): at most
+ * two id levels, no assessment suffix, and not phrased as a recommendation. kube-bench's
+ * "N checks INFO" does not count them, so neither do we.
+ */
+function isHeader(status: CheckStatus, id: string, title: string, hasSuffix: boolean): boolean {
+  if (status !== 'INFO' || hasSuffix) return false;
+  if (id.split('.').length > 2) return false;
+  return !/^ensure\b/i.test(title);
+}

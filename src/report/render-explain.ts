@@ -1,0 +1,170 @@
+/** Renders an ExplainReport as terminal text, markdown or CSV (JSON is the report object itself). */
+import type { CheckStatus } from '../model/result.js';
+import { toCsv } from './csv.js';
+import type { ExplainCheck, ExplainReport, TriageKey } from './explain.js';
+import { triageKey } from './explain.js';
+import type { Style } from './style.js';
+import { plain } from './style.js';
+
+const GROUP_ORDER: CheckStatus[] = ['FAIL', 'WARN', 'PASS', 'INFO'];
+
+export const TRIAGE_LABEL: Record<TriageKey, string> = {
+  action: 'yours to fix',
+  platform: 'managed by AKS',
+  'equivalent-control': 'equivalent control',
+  'check-quirk': 'check quirk',
+  environment: 'depends on your environment',
+  obsolete: 'obsolete check',
+  unknown: 'not in the knowledge base',
+};
+
+function statusTag(s: CheckStatus, st: Style): string {
+  const tag = `[${s}]`;
+  return s === 'FAIL' ? st.red(tag) : s === 'WARN' ? st.yellow(tag) : s === 'PASS' ? st.green(tag) : st.dim(tag);
+}
+
+function totalsLine(t: ExplainReport['totals']): string {
+  return `${t.fail} FAIL, ${t.warn} WARN, ${t.pass} PASS, ${t.info} INFO`;
+}
+
+function ids(checks: ExplainCheck[]): string {
+  return checks.map((c) => (c.node ? `${c.id}@${c.node}` : c.id)).join(', ');
+}
+
+function nonPassing(r: ExplainReport): ExplainCheck[] {
+  return r.checks.filter((c) => (c.status === 'FAIL' || c.status === 'WARN') && !c.waiver);
+}
+
+export function renderExplainText(r: ExplainReport, st: Style = plain): string {
+  const out: string[] = [];
+  const bench = r.source.benchmark ?? 'unknown benchmark (ids resolved by their text)';
+  out.push(st.bold(`kube-bench results: ${r.source.input}`) + st.dim(`  (${r.source.format}, ${bench})`));
+  if (r.nodes) out.push(st.dim(`${r.nodes.length} node(s)${r.failures?.length ? `, ${r.failures.length} without a result` : ''}`));
+  out.push('');
+  for (const status of GROUP_ORDER) {
+    const group = r.checks.filter((c) => c.status === status);
+    if (group.length === 0) continue;
+    out.push(st.bold(`${status} (${group.length})`));
+    for (const c of group) {
+      const where = c.node ? st.dim(` @${c.node}`) : '';
+      out.push(`  ${statusTag(c.status, st)} ${c.id} ${c.title}${where}`);
+      if (status === 'FAIL' || status === 'WARN') {
+        if (c.waiver) out.push(st.dim(`      waived (${c.waiver.id}): ${c.waiver.reason} — ${c.waiver.owner}${c.waiver.expires ? `, until ${c.waiver.expires}` : ''}`));
+        else if (c.aks) out.push(`      ${st.cyan(c.aks.disposition)}: ${c.aks.whatToDo}`);
+        else out.push(st.dim("      not in the knowledge base: see kube-bench's remediation (--format markdown)"));
+      }
+    }
+    out.push('');
+  }
+  if (r.failures?.length) {
+    out.push(st.bold(`Nodes without a result (${r.failures.length})`));
+    for (const f of r.failures) out.push(`  ${st.red(f.status)} ${f.node}${f.pool ? ` (pool ${f.pool})` : ''}: ${f.detail}`);
+    out.push('');
+  }
+  out.push(st.bold('Summary'));
+  out.push(`  ${totalsLine(r.totals)}`);
+  const open = nonPassing(r);
+  const mine = open.filter((c) => triageKey(c.aks) === 'action' || triageKey(c.aks) === 'environment');
+  const notMine = open.filter((c) => !mine.includes(c));
+  out.push(`  ${st.red('Yours to fix')}: ${mine.length}${mine.length ? ` — ${ids(mine)}` : ''}`);
+  for (const key of ['platform', 'equivalent-control', 'check-quirk', 'obsolete', 'unknown'] as const) {
+    const these = notMine.filter((c) => triageKey(c.aks) === key);
+    if (these.length) out.push(`  ${TRIAGE_LABEL[key]}: ${these.length} — ${ids(these)}`);
+  }
+  if (r.waivers) {
+    out.push(`  waived: ${r.waivers.applied}`);
+    for (const w of r.waivers.expired) out.push(st.yellow(`  expired waiver ${w.id} (${w.owner}, expired ${w.expires}): no longer applied`));
+  }
+  if (r.warnings.length) {
+    out.push('');
+    out.push(st.dim(`Parse warnings (${r.warnings.length}):`));
+    for (const w of r.warnings) out.push(st.dim(`  - ${w}`));
+  }
+  return out.join('\n') + '\n';
+}
+
+function md(s: string | null | undefined): string {
+  return (s ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+export function renderExplainMarkdown(r: ExplainReport): string {
+  const out: string[] = [];
+  out.push(`# kube-bench triage: ${md(r.source.input)}`);
+  out.push('');
+  out.push(`Benchmark: ${r.source.benchmark ?? 'unknown (checks matched by their text)'} · Format: ${r.source.format} · ${totalsLine(r.totals)}`);
+  out.push('');
+  const open = nonPassing(r);
+  out.push('## Summary');
+  out.push('');
+  out.push('| Triage | Checks |');
+  out.push('|---|---|');
+  for (const key of ['action', 'environment', 'platform', 'equivalent-control', 'check-quirk', 'obsolete', 'unknown'] as const) {
+    const these = open.filter((c) => triageKey(c.aks) === key);
+    if (these.length) out.push(`| ${TRIAGE_LABEL[key]} (${these.length}) | ${md(ids(these))} |`);
+  }
+  out.push('');
+  for (const [heading, keys] of [
+    ['Yours to fix', ['action', 'environment']],
+    ['Not yours to fix', ['platform', 'equivalent-control', 'check-quirk', 'obsolete', 'unknown']],
+  ] as const) {
+    const these = open.filter((c) => (keys as readonly string[]).includes(triageKey(c.aks)));
+    if (!these.length) continue;
+    out.push(`## ${heading}`);
+    out.push('');
+    for (const c of these) {
+      out.push(`### ${c.status} ${c.id} ${md(c.title)}${c.node ? ` (node ${md(c.node)})` : ''}`);
+      out.push('');
+      if (c.aks) {
+        out.push(`- **Disposition:** ${c.aks.disposition} (${c.aks.responsibility})`);
+        out.push(`- **What to do:** ${md(c.aks.whatToDo)}`);
+        out.push(`- **Why it matters:** ${md(c.aks.rationale)}`);
+        out.push(`- **Mitigation:** ${md(c.aks.mitigation)}`);
+        out.push(`- **Verify:** ${md(c.aks.verify)}`);
+        if (c.aks.sources.length) out.push(`- **Sources:** ${c.aks.sources.map(md).join('; ')}`);
+      } else if (c.remediation) {
+        out.push(`- **kube-bench remediation:** ${md(c.remediation)}`);
+      }
+      if (c.actual) out.push(`- **Actual:** \`${md(c.actual).slice(0, 300)}\``);
+      out.push('');
+    }
+  }
+  const waived = r.checks.filter((c) => c.waiver);
+  if (waived.length) {
+    out.push('## Waived');
+    out.push('');
+    for (const c of waived) out.push(`- ${c.id} ${md(c.title)}: ${md(c.waiver?.reason)} (${md(c.waiver?.owner)})`);
+    out.push('');
+  }
+  const passed = r.checks.filter((c) => c.status === 'PASS');
+  if (passed.length) {
+    out.push(`## Passed (${passed.length})`);
+    out.push('');
+    out.push(passed.map((c) => `- ${c.id} ${md(c.title)}`).join('\n'));
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+export const EXPLAIN_CSV_HEADER = ['node', 'id', 'status', 'title', 'scored', 'benchmark', 'disposition', 'responsibility', 'topic', 'what_to_do', 'waived', 'expected', 'actual', 'remediation'] as const;
+
+export function renderExplainCsv(r: ExplainReport): string {
+  return toCsv(
+    EXPLAIN_CSV_HEADER,
+    r.checks.map((c) => [
+      c.node ?? '',
+      c.id,
+      c.status,
+      c.title,
+      c.scored,
+      c.benchmark,
+      c.aks?.disposition ?? '',
+      c.aks?.responsibility ?? '',
+      c.aks?.topic ?? '',
+      c.aks?.whatToDo ?? '',
+      c.waiver ? c.waiver.id : '',
+      c.expected,
+      c.actual,
+      c.remediation,
+    ]),
+  );
+}

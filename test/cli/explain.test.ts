@@ -1,0 +1,113 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { encodeEnvelope } from '../../src/model/envelope.js';
+import { ROOT } from '../fixtures/paths.js';
+import { sampleReport } from '../fixtures/reports.js';
+import { runCli } from '../support/cli.js';
+
+const SEED = 'examples/seed-aks-node.txt';
+const tmp = mkdtempSync(join(tmpdir(), 'aksfs-cli-'));
+const write = (name: string, body: string | Uint8Array) => {
+  const p = join(tmp, name);
+  writeFileSync(p, body);
+  return p;
+};
+
+describe('aks-fleet-scanner explain', () => {
+  it('prints the seed grouped by status with totals, without colour off a TTY', async () => {
+    const r = await runCli(['explain', SEED]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const order = ['FAIL (14)', 'WARN (2)', 'PASS (7)'].map((h) => r.stdout.indexOf(h));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(r.stdout).toContain('14 FAIL, 2 WARN, 7 PASS, 0 INFO');
+    expect(r.stdout).not.toContain('\u001b[');
+  });
+
+  it('colours on a TTY, and honours NO_COLOR', async () => {
+    expect((await runCli(['explain', SEED], { isTTY: true })).stdout).toContain('\u001b[31m[FAIL]');
+    expect((await runCli(['explain', SEED], { isTTY: true, env: { NO_COLOR: '1' } })).stdout).not.toContain('\u001b[');
+  });
+
+  it('--format json has the documented fields', async () => {
+    const r = await runCli(['explain', SEED, '--format', 'json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.source).toMatchObject({ format: 'text', benchmark: null });
+    expect(j.totals).toEqual({ pass: 7, fail: 14, warn: 2, info: 0 });
+    expect(j.checks).toHaveLength(23);
+    for (const c of j.checks) for (const k of ['id', 'status', 'title', 'scored', 'benchmark', 'expected', 'actual', 'remediation']) expect(c).toHaveProperty(k);
+    expect(j.warnings).toEqual([]);
+    expect(j.nodes).toBeUndefined();
+  });
+
+  it('a log with several nodes adds "nodes", each with its own totals and checks', async () => {
+    const json = JSON.stringify(sampleReport());
+    const log = write(
+      'run.log',
+      encodeEnvelope(json, { node: 'n1', pool: 'system', benchmark: 'cis-1.10', format: 'json' }) +
+        encodeEnvelope(json, { node: 'n2', pool: 'user', benchmark: 'cis-1.10', format: 'json' }),
+    );
+    const r = await runCli(['explain', log, '--format', 'json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.source).toMatchObject({ format: 'log', benchmark: 'cis-1.10' });
+    expect(j.nodes.map((n: { node: string }) => n.node)).toEqual(['n1', 'n2']);
+    const per = j.nodes[0].totals;
+    expect(j.totals).toEqual({ pass: per.pass * 2, fail: per.fail * 2, warn: per.warn * 2, info: per.info * 2 });
+    expect(j.checks).toHaveLength(j.nodes[0].checks.length * 2);
+  });
+
+  it('--format markdown and csv', async () => {
+    const md = await runCli(['explain', SEED, '--format', 'markdown']);
+    expect(md.stdout).toMatch(/^# kube-bench triage: examples\/seed-aks-node\.txt/);
+    expect(md.stdout).toContain('## Passed (7)');
+    const csv = await runCli(['explain', SEED, '--format', 'csv']);
+    const lines = csv.stdout.trimEnd().split('\r\n');
+    expect(lines).toHaveLength(24);
+    expect(lines[0]).toMatch(/^node,id,status,title,/);
+  });
+
+  it('reads stdin with -, and --input-format forces the parser', async () => {
+    const text = '[FAIL] 3.2.4 Ensure that the --read-only-port is secured (Automated)\n';
+    const r = await runCli(['explain', '-', '--format', 'json'], { stdin: text });
+    expect(JSON.parse(r.stdout).source).toMatchObject({ input: 'stdin', format: 'text' });
+    const forced = await runCli(['explain', '-', '--input-format', 'json'], { stdin: text });
+    expect(forced.code).toBe(2);
+    expect(forced.stderr).toMatch(/^aks-fleet-scanner explain: stdin: is not valid JSON/);
+  });
+
+  it('--fail-on FAIL exits 1 when a check has that status, for CI pipelines', async () => {
+    expect((await runCli(['explain', SEED, '--fail-on', 'FAIL'])).code).toBe(1);
+    const passing = write('pass.txt', '[PASS] 3.2.1 Ensure that the --anonymous-auth argument is set to false (Automated)\n');
+    expect((await runCli(['explain', passing, '--fail-on', 'FAIL'])).code).toBe(0);
+  });
+
+  it.each([
+    ['a missing file', ['explain', 'no/such/file.json'], /no\/such\/file\.json: does not exist/],
+    ['an empty file', ['explain', write('empty.json', '')], /empty\.json: is empty/],
+    ['a directory', ['explain', tmp], /is a directory/],
+    ['an unknown format', ['explain', SEED, '--format', 'xml'], /--format must be one of text, json, markdown, csv/],
+    ['an unknown option', ['explain', SEED, '--colour'], /--colour/],
+    ['no file', ['explain'], /exactly one input file/],
+    ['an unknown command', ['frobnicate'], /unknown command "frobnicate"/],
+  ])('%s: exit 2 and a one-line error', async (_n, argv, pattern) => {
+    const r = await runCli(argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(pattern);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('as a real process: no stack trace, exit code 2 on bad input', () => {
+    const bad = write('bad.json', '{"Controls": [');
+    const p = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'explain', bad], { cwd: ROOT, encoding: 'utf8' });
+    expect(p.status).toBe(2);
+    expect(p.stderr.trim().split('\n')).toHaveLength(1);
+    expect(p.stderr).toMatch(/bad\.json: is not valid JSON/);
+  });
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/model/errors.js';
+import { detectFormat, normaliseKubeBench, parseKubeBenchOutput, parseKubeBenchText } from '../../src/parse/index.js';
+import { printKubeBenchText } from '../fixtures/kube-bench-text.js';
+import { sampleReport } from '../fixtures/reports.js';
+
+describe('kube-bench text output', () => {
+  const report = sampleReport();
+  const fromJson = normaliseKubeBench(report, 'json');
+
+  for (const variant of [
+    { name: 'current release', opts: {} },
+    { name: 'coloured on a terminal', opts: { colour: true } },
+    { name: 'old release (bare "== Summary ==")', opts: { oldBanners: true } },
+    { name: 'with --include-test-output', opts: { includeTestOutput: true } },
+  ]) {
+    it(`reads what kube-bench prints: ${variant.name}`, () => {
+      const text = printKubeBenchText(report, variant.opts);
+      expect(detectFormat(text)).toBe('text');
+      const n = parseKubeBenchText(text, 'out.txt');
+      expect(n.warnings).toEqual([]);
+      expect(n.totals).toEqual(fromJson.totals);
+      expect(n.checks.map((c) => [c.id, c.status, c.title, c.assessment, c.kind])).toEqual(
+        fromJson.checks.map((c) => [c.id, c.status, c.title, c.assessment, c.kind]),
+      );
+      // Headers: the controls file and each group; not counted as checks.
+      const ctl = report.Controls[0]!;
+      expect(n.headers.map((h) => h.id)).toEqual([ctl.id, ...ctl.tests!.map((g) => g.section)]);
+      expect(n.headers.length).toBeGreaterThanOrEqual(3);
+      // Remediations (multi-line) are attached to FAIL and WARN checks.
+      for (const c of n.checks.filter((x) => x.status === 'FAIL' || (x.status === 'WARN' && !x.reason))) {
+        const j = fromJson.checks.find((x) => x.id === c.id)!;
+        expect(c.remediation).toBe(j.remediation!.trim());
+      }
+      expect(n.checks.find((c) => c.id === '4.2.21')!.reason).toBe('failed to run: "/bin/ps -fC kubelet": exit status 1');
+      const withOutput = n.checks.filter((c) => c.actual !== null);
+      if (variant.opts.includeTestOutput) {
+        const failsWithActual = fromJson.checks.filter((c) => c.status === 'FAIL' && c.actual);
+        expect(withOutput.map((c) => c.id)).toEqual(failsWithActual.map((c) => c.id));
+        for (const c of withOutput) expect(c.actual).toBe(fromJson.checks.find((x) => x.id === c.id)!.actual);
+      } else expect(withOutput).toEqual([]);
+    });
+  }
+
+  it('warns when the printed summary disagrees with the check lines', () => {
+    const text = printKubeBenchText(report).replace(/^(\d+) checks PASS$/m, (_m, n: string) => `${Number(n) + 5} checks PASS`);
+    const n = parseKubeBenchText(text, 'out.txt');
+    expect(n.totals).toEqual(fromJson.totals);
+    expect(n.warnings).toHaveLength(1);
+    expect(n.warnings[0]).toMatch(/declared totals disagree/);
+  });
+
+  it('reads a pasted list with doubled ids and prose, and skips everything that is not a check', () => {
+    const text = [
+      '# notes from the on-call',
+      '1. [INFO] 3 Worker Node Security Configuration',
+      '2. [INFO] 3.1 Worker Node Configuration Files',
+      '3. [FAIL] 3.1.1 3.1.1 Ensure that the kubeconfig file permissions are set to 644 or more restrictive (Automated)',
+      '- [PASS] 3.1.2 Ensure that the kubelet kubeconfig file ownership is set to root:root',
+      '',
+      '## 3.1.1 why?',
+      'Because [FAIL] is scary.',
+    ].join('\n');
+    const r = parseKubeBenchOutput(text, 'pasted.md');
+    expect(r.format).toBe('text');
+    const n = r.nodes[0]!;
+    expect(n.checks.map((c) => `${c.status} ${c.id} ${c.title}`)).toEqual([
+      'FAIL 3.1.1 Ensure that the kubeconfig file permissions are set to 644 or more restrictive',
+      'PASS 3.1.2 Ensure that the kubelet kubeconfig file ownership is set to root:root',
+    ]);
+    expect(n.headers).toHaveLength(2);
+  });
+
+  it('rejects text with no check lines, naming the input', () => {
+    expect(() => parseKubeBenchOutput('hello\nworld\n', 'notes.txt', { format: 'text' })).toThrowError(InputError);
+    expect(() => parseKubeBenchOutput('hello\nworld\n', 'notes.txt', { format: 'text' })).toThrow(/^notes\.txt: has no kube-bench check lines/);
+  });
+});
