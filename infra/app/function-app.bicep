@@ -1,0 +1,199 @@
+// The scanner's function app on the Flex Consumption plan (FC1), running as
+// the user-assigned identity. Every connection it makes (host storage,
+// tables, queue, Key Vault reference, Application Insights, ARM) authenticates
+// as that identity; no key or connection string with a credential is set.
+param name string
+param planName string
+param location string
+param tags object = {}
+
+@description('azd finds the app to deploy to through this tag value; it matches the service name in azure.yaml.')
+param serviceName string
+
+@allowed(['20', '22'])
+param nodeVersion string
+
+@allowed([2048, 4096])
+param instanceMemoryMB int = 2048
+
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int
+
+param identityId string
+param identityClientId string
+
+param storageAccountName string
+param deploymentContainerName string
+
+param applicationInsightsConnectionString string
+
+@description('Versionless Key Vault secret URI of the Teams webhook; empty when alerting is off.')
+param teamsWebhookSecretUri string
+
+param scanSchedule string
+param retentionDays int
+param scanSubscriptions string
+param excludedSubscriptions string
+param kubeBenchImage string
+param scanNodes string
+
+@description('Entra ID application (client) id that protects the HTTP API with App Service Authentication. Empty: no Easy Auth.')
+param authClientId string = ''
+
+// Identity-based host storage: one URI per service instead of a connection
+// string, so the Functions host builds its clients with the managed identity.
+var storageSuffix = environment().suffixes.storage
+var blobServiceUri = 'https://${storageAccountName}.blob.${storageSuffix}'
+var queueServiceUri = 'https://${storageAccountName}.queue.${storageSuffix}'
+var tableServiceUri = 'https://${storageAccountName}.table.${storageSuffix}'
+
+// Flex Consumption rejects FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION
+// and WEBSITE_NODE_DEFAULT_VERSION: the runtime is set in functionAppConfig.
+var appSettings = {
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  AzureWebJobsStorage__blobServiceUri: blobServiceUri
+  AzureWebJobsStorage__queueServiceUri: queueServiceUri
+  AzureWebJobsStorage__tableServiceUri: tableServiceUri
+  // DefaultAzureCredential picks the user-assigned identity by this client id;
+  // without it, it would look for a system-assigned identity that does not exist.
+  AZURE_CLIENT_ID: identityClientId
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  SCAN_SCHEDULE: scanSchedule
+  RETENTION_DAYS: string(retentionDays)
+  SCAN_SUBSCRIPTIONS: scanSubscriptions
+  SCAN_EXCLUDE_SUBSCRIPTIONS: excludedSubscriptions
+  KUBE_BENCH_IMAGE: kubeBenchImage
+  SCAN_NODES: scanNodes
+  // An unresolvable reference would leave the literal "@Microsoft.KeyVault(...)"
+  // text in the setting, which the app would then try to post to, so with no
+  // secret the setting is empty and alerting is off.
+  TEAMS_WEBHOOK_URL: empty(teamsWebhookSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${teamsWebhookSecretUri})'
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': serviceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    // Key Vault references resolve with the system-assigned identity unless
+    // told otherwise, and this app has none.
+    keyVaultReferenceIdentity: identityId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${blobServiceUri}/${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'node'
+        version: nodeVersion
+      }
+    }
+  }
+
+  resource settings 'config' = {
+    name: 'appsettings'
+    properties: appSettings
+  }
+
+  // azd deploys with an Entra token; nothing needs the basic-auth publishing
+  // endpoints, so they are closed.
+  resource ftpPublishing 'basicPublishingCredentialsPolicies' = {
+    name: 'ftp'
+    properties: {
+      allow: false
+    }
+  }
+
+  resource scmPublishing 'basicPublishingCredentialsPolicies' = {
+    name: 'scm'
+    properties: {
+      allow: false
+    }
+  }
+
+  // Easy Auth in front of the HTTP API. The health probe stays anonymous so
+  // uptime checks work without a token; every other path needs an Entra token
+  // for this app registration, and function keys still apply on top.
+  resource auth 'config' = if (!empty(authClientId)) {
+    name: 'authsettingsV2'
+    properties: {
+      platform: {
+        enabled: true
+      }
+      globalValidation: {
+        requireAuthentication: true
+        unauthenticatedClientAction: 'Return401'
+        excludedPaths: [
+          '/api/health'
+        ]
+      }
+      httpSettings: {
+        requireHttps: true
+      }
+      identityProviders: {
+        azureActiveDirectory: {
+          enabled: true
+          registration: {
+            clientId: authClientId
+            openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+          }
+          validation: {
+            allowedAudiences: [
+              'api://${authClientId}'
+              authClientId
+            ]
+          }
+        }
+      }
+      login: {
+        tokenStore: {
+          enabled: false
+        }
+      }
+    }
+  }
+}
+
+output name string = app.name
+output id string = app.id
+output defaultHostName string = app.properties.defaultHostName

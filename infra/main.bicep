@@ -1,0 +1,199 @@
+// aks-fleet-scanner: everything `azd up` provisions in one resource group.
+//
+// What this does NOT grant: the scanner's access to the clusters it scans.
+// That is per subscription (or management group) and lives in
+// scanner-role.bicep / scanner-role-mg.bicep; see infra/README.md.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; seeds the resource names and the azd-env-name tag.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource. It must offer the Flex Consumption plan.')
+param location string
+
+@description('NCRONTAB schedule (six fields, seconds first, UTC) of the fleet scan.')
+param scanSchedule string = '0 0 2 * * *'
+
+@minValue(1)
+@maxValue(3650)
+@description('Days that scan results are kept before the app deletes them.')
+param retentionDays int = 90
+
+@description('Comma-separated subscription ids to scan. Empty: every subscription the identity can see.')
+param scanSubscriptions string = ''
+
+@description('Comma-separated subscription ids never to scan, even when visible or listed.')
+param excludedSubscriptions string = ''
+
+@description('kube-bench image the in-cluster Jobs run; pin a tag or digest.')
+param kubeBenchImage string = 'docker.io/aquasec/kube-bench:v0.15.6'
+
+@allowed(['per-pool', 'all'])
+@description('per-pool: one Ready Linux node per node pool; all: every Linux node.')
+param scanNodes string = 'per-pool'
+
+@secure()
+@description('Teams Workflows webhook URL for new FAIL alerts; stored only in Key Vault. Empty: no alerts.')
+param teamsWebhookUrl string = ''
+
+@description('Object id of the deploying user; gets data access to the storage account for local runs. Empty: none.')
+param principalId string = ''
+
+@allowed(['User', 'Group', 'ServicePrincipal'])
+param principalType string = 'User'
+
+@allowed(['20', '22'])
+@description('Node.js major version of the Flex Consumption runtime.')
+param nodeVersion string = '22'
+
+@minValue(1)
+@maxValue(1000)
+@description('Upper bound on Flex instances; it also bounds how many clusters are scanned at once.')
+param maximumInstanceCount int = 40
+
+@description('Entra ID app registration (client) id for App Service Authentication on the API. Empty: no Easy Auth.')
+param authClientId string = ''
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var serviceName = 'scanner'
+var functionAppName = 'func-aksfs-${resourceToken}'
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
+var webhookSecretName = 'teams-webhook-url'
+// Names are fixed at deploy time (not read back from module outputs) so that
+// modules depending on them stay predictable for what-if.
+var names = {
+  identity: 'id-aksfs-${resourceToken}'
+  logAnalytics: 'log-${resourceToken}'
+  applicationInsights: 'appi-${resourceToken}'
+  storage: 'st${resourceToken}'
+  keyVault: 'kv-${resourceToken}'
+  plan: 'plan-${resourceToken}'
+}
+
+// Lists arrive as "a, b,,c" from azd environment variables; the app gets a
+// canonical "a,b,c" so it never has to guess at whitespace or empty entries.
+var scanSubscriptionList = filter(map(split(scanSubscriptions, ','), s => trim(s)), s => !empty(s))
+var excludedSubscriptionList = filter(map(split(excludedSubscriptions, ','), s => trim(s)), s => !empty(s))
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'core/identity/user-assigned-identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'core/monitor/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: names.logAnalytics
+    applicationInsightsName: names.applicationInsights
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'core/storage/storage-account.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: names.storage
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    queueNames: [
+      'scan-cluster'
+      'scan-cluster-poison'
+    ]
+  }
+}
+
+module keyVault 'core/security/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: names.keyVault
+    location: location
+    tags: tags
+    webhookSecretName: webhookSecretName
+    teamsWebhookUrl: teamsWebhookUrl
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: names.storage
+    keyVaultName: names.keyVault
+    applicationInsightsName: names.applicationInsights
+    appIdentityName: names.identity
+    userPrincipalId: principalId
+    userPrincipalType: principalType
+  }
+  dependsOn: [
+    identity
+    storage
+    keyVault
+    monitoring
+  ]
+}
+
+module functionApp 'app/function-app.bicep' = {
+  name: 'function-app'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: names.plan
+    location: location
+    tags: tags
+    serviceName: serviceName
+    nodeVersion: nodeVersion
+    maximumInstanceCount: maximumInstanceCount
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: names.storage
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    teamsWebhookSecretUri: empty(teamsWebhookUrl) ? '' : keyVault.outputs.webhookSecretUri
+    scanSchedule: scanSchedule
+    retentionDays: retentionDays
+    scanSubscriptions: join(scanSubscriptionList, ',')
+    excludedSubscriptions: join(excludedSubscriptionList, ',')
+    kubeBenchImage: kubeBenchImage
+    scanNodes: scanNodes
+    authClientId: authClientId
+  }
+  // The host starts as soon as the app exists; without its storage roles in
+  // place it fails its first lease and queue calls and backs off for minutes.
+  dependsOn: [
+    rbac
+    storage
+  ]
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output SERVICE_SCANNER_NAME string = functionApp.outputs.name
+output SERVICE_SCANNER_URI string = 'https://${functionApp.outputs.defaultHostName}'
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+// scanner-role.bicep needs this principal id in every subscription to scan.
+output SCANNER_PRINCIPAL_ID string = identity.outputs.principalId
+output SCANNER_CLIENT_ID string = identity.outputs.clientId
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
