@@ -1,0 +1,67 @@
+/**
+ * Builds the run-command request that scans one cluster: `bash ./aksfs-scan.sh` with a context
+ * zip holding the script, the Job template and scan.env (see contract.ts).
+ *
+ * The script and template are shipped as files next to this module and read at run time, so the
+ * build must copy src/scan/incluster/*.sh and *.yaml next to the compiled .js.
+ */
+import { readFileSync } from 'node:fs';
+import { ENV_FILE, JOB_TEMPLATE_FILE, RUN_COMMAND, SCRIPT_FILE, formatScanEnv, zipContext } from './contract.js';
+import type { ScanEnv } from './contract.js';
+
+export interface RunCommandRequest {
+  command: string;
+  /** base64 zip of the script, the Job template and scan.env. */
+  context: string;
+  /** Entra token for the AKS server app; only for clusters with aadProfile.managed. */
+  clusterToken?: string;
+}
+
+const cache = new Map<string, string>();
+
+function asset(name: string): string {
+  let text = cache.get(name);
+  if (text === undefined) {
+    const url = new URL(`./${name}`, import.meta.url);
+    try {
+      text = readFileSync(url, 'utf8');
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new Error(`in-cluster asset ${name} is missing next to ${new URL('.', import.meta.url).pathname} (the build must copy src/scan/incluster/*.sh and *.yaml): ${why}`, {
+        cause: e,
+      });
+    }
+    cache.set(name, text);
+  }
+  return text;
+}
+
+/** The bash script the run-command pod runs. */
+export function scanScript(): string {
+  return asset(SCRIPT_FILE);
+}
+
+/** The Job manifest with __AKSFS_*__ placeholders that the script fills per node. */
+export function jobTemplate(): string {
+  return asset(JOB_TEMPLATE_FILE);
+}
+
+/** The body of ManagedClusters runCommand for one scan (or one batch of a scan). */
+export function buildRunCommandRequest(env: ScanEnv, opts: { clusterToken?: string } = {}): RunCommandRequest {
+  if (env.pools.length === 0) throw new Error('buildRunCommandRequest: env.pools is empty; name at least one Linux pool to scan');
+  const badPool = env.pools.find((p) => !/^[a-z0-9]+$/.test(p));
+  if (badPool !== undefined) throw new Error(`buildRunCommandRequest: pool ${JSON.stringify(badPool)} is not an AKS pool name (lower-case letters and digits)`);
+  if (!/^[a-z0-9]([-a-z0-9]{0,55}[a-z0-9])?$/.test(env.scanId)) {
+    throw new Error(`buildRunCommandRequest: env.scanId ${JSON.stringify(env.scanId)} must be 1-57 lower-case letters, digits or '-' (it names namespace aksfs-<scanId>)`);
+  }
+  if (env.selection === 'all' && env.batchSize < 1) throw new Error('buildRunCommandRequest: env.batchSize must be at least 1 with selection "all"');
+  if (env.jobTimeoutSeconds < 1) throw new Error('buildRunCommandRequest: env.jobTimeoutSeconds must be at least 1');
+  const context = zipContext({
+    [SCRIPT_FILE]: scanScript(),
+    [JOB_TEMPLATE_FILE]: jobTemplate(),
+    [ENV_FILE]: formatScanEnv(env),
+  });
+  const request: RunCommandRequest = { command: RUN_COMMAND, context };
+  if (opts.clusterToken !== undefined) request.clusterToken = opts.clusterToken;
+  return request;
+}
