@@ -48,6 +48,7 @@ export type FailReason =
   | 'throttled'
   | 'unparseable-output'
   | 'command-failed'
+  | 'arm-unavailable'
   | 'internal';
 
 export const SKIP_REASONS: readonly SkipReason[] = ['stopped', 'run-command-disabled', 'not-succeeded', 'no-linux-pool', 'opted-out'];
@@ -63,6 +64,7 @@ export const FAIL_REASONS: readonly FailReason[] = [
   'throttled',
   'unparseable-output',
   'command-failed',
+  'arm-unavailable',
   'internal',
 ];
 

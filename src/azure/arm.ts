@@ -1,0 +1,112 @@
+/**
+ * ARM clients, made in one place and passed into the stages. Every request gets a timeout,
+ * bounded retries that honour Retry-After (the SDK's retry policy), and is counted by operation
+ * so a run can show the load it put on ARM.
+ */
+import type { ContainerServiceClientOptionalParams } from '@azure/arm-containerservice';
+import { ContainerServiceClient } from '@azure/arm-containerservice';
+import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
+import type { TokenCredential } from '@azure/core-auth';
+import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from '@azure/core-rest-pipeline';
+
+export interface ArmStats {
+  requests: number;
+  byOperation: Record<string, number>;
+  /** Responses with status 429, including those the SDK then retried. */
+  throttled: number;
+  /** Responses by status class, for the run log. */
+  byStatus: Record<string, number>;
+}
+
+export function emptyArmStats(): ArmStats {
+  return { requests: 0, byOperation: {}, throttled: 0, byStatus: {} };
+}
+
+export interface ArmConnection {
+  credential: TokenCredential;
+  /** https://management.azure.com by default; the simulator's endpoint in tests and the demo. */
+  endpoint?: string;
+  /** PEM of a CA to trust in addition to the system's (the simulator's self-signed certificate). */
+  ca?: string;
+  /** Per-request timeout. */
+  requestTimeoutMs?: number;
+  /** Retries of 429/5xx/connection errors per request, honouring Retry-After. */
+  maxRetries?: number;
+  /** The ContainerService api-version; the SDK default when unset. */
+  containerServiceApiVersion?: string;
+}
+
+/** Names an ARM request by what it does, not by its URL (which holds ids). */
+export function operationName(method: string, url: string): string {
+  const path = new URL(url).pathname.toLowerCase();
+  if (/\/managedclusters\/[^/]+\/runcommand$/.test(path)) return 'managedClusters.runCommand';
+  if (/\/managedclusters\/[^/]+\/commandresults\/[^/]+$/.test(path)) return 'managedClusters.getCommandResult';
+  if (/\/managedclusters\/[^/]+$/.test(path)) return `managedClusters.${method === 'GET' ? 'get' : method.toLowerCase()}`;
+  if (/\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters$/.test(path)) return 'managedClusters.listByResourceGroup';
+  if (/\/providers\/microsoft\.containerservice\/managedclusters$/.test(path)) return 'managedClusters.list';
+  if (/^\/subscriptions$/.test(path)) return 'subscriptions.list';
+  if (/\/providers\/microsoft\.resourcegraph\/resources$/.test(path)) return 'resourceGraph.resources';
+  return `${method} other`;
+}
+
+/** Counts every request that reaches the wire (retries included: they are load too). */
+export function countingPolicy(stats: ArmStats, timeoutMs: number): PipelinePolicy {
+  return {
+    name: 'aksfsArmCounting',
+    async sendRequest(request: PipelineRequest, next: SendRequest): Promise<PipelineResponse> {
+      if (!request.timeout || request.timeout > timeoutMs) request.timeout = timeoutMs;
+      const op = operationName(request.method, request.url);
+      stats.requests++;
+      stats.byOperation[op] = (stats.byOperation[op] ?? 0) + 1;
+      try {
+        const response = await next(request);
+        const cls = `${Math.floor(response.status / 100)}xx`;
+        stats.byStatus[cls] = (stats.byStatus[cls] ?? 0) + 1;
+        if (response.status === 429) stats.throttled++;
+        return response;
+      } catch (e) {
+        stats.byStatus['network'] = (stats.byStatus['network'] ?? 0) + 1;
+        throw e;
+      }
+    },
+  };
+}
+
+export interface ArmClients {
+  stats: ArmStats;
+  subscriptions(): SubscriptionClient;
+  containerService(subscriptionId: string): ContainerServiceClient;
+  credential: TokenCredential;
+}
+
+export function createArmClients(conn: ArmConnection): ArmClients {
+  const stats = emptyArmStats();
+  const timeoutMs = conn.requestTimeoutMs ?? 60_000;
+  const common = {
+    endpoint: conn.endpoint,
+    // The policy runs per retry so retries are counted as the load they are.
+    additionalPolicies: [{ policy: countingPolicy(stats, timeoutMs), position: 'perRetry' as const }],
+    retryOptions: { maxRetries: conn.maxRetries ?? 4, maxRetryDelayInMs: 60_000 },
+    ...(conn.ca ? { tlsOptions: { ca: conn.ca } } : {}),
+  };
+  const perSubscription = new Map<string, ContainerServiceClient>();
+  let subs: SubscriptionClient | undefined;
+  return {
+    stats,
+    credential: conn.credential,
+    subscriptions() {
+      subs ??= new SubscriptionClient(conn.credential, { ...common, ...(conn.endpoint ? { endpoint: conn.endpoint } : {}) });
+      return subs;
+    },
+    containerService(subscriptionId: string) {
+      let c = perSubscription.get(subscriptionId);
+      if (!c) {
+        const opts: ContainerServiceClientOptionalParams = { ...common };
+        if (conn.containerServiceApiVersion) opts.apiVersion = conn.containerServiceApiVersion;
+        c = new ContainerServiceClient(conn.credential, subscriptionId, opts);
+        perSubscription.set(subscriptionId, c);
+      }
+      return c;
+    },
+  };
+}

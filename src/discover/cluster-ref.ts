@@ -1,0 +1,39 @@
+/** ARM's ManagedCluster → our ClusterRef: plain data, everything later stages need and nothing else. */
+import type { ManagedCluster } from '@azure/arm-containerservice';
+import type { ClusterRef, NodePoolRef } from '../model/cluster.js';
+
+/** Splits /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ContainerService/managedClusters/{n}. */
+export function parseClusterId(id: string): { subscriptionId: string; resourceGroup: string; name: string } {
+  const m = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/managedclusters\/([^/]+)$/i.exec(id.trim());
+  if (!m) throw new Error(`not an AKS cluster resource id: ${JSON.stringify(id)}`);
+  return { subscriptionId: m[1] as string, resourceGroup: m[2] as string, name: m[3] as string };
+}
+
+export function toClusterRef(mc: ManagedCluster): ClusterRef {
+  const id = mc.id ?? '';
+  const { subscriptionId, resourceGroup, name } = parseClusterId(id);
+  const pools: NodePoolRef[] = (mc.agentPoolProfiles ?? []).map((p) => ({
+    name: p.name,
+    osType: p.osType === 'Windows' ? 'Windows' : 'Linux',
+    mode: p.mode === 'System' ? 'System' : p.mode === 'Gateway' ? 'Gateway' : 'User',
+    count: p.count ?? 0,
+    nodeImageVersion: p.nodeImageVersion ?? null,
+    orchestratorVersion: p.currentOrchestratorVersion ?? p.orchestratorVersion ?? null,
+  }));
+  return {
+    id,
+    subscriptionId,
+    resourceGroup,
+    name: mc.name ?? name,
+    location: mc.location,
+    kubernetesVersion: mc.currentKubernetesVersion ?? mc.kubernetesVersion ?? '',
+    pools,
+    aadManaged: mc.aadProfile?.managed === true,
+    azureRbac: mc.aadProfile?.enableAzureRbac === true,
+    private: mc.apiServerAccessProfile?.enablePrivateCluster === true,
+    powerState: mc.powerState?.code ?? 'Running',
+    provisioningState: mc.provisioningState ?? 'Unknown',
+    runCommandDisabled: mc.apiServerAccessProfile?.disableRunCommand === true,
+    tags: { ...(mc.tags ?? {}) },
+  };
+}

@@ -1,0 +1,110 @@
+/** Scans one cluster: skip decision, plan, run-commands, logs → per-node results. One outcome, always. */
+import type { ArmClients } from '../azure/arm.js';
+import { skipDecision } from '../discover/filters.js';
+import type { ClusterFilter } from '../discover/filters.js';
+import type { ClusterOutcome, ClusterRef, ClusterScan, ScannedNode } from '../model/cluster.js';
+import { InputError } from '../model/errors.js';
+import type { NodeFailure } from '../model/result.js';
+import { parseKubeBenchLog } from '../parse/log.js';
+import { buildRunCommandRequest } from './incluster/request.js';
+import { failureFromError, failureFromNodeStatus, kubernetesForbidden, ScanError } from './failure.js';
+import type { PlanOptions } from './plan.js';
+import { planClusterScan } from './plan.js';
+import type { PollTiming, Sleep } from './run-command.js';
+import { runClusterCommand, sleep } from './run-command.js';
+
+/** The Entra ID application of the AKS API server: run-command needs a token for it on Entra ID clusters. */
+export const AKS_SERVER_SCOPE = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
+
+export interface ClusterScanOptions extends PlanOptions {
+  timing: PollTiming;
+  /** The whole cluster, all its commands, must finish within this. */
+  deadlineMs: number;
+  filter?: ClusterFilter;
+}
+
+export interface ClusterScanDeps {
+  arm: ArmClients;
+  wait?: Sleep;
+  now?: () => Date;
+}
+
+function lastLines(text: string, n: number): string {
+  return text.trimEnd().split('\n').slice(-n).join(' | ').slice(0, 600);
+}
+
+async function clusterToken(deps: ClusterScanDeps, signal: AbortSignal): Promise<string> {
+  try {
+    const t = await deps.arm.credential.getToken(AKS_SERVER_SCOPE, { abortSignal: signal });
+    if (t?.token) return t.token;
+  } catch (e) {
+    throw new ScanError('missing-cluster-token', `no token for the AKS server application (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+  }
+  throw new ScanError('missing-cluster-token', 'the credential returned no token for the AKS server application');
+}
+
+async function runPlan(cluster: ClusterRef, scanSeed: string, deps: ClusterScanDeps, opts: ClusterScanOptions, signal: AbortSignal): Promise<{ benchmark: string; outcome: ClusterOutcome }> {
+  const plan = planClusterScan(cluster, scanSeed, opts);
+  const client = deps.arm.containerService(cluster.subscriptionId);
+  const nodes: ScannedNode[] = [];
+  const nodeFailures: NodeFailure[] = [];
+  const token = cluster.aadManaged ? await clusterToken(deps, signal) : undefined;
+
+  for (const env of plan.commands) {
+    const body = buildRunCommandRequest(env, token ? { clusterToken: token } : {});
+    const result = await runClusterCommand(client, cluster, body, opts.timing, signal, deps.wait ?? sleep);
+    if (result.exitCode !== 0) {
+      const denied = kubernetesForbidden(result.logs);
+      if (denied) throw new ScanError('forbidden', `Kubernetes RBAC: ${denied}`);
+    }
+    let parsed;
+    try {
+      parsed = parseKubeBenchLog(result.logs, `run-command output of ${cluster.name}`);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      const why = result.exitCode !== 0 ? `the command exited ${result.exitCode}: ${lastLines(result.logs, 3)}` : e.problem;
+      throw new ScanError(result.exitCode !== 0 ? 'command-failed' : 'unparseable-output', why);
+    }
+    for (const n of parsed.nodes) {
+      nodes.push({ name: n.node ?? 'unknown', pool: n.pool, benchmark: n.benchmark ?? plan.benchmark, totals: n.totals, checks: n.checks, warnings: n.warnings });
+    }
+    nodeFailures.push(...parsed.failures);
+    if (env.selection === 'per-pool') {
+      // Each pool asked for must answer: a result or a status line. Silence is a failure too.
+      for (const pool of env.pools) {
+        if (!parsed.nodes.some((n) => n.pool === pool) && !parsed.failures.some((f) => f.pool === pool)) {
+          nodeFailures.push({ node: `(pool ${pool})`, pool, status: 'missing', detail: `no result and no status for pool ${pool} in the command output` });
+        }
+      }
+    }
+  }
+  if (nodes.length === 0) {
+    const first = nodeFailures[0];
+    if (!first) throw new ScanError('unparseable-output', 'the command output held no node result');
+    throw new ScanError(failureFromNodeStatus(first.status), `${first.node}: ${first.detail}`);
+  }
+  return { benchmark: plan.benchmark, outcome: { kind: 'scanned', nodes, nodeFailures } };
+}
+
+export async function scanCluster(cluster: ClusterRef, scanSeed: string, deps: ClusterScanDeps, opts: ClusterScanOptions, outer?: AbortSignal): Promise<ClusterScan> {
+  const now = deps.now ?? (() => new Date());
+  const startedAt = now().toISOString();
+  const skip = skipDecision(cluster, opts.filter);
+  const planned = planClusterScan(cluster, scanSeed, opts).benchmark;
+  if (skip) {
+    return { cluster, benchmark: planned, outcome: { kind: 'skipped', reason: skip.reason, detail: skip.detail }, startedAt, finishedAt: now().toISOString() };
+  }
+  const deadline = AbortSignal.timeout(opts.deadlineMs);
+  const signal = outer ? AbortSignal.any([deadline, outer]) : deadline;
+  let outcome: ClusterOutcome;
+  let benchmark: string = planned;
+  try {
+    const r = await runPlan(cluster, scanSeed, deps, opts, signal);
+    outcome = r.outcome;
+    benchmark = r.benchmark;
+  } catch (e) {
+    const f = deadline.aborted ? { reason: 'timeout' as const, detail: `not done within the cluster deadline of ${Math.round(opts.deadlineMs / 1000)} s` } : failureFromError(e, `cluster ${cluster.name}`);
+    outcome = { kind: 'failed', reason: f.reason, detail: f.detail };
+  }
+  return { cluster, benchmark, outcome, startedAt, finishedAt: now().toISOString() };
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { inScope, skipDecision } from '../../src/discover/filters.js';
+import { parseClusterId } from '../../src/discover/cluster-ref.js';
+import { cluster } from '../fixtures/clusters.js';
+
+describe('skip decision: every in-scope cluster is scanned or skipped with a reason', () => {
+  it.each([
+    ['a healthy cluster', cluster(), null],
+    ['opted out by tag', cluster({ tags: { 'AKS-Fleet-Scanner': 'Skip' } }), 'opted-out'],
+    ['stopped', cluster({ powerState: 'Stopped' }), 'stopped'],
+    ['still updating', cluster({ provisioningState: 'Updating' }), 'not-succeeded'],
+    ['run-command disabled', cluster({ runCommandDisabled: true }), 'run-command-disabled'],
+    ['Windows pools only', cluster({ pools: [{ name: 'win', osType: 'Windows', mode: 'System', count: 3, nodeImageVersion: null, orchestratorVersion: null }] }), 'no-linux-pool'],
+  ])('%s', (_n, c, reason) => {
+    expect(skipDecision(c)?.reason ?? null).toBe(reason);
+  });
+
+  it('opting out wins over everything else, and exclude tags skip with their name', () => {
+    expect(skipDecision(cluster({ powerState: 'Stopped', tags: { 'aks-fleet-scanner': 'skip' } }))?.reason).toBe('opted-out');
+    expect(skipDecision(cluster({ tags: { env: 'sandbox' } }), { excludeTags: ['env=sandbox'] })).toEqual({ reason: 'opted-out', detail: 'excluded by tag filter env=sandbox' });
+  });
+
+  it('resource-group pattern and include tags select the scope', () => {
+    expect(inScope(cluster(), { resourceGroupPattern: 'RG*' })).toBe(true);
+    expect(inScope(cluster(), { resourceGroupPattern: 'prod-*' })).toBe(false);
+    expect(inScope(cluster({ tags: { env: 'prod', team: 'a' } }), { includeTags: ['env=prod', 'team'] })).toBe(true);
+    expect(inScope(cluster({ tags: { env: 'dev' } }), { includeTags: ['env=prod'] })).toBe(false);
+  });
+
+  it('parses ARM ids whatever their casing', () => {
+    expect(parseClusterId('/subscriptions/S/resourcegroups/G/providers/Microsoft.ContainerService/managedClusters/N')).toEqual({ subscriptionId: 'S', resourceGroup: 'G', name: 'N' });
+    expect(() => parseClusterId('/subscriptions/S/resourceGroups/G')).toThrow(/not an AKS cluster resource id/);
+  });
+});
