@@ -1,0 +1,53 @@
+/**
+ * The table layout, chosen for the queries users make.
+ *
+ * | table    | PartitionKey            | RowKey                    | holds |
+ * |----------|-------------------------|---------------------------|-------|
+ * | Clusters | `fleet`                 | cluster                   | one small entity per cluster: the latest attempt and the results of the latest scanned attempt, with its failing topics and checks; the fleet summary and "which clusters fail X" read this one partition |
+ * | Scans    | cluster                 | scan                      | one entity per scan of a cluster (its header): totals, outcome, and the gzip'd node list and rolled-up checks; history is a query over this partition with $select |
+ * | Nodes    | cluster~scan            | node~part, `~details~n`   | each node's full result, gzip'd and cut into 64,000-byte binary properties; overflow of a large scan header |
+ * | Runs     | `runs`                  | inverted start~run        | the index of scan runs, newest first |
+ * | Runs     | `r~`run                 | `run`, `c~`cluster        | the run header, and one entity per cluster done in the run |
+ *
+ * Keys are built from `encodeKey`, which never emits `~`, so the separator cannot occur inside a part.
+ */
+import { clusterKey, invertedTime, joinKey, KEY_SEPARATOR, encodeKey, runKey, scanKey } from './keys.js';
+import { InputError } from '../model/errors.js';
+
+export interface TableNames {
+  clusters: string;
+  scans: string;
+  nodes: string;
+  runs: string;
+}
+
+export function tableNames(prefix: string): TableNames {
+  // A table name is 3-63 letters and digits starting with a letter; the longest suffix is 8 characters.
+  if (!/^[A-Za-z][A-Za-z0-9]{0,54}$/.test(prefix)) {
+    throw new InputError('table prefix', `"${prefix}" must be a letter followed by up to 54 letters or digits`);
+  }
+  return { clusters: `${prefix}Clusters`, scans: `${prefix}Scans`, nodes: `${prefix}Nodes`, runs: `${prefix}Runs` };
+}
+
+export const FLEET_PARTITION = 'fleet';
+export const RUN_INDEX_PARTITION = 'runs';
+export const RUN_HEADER_ROW = 'run';
+export const DETAILS_ROW_PREFIX = `${KEY_SEPARATOR}details`;
+
+export const keys = {
+  fleet: (clusterId: string): { partitionKey: string; rowKey: string } => ({ partitionKey: FLEET_PARTITION, rowKey: clusterKey(clusterId) }),
+  scan: (clusterId: string, scanId: string): { partitionKey: string; rowKey: string } => ({ partitionKey: clusterKey(clusterId), rowKey: scanKey(scanId) }),
+  nodesPartition: (clusterId: string, scanId: string): string => joinKey(`scan ${scanId} of ${clusterId}`, clusterKey(clusterId), scanKey(scanId)),
+  nodePrefix: (node: string): string => {
+    if (!node) throw new InputError('node name', 'is empty');
+    return joinKey(`node ${node}`, encodeKey(node));
+  },
+  nodePart: (node: string, part: number): string => joinKey(`node ${node}`, encodeKey(node), part.toString().padStart(3, '0')),
+  detailsPart: (part: number): string => `${DETAILS_ROW_PREFIX}${KEY_SEPARATOR}${part.toString().padStart(3, '0')}`,
+  runPartition: (runId: string): string => joinKey(`run id ${runId}`, 'r', runKey(runId)),
+  runIndex: (runId: string, startedAt: string): { partitionKey: string; rowKey: string } => ({
+    partitionKey: RUN_INDEX_PARTITION,
+    rowKey: joinKey(`run id ${runId}`, invertedTime(startedAt), runKey(runId)),
+  }),
+  runCluster: (clusterId: string): string => joinKey(`cluster id ${clusterId}`, 'c', clusterKey(clusterId)),
+};

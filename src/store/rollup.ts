@@ -1,0 +1,114 @@
+/**
+ * Pure summaries of a scan, computed before anything is written: the per-pool rolled-up checks,
+ * the triage counts and the compact failing lists kept on the fleet entity.
+ */
+import type { ClusterScan, ScannedNode } from '../model/cluster.js';
+import { addTotals, emptyTotals, type CheckResult, type CheckStatus, type Totals } from '../model/result.js';
+import { UNKNOWN_DISPOSITION, type Classification, type Classifier, type StoredCheck, type StoredNode } from './types.js';
+
+const RANK: Record<CheckStatus, number> = { FAIL: 3, WARN: 2, PASS: 1, INFO: 0 };
+
+/** A string property holds 64 KiB of UTF-16, i.e. 32,768 characters; keep well below. */
+export const MAX_LIST_CHARS = 30_000;
+
+export interface ScanRollup {
+  totals: Totals;
+  nodes: StoredNode[];
+  pools: string[];
+  checks: StoredCheck[];
+  triage: Record<string, number>;
+  failingTopics: string[];
+  failingChecks: string[];
+}
+
+export function checkRef(c: Pick<CheckResult, 'benchmark' | 'id'>): string {
+  return `${c.benchmark ?? '-'}:${c.id}`;
+}
+
+function bump(t: Totals, s: CheckStatus): void {
+  if (s === 'PASS') t.pass++;
+  else if (s === 'FAIL') t.fail++;
+  else if (s === 'WARN') t.warn++;
+  else t.info++;
+}
+
+/** Rolls a scan up. The classifier is asked once per distinct check (benchmark, id and title). */
+export function rollup(scan: ClusterScan, classify: Classifier): ScanRollup {
+  const nodes: ScannedNode[] = scan.outcome.kind === 'scanned' ? scan.outcome.nodes : [];
+  const cache = new Map<string, Classification | null>();
+  const classOf = (c: CheckResult): Classification | null => {
+    const k = `${checkRef(c)}\u0000${c.title}`;
+    if (!cache.has(k)) {
+      try {
+        cache.set(k, classify(c));
+      } catch (e) {
+        throw new Error(`classifier failed on check ${checkRef(c)}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+    }
+    return cache.get(k) ?? null;
+  };
+
+  let totals = emptyTotals();
+  const byKey = new Map<string, StoredCheck>();
+  const failing = new Map<string, Classification | null>();
+  for (const n of nodes) {
+    totals = addTotals(totals, n.totals);
+    for (const c of n.checks) {
+      const k = `${n.pool ?? ''}\u0000${checkRef(c)}`;
+      let s = byKey.get(k);
+      if (!s) {
+        const cl = classOf(c);
+        s = {
+          pool: n.pool,
+          id: c.id,
+          benchmark: c.benchmark,
+          section: c.section,
+          title: c.title,
+          status: c.status,
+          counts: emptyTotals(),
+          failingNodes: [],
+          topic: cl?.topic ?? null,
+          topicTitle: cl?.title ?? null,
+          disposition: cl?.disposition ?? null,
+        };
+        byKey.set(k, s);
+      }
+      bump(s.counts, c.status);
+      if (RANK[c.status] > RANK[s.status]) s.status = c.status;
+      if (c.status === 'FAIL') {
+        if (!s.failingNodes.includes(n.name)) s.failingNodes.push(n.name);
+        failing.set(checkRef(c), classOf(c));
+      }
+    }
+  }
+
+  const triage: Record<string, number> = {};
+  const topics = new Set<string>();
+  for (const cl of failing.values()) {
+    const d = cl?.disposition || UNKNOWN_DISPOSITION;
+    triage[d] = (triage[d] ?? 0) + 1;
+    if (cl?.topic) topics.add(cl.topic);
+  }
+  const checks = [...byKey.values()].sort((a, b) => (a.pool ?? '').localeCompare(b.pool ?? '') || compareIds(a.id, b.id) || (a.benchmark ?? '').localeCompare(b.benchmark ?? ''));
+  const storedNodes: StoredNode[] = nodes.map((n) => ({ name: n.name, pool: n.pool, benchmark: n.benchmark, totals: n.totals, warnings: n.warnings.length }));
+  const pools = [...new Set(nodes.map((n) => n.pool).filter((p): p is string => p !== null))].sort();
+  return { totals, nodes: storedNodes, pools, checks, triage, failingTopics: [...topics].sort(), failingChecks: [...failing.keys()].sort(compareIds) };
+}
+
+/** Orders "3.2.10" after "3.2.9". */
+export function compareIds(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+/** Keeps as many items as fit in `maxChars` of JSON. */
+export function fitList(items: readonly string[], maxChars = MAX_LIST_CHARS): { json: string; truncated: boolean } {
+  const kept: string[] = [];
+  let size = 2;
+  for (const it of items) {
+    const add = JSON.stringify(it).length + 1;
+    if (size + add > maxChars) return { json: JSON.stringify(kept), truncated: true };
+    kept.push(it);
+    size += add;
+  }
+  return { json: JSON.stringify(kept), truncated: false };
+}

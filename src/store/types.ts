@@ -1,0 +1,163 @@
+/** What the store hands back to the API, the diff and the CLI. Plain data, JSON-safe. */
+import type { FailReason, SkipReason } from '../model/cluster.js';
+import type { CheckResult, CheckStatus, NodeFailure, Totals } from '../model/result.js';
+
+export type OutcomeKind = 'scanned' | 'skipped' | 'failed';
+export type RunTrigger = 'timer' | 'http' | 'cli';
+
+/** The knowledge base's verdict on one check, or null when it does not know the check. */
+export interface Classification {
+  topic: string;
+  title: string;
+  disposition: string;
+}
+export type Classifier = (check: CheckResult) => Classification | null;
+
+/** Disposition counted for checks the classifier did not know. */
+export const UNKNOWN_DISPOSITION = 'unknown';
+
+export interface RunStart {
+  runId: string;
+  trigger: RunTrigger;
+  startedAt: string;
+  queued: number;
+}
+
+export interface RunRecord {
+  runId: string;
+  trigger: RunTrigger;
+  startedAt: string;
+  /** Clusters enqueued by the timer. */
+  queued: number;
+  /** Clusters finished with any outcome: scanned + skipped + failed. */
+  done: number;
+  scanned: number;
+  skipped: number;
+  failed: number;
+  /** queued - done, never below 0. */
+  pending: number;
+  complete: boolean;
+  /** When the last cluster of the run reported, or null if none has yet. */
+  lastReportAt: string | null;
+}
+
+export interface ClusterSummary {
+  clusterId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  kubernetesVersion: string;
+  /** The latest attempt: its outcome and ids. */
+  outcome: OutcomeKind;
+  reason: SkipReason | FailReason | null;
+  detail: string | null;
+  benchmark: string | null;
+  scanId: string;
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  /**
+   * Results of the latest attempt that scanned (the same scan as above when it scanned; an earlier
+   * one when the latest was skipped or failed; null when the cluster was never scanned).
+   */
+  results: ClusterResultsSummary | null;
+}
+
+export interface ClusterResultsSummary {
+  scanId: string;
+  finishedAt: string;
+  benchmark: string | null;
+  totals: Totals;
+  nodes: number;
+  nodeFailures: number;
+  pools: string[];
+  /** Distinct failing checks per disposition ("action", "platform", ..., "unknown"). */
+  triage: Record<string, number>;
+  /** Knowledge-base topics with at least one FAIL, sorted. */
+  failingTopics: string[];
+  /** Failing checks as "benchmark:id" (e.g. "aks-1.8:3.2.4"), sorted; unknown benchmark is "-". */
+  failingChecks: string[];
+  /** True when a list was cut to fit the entity (a 32K-character property). */
+  failingTruncated: boolean;
+}
+
+/** One check of one pool, rolled up over the pool's nodes. */
+export interface StoredCheck {
+  pool: string | null;
+  id: string;
+  benchmark: string | null;
+  section: string | null;
+  title: string;
+  /** Worst status over the pool's nodes: FAIL, then WARN, then PASS, then INFO. */
+  status: CheckStatus;
+  /** How many of the pool's nodes reported each status. */
+  counts: Totals;
+  failingNodes: string[];
+  topic: string | null;
+  topicTitle: string | null;
+  disposition: string | null;
+}
+
+export interface StoredNode {
+  name: string;
+  pool: string | null;
+  benchmark: string | null;
+  totals: Totals;
+  warnings: number;
+}
+
+export type StoredOutcome =
+  | { kind: 'scanned' }
+  | { kind: 'skipped'; reason: SkipReason; detail: string }
+  | { kind: 'failed'; reason: FailReason; detail: string };
+
+export interface ScanTotals {
+  clusterId: string;
+  scanId: string;
+  runId: string;
+  benchmark: string | null;
+  startedAt: string;
+  finishedAt: string;
+  outcome: StoredOutcome;
+  totals: Totals;
+  nodes: number;
+  nodeFailures: number;
+  triage: Record<string, number>;
+}
+
+export interface StoredClusterScan extends ScanTotals {
+  cluster: {
+    id: string;
+    subscriptionId: string;
+    resourceGroup: string;
+    name: string;
+    location: string;
+    kubernetesVersion: string;
+  };
+  nodeList: StoredNode[];
+  nodeFailureList: NodeFailure[];
+  checks: StoredCheck[];
+}
+
+export interface PruneResult {
+  /** Cluster scans removed (each with its node results). */
+  deleted: number;
+  /** Scan runs removed. */
+  runsDeleted: number;
+  /** Table entities removed in all. */
+  entitiesDeleted: number;
+}
+
+export interface SummaryFilter {
+  subscriptionId?: string;
+  resourceGroup?: string;
+  benchmark?: string;
+}
+
+export interface FailingFilter {
+  /** A knowledge-base topic id. */
+  topic?: string;
+  /** "benchmark:id", as in ClusterResultsSummary.failingChecks. */
+  check?: string;
+}
