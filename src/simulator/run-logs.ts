@@ -1,0 +1,170 @@
+/**
+ * What a run-command of our scan script returns on a simulated cluster: the script's own lines,
+ * one envelope per scanned node (or a status line for a node that could not be scanned), and the
+ * faults the spec injects into the output. Run-command cuts output at 512 kB; so do we.
+ */
+import { encodeEnvelope, formatStatusLine } from '../model/envelope.js';
+import type { ScanEnv } from '../scan/incluster/contract.js';
+import { RUN_COMMAND, scanEnvFromContext } from '../scan/incluster/contract.js';
+import type { ClusterSpec, Fault, PoolSpec } from './fleet-spec.js';
+import { generateKubeBenchReport } from './kube-bench-report.js';
+import { failingChecks } from './node-profiles.js';
+import type { SimNode } from './nodes.js';
+import { chooseNodes, poolNodes } from './nodes.js';
+import type { Rng } from './random.js';
+
+/** Run-command's documented output limit (AKS docs, access-private-cluster): 512 kB. */
+export const RUN_COMMAND_OUTPUT_LIMIT = 512 * 1024;
+
+export type CommandOutcome =
+  | { provisioningState: 'succeeded'; exitCode: number; logs: string }
+  | { provisioningState: 'failed'; reason: string };
+
+const DEFAULT_NODE_REASONS: Readonly<Record<string, string>> = {
+  unschedulable:
+    '0/6 nodes are available: 1 node(s) didn\'t match Pod\'s node affinity/selector, 5 node(s) had untolerated taint {CriticalAddonsOnly: true}. preemption: 0/6 nodes are available: 6 Preemption is not helpful for scheduling.',
+  'admission-denied':
+    'admission webhook "validation.gatekeeper.sh" denied the request: [azurepolicy-k8sazurev2blockhostnamespace-e3b0c44298fc1c149afb] Sharing the host namespace is not allowed: aksfs-job',
+  'image-pull': 'Back-off pulling image "docker.io/aquasec/kube-bench:v0.15.6": ErrImagePull',
+  'not-started': 'pod did not start within 60s',
+  timeout: 'job did not complete within the timeout',
+  failed: 'kube-bench exited with code 1',
+  'no-output': 'the job completed without output',
+};
+
+/** Cuts a string to at most `limit` UTF-8 bytes without splitting a character. */
+export function cutUtf8(s: string, limit: number): string {
+  const buf = Buffer.from(s, 'utf8');
+  if (buf.length <= limit) return s;
+  let end = limit;
+  // Back up over continuation bytes (10xxxxxx) so the cut lands on a character boundary.
+  while (end > 0 && ((buf[end] ?? 0) & 0xc0) === 0x80) end--;
+  return buf.subarray(0, end).toString('utf8');
+}
+
+function minorOf(version: string): string {
+  return version.split('.').slice(0, 2).join('.');
+}
+
+function nodeBlock(cluster: ClusterSpec, pool: PoolSpec, node: SimNode, env: ScanEnv, statusOverride: string | null): string {
+  if (statusOverride !== null || !node.ready) {
+    const status = statusOverride ?? 'unschedulable';
+    const reason = (statusOverride !== null ? pool.nodeStatus?.reason : undefined) ?? (node.ready ? DEFAULT_NODE_REASONS[status] ?? status : `node ${node.name} is NotReady`);
+    return formatStatusLine({ node: node.name, pool: pool.name, status, reason });
+  }
+  const report = generateKubeBenchReport(env.benchmark, failingChecks(pool, env.benchmark), { detectedVersion: minorOf(pool.orchestratorVersion ?? cluster.kubernetesVersion) });
+  return encodeEnvelope(JSON.stringify(report), { node: node.name, pool: pool.name, benchmark: env.benchmark, format: 'json' });
+}
+
+/** kubectl and glog chatter used to pad output past the cap. */
+function chatter(rng: Rng, bytes: number): string {
+  const lines: string[] = [];
+  let n = 0;
+  while (n < bytes) {
+    const l = `W1126 ${String(rng.int(0, 23)).padStart(2, '0')}:${String(rng.int(0, 59)).padStart(2, '0')}:07.${rng.int(100000, 999999)}    ${rng.int(10, 99)} warnings.go:70] unknown field "spec.template.spec.containers[0].securityContext.seccompProfile.localhostProfile" (request ${rng.int(1e6, 9e6)})`;
+    lines.push(l);
+    n += l.length + 1;
+  }
+  return lines.join('\n') + '\n';
+}
+
+function garbage(rng: Rng): string {
+  const junk = Array.from({ length: 40 }, () => String.fromCharCode(rng.int(33, 126))).join('');
+  return [
+    'Error from server (InternalError): an error on the server ("") has prevented the request from succeeding (get pods)',
+    `\u0000\u001b[0m${junk}`,
+    '{"Controls":[{"id":"3","version":"aks-1.',
+    'E1126 10:02:11.000000       1 memcache.go:265] couldn\'t get current server API group list: the server was unable to return a response in the time allotted',
+  ].join('\n');
+}
+
+/** The logs of one run of our scan script, before output faults. */
+function scriptLogs(cluster: ClusterSpec, env: ScanEnv): string {
+  const ns = `aksfs-${env.scanId}`;
+  const choice = chooseNodes(cluster, env);
+  const out: string[] = [
+    `aksfs: scan ${env.scanId} benchmark=${env.benchmark} select=${env.selection} pools=${env.pools.join(',')} image=${env.image}`,
+    `namespace/${ns} created`,
+    `aksfs: namespace ${ns} created`,
+  ];
+  for (const e of choice.empty) out.push(`aksfs: pool ${e.pool}: ${e.why}, skipped`);
+  out.push(`aksfs: ${choice.nodes.length} node(s) selected`);
+  for (const n of choice.nodes) if (n.ready) out.push(`job.batch/aksfs-${n.name} created`);
+  out.push(`aksfs: waiting up to ${env.jobTimeoutSeconds}s for ${choice.nodes.filter((n) => n.ready).length} job(s)`);
+  let body = out.join('\n') + '\n';
+  // A pool's nodeStatus fault hits its first N selected nodes.
+  const hit = new Map<string, number>();
+  for (const n of choice.nodes) {
+    const pool = cluster.pools.find((p) => p.name === n.pool);
+    if (!pool) continue;
+    const k = hit.get(pool.name) ?? 0;
+    const affected = pool.nodeStatus !== undefined && k < (pool.nodeStatus.nodes ?? Number.MAX_SAFE_INTEGER);
+    if (n.ready) hit.set(pool.name, k + 1);
+    body += nodeBlock(cluster, pool, n, env, affected && n.ready ? (pool.nodeStatus?.status ?? null) : null);
+  }
+  body += `namespace "${ns}" deleted\naksfs: done\n`;
+  return body;
+}
+
+/** `kubectl get nodes`, for a scanner's preflight or a person trying the simulator by hand. */
+function kubectlGetNodes(cluster: ClusterSpec): string {
+  const rows = cluster.pools.flatMap((p) => poolNodes(cluster, p).map((n) => ({ n, v: p.orchestratorVersion ?? cluster.kubernetesVersion })));
+  const lines = ['NAME                                STATUS     ROLES    AGE   VERSION'];
+  for (const { n, v } of rows) lines.push(`${n.name.padEnd(36)}${(n.ready ? 'Ready' : 'NotReady').padEnd(11)}<none>   16d   v${v}`);
+  return lines.join('\n') + '\n';
+}
+
+export interface RunRequest {
+  command: string;
+  context?: string | undefined;
+}
+
+/** Decides a command's outcome: the cluster's command faults first, then the script's real output. */
+export function runOnCluster(cluster: ClusterSpec, req: RunRequest, rng: Rng): CommandOutcome {
+  const faults: Fault[] = cluster.faults;
+  const failed = faults.find((f) => f.kind === 'command-failed');
+  if (failed) return { provisioningState: 'failed', reason: failed.reason };
+
+  let logs: string;
+  let exitCode = 0;
+  const command = req.command.trim();
+  if (command === RUN_COMMAND || command.startsWith(`${RUN_COMMAND} `)) {
+    let env: ScanEnv | null = null;
+    try {
+      env = req.context ? scanEnvFromContext(req.context) : null;
+    } catch (e) {
+      logs = `aksfs: cannot read scan.env: ${e instanceof Error ? e.message : String(e)}\n`;
+      exitCode = 2;
+    }
+    if (env) logs = scriptLogs(cluster, env);
+    else if (exitCode === 0) {
+      logs = `bash: ./aksfs-scan.sh: No such file or directory\n`;
+      exitCode = 127;
+    }
+  } else if (/^kubectl get nodes\b/.test(command)) {
+    logs = kubectlGetNodes(cluster);
+  } else {
+    logs = '';
+  }
+  logs ??= '';
+
+  for (const f of faults) {
+    if (f.kind === 'exit-code') {
+      logs += `error: timed out waiting for the condition on jobs/aksfs-${rng.int(1000, 9999)}\n`;
+      exitCode = f.exitCode;
+    } else if (f.kind === 'garbage-logs') {
+      logs = garbage(rng);
+    } else if (f.kind === 'truncated-logs') {
+      logs = cutUtf8(logs, Math.floor(Buffer.byteLength(logs) * f.at));
+    } else if (f.kind === 'oversize-logs') {
+      // Warnings arrive before the envelopes; sized so the cap falls in the middle of them.
+      const first = logs.indexOf('===AKSFS-');
+      const at = first >= 0 ? first : logs.length;
+      const head = Buffer.byteLength(logs.slice(0, at));
+      const rest = Buffer.byteLength(logs.slice(at));
+      const pad = Math.max(0, RUN_COMMAND_OUTPUT_LIMIT - head - Math.floor(rest / 2));
+      logs = logs.slice(0, at) + chatter(rng, pad) + logs.slice(at);
+    }
+  }
+  return { provisioningState: 'succeeded', exitCode, logs: cutUtf8(logs, RUN_COMMAND_OUTPUT_LIMIT) };
+}
