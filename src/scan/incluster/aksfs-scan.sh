@@ -21,7 +21,10 @@ export HOME=/tmp
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-log() { printf '[aksfs] %s\n' "$*" >&2; }
+# fd 9 is the original stderr: a trap can fire inside a function whose stderr is redirected to a
+# file (k ... 2>file), and its message must still reach run-command's log.
+exec 9>&2
+log() { printf '[aksfs] %s\n' "$*" >&9; }
 die() {
   log "error: $*"
   exit 2

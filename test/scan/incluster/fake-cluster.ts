@@ -1,0 +1,232 @@
+/**
+ * The scenario server behind fake-kubectl.sh: records each kubectl call and answers it the way
+ * the API server, the Job controller and the kubelet would for the scenario's per-node outcome.
+ * Listens on 127.0.0.1, port 0.
+ */
+import { createServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
+import { parseAllDocuments } from 'yaml';
+
+export type Outcome =
+  | { kind: 'complete'; log?: string; afterPolls?: number }
+  | { kind: 'failed'; log?: string; jobReason?: string; exitCode?: number; terminatedReason?: string; afterPolls?: number }
+  | { kind: 'running' }
+  | { kind: 'pending' }
+  | { kind: 'unschedulable'; message?: string }
+  | { kind: 'image-pull' | 'image-pull-retry'; message?: string }
+  | { kind: 'no-pod'; event?: string };
+
+export interface Scenario {
+  nodes: unknown;
+  nodesError?: string;
+  namespaceError?: string;
+  /** kubectl apply's error for the Job of that node. */
+  applyErrors?: Record<string, string>;
+  outcomes?: Record<string, Outcome>;
+  leftovers?: unknown[];
+}
+
+export interface Call {
+  argv: string[];
+  /** Positional words: verb, resource, name. */
+  words: string[];
+  flags: Record<string, string | boolean>;
+  /** Kinds and names of the objects sent with `-f -`. */
+  applied: { kind?: string; name?: string }[];
+}
+
+interface Answer {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+interface K8sObject {
+  kind?: string;
+  metadata?: { name?: string; labels?: Record<string, string> };
+}
+
+const WITH_VALUE = new Set(['-n', '--namespace', '-o', '-l', '-c', '-f', '--field-selector']);
+
+export function parseArgv(argv: string[]): { words: string[]; flags: Record<string, string | boolean> } {
+  const words: string[] = [];
+  const flags: Record<string, string | boolean> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (WITH_VALUE.has(a)) flags[a] = argv[++i] ?? '';
+    else if (a.startsWith('--') && a.includes('=')) flags[a.slice(0, a.indexOf('='))] = a.slice(a.indexOf('=') + 1);
+    else if (a.startsWith('-')) flags[a] = true;
+    else words.push(a);
+  }
+  return { words, flags };
+}
+
+export class FakeCluster {
+  readonly calls: Call[] = [];
+  /** The Job manifests the script applied, by Job name. */
+  readonly jobs: Record<string, unknown> = {};
+  private readonly created: { name: string; node: string }[] = [];
+  private polls = 0;
+  private server: Server | undefined;
+
+  constructor(private readonly scenario: Scenario) {}
+
+  async listen(): Promise<number> {
+    const server = createServer((sock) => {
+      let buf = Buffer.alloc(0);
+      sock.on('data', (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        const req = parseRequest(buf);
+        if (!req) return;
+        let answer: Answer;
+        try {
+          answer = this.handle(req.argv, req.body);
+        } catch (e) {
+          answer = { code: 96, stdout: '', stderr: `fake kubectl: ${e instanceof Error ? e.message : String(e)}` };
+        }
+        sock.end(`${answer.code}\n${answer.stderr.replace(/\n+/g, ' ').trim()}\n${answer.stdout}`);
+      });
+      sock.on('error', () => undefined);
+    });
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return (server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private outcome(node: string): Outcome {
+    return this.scenario.outcomes?.[node] ?? { kind: 'complete', log: '' };
+  }
+
+  handle(argv: string[], body: string): Answer {
+    const { words, flags } = parseArgv(argv);
+    const docs = body ? parseAllDocuments(body).map((d) => d.toJSON() as K8sObject) : [];
+    this.calls.push({ argv, words, flags, applied: docs.map((d) => ({ kind: d.kind, name: d.metadata?.name })) });
+    const ok = (stdout: string): Answer => ({ code: 0, stdout, stderr: '' });
+    const fail = (stderr: string): Answer => ({ code: 1, stdout: '', stderr });
+    const list = (items: unknown[]): Answer => ok(JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 2) + '\n');
+
+    if (!flags['--request-timeout']) return { code: 98, stdout: '', stderr: 'fake kubectl: every call must carry --request-timeout' };
+    const [verb, what, name] = words;
+    if (verb === 'get' && what === 'namespaces') return list(this.scenario.leftovers ?? []);
+    if (verb === 'get' && what === 'nodes') return this.scenario.nodesError ? fail(this.scenario.nodesError) : ok(JSON.stringify(this.scenario.nodes));
+    if (verb === 'get' && what === 'serviceaccount') return ok(`serviceaccount/${name ?? ''}\n`);
+    if (verb === 'delete' && what === 'namespace') return ok(`namespace "${name ?? ''}" deleted\n`);
+    if (verb === 'apply') return this.apply(docs);
+    if (verb === 'get' && what === 'jobs,pods') return list(this.state());
+    if (verb === 'get' && what === 'events') {
+      const m = /involvedObject\.name=([^,]+)/.exec(String(flags['--field-selector'] ?? ''));
+      const job = this.created.find((j) => j.name === m?.[1]);
+      const o = job ? this.outcome(job.node) : undefined;
+      return list(o?.kind === 'no-pod' && o.event ? [{ kind: 'Event', reason: 'FailedCreate', message: o.event }] : []);
+    }
+    if (verb === 'logs') {
+      const pod = String(what).replace(/^pod\//, '');
+      const job = this.created.find((j) => podName(j.name) === pod);
+      if (!job) return fail(`Error from server (NotFound): pods "${pod}" not found`);
+      const o = this.outcome(job.node);
+      return ok(o.kind === 'complete' || o.kind === 'failed' ? (o.log ?? '') : '');
+    }
+    return { code: 97, stdout: '', stderr: `fake kubectl: unexpected call ${argv.join(' ')}` };
+  }
+
+  private apply(docs: K8sObject[]): Answer {
+    const out: string[] = [];
+    for (const d of docs) {
+      const name = d.metadata?.name ?? '';
+      if (d.kind === 'Namespace') {
+        if (this.scenario.namespaceError) return { code: 1, stdout: '', stderr: this.scenario.namespaceError };
+        out.push(`namespace/${name} created`);
+      } else if (d.kind === 'Job') {
+        const node = d.metadata?.labels?.['aksfs.io/node'] ?? '';
+        this.jobs[name] = d;
+        const err = this.scenario.applyErrors?.[node];
+        if (err) return { code: 1, stdout: '', stderr: err };
+        this.created.push({ name, node });
+        out.push(`job.batch/${name} created`);
+      } else return { code: 1, stdout: '', stderr: `fake kubectl: unexpected kind ${d.kind ?? '?'}` };
+    }
+    return { code: 0, stdout: out.join('\n') + '\n', stderr: '' };
+  }
+
+  /** Jobs and their pods at this poll. */
+  private state(): unknown[] {
+    this.polls++;
+    const items: unknown[] = [];
+    for (const j of this.created) {
+      const o = this.outcome(j.node);
+      const due = 'afterPolls' in o ? (o.afterPolls ?? 0) : 0;
+      const kind = this.polls > due ? o.kind : 'running';
+      const conditions: unknown[] = [];
+      const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: j.name }, status: { conditions } };
+      const scheduled = { type: 'PodScheduled', status: 'True' };
+      const pod = (phase: string, podConditions: unknown[], state: unknown): unknown => ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: podName(j.name), labels: { 'job-name': j.name }, creationTimestamp: '2026-11-26T23:00:00Z' },
+        status: { phase, conditions: podConditions, ...(state ? { containerStatuses: [{ name: 'kube-bench', state }] } : {}) },
+      });
+      items.push(job);
+      const message = 'message' in o ? o.message : undefined;
+      switch (kind) {
+        case 'complete':
+          conditions.push({ type: 'Complete', status: 'True' });
+          items.push(pod('Succeeded', [scheduled], { terminated: { exitCode: 0, reason: 'Completed' } }));
+          break;
+        case 'failed': {
+          const f = o.kind === 'failed' ? o : { kind: 'failed' as const };
+          conditions.push({ type: 'Failed', status: 'True', reason: f.jobReason ?? 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' });
+          items.push(pod('Failed', [scheduled], { terminated: { exitCode: f.exitCode ?? 1, reason: f.terminatedReason ?? 'Error' } }));
+          break;
+        }
+        case 'running':
+          items.push(pod('Running', [scheduled], { running: { startedAt: '2026-11-26T23:00:01Z' } }));
+          break;
+        case 'pending':
+          items.push(pod('Pending', [scheduled], { waiting: { reason: 'ContainerCreating' } }));
+          break;
+        case 'unschedulable':
+          items.push(pod('Pending', [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: message ?? '0/3 nodes are available: 1 Insufficient cpu.' }], null));
+          break;
+        case 'image-pull':
+        case 'image-pull-retry':
+          items.push(
+            pod('Pending', [scheduled], {
+              waiting: { reason: kind === 'image-pull' ? 'ImagePullBackOff' : 'ErrImagePull', message: message ?? 'Back-off pulling image "registry.invalid/kube-bench:v0.15.6"' },
+            }),
+          );
+          break;
+        case 'no-pod':
+          break;
+      }
+    }
+    return items;
+  }
+}
+
+function podName(job: string): string {
+  return `${job}-x7k2p`;
+}
+
+/** `<argc> <bodylen>\n`, argc NUL-terminated args, then bodylen bytes; null until complete. */
+function parseRequest(buf: Buffer): { argv: string[]; body: string } | null {
+  const nl = buf.indexOf(10);
+  if (nl < 0) return null;
+  const [argcText, lenText] = buf.subarray(0, nl).toString().split(' ');
+  const argc = Number(argcText);
+  const len = Number(lenText);
+  const argv: string[] = [];
+  let at = nl + 1;
+  for (let i = 0; i < argc; i++) {
+    const end = buf.indexOf(0, at);
+    if (end < 0) return null;
+    argv.push(buf.subarray(at, end).toString());
+    at = end + 1;
+  }
+  if (buf.length - at < len) return null;
+  return { argv, body: buf.subarray(at, at + len).toString() };
+}

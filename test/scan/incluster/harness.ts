@@ -1,0 +1,133 @@
+/**
+ * Runs aksfs-scan.sh the way run-command would (files unzipped from the request's context into
+ * the working directory, `bash ./aksfs-scan.sh`), with fake-kubectl.mjs as kubectl.
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ENV_FILE, unzipContext } from '../../../src/scan/incluster/contract.js';
+import type { ScanEnv } from '../../../src/scan/incluster/contract.js';
+import { buildRunCommandRequest } from '../../../src/scan/incluster/request.js';
+import { FakeCluster } from './fake-cluster.js';
+import type { Call, Scenario } from './fake-cluster.js';
+
+export type { Call, Outcome, Scenario } from './fake-cluster.js';
+
+const FAKE_KUBECTL = fileURLToPath(new URL('./fake-kubectl.sh', import.meta.url));
+
+export interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  calls: Call[];
+  /** The Job manifests the script applied, by Job name. */
+  jobs: Record<string, unknown>;
+  ms: number;
+}
+
+export interface NodeSpec {
+  name: string;
+  pool: string;
+  ready?: boolean;
+  os?: string;
+  cordoned?: boolean;
+}
+
+export function nodeList(nodes: NodeSpec[]): unknown {
+  return {
+    apiVersion: 'v1',
+    kind: 'List',
+    items: nodes.map((n) => ({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: n.name,
+        labels: { 'kubernetes.io/os': n.os ?? 'linux', 'kubernetes.azure.com/agentpool': n.pool, 'kubernetes.io/hostname': n.name },
+      },
+      spec: n.cordoned ? { unschedulable: true } : {},
+      status: { conditions: [{ type: 'MemoryPressure', status: 'False' }, { type: 'Ready', status: n.ready === false ? 'False' : 'True' }] },
+    })),
+  };
+}
+
+export function scanEnv(over: Partial<ScanEnv> = {}): ScanEnv {
+  return {
+    scanId: 'scan1-b0',
+    benchmark: 'aks-1.7',
+    image: 'docker.io/aquasec/kube-bench:v0.15.6',
+    selection: 'per-pool',
+    pools: ['system', 'user1'],
+    batchIndex: 0,
+    batchSize: 10,
+    jobTimeoutSeconds: 5,
+    ...over,
+  };
+}
+
+export interface RunOptions {
+  /** Extra environment for the script (tunables). */
+  env?: Record<string, string>;
+  /** Called once the script has made a call matching this predicate; used to signal it. */
+  onCall?: { match: (c: Call) => boolean; act: (pid: number) => void };
+  timeoutMs?: number;
+  /** Replaces the scan.env built from the ScanEnv, to feed the script input the TS side refuses. */
+  scanEnvText?: string;
+}
+
+export async function runScan(env: ScanEnv, scenario: Scenario, opts: RunOptions = {}): Promise<Run> {
+  const root = mkdtempSync(join(tmpdir(), 'aksfs-test-'));
+  const work = join(root, 'work');
+  const bin = join(root, 'bin');
+  for (const d of [work, bin]) mkdirSync(d);
+  for (const [name, body] of Object.entries(unzipContext(buildRunCommandRequest(env).context))) writeFileSync(join(work, name), body);
+  if (opts.scanEnvText !== undefined) writeFileSync(join(work, ENV_FILE), opts.scanEnvText);
+  writeFileSync(join(bin, 'kubectl'), `#!/bin/sh\nexec bash "${FAKE_KUBECTL}" "$@"\n`);
+  chmodSync(join(bin, 'kubectl'), 0o755);
+
+  const cluster = new FakeCluster(scenario);
+  const port = await cluster.listen();
+  const started = Date.now();
+  const child = spawn('bash', ['./aksfs-scan.sh'], {
+    cwd: work,
+    env: {
+      PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
+      FAKE_KUBE_PORT: String(port),
+      AKSFS_POLL_SECONDS: '0.1',
+      AKSFS_UNSCHEDULABLE_GRACE: '0',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+
+  let watcher: NodeJS.Timeout | undefined;
+  if (opts.onCall) {
+    const { match, act } = opts.onCall;
+    watcher = setInterval(() => {
+      if (cluster.calls.some(match) && child.pid !== undefined) {
+        clearInterval(watcher);
+        act(child.pid);
+      }
+    }, 10);
+  }
+  const limit = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+  clearTimeout(limit);
+  if (watcher) clearInterval(watcher);
+  await cluster.close();
+  rmSync(root, { recursive: true, force: true });
+  return { code, signal, stdout, stderr, calls: cluster.calls, jobs: cluster.jobs, ms: Date.now() - started };
+}
+
+/** A short name for a call, for asserting order: "get nodes", "apply Job/kb-0", "delete namespace aksfs-x". */
+export function describeCall(c: Call): string {
+  if (c.words[0] === 'apply') return `apply ${c.applied.map((a) => `${a.kind}/${a.name}`).join(',')}`;
+  if (c.words[0] === 'delete') return `delete ${c.words.slice(1).join(' ')}`;
+  return c.words.join(' ');
+}

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { DEFAULT_IMAGE, ENV_FILE, JOB_TEMPLATE_FILE, RUN_COMMAND, SCRIPT_FILE, scanEnvFromContext, unzipContext } from '../../../src/scan/incluster/contract.js';
+import { buildRunCommandRequest, jobTemplate, scanScript } from '../../../src/scan/incluster/request.js';
+import { scanEnv } from './harness.js';
+import { parsedTemplate } from './job-command.js';
+
+const src = (f: string): string => readFileSync(new URL(`../../../src/scan/incluster/${f}`, import.meta.url), 'utf8');
+
+describe('buildRunCommandRequest', () => {
+  it('round-trips the scan settings through the context, as the ARM simulator reads them', () => {
+    for (const env of [scanEnv(), scanEnv({ selection: 'all', pools: ['a1', 'b2', 'c3'], batchIndex: 7, batchSize: 25, jobTimeoutSeconds: 200, image: 'myacr.azurecr.io/kube-bench:v0.15.6' })]) {
+      const req = buildRunCommandRequest(env);
+      expect(req.command).toBe(RUN_COMMAND);
+      expect(scanEnvFromContext(req.context)).toEqual(env);
+    }
+  });
+
+  it('ships the script and the Job template byte for byte', () => {
+    const files = unzipContext(buildRunCommandRequest(scanEnv()).context);
+    expect(Object.keys(files).sort()).toEqual([ENV_FILE, JOB_TEMPLATE_FILE, SCRIPT_FILE].sort());
+    expect(files[SCRIPT_FILE]).toBe(src('aksfs-scan.sh'));
+    expect(files[JOB_TEMPLATE_FILE]).toBe(src('aksfs-job.yaml'));
+    expect(scanScript()).toBe(src('aksfs-scan.sh'));
+    expect(jobTemplate()).toBe(src('aksfs-job.yaml'));
+  });
+
+  it('keeps the context small', () => {
+    const { context } = buildRunCommandRequest(scanEnv({ pools: Array.from({ length: 20 }, (_, i) => `pool${i}`) }));
+    console.log(`run-command context: ${context.length} base64 characters (${Buffer.from(context, 'base64').length} bytes of zip)`);
+    // A guard against bundling more than the script, the template and scan.env (e.g. kube-bench's cfg).
+    expect(context.length).toBeLessThan(16_000);
+  });
+
+  it('passes the cluster token only when given', () => {
+    expect(buildRunCommandRequest(scanEnv())).not.toHaveProperty('clusterToken');
+    expect(buildRunCommandRequest(scanEnv(), { clusterToken: 'eyJ0eXAi.test' }).clusterToken).toBe('eyJ0eXAi.test');
+  });
+
+  it('refuses settings the script would refuse, naming the field', () => {
+    expect(() => buildRunCommandRequest(scanEnv({ pools: [] }))).toThrow(/pools is empty/);
+    expect(() => buildRunCommandRequest(scanEnv({ pools: ['Sys Pool'] }))).toThrow(/pool "Sys Pool"/);
+    expect(() => buildRunCommandRequest(scanEnv({ scanId: 'Scan_1' }))).toThrow(/scanId "Scan_1"/);
+    expect(() => buildRunCommandRequest(scanEnv({ scanId: 'x'.repeat(58) }))).toThrow(/scanId/);
+    expect(() => buildRunCommandRequest(scanEnv({ selection: 'all', batchSize: 0 }))).toThrow(/batchSize/);
+    expect(() => buildRunCommandRequest(scanEnv({ jobTimeoutSeconds: 0 }))).toThrow(/jobTimeoutSeconds/);
+    expect(() => buildRunCommandRequest(scanEnv({ image: 'evil;rm -rf /' }))).toThrow(/AKSFS_IMAGE/);
+  });
+});
+
+describe('the Job template', () => {
+  const t = parsedTemplate();
+  const pod = t.spec.template.spec;
+  const container = pod.containers[0];
+
+  it('has exactly the hostPID and read-only host mounts of kube-bench’s own job-aks.yaml', () => {
+    const upstream = parse(readFileSync(new URL('../../../third_party/kube-bench/job-aks.yaml', import.meta.url), 'utf8')) as ReturnType<typeof parsedTemplate>;
+    const upPod = upstream.spec.template.spec;
+    expect(pod.hostPID).toBe(upPod.hostPID);
+    const hostVolumes = pod.volumes.filter((v) => v.hostPath);
+    expect(hostVolumes).toEqual(upPod.volumes);
+    const hostMounts = container?.volumeMounts.filter((m) => hostVolumes.some((v) => v.name === m.name));
+    expect(hostMounts).toEqual(upPod.containers[0]?.volumeMounts);
+    for (const m of hostMounts ?? []) expect(m.readOnly).toBe(true);
+  });
+
+  it('is a one-shot, bounded, unprivileged Job that runs on any pool', () => {
+    expect(t.spec.backoffLimit).toBe(0);
+    expect(pod.restartPolicy).toBe('Never');
+    expect(t.spec.activeDeadlineSeconds).toBe('__AKSFS_DEADLINE__');
+    expect(t.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.tolerations).toEqual([{ operator: 'Exists' }]);
+    expect(container?.image).toBe('__AKSFS_IMAGE__');
+    expect(container?.securityContext).toMatchObject({ readOnlyRootFilesystem: true, privileged: false, allowPrivilegeEscalation: false });
+    expect(container?.resources.requests).toHaveProperty('cpu');
+    expect(container?.resources.requests).toHaveProperty('memory');
+    expect(container?.resources.limits).toHaveProperty('memory');
+    expect(t.metadata.labels).toMatchObject({ 'aksfs.io/scan': '__AKSFS_SCAN_ID__', 'aksfs.io/node': '__AKSFS_NODE__', 'aksfs.io/pool': '__AKSFS_POOL__' });
+    expect(t.spec.template.metadata.labels).toMatchObject(t.metadata.labels);
+  });
+
+  it('defaults to the pinned kube-bench release', () => {
+    expect(DEFAULT_IMAGE).toMatch(/:v0\.15\.6$/);
+    expect(scanScript()).toContain(`AKSFS_IMAGE:-${DEFAULT_IMAGE}}`);
+  });
+});

@@ -1,0 +1,282 @@
+import { describe, expect, it } from 'vitest';
+import { encodeEnvelope, formatStatusLine, scanEnvelopes } from '../../../src/model/envelope.js';
+import type { EnvelopeRecord } from '../../../src/model/envelope.js';
+import { describeCall, nodeList, runScan, scanEnv } from './harness.js';
+import type { Call, Run } from './harness.js';
+
+const NS = 'aksfs-scan1-b0';
+
+const nodes = nodeList([
+  { name: 'aks-user1-22222222-vmss000001', pool: 'user1' },
+  { name: 'aks-system-11111111-vmss000000', pool: 'system', cordoned: true },
+  { name: 'aks-system-11111111-vmss000001', pool: 'system' },
+  { name: 'aks-user1-22222222-vmss000000', pool: 'user1', ready: false },
+  { name: 'aks-other-33333333-vmss000000', pool: 'other' },
+]);
+const SYS = 'aks-system-11111111-vmss000001';
+const USR = 'aks-user1-22222222-vmss000001';
+
+function report(node: string): string {
+  return JSON.stringify({ Controls: [{ id: '3', node_type: 'node', text: `Worker Node Security Configuration on ${node}` }], Totals: { total_pass: 1, total_fail: 0, total_warn: 0, total_info: 0 } });
+}
+function podLog(node: string, pool: string): string {
+  return `W1126 23:00:00.000000 1 util.go:1] noise before the envelope\n${encodeEnvelope(report(node), { node, pool, benchmark: 'aks-1.7', format: 'json' })}`;
+}
+
+function statuses(run: Run): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const r of scanEnvelopes(run.stdout).records) if (r.kind === 'status') out[r.status.node] = r.status.status;
+  return out;
+}
+function payloads(run: Run): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const r of scanEnvelopes(run.stdout).records) if (r.kind === 'payload') out[r.meta.node] = r.payload;
+  return out;
+}
+function statusRecord(run: Run, node: string): Extract<EnvelopeRecord, { kind: 'status' }> | undefined {
+  return scanEnvelopes(run.stdout).records.find((r): r is Extract<EnvelopeRecord, { kind: 'status' }> => r.kind === 'status' && r.status.node === node);
+}
+const isDeleteNs = (c: Call): boolean => c.words[0] === 'delete' && c.words[1] === 'namespace' && c.words[2] === NS;
+
+function expectCleanedUp(run: Run): void {
+  const last = run.calls.at(-1);
+  expect(last && describeCall(last)).toBe(`delete namespace ${NS}`);
+  expect(last?.flags['--wait']).toBe('false');
+  expect(run.calls.filter(isDeleteNs)).toHaveLength(1);
+}
+
+describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
+  it('per-pool: one Ready node of each listed pool, Jobs pinned to them, logs printed, namespace deleted last', async () => {
+    const run = await runScan(scanEnv(), {
+      nodes,
+      outcomes: { [SYS]: { kind: 'complete', log: podLog(SYS, 'system'), afterPolls: 2 }, [USR]: { kind: 'complete', log: podLog(USR, 'user1') } },
+    });
+    expect(run.stderr).not.toContain('error');
+    expect(run.code).toBe(0);
+    const order = run.calls.map(describeCall);
+    expect(order.slice(0, 6)).toEqual([
+      'get namespaces',
+      'get nodes',
+      `apply Namespace/${NS}`,
+      'get serviceaccount default',
+      'apply Job/kb-0',
+      'apply Job/kb-1',
+    ]);
+    expect(order).toContain('logs pod/kb-0-x7k2p');
+    expect(order).toContain('logs pod/kb-1-x7k2p');
+    // kb-0 (system) completes only on the third poll: the script must keep polling, not give up.
+    expect(order.filter((c) => c === 'get jobs,pods').length).toBeGreaterThanOrEqual(3);
+    expectCleanedUp(run);
+    // The node list was narrowed on the server to Linux nodes of the listed pools.
+    const getNodes = run.calls.find((c) => c.words[1] === 'nodes');
+    expect(getNodes?.flags['-l']).toBe('kubernetes.io/os=linux,kubernetes.azure.com/agentpool in (system,user1)');
+    // Every call is bounded.
+    for (const c of run.calls) expect(c.flags['--request-timeout']).toBe('30s');
+
+    // The cordoned system node is passed over for its Ready, schedulable neighbour.
+    expect(payloads(run)).toEqual({ [SYS]: report(SYS), [USR]: report(USR) });
+    expect(statuses(run)).toEqual({});
+  });
+
+  it('renders the Job for its node: affinity on the node name, labels, image, benchmark, deadline', async () => {
+    const run = await runScan(scanEnv({ pools: ['user1'], image: 'myacr.azurecr.io/aquasec/kube-bench:v0.15.6', benchmark: 'aks-1.8', jobTimeoutSeconds: 2 }), {
+      nodes,
+      outcomes: { [USR]: { kind: 'complete', log: podLog(USR, 'user1') } },
+    });
+    expect(run.code).toBe(0);
+    const job = run.jobs['kb-0'] as {
+      metadata: { namespace: string; labels: Record<string, string> };
+      spec: {
+        activeDeadlineSeconds: number;
+        template: { spec: { affinity: unknown; containers: { image: string; env: { name: string; value: string }[] }[] } };
+      };
+    };
+    expect(job.metadata.namespace).toBe(NS);
+    expect(job.metadata.labels).toMatchObject({ 'aksfs.io/scan': 'scan1-b0', 'aksfs.io/node': USR, 'aksfs.io/pool': 'user1' });
+    expect(JSON.stringify(job.spec.template.spec.affinity)).toContain(`"values":["${USR}"]`);
+    expect(job.spec.template.spec.containers[0]?.image).toBe('myacr.azurecr.io/aquasec/kube-bench:v0.15.6');
+    expect(job.spec.template.spec.containers[0]?.env).toContainEqual({ name: 'AKSFS_BENCHMARK', value: 'aks-1.8' });
+    expect(job.spec.activeDeadlineSeconds).toBeGreaterThan(2);
+    expect(JSON.stringify(job)).not.toContain('__AKSFS_');
+  });
+
+  it('all: Ready Linux nodes of the listed pools sorted by name, the slice of this batch', async () => {
+    const many = nodeList([
+      { name: 'aks-b-1', pool: 'b' },
+      { name: 'aks-a-3', pool: 'a' },
+      { name: 'aks-a-1', pool: 'a' },
+      { name: 'aks-a-2', pool: 'a', ready: false },
+      { name: 'aks-b-0', pool: 'b' },
+      { name: 'aks-a-0', pool: 'a' },
+      { name: 'aks-w-0', pool: 'b', os: 'windows' },
+    ]);
+    // Sorted Ready Linux: aks-a-0, aks-a-1, aks-a-3, aks-b-0, aks-b-1; batch 1 of size 2 is a-3, b-0.
+    const run = await runScan(scanEnv({ selection: 'all', pools: ['a', 'b'], batchIndex: 1, batchSize: 2 }), {
+      nodes: many,
+      outcomes: { 'aks-a-3': { kind: 'complete', log: podLog('aks-a-3', 'a') }, 'aks-b-0': { kind: 'complete', log: podLog('aks-b-0', 'b') } },
+    });
+    expect(run.code).toBe(0);
+    expect(Object.values(run.jobs).map((j) => (j as { metadata: { labels: Record<string, string> } }).metadata.labels['aksfs.io/node']).sort()).toEqual(['aks-a-3', 'aks-b-0']);
+    expect(Object.keys(payloads(run)).sort()).toEqual(['aks-a-3', 'aks-b-0']);
+  });
+
+  it('all: a batch past the end scans nothing and still exits 0', async () => {
+    const run = await runScan(scanEnv({ selection: 'all', pools: ['system'], batchIndex: 3, batchSize: 2 }), { nodes });
+    expect(run.code).toBe(0);
+    expect(run.calls.some((c) => c.words[0] === 'apply')).toBe(false);
+    expect(run.stdout).toBe('');
+    expectCleanedUp(run);
+  });
+
+  it('reports a pool without a Ready node as not-started', async () => {
+    const run = await runScan(scanEnv({ pools: ['user1', 'gpu'] }), { nodes, outcomes: { [USR]: { kind: 'complete', log: podLog(USR, 'user1') } } });
+    expect(run.code).toBe(0);
+    const rec = scanEnvelopes(run.stdout).records.find((r) => r.kind === 'status');
+    expect(rec).toMatchObject({ kind: 'status', status: { node: '-', pool: 'gpu', status: 'not-started' } });
+  });
+
+  it('apply denied by admission: admission-denied for that node, the others still run, namespace deleted', async () => {
+    const denial =
+      'Error from server (Forbidden): error when creating "STDIN": admission webhook "validation.gatekeeper.sh" denied the request: [azurepolicy-k8sazurev2noprivilege] Privileged container is not allowed: kube-bench';
+    const run = await runScan(scanEnv(), {
+      nodes,
+      applyErrors: { [SYS]: denial },
+      outcomes: { [USR]: { kind: 'complete', log: podLog(USR, 'user1') } },
+    });
+    expect(run.code).toBe(0);
+    expect(statuses(run)).toEqual({ [SYS]: 'admission-denied' });
+    expect(statusRecord(run, SYS)?.status.reason).toContain('denied the request');
+    expect(statusRecord(run, SYS)?.status.pool).toBe('system');
+    expect(Object.keys(payloads(run))).toEqual([USR]);
+    expectCleanedUp(run);
+  });
+
+  it('apply refused by RBAC is a failure, not an admission denial', async () => {
+    const rbac = 'Error from server (Forbidden): jobs.batch is forbidden: User "x" cannot create resource "jobs" in API group "batch" in the namespace "aksfs-scan1-b0"';
+    const run = await runScan(scanEnv({ pools: ['user1'] }), { nodes, applyErrors: { [USR]: rbac } });
+    expect(statuses(run)).toEqual({ [USR]: 'failed' });
+    expectCleanedUp(run);
+  });
+
+  it('pod denied by a webhook (FailedCreate on the Job): admission-denied', async () => {
+    const run = await runScan(scanEnv({ pools: ['user1'] }), {
+      nodes,
+      outcomes: { [USR]: { kind: 'no-pod', event: 'Error creating: pods "kb-0-abcde" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostPID=true)' } },
+    });
+    expect(run.code).toBe(0);
+    expect(statuses(run)).toEqual({ [USR]: 'admission-denied' });
+    expect(run.calls.map(describeCall)).toContain('get events');
+    expectCleanedUp(run);
+  });
+
+  it('wait timeout: a Job still running at the deadline is reported as timeout, within the budget', async () => {
+    const run = await runScan(scanEnv({ jobTimeoutSeconds: 1 }), {
+      nodes,
+      outcomes: { [SYS]: { kind: 'running' }, [USR]: { kind: 'pending' } },
+    });
+    expect(run.code).toBe(0);
+    expect(statuses(run)).toEqual({ [SYS]: 'timeout', [USR]: 'not-started' });
+    // 1 s budget plus start-up; the point is that it does not wait for activeDeadlineSeconds.
+    expect(run.ms).toBeLessThan(8000);
+    expectCleanedUp(run);
+  });
+
+  it('unschedulable and image-pull nodes get their own statuses with the cluster’s reason', async () => {
+    const run = await runScan(scanEnv(), {
+      nodes,
+      outcomes: {
+        [SYS]: { kind: 'unschedulable', message: '0/5 nodes are available: 1 Insufficient memory.' },
+        [USR]: { kind: 'image-pull', message: 'Back-off pulling image "docker.io/aquasec/kube-bench:v0.15.6"' },
+      },
+    });
+    expect(run.code).toBe(0);
+    expect(statuses(run)).toEqual({ [SYS]: 'unschedulable', [USR]: 'image-pull' });
+    expect(statusRecord(run, SYS)?.status.reason).toContain('Insufficient memory');
+    expect(statusRecord(run, USR)?.status.reason).toContain('ImagePullBackOff');
+    // Both are final: no waiting for the whole budget.
+    expect(run.calls.filter((c) => describeCall(c) === 'get jobs,pods')).toHaveLength(1);
+    expectCleanedUp(run);
+  });
+
+  it('an image pull still retrying at the deadline is reported as image-pull', async () => {
+    const run = await runScan(scanEnv({ pools: ['user1'], jobTimeoutSeconds: 1 }), { nodes, outcomes: { [USR]: { kind: 'image-pull-retry' } } });
+    expect(statuses(run)).toEqual({ [USR]: 'image-pull' });
+    expectCleanedUp(run);
+  });
+
+  it('a failed Job: the container’s own STATUS line is kept, else the Job’s reason is reported', async () => {
+    const own = formatStatusLine({ node: SYS, pool: 'system', status: 'failed', reason: 'kube-bench exited 1: config not found' });
+    const run = await runScan(scanEnv(), {
+      nodes,
+      outcomes: {
+        [SYS]: { kind: 'failed', log: `E1126 boom\n${own}` },
+        [USR]: { kind: 'failed', log: '', jobReason: 'DeadlineExceeded', exitCode: 137, terminatedReason: 'OOMKilled' },
+      },
+    });
+    expect(run.code).toBe(0);
+    const recs = scanEnvelopes(run.stdout).records;
+    expect(recs.filter((r) => r.kind === 'status' && r.status.node === SYS)).toHaveLength(1);
+    expect(statusRecord(run, SYS)?.status.reason).toBe('kube-bench exited 1: config not found');
+    expect(statusRecord(run, USR)?.status).toMatchObject({ status: 'failed', pool: 'user1' });
+    expect(statusRecord(run, USR)?.status.reason).toMatch(/DeadlineExceeded.*container exit 137 OOMKilled/);
+    expectCleanedUp(run);
+  });
+
+  it('a completed Job whose log holds no envelope is no-output', async () => {
+    const run = await runScan(scanEnv({ pools: ['user1'] }), { nodes, outcomes: { [USR]: { kind: 'complete', log: '' } } });
+    expect(statuses(run)).toEqual({ [USR]: 'no-output' });
+  });
+
+  it('cannot create the namespace: exits non-zero with a clear message, still tries to delete it', async () => {
+    const run = await runScan(scanEnv(), { nodes, namespaceError: 'Error from server (Forbidden): namespaces is forbidden: User "x" cannot create resource "namespaces"' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/error: cannot create namespace aksfs-scan1-b0: .*cannot create resource "namespaces"/);
+    expect(run.calls.some((c) => c.applied.some((a) => a.kind === 'Job'))).toBe(false);
+    expectCleanedUp(run);
+  });
+
+  it('cannot list nodes: exits non-zero with a clear message', async () => {
+    const run = await runScan(scanEnv(), { nodes, nodesError: 'Unable to connect to the server: dial tcp: i/o timeout' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('error: cannot list nodes: Unable to connect to the server');
+    expectCleanedUp(run);
+  });
+
+  it('killed with SIGTERM while waiting: exits at once and deletes the namespace', async () => {
+    const run = await runScan(scanEnv({ jobTimeoutSeconds: 120 }), {
+      nodes,
+      outcomes: { [SYS]: { kind: 'running' }, [USR]: { kind: 'running' } },
+    }, {
+      env: { AKSFS_POLL_SECONDS: '30' },
+      onCall: { match: (c) => describeCall(c) === 'get jobs,pods', act: (pid) => process.kill(pid, 'SIGTERM') },
+    });
+    expect(run.code).toBe(143);
+    expect(run.stderr).toContain('terminated');
+    // The 30 s poll nap is cut short.
+    expect(run.ms).toBeLessThan(10_000);
+    expectCleanedUp(run);
+  });
+
+  it('deletes leftover namespaces of earlier scans once they are old, and no others', async () => {
+    const old = new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const fresh = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const run = await runScan(scanEnv({ pools: ['user1'] }), {
+      nodes,
+      leftovers: [
+        { kind: 'Namespace', metadata: { name: 'aksfs-old', creationTimestamp: old } },
+        { kind: 'Namespace', metadata: { name: 'aksfs-concurrent', creationTimestamp: fresh } },
+      ],
+      outcomes: { [USR]: { kind: 'complete', log: podLog(USR, 'user1') } },
+    });
+    const deletes = run.calls.filter((c) => c.words[0] === 'delete').map((c) => c.words[2]);
+    expect(deletes).toEqual(['aksfs-old', NS]);
+    expect(run.calls[0]?.flags['-l']).toBe('app.kubernetes.io/managed-by=aks-fleet-scanner');
+  });
+
+  it('rejects a bad scan.env with a clear error before touching the cluster', async () => {
+    const run = await runScan(scanEnv(), { nodes }, { scanEnvText: 'AKSFS_SCAN_ID=Scan_1\nAKSFS_BENCHMARK=aks-1.7\nAKSFS_SELECT=per-pool\nAKSFS_POOLS=system\n' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("error: AKSFS_SCAN_ID must be 1-57 lower-case letters, digits or '-'");
+    expect(run.calls).toEqual([]);
+  });
+});
