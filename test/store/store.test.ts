@@ -150,6 +150,37 @@ describe('saveClusterScan and reads (Azurite)', () => {
     expect(await store.getNodeResult(ref.id, 's', 'aks-big-0')).toEqual(big);
   });
 
+  it('concurrent saves of one cluster leave the pointer on the newest scan', async () => {
+    const store = await az.store();
+    const ref = clusterRef('aks-race');
+    const days = [3, 1, 5, 2, 4];
+    // Separate stores, as separate worker instances would be; all race for the same fleet entity.
+    await Promise.all(
+      days.map((d) =>
+        az.sameTables(store).saveClusterScan(threePools(ref, `2026-11-0${d}T00:00:00.000Z`, d === 5 ? ['3.2.1'] : ['3.2.4']), { runId: `r${d}`, scanId: `s${d}` }, classify),
+      ),
+    );
+    const [summary, ...rest] = await store.listClusterSummaries();
+    expect(rest).toEqual([]);
+    expect([summary?.scanId, summary?.results?.scanId, summary?.results?.failingChecks]).toEqual(['s5', 's5', ['aks-1.8:3.2.1']]);
+    expect((await store.getClusterHistory(ref.id, 10)).map((h) => h.scanId)).toEqual(['s5', 's4', 's3', 's2', 's1']);
+  });
+
+  it('keeps scan details larger than the header in the Nodes table', async () => {
+    const store = await az.store();
+    const ref = clusterRef('aks-many-checks');
+    const n = node('aks-x-0', 'system');
+    // Random titles make the rolled-up check list incompressible: about 1.6 MB of JSON, more than the header's 512 KB of chunks.
+    n.checks = Array.from({ length: 4000 }, (_, i) => ({ ...n.checks[0]!, id: `9.${i}`, title: randomBytes(300).toString('base64') }));
+    await store.saveClusterScan(scanned(ref, [n]), { runId: 'r', scanId: 's' }, classify);
+    const rows = await listAll(store.tables.nodes);
+    expect(rows.filter((r) => String(r['rowKey']).startsWith('~details~')).length).toBeGreaterThan(0);
+    const stored = await store.getClusterScan(ref.id, 's');
+    expect(stored?.checks.length).toBe(4000);
+    expect(stored?.checks.map((c) => c.title)).toEqual(n.checks.map((c) => c.title));
+    expect(await store.getNodeResult(ref.id, 's', 'aks-x-0')).toEqual(n);
+  });
+
   it('rejects bad input with an error naming it, before writing anything', async () => {
     const store = await az.store();
     const ref = clusterRef('aks-bad');
