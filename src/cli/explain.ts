@@ -13,9 +13,8 @@ import { styleFor } from '../report/style.js';
 import type { CliIo } from './io.js';
 import { readAll, UsageError } from './io.js';
 import { knowledgeOptions } from './knowledge-options.js';
+import { EXPLAIN_USAGE } from './usage.js';
 
-export const EXPLAIN_USAGE = `usage: aks-fleet-scanner explain <file|-> [--format text|json|markdown|csv] [--input-format json|log|text]
-                                 [--fail-on FAIL|WARN] [--waivers FILE] [--no-default-waivers]`;
 
 const OUTPUT_FORMATS = ['text', 'json', 'markdown', 'csv'] as const;
 type OutputFormat = (typeof OUTPUT_FORMATS)[number];

@@ -1,13 +1,17 @@
 /** The aks-fleet-scanner command line: one small dispatcher over the core. */
 import { InputError } from '../model/errors.js';
-import { explainCommand, EXPLAIN_USAGE } from './explain.js';
 import type { CliIo } from './io.js';
 import { processIo, UsageError } from './io.js';
+import { USAGES } from './usage.js';
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
-const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  explain: { run: explainCommand, summary: 'triage a kube-bench output file (JSON, pod log or text)' },
+// Commands load on demand: `explain` should not pay for the Azure SDKs that `scan` needs.
+const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }> = {
+  explain: { load: async () => (await import('./explain.js')).explainCommand, summary: 'triage a kube-bench output file (JSON, pod log or text)' },
+  checks: { load: async () => (await import('./checks.js')).checksCommand, summary: 'list the AKS knowledge base, for review' },
+  scan: { load: async () => (await import('./scan.js')).scanCommand, summary: 'scan every AKS cluster the identity can see (or --simulate a fleet)' },
+  simulator: { load: async () => { const { runSimulatorCli } = await import('../simulator/index.js'); return (argv) => runSimulatorCli(argv); }, summary: 'run the ARM simulator on its own (prints its endpoint and CA path)' },
 };
 
 export const USAGE = `aks-fleet-scanner: CIS Kubernetes Benchmark results for every AKS node pool, triaged for AKS
@@ -19,7 +23,7 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
   .join('\n')}
 
-${EXPLAIN_USAGE}
+${USAGES}
 `;
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
@@ -34,7 +38,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return 2;
   }
   try {
-    return await command.run(rest, io);
+    const run = await command.load();
+    return await run(rest, io);
   } catch (e) {
     if (e instanceof InputError) {
       io.stderr.write(`aks-fleet-scanner ${name}: ${e.message}\n`);
@@ -51,6 +56,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 // Run when executed directly (tsx src/cli/main.ts ...); the bin shim imports main() instead.
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (invokedDirectly) {
+  // `aks-fleet-scanner explain x | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

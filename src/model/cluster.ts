@@ -49,6 +49,7 @@ export type FailReason =
   | 'unparseable-output'
   | 'command-failed'
   | 'arm-unavailable'
+  | 'poison-message'
   | 'internal';
 
 export const SKIP_REASONS: readonly SkipReason[] = ['stopped', 'run-command-disabled', 'not-succeeded', 'no-linux-pool', 'opted-out'];
@@ -65,6 +66,7 @@ export const FAIL_REASONS: readonly FailReason[] = [
   'unparseable-output',
   'command-failed',
   'arm-unavailable',
+  'poison-message',
   'internal',
 ];
 

@@ -66,7 +66,7 @@ export interface ExplainNode {
 export interface ExplainReport {
   source: { input: string; format: InputFormat; benchmark: string | null };
   totals: Totals;
-  /** Counts FAIL and WARN checks that are not waived, by disposition. */
+  /** Counts FAIL and WARN checks by disposition; waivers do not change what a check is. */
   triage: TriageCounts;
   checks: ExplainCheck[];
   warnings: string[];
@@ -99,7 +99,7 @@ export function buildExplainReport(parsed: ParsedInput, input: string, opts: Exp
     const checks = n.checks.map((c): ExplainCheck => {
       const aks = triager(c);
       const waiver = opts.waivers?.(c, n) ?? null;
-      if ((c.status === 'FAIL' || c.status === 'WARN') && !waiver) counts[triageKey(aks)]++;
+      if (c.status === 'FAIL' || c.status === 'WARN') counts[triageKey(aks)]++;
       const out: ExplainCheck = {
         id: c.id,
         status: c.status,

@@ -32,7 +32,7 @@ function ids(checks: ExplainCheck[]): string {
 }
 
 function nonPassing(r: ExplainReport): ExplainCheck[] {
-  return r.checks.filter((c) => (c.status === 'FAIL' || c.status === 'WARN') && !c.waiver);
+  return r.checks.filter((c) => c.status === 'FAIL' || c.status === 'WARN');
 }
 
 export function renderExplainText(r: ExplainReport, st: Style = plain): string {
@@ -49,9 +49,9 @@ export function renderExplainText(r: ExplainReport, st: Style = plain): string {
       const where = c.node ? st.dim(` @${c.node}`) : '';
       out.push(`  ${statusTag(c.status, st)} ${c.id} ${c.title}${where}`);
       if (status === 'FAIL' || status === 'WARN') {
-        if (c.waiver) out.push(st.dim(`      waived (${c.waiver.id}): ${c.waiver.reason} — ${c.waiver.owner}${c.waiver.expires ? `, until ${c.waiver.expires}` : ''}`));
-        else if (c.aks) out.push(`      ${st.cyan(c.aks.disposition)}: ${c.aks.whatToDo}`);
+        if (c.aks) out.push(`      ${st.cyan(c.aks.disposition)}: ${c.aks.whatToDo}`);
         else out.push(st.dim("      not in the knowledge base: see kube-bench's remediation (--format markdown)"));
+        if (c.waiver) out.push(st.dim(`      waived by ${c.waiver.source === 'default' ? 'a default waiver' : `${c.waiver.id} (${c.waiver.owner})`} until ${c.waiver.expires}`));
       }
     }
     out.push('');
@@ -72,7 +72,7 @@ export function renderExplainText(r: ExplainReport, st: Style = plain): string {
     if (these.length) out.push(`  ${TRIAGE_LABEL[key]}: ${these.length} — ${ids(these)}`);
   }
   if (r.waivers) {
-    out.push(`  waived: ${r.waivers.applied}`);
+    out.push(`  waived: ${r.waivers.applied} (they stay in the counts above; waivers silence alerts, not facts)`);
     for (const w of r.waivers.expired) out.push(st.yellow(`  expired waiver ${w.id} (${w.owner}, expired ${w.expires}): no longer applied`));
   }
   if (r.warnings.length) {

@@ -2,6 +2,7 @@
  * The scan plan of one cluster: which benchmark, and which run-commands. Node names are not in
  * ARM, so a plan names pools and slices; the in-cluster script picks the nodes.
  */
+import { createHash } from 'node:crypto';
 import type { ClusterRef } from '../model/cluster.js';
 import type { NodeSelection, ScanEnv } from './incluster/contract.js';
 import { DEFAULT_IMAGE } from './incluster/contract.js';
@@ -47,10 +48,12 @@ export interface ScanPlan {
 export const DEFAULT_NODES_PER_COMMAND = 30;
 export const DEFAULT_JOB_TIMEOUT_SECONDS = 180;
 
-/** Lower-case, DNS-label-safe, short: the scan id names a namespace and Jobs in the cluster. */
+/**
+ * Names the namespace and Jobs in the cluster: DNS-label safe and short, and deterministic, so a
+ * redelivered message reuses (and the script first cleans) the same namespace.
+ */
 export function scanIdFor(seed: string, batch: number): string {
-  const base = seed.toLowerCase().replace(/[^a-z0-9-]/g, '').slice(0, 20) || 'scan';
-  return `${base}-${batch}`;
+  return `${createHash('sha256').update(seed).digest('hex').slice(0, 12)}-${batch}`;
 }
 
 export function planClusterScan(cluster: ClusterRef, scanSeed: string, opts: PlanOptions): ScanPlan {

@@ -25,7 +25,9 @@ describe('scan plan', () => {
     expect(p.benchmark).toBe('aks-1.8');
     expect(p.linuxPools).toEqual(['system', 'user']);
     expect(p.commands).toHaveLength(1);
-    expect(p.commands[0]).toMatchObject({ selection: 'per-pool', pools: ['system', 'user'], scanId: 'run-42-0', image: 'docker.io/aquasec/kube-bench:v0.15.6' });
+    expect(p.commands[0]!.scanId).toMatch(/^[0-9a-f]{12}-0$/);
+    expect(planClusterScan(cluster(), 'Run-42', { benchmark: 'auto', selection: 'per-pool' }).commands[0]!.scanId).toBe(p.commands[0]!.scanId);
+    expect(p.commands[0]).toMatchObject({ selection: 'per-pool', pools: ['system', 'user'], image: 'docker.io/aquasec/kube-bench:v0.15.6' });
   });
 
   it('all: splits the Linux nodes into commands that stay under the output cap', () => {

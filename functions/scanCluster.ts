@@ -1,0 +1,12 @@
+// Queue trigger: scans one cluster and stores the results. Redelivery is safe (deterministic ids, upserts).
+import type { InvocationContext } from '@azure/functions';
+import { app } from '@azure/functions';
+
+export async function scanClusterHandler(message: unknown, context: InvocationContext): Promise<void> {
+  const { sharedRuntime } = await import('../src/runtime/runtime.js');
+  const { processScanMessage } = await import('../src/pipeline/pipeline.js');
+  const rt = await sharedRuntime();
+  await processScanMessage(message, { ...rt.deps, log: (l) => context.log(l) }, rt.scanOptions);
+}
+
+app.storageQueue('scanCluster', { queueName: 'scan-cluster', connection: 'AzureWebJobsStorage', handler: scanClusterHandler });

@@ -1,0 +1,19 @@
+// Timer: records a scan run, discovers the fleet, and enqueues one message per cluster; then prunes history.
+import type { InvocationContext, Timer } from '@azure/functions';
+import { app, output } from '@azure/functions';
+
+export const scanQueueOutput = output.storageQueue({ queueName: 'scan-cluster', connection: 'AzureWebJobsStorage' });
+
+export async function scheduledScan(timer: Timer, context: InvocationContext): Promise<void> {
+  // Loaded here, not at import: a cold start pays for the SDKs only when a handler runs.
+  const { sharedRuntime } = await import('../src/runtime/runtime.js');
+  const { planRun } = await import('../src/pipeline/pipeline.js');
+  const rt = await sharedRuntime();
+  if (timer.isPastDue) context.warn('scheduledScan is running late (isPastDue): the previous run or the host was delayed');
+  const run = await planRun({ ...rt.deps, log: (l) => context.log(l) }, 'timer', rt.planOptions);
+  context.extraOutputs.set(scanQueueOutput, run.messages);
+  const pruned = await rt.store.pruneHistory(rt.deps.now(), rt.settings.RETENTION_DAYS);
+  context.log(`run ${run.runId}: ${run.messages.length} message(s) queued; pruned ${pruned.deleted} scan(s) older than ${rt.settings.RETENTION_DAYS} days`);
+}
+
+app.timer('scheduledScan', { schedule: '%SCAN_SCHEDULE%', extraOutputs: [scanQueueOutput], handler: scheduledScan });

@@ -1,0 +1,193 @@
+/** `aks-fleet-scanner scan`: scan a fleet (real Azure, or the simulator) and print or store the results. */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { TokenCredential } from '@azure/core-auth';
+import { createArmClients } from '../azure/arm.js';
+import { parseClusterId } from '../discover/cluster-ref.js';
+import { discoverFleet } from '../discover/discover.js';
+import { inScope } from '../discover/filters.js';
+import { triageCheck } from '../knowledge/index.js';
+import type { ClusterScan } from '../model/cluster.js';
+import { InputError } from '../model/errors.js';
+import { classifyCheck } from '../pipeline/classify.js';
+import { newRunId, scanIdFor } from '../pipeline/ids.js';
+import { buildScanReport, renderScanText } from '../report/scan-report.js';
+import { styleFor } from '../report/style.js';
+import type { Benchmark } from '../scan/plan.js';
+import { BENCHMARKS } from '../scan/plan.js';
+import type { PollTiming } from '../scan/run-command.js';
+import { DEFAULT_POLL_TIMING } from '../scan/run-command.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_PER_SUBSCRIPTION, scanFleet } from '../scan/scan-fleet.js';
+import type { CliIo } from './io.js';
+import { UsageError } from './io.js';
+import { simulatorCredential } from './static-credential.js';
+
+
+/** Poll timing for the simulator, whose commands take about a second instead of half a minute. */
+export const SIMULATED_POLL_TIMING: PollTiming = { firstPollDelayMs: 300, pollIntervalMs: 200 };
+
+function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], flag: string): T | undefined {
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, not "${v}"`);
+  return v as T;
+}
+
+function positive(v: string | undefined, flag: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`${flag} must be a whole number from 1 to 1000, not "${v}"`);
+  return n;
+}
+
+/** `--simulate` takes an optional fleet file; parseArgs cannot express that, so give it an explicit value. */
+function normaliseSimulate(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--simulate') {
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith('-')) {
+        out.push(`--simulate=${next}`);
+        i++;
+      } else out.push('--simulate=default');
+    } else out.push(a);
+  }
+  return out;
+}
+
+export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: normaliseSimulate(argv),
+    allowPositionals: false,
+    strict: true,
+    options: {
+      subscription: { type: 'string', multiple: true },
+      cluster: { type: 'string', multiple: true },
+      nodes: { type: 'string' },
+      benchmark: { type: 'string' },
+      concurrency: { type: 'string' },
+      format: { type: 'string' },
+      'arm-endpoint': { type: 'string' },
+      'arm-ca': { type: 'string' },
+      simulate: { type: 'string' },
+      storage: { type: 'string' },
+    },
+  });
+  void positionals;
+  const format = oneOf(values.format, ['text', 'json'] as const, '--format') ?? 'text';
+  const selection = oneOf(values.nodes, ['per-pool', 'all'] as const, '--nodes') ?? 'per-pool';
+  const benchmark: 'auto' | Benchmark = oneOf(values.benchmark, ['auto', ...BENCHMARKS] as const, '--benchmark') ?? 'auto';
+  const concurrency = positive(values.concurrency, '--concurrency', DEFAULT_CONCURRENCY);
+  const clusterIds = values.cluster ?? [];
+  for (const id of clusterIds) {
+    try {
+      parseClusterId(id);
+    } catch {
+      throw new UsageError(`--cluster must be an AKS resource id (/subscriptions/.../resourceGroups/.../providers/Microsoft.ContainerService/managedClusters/NAME), not "${id}"`);
+    }
+  }
+  if (values['arm-endpoint'] && values.simulate) throw new UsageError('--arm-endpoint and --simulate cannot be used together');
+
+  let endpoint = values['arm-endpoint'];
+  let ca = values['arm-ca'] ? readCa(resolve(io.cwd, values['arm-ca'])) : undefined;
+  let credential: TokenCredential | undefined;
+  let timing = DEFAULT_POLL_TIMING;
+  let stopSimulator: (() => Promise<void>) | undefined;
+  if (values.simulate) {
+    const sim = await import('../simulator/index.js');
+    const fleet =
+      values.simulate === 'default'
+        ? sim.defaultDemoFleet()
+        : sim.parseFleetSpec(parseJsonFile(resolve(io.cwd, values.simulate), values.simulate), values.simulate);
+    const running = await sim.startArmSimulator({ fleet });
+    stopSimulator = () => running.stop();
+    endpoint = running.endpoint;
+    ca = running.ca;
+    credential = simulatorCredential();
+    timing = SIMULATED_POLL_TIMING;
+  } else if (endpoint) {
+    credential = simulatorCredential();
+    timing = SIMULATED_POLL_TIMING;
+  } else {
+    const { DefaultAzureCredential } = await import('@azure/identity');
+    credential = new DefaultAzureCredential();
+  }
+
+  try {
+    const arm = createArmClients({ credential, ...(endpoint ? { endpoint } : {}), ...(ca ? { ca } : {}) });
+    const subs = clusterIds.length ? [...new Set(clusterIds.map((id) => parseClusterId(id).subscriptionId))] : (values.subscription ?? []);
+    const fleet = await discoverFleet(arm, { include: subs });
+    for (const p of fleet.problems) io.stderr.write(`aks-fleet-scanner scan: subscription ${p.subscriptionId}: clusters could not be listed: ${p.message}\n`);
+    const wanted = new Set(clusterIds.map((id) => id.toLowerCase()));
+    const clusters = fleet.clusters.filter((c) => inScope(c, {}) && (wanted.size === 0 || wanted.has(c.id.toLowerCase())));
+    for (const id of wanted) if (!clusters.some((c) => c.id.toLowerCase() === id)) io.stderr.write(`aks-fleet-scanner scan: cluster ${id} was not found\n`);
+
+    const runId = newRunId(new Date());
+    const progress = io.stderr.isTTY === true;
+    let failed = 0;
+    const scans: ClusterScan[] = await scanFleet(
+      clusters,
+      runId,
+      { arm },
+      {
+        benchmark,
+        selection,
+        timing,
+        deadlineMs: 600_000,
+        concurrency,
+        perSubscription: Math.min(concurrency, DEFAULT_PER_SUBSCRIPTION),
+        onClusterDone: (s, done, total) => {
+          if (s.outcome.kind === 'failed') failed++;
+          if (progress) io.stderr.write(`\r${done}/${total} clusters, ${failed} failed `);
+        },
+      },
+    );
+    if (progress) io.stderr.write('\n');
+
+    if (values.storage) await storeScans(values.storage, runId, scans, io);
+    const report = buildScanReport(scans, arm.stats, (c) => triageCheck(c));
+    io.stdout.write(format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderScanText(report, styleFor(io.stdout, io.env)));
+    return 0;
+  } finally {
+    await stopSimulator?.();
+  }
+}
+
+function readCa(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new InputError(path, 'cannot be read as a CA certificate (PEM)');
+  }
+}
+
+function parseJsonFile(path: string, name: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new InputError(name, 'does not exist or cannot be read');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InputError(name, `is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+async function storeScans(storage: string, runId: string, scans: ClusterScan[], io: CliIo): Promise<void> {
+  const { createStore, storageTargetFromEnv } = await import('../store/index.js');
+  const target = /^https:\/\//.test(storage)
+    ? storageTargetFromEnv({ AzureWebJobsStorage__tableServiceUri: storage, AzureWebJobsStorage__queueServiceUri: storage.replace('.table.', '.queue.') })
+    : storageTargetFromEnv({ AZURE_STORAGE_CONNECTION_STRING: storage });
+  const store = createStore(target);
+  await store.ensureTables();
+  await store.startRun({ runId, trigger: 'cli', startedAt: scans[0]?.startedAt ?? new Date().toISOString(), queued: scans.length });
+  let i = 0;
+  for (const s of scans) {
+    await store.saveClusterScan(s, { runId, scanId: scanIdFor(runId, i++) }, classifyCheck);
+    await store.recordClusterDone(runId, s.cluster.id, s.outcome.kind);
+  }
+  io.stderr.write(`aks-fleet-scanner scan: stored run ${runId} (${scans.length} cluster(s))\n`);
+}

@@ -1,0 +1,89 @@
+/**
+ * Every setting the product reads, validated once at start. A missing or bad setting fails with
+ * a message naming it; `local.settings.example.json` lists them all (a test keeps the two in step).
+ * Storage settings (AzureWebJobsStorage, AzureWebJobsStorage__*, AZURE_STORAGE_CONNECTION_STRING)
+ * are read by src/store/target.ts.
+ */
+import { z } from 'zod';
+import { BENCHMARKS } from '../scan/plan.js';
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+
+const positiveInt = (dflt: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return dflt;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from 1 to ${max}, not "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+/** NCRONTAB as Azure Functions takes it: six fields, seconds first. */
+const NCRONTAB = /^(\S+\s+){5}\S+$/;
+
+export const SETTINGS = {
+  SCAN_SCHEDULE: z
+    .string()
+    .optional()
+    .transform((v) => v?.trim() || '0 0 2 * * *')
+    .refine((v) => NCRONTAB.test(v), { message: 'must be an NCRONTAB expression with six fields (seconds first), e.g. "0 0 2 * * *"' }),
+  RETENTION_DAYS: positiveInt(90, 3650),
+  SCAN_SUBSCRIPTIONS: list,
+  SCAN_EXCLUDE_SUBSCRIPTIONS: list,
+  SCAN_RESOURCE_GROUP_PATTERN: z.string().optional(),
+  SCAN_INCLUDE_TAGS: list,
+  SCAN_EXCLUDE_TAGS: list,
+  SCAN_NODES: z.enum(['per-pool', 'all']).optional().default('per-pool'),
+  SCAN_BENCHMARK: z.enum(['auto', ...BENCHMARKS]).optional().default('auto'),
+  KUBE_BENCH_IMAGE: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[a-f0-9]{64})$/i.test(v), {
+      message: 'must be an image reference pinned by tag or digest, e.g. myacr.azurecr.io/aquasec/kube-bench:v0.15.6',
+    }),
+  SCAN_CONCURRENCY: positiveInt(16, 256),
+  SCAN_PER_SUBSCRIPTION: positiveInt(8, 64),
+  SCAN_CLUSTER_DEADLINE_SECONDS: positiveInt(600, 3600),
+  SCAN_NODES_PER_COMMAND: positiveInt(30, 60),
+  ARM_ENDPOINT: z.url({ protocol: /^https$/ }).optional(),
+  ARM_CA_FILE: z.string().optional(),
+  TEAMS_WEBHOOK_URL: z.url({ protocol: /^https$/ }).optional(),
+} as const;
+
+type Shape = typeof SETTINGS;
+export type Settings = { [K in keyof Shape]: z.output<Shape[K]> };
+
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+  constructor(
+    readonly setting: string,
+    readonly problem: string,
+  ) {
+    // The value is not echoed: some settings are secrets (TEAMS_WEBHOOK_URL).
+    super(`setting ${setting} ${problem}`);
+  }
+}
+
+export function readSettings(env: NodeJS.ProcessEnv): Settings {
+  const out: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(SETTINGS)) {
+    const raw = env[name];
+    const r = (schema as z.ZodType).safeParse(raw === '' ? undefined : raw);
+    if (!r.success) {
+      const msg = r.error.issues[0]?.message ?? 'is not valid';
+      throw new SettingsError(name, msg.startsWith('must') ? msg : `is not valid: ${msg}`);
+    }
+    out[name] = r.data;
+  }
+  return out as Settings;
+}
+
+export const SETTING_NAMES = Object.keys(SETTINGS) as (keyof Shape)[];

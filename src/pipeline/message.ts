@@ -1,0 +1,69 @@
+/**
+ * The queue message from the timer to the worker: one per cluster. It carries the cluster as
+ * listed, so the worker needs no extra ARM read (a cluster deleted since listing answers 404 at
+ * runCommand, which is reported as not-found).
+ */
+import { z } from 'zod';
+import type { ClusterRef } from '../model/cluster.js';
+import { InputError } from '../model/errors.js';
+
+export const SCAN_QUEUE = 'scan-cluster';
+export const POISON_QUEUE = `${SCAN_QUEUE}-poison`;
+
+const pool = z.object({
+  name: z.string().min(1),
+  osType: z.enum(['Linux', 'Windows']),
+  mode: z.enum(['System', 'User', 'Gateway']),
+  count: z.number().int().min(0),
+  nodeImageVersion: z.string().nullable(),
+  orchestratorVersion: z.string().nullable(),
+});
+
+const clusterRef = z.object({
+  id: z.string().regex(/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+$/i),
+  subscriptionId: z.string().min(1),
+  resourceGroup: z.string().min(1),
+  name: z.string().min(1),
+  location: z.string(),
+  kubernetesVersion: z.string(),
+  pools: z.array(pool),
+  aadManaged: z.boolean(),
+  azureRbac: z.boolean(),
+  private: z.boolean(),
+  powerState: z.string(),
+  provisioningState: z.string(),
+  runCommandDisabled: z.boolean(),
+  tags: z.record(z.string(), z.string()),
+});
+
+export const scanMessageSchema = z.object({
+  v: z.literal(1),
+  runId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+  scanId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+  cluster: clusterRef,
+});
+
+export type ScanMessage = z.infer<typeof scanMessageSchema>;
+
+export function scanMessage(runId: string, scanId: string, cluster: ClusterRef): ScanMessage {
+  return { v: 1, runId, scanId, cluster };
+}
+
+/** Accepts the message as the Functions runtime hands it over: parsed JSON, a JSON string, or base64 of JSON. */
+export function parseScanMessage(raw: unknown, input = 'queue message'): ScanMessage {
+  let value = raw;
+  if (typeof value === 'string') {
+    const text = value.trim().startsWith('{') ? value : Buffer.from(value, 'base64').toString('utf8');
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new InputError(input, 'is not JSON');
+    }
+  }
+  const r = scanMessageSchema.safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new InputError(input, `is not a scan message: ${issue ? `${issue.path.join('.') || '(root)'} ${issue.message}` : 'invalid'}`);
+  }
+  return r.data as ScanMessage;
+}

@@ -1,0 +1,86 @@
+/**
+ * The serverless pipeline as plain functions: the timer plans a run and returns the messages to
+ * enqueue; the worker scans one cluster from a message and stores it; the poison handler records
+ * what the worker could not. Functions bindings live in functions/, which only call these.
+ */
+import type { ArmClients } from '../azure/arm.js';
+import { discoverFleet } from '../discover/discover.js';
+import type { ClusterFilter } from '../discover/filters.js';
+import { inScope } from '../discover/filters.js';
+import type { ClusterRef, ClusterScan } from '../model/cluster.js';
+import type { ClusterScanOptions } from '../scan/scan-cluster.js';
+import { scanCluster } from '../scan/scan-cluster.js';
+import type { RunTrigger, Store } from '../store/index.js';
+import { classifyCheck } from './classify.js';
+import { newRunId, scanIdFor } from './ids.js';
+import type { ScanMessage } from './message.js';
+import { parseScanMessage, scanMessage } from './message.js';
+
+export interface PipelineDeps {
+  arm: ArmClients;
+  store: Store;
+  now: () => Date;
+  log: (line: string) => void;
+}
+
+export interface RunPlanOptions {
+  subscriptions: string[];
+  excludeSubscriptions: string[];
+  filter: ClusterFilter;
+  /** Scan only these cluster ids (POST /api/scans with a list); all in scope when null. */
+  only?: string[] | null;
+}
+
+export interface PlannedRun {
+  runId: string;
+  messages: ScanMessage[];
+  /** Subscriptions whose clusters could not be listed. */
+  problems: { subscriptionId: string; message: string }[];
+}
+
+export async function planRun(deps: PipelineDeps, trigger: RunTrigger, opts: RunPlanOptions): Promise<PlannedRun> {
+  const started = deps.now();
+  const runId = newRunId(started);
+  const fleet = await discoverFleet(deps.arm, { include: opts.subscriptions, exclude: opts.excludeSubscriptions });
+  const only = opts.only ? new Set(opts.only.map((id) => id.toLowerCase())) : null;
+  const clusters = fleet.clusters.filter((c) => inScope(c, opts.filter) && (!only || only.has(c.id.toLowerCase())));
+  const messages = clusters.map((c, i) => scanMessage(runId, scanIdFor(runId, i), c));
+  await deps.store.startRun({ runId, trigger, startedAt: started.toISOString(), queued: messages.length });
+  for (const p of fleet.problems) deps.log(`subscription ${p.subscriptionId}: clusters could not be listed: ${p.message}`);
+  deps.log(`run ${runId}: ${messages.length} cluster(s) in ${fleet.subscriptions.length} subscription(s) queued`);
+  return { runId, messages, problems: fleet.problems };
+}
+
+/** Scans and stores one cluster. Safe to redeliver: ids are deterministic and writes are upserts. */
+export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanOpts: ClusterScanOptions): Promise<ClusterScan> {
+  const msg = parseScanMessage(raw);
+  const scan = await scanCluster(msg.cluster as ClusterRef, msg.scanId, { arm: deps.arm, now: deps.now }, scanOpts);
+  await deps.store.saveClusterScan(scan, { runId: msg.runId, scanId: msg.scanId }, classifyCheck);
+  await deps.store.recordClusterDone(msg.runId, msg.cluster.id, scan.outcome.kind);
+  const o = scan.outcome;
+  deps.log(`cluster ${msg.cluster.id}: ${o.kind}${o.kind === 'scanned' ? ` (${o.nodes.length} node(s))` : ` (${o.reason}: ${o.detail})`}`);
+  return scan;
+}
+
+/** A message the worker failed on maxDequeueCount times: recorded as a failed outcome, not lost. */
+export async function recordPoisonMessage(raw: unknown, deps: PipelineDeps, dequeueCount: number | null): Promise<ClusterScan | null> {
+  let msg: ScanMessage;
+  try {
+    msg = parseScanMessage(raw, 'poison message');
+  } catch (e) {
+    deps.log(`poison queue: an unreadable message was dropped: ${e instanceof Error ? e.message : String(e)}`);
+    return null;
+  }
+  const at = deps.now().toISOString();
+  const scan: ClusterScan = {
+    cluster: msg.cluster as ClusterRef,
+    benchmark: null,
+    outcome: { kind: 'failed', reason: 'poison-message', detail: `the scan worker failed on this cluster ${dequeueCount ?? 'several'} time(s); the message went to the poison queue` },
+    startedAt: at,
+    finishedAt: at,
+  };
+  await deps.store.saveClusterScan(scan, { runId: msg.runId, scanId: msg.scanId }, classifyCheck);
+  await deps.store.recordClusterDone(msg.runId, msg.cluster.id, 'failed');
+  deps.log(`cluster ${msg.cluster.id}: failed (poison-message)`);
+  return scan;
+}

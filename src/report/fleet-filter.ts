@@ -1,0 +1,38 @@
+/**
+ * Filters and staleness over the per-cluster summaries, in memory. Subscription, resource group and
+ * benchmark are store queries (listClusterSummaries); what the fleet entity cannot be queried on
+ * (the triage counts are one JSON property) is filtered here, after the one partition read.
+ */
+import type { ClusterSummary } from '../store/types.js';
+
+/** A cluster is stale when its latest attempt, of any outcome, finished more than this many schedule periods ago. */
+export const STALE_PERIODS = 2;
+
+export function staleAfterMs(schedulePeriodMs: number): number {
+  return STALE_PERIODS * schedulePeriodMs;
+}
+
+export function isStale(s: Pick<ClusterSummary, 'finishedAt' | 'startedAt'>, now: Date, schedulePeriodMs: number): boolean {
+  const at = Date.parse(s.finishedAt || s.startedAt);
+  // An unreadable time cannot prove the cluster fresh.
+  if (Number.isNaN(at)) return true;
+  return now.getTime() - at > staleAfterMs(schedulePeriodMs);
+}
+
+export interface FleetFilter {
+  /** Keep clusters whose latest results fail at least one check of this disposition ("unknown" included). */
+  disposition?: string;
+}
+
+export function filterFleet(summaries: readonly ClusterSummary[], filter: FleetFilter): ClusterSummary[] {
+  const d = filter.disposition;
+  if (d === undefined) return [...summaries];
+  return summaries.filter((s) => (s.results?.triage[d] ?? 0) > 0);
+}
+
+/** Stable listing order: subscription, resource group, name, compared case-insensitively as ARM does. */
+export function compareClusters(a: ClusterSummary, b: ClusterSummary): number {
+  const ka = `${a.subscriptionId}\u0000${a.resourceGroup}\u0000${a.name}\u0000${a.clusterId}`.toLowerCase();
+  const kb = `${b.subscriptionId}\u0000${b.resourceGroup}\u0000${b.name}\u0000${b.clusterId}`.toLowerCase();
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}

@@ -1,0 +1,115 @@
+/**
+ * Wires real clients to the core from settings: the one place (with the CLI) that creates Azure
+ * SDK clients. Imported lazily by functions/ so that a cold start loads no SDK before a handler
+ * needs it.
+ */
+import { readFileSync } from 'node:fs';
+import type { TokenCredential } from '@azure/core-auth';
+import type { QueueClient } from '@azure/storage-queue';
+import type { ArmClients } from '../azure/arm.js';
+import { createArmClients } from '../azure/arm.js';
+import type { Settings } from '../config/settings.js';
+import { readSettings } from '../config/settings.js';
+import type { PipelineDeps, RunPlanOptions } from '../pipeline/pipeline.js';
+import { POISON_QUEUE, SCAN_QUEUE } from '../pipeline/message.js';
+import type { PollTiming } from '../scan/run-command.js';
+import { DEFAULT_POLL_TIMING } from '../scan/run-command.js';
+import type { ClusterScanOptions } from '../scan/scan-cluster.js';
+import type { Store, StorageTarget } from '../store/index.js';
+import { createQueueClient, createStore, storageTargetFromEnv } from '../store/index.js';
+
+export interface RuntimeOverrides {
+  credential?: TokenCredential;
+  /** PEM; else ARM_CA_FILE. */
+  armCa?: string;
+  armEndpoint?: string;
+  storage?: StorageTarget;
+  timing?: PollTiming;
+  log?: (line: string) => void;
+  now?: () => Date;
+  tablePrefix?: string;
+}
+
+export interface Runtime {
+  settings: Settings;
+  deps: PipelineDeps;
+  arm: ArmClients;
+  store: Store;
+  storage: StorageTarget;
+  scanOptions: ClusterScanOptions;
+  planOptions: RunPlanOptions;
+  queue(name?: typeof SCAN_QUEUE | typeof POISON_QUEUE): QueueClient;
+}
+
+async function defaultCredential(): Promise<TokenCredential> {
+  // DefaultAzureCredential uses AZURE_CLIENT_ID to pick the user-assigned identity in Azure.
+  const { DefaultAzureCredential } = await import('@azure/identity');
+  return new DefaultAzureCredential();
+}
+
+export function scanOptionsFrom(settings: Settings, timing: PollTiming = DEFAULT_POLL_TIMING): ClusterScanOptions {
+  const opts: ClusterScanOptions = {
+    benchmark: settings.SCAN_BENCHMARK,
+    selection: settings.SCAN_NODES,
+    nodesPerCommand: settings.SCAN_NODES_PER_COMMAND,
+    timing,
+    deadlineMs: settings.SCAN_CLUSTER_DEADLINE_SECONDS * 1000,
+    filter: { excludeTags: settings.SCAN_EXCLUDE_TAGS },
+  };
+  if (settings.KUBE_BENCH_IMAGE) opts.image = settings.KUBE_BENCH_IMAGE;
+  return opts;
+}
+
+export function planOptionsFrom(settings: Settings): RunPlanOptions {
+  return {
+    subscriptions: settings.SCAN_SUBSCRIPTIONS,
+    excludeSubscriptions: settings.SCAN_EXCLUDE_SUBSCRIPTIONS,
+    filter: {
+      ...(settings.SCAN_RESOURCE_GROUP_PATTERN ? { resourceGroupPattern: settings.SCAN_RESOURCE_GROUP_PATTERN } : {}),
+      includeTags: settings.SCAN_INCLUDE_TAGS,
+      excludeTags: settings.SCAN_EXCLUDE_TAGS,
+    },
+  };
+}
+
+export async function createRuntime(env: NodeJS.ProcessEnv, o: RuntimeOverrides = {}): Promise<Runtime> {
+  const settings = readSettings(env);
+  const credential = o.credential ?? (await defaultCredential());
+  const armCa = o.armCa ?? (settings.ARM_CA_FILE ? readFileSync(settings.ARM_CA_FILE, 'utf8') : undefined);
+  const endpoint = o.armEndpoint ?? settings.ARM_ENDPOINT;
+  const arm = createArmClients({ credential, ...(endpoint ? { endpoint } : {}), ...(armCa ? { ca: armCa } : {}) });
+  const storage = o.storage ?? storageTargetFromEnv(env);
+  const store = createStore(storage, o.tablePrefix ? { tablePrefix: o.tablePrefix } : {});
+  const queues = new Map<string, QueueClient>();
+  const deps: PipelineDeps = { arm, store, now: o.now ?? (() => new Date()), log: o.log ?? ((l) => console.log(l)) };
+  return {
+    settings,
+    deps,
+    arm,
+    store,
+    storage,
+    scanOptions: scanOptionsFrom(settings, o.timing),
+    planOptions: planOptionsFrom(settings),
+    queue(name = SCAN_QUEUE) {
+      let q = queues.get(name);
+      if (!q) queues.set(name, (q = createQueueClient(storage, name)));
+      return q;
+    },
+  };
+}
+
+let shared: Promise<Runtime> | undefined;
+
+/** One runtime per process, built on first use from the app settings (Functions host). */
+export function sharedRuntime(): Promise<Runtime> {
+  shared ??= createRuntime(process.env).catch((e: unknown) => {
+    shared = undefined;
+    throw e;
+  });
+  return shared;
+}
+
+/** Tests and the local host install their own runtime (simulator ARM, Azurite storage). */
+export function setSharedRuntime(r: Runtime | undefined): void {
+  shared = r ? Promise.resolve(r) : undefined;
+}
