@@ -1,0 +1,200 @@
+/**
+ * Waivers: an operator's reviewed decision that a check does not count, for a scope and until a
+ * date. Waiver files are YAML or JSON; the shipped defaults come from the knowledge entries whose
+ * disposition is platform or check-quirk, each citing its entry, and can be turned off.
+ */
+import { readFileSync } from 'node:fs';
+import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
+import { InputError } from '../model/errors.js';
+import { WaiverFileSchema } from '../model/knowledge.js';
+import type { Waiver, WaiverInput, WaiverScopeRule } from '../model/knowledge.js';
+import type { CheckResult } from '../model/result.js';
+import { knowledgeBase } from './load.js';
+import { resolveIn } from './resolve.js';
+import { normaliseBenchmark } from './normalise.js';
+
+export interface WaiverScope {
+  subscriptionId?: string;
+  clusterId?: string;
+  pool?: string;
+}
+
+export interface WaiverConfig {
+  waivers: Waiver[];
+  /** false: the file turned every default waiver off. */
+  useDefaults: boolean;
+  /** Topics whose default waiver the file turned off. */
+  disabledDefaults: string[];
+}
+
+export function loadWaiverFile(path: string): Waiver[] {
+  return loadWaiverConfig(path).waivers;
+}
+
+export function loadWaiverConfig(path: string): WaiverConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(path, code === 'ENOENT' ? 'no such waiver file' : `cannot read the waiver file (${code ?? 'error'})`);
+  }
+  return parseWaiverConfig(text, path);
+}
+
+export function parseWaivers(text: string, inputName: string): Waiver[] {
+  return parseWaiverConfig(text, inputName).waivers;
+}
+
+export function parseWaiverConfig(text: string, inputName: string): WaiverConfig {
+  let raw: unknown;
+  try {
+    // The core schema reads JSON documents too, so one parser takes both forms, and it leaves
+    // `expires: 2027-01-31` a string instead of turning it into a Date.
+    raw = loadYaml(text, { schema: CORE_SCHEMA, filename: inputName });
+  } catch (e) {
+    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    throw new InputError(inputName, `is neither valid YAML nor JSON (${why})`);
+  }
+  if (raw === null || raw === undefined) throw new InputError(inputName, 'is empty: expected a list of waivers or an object with "waivers"');
+  const parsed = WaiverFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue ? describePath(raw, issue.path) : '';
+    throw new InputError(inputName, `${path ? `${path}: ` : ''}${issue?.message ?? 'invalid waiver file'}`);
+  }
+  const file = parsed.data;
+  const inputs = Array.isArray(file) ? file : file.waivers;
+  const kb = knowledgeBase();
+  const waivers = inputs.map((w, i) => {
+    if (w.topic !== undefined && !kb.byTopic.has(w.topic)) {
+      throw new InputError(inputName, `waivers[${i}].topic: "${w.topic}" is not a topic of the knowledge base`);
+    }
+    return fromInput(w, w.id ?? `${inputName}#${i + 1}`);
+  });
+  const disabled = Array.isArray(file) ? [] : file.disableDefaults;
+  disabled.forEach((t, i) => {
+    if (!kb.byTopic.has(t)) throw new InputError(inputName, `disableDefaults[${i}]: "${t}" is not a topic of the knowledge base`);
+  });
+  return { waivers, useDefaults: Array.isArray(file) ? true : file.defaults, disabledDefaults: disabled };
+}
+
+/** Names the bad field as a path a person can find in the file, e.g. waivers[2].expires. */
+function describePath(raw: unknown, path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`;
+  if (Array.isArray(raw) && out.startsWith('[')) out = `waivers${out}`;
+  return out;
+}
+
+function fromInput(w: WaiverInput, id: string): Waiver {
+  return {
+    id,
+    topic: w.topic ?? null,
+    checkId: w.check ?? null,
+    benchmark: normaliseBenchmark(w.benchmark),
+    scope: scopeOf(w.scope),
+    reason: w.reason,
+    owner: w.owner,
+    expires: w.expires,
+    source: 'file',
+  };
+}
+
+function scopeOf(s: WaiverInput['scope']): WaiverScopeRule {
+  if (s === 'all') return { kind: 'all' };
+  if (typeof s === 'string') {
+    return s.startsWith('/') ? { kind: 'cluster', clusterId: s } : { kind: 'subscription', subscriptionId: s };
+  }
+  if ('subscription' in s) return { kind: 'subscription', subscriptionId: s.subscription };
+  return s.pool !== undefined ? { kind: 'pool', clusterId: s.cluster, pool: s.pool } : { kind: 'cluster', clusterId: s.cluster };
+}
+
+/** One waiver per platform or check-quirk entry, scope all, expiring when the data is due for review. */
+export function defaultWaivers(): Waiver[] {
+  const kb = knowledgeBase();
+  return kb.entries
+    .filter((e) => e.disposition === 'platform' || e.disposition === 'check-quirk')
+    .map((e) => ({
+      id: `default:${e.topic}`,
+      topic: e.topic,
+      checkId: null,
+      benchmark: null,
+      scope: { kind: 'all' } as const,
+      reason: `${e.disposition === 'platform' ? 'Managed by AKS' : 'kube-bench check quirk on AKS'}: ${e.whatToDo} (knowledge entry ${e.topic})`,
+      owner: 'aks-fleet-scanner knowledge base',
+      expires: kb.meta.defaultWaiversExpire,
+      source: 'default' as const,
+    }));
+}
+
+/** The file's waivers first (an operator's decision wins), then the defaults it left on. */
+export function effectiveWaivers(config: WaiverConfig | null, useDefaults = true): Waiver[] {
+  const own = config?.waivers ?? [];
+  if (!useDefaults || config?.useDefaults === false) return own;
+  const off = new Set(config?.disabledDefaults ?? []);
+  return [...own, ...defaultWaivers().filter((w) => !off.has(w.topic ?? ''))];
+}
+
+function sameId(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+function subscriptionOfCluster(clusterId: string): string | null {
+  const m = /^\/subscriptions\/([^/]+)\//i.exec(clusterId);
+  return m?.[1] ?? null;
+}
+
+function scopeApplies(rule: WaiverScopeRule, scope: WaiverScope): boolean {
+  switch (rule.kind) {
+    case 'all':
+      return true;
+    case 'subscription': {
+      const sub = scope.subscriptionId ?? (scope.clusterId ? subscriptionOfCluster(scope.clusterId) : null);
+      return sub !== null && sameId(sub, rule.subscriptionId);
+    }
+    case 'cluster':
+      return scope.clusterId !== undefined && sameId(scope.clusterId, rule.clusterId);
+    case 'pool':
+      return scope.clusterId !== undefined && sameId(scope.clusterId, rule.clusterId) && scope.pool !== undefined && scope.pool === rule.pool;
+  }
+}
+
+/** A waiver holds through the whole of its expiry day, in UTC. */
+export function isExpired(w: Pick<Waiver, 'expires'>, now: Date): boolean {
+  const end = Date.parse(`${w.expires}T00:00:00Z`) + 24 * 3600 * 1000;
+  return now.getTime() >= end;
+}
+
+/**
+ * For each check: the first waiver that applies (if any). `expired` lists the waivers that would
+ * have applied to at least one of these checks in this scope but have passed their date, so the
+ * report can say which decisions are due for review.
+ */
+export function applyWaivers(
+  checks: readonly Pick<CheckResult, 'id' | 'benchmark' | 'title'>[],
+  waivers: readonly Waiver[],
+  scope: WaiverScope,
+  now: Date,
+): { waivedBy: (Waiver | null)[]; expired: Waiver[] } {
+  const kb = knowledgeBase();
+  const inScope = waivers.filter((w) => scopeApplies(w.scope, scope));
+  const expired = new Set<Waiver>();
+  const waivedBy = checks.map((check) => {
+    const topic = resolveIn(kb, check)?.topic ?? null;
+    const bench = normaliseBenchmark(check.benchmark);
+    for (const w of inScope) {
+      const matches =
+        (w.topic !== null && w.topic === topic) ||
+        (w.checkId !== null && w.checkId === check.id.trim() && (w.benchmark === null || w.benchmark === bench));
+      if (!matches) continue;
+      if (isExpired(w, now)) {
+        expired.add(w);
+        continue;
+      }
+      return w;
+    }
+    return null;
+  });
+  return { waivedBy, expired: [...expired] };
+}

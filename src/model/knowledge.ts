@@ -1,0 +1,224 @@
+/**
+ * The AKS knowledge base and waivers: their types and the zod schemas that validate the reviewed
+ * YAML under src/knowledge/data and the operators' waiver files. Defined once here so the loader,
+ * the CLI, the API and the tests agree on one shape.
+ */
+import { z } from 'zod';
+
+export const DISPOSITIONS = ['action', 'platform', 'equivalent-control', 'check-quirk', 'environment', 'obsolete'] as const;
+/**
+ * action: the customer should fix it. platform: AKS manages it, nothing to do. equivalent-control:
+ * met another way. check-quirk: kube-bench's logic misfires on AKS. environment: depends on how the
+ * customer runs the cluster. obsolete: gone from current benchmarks.
+ */
+export type Disposition = (typeof DISPOSITIONS)[number];
+
+export const RESPONSIBILITIES = ['microsoft', 'customer', 'shared'] as const;
+export type Responsibility = (typeof RESPONSIBILITIES)[number];
+
+/** Microsoft's status words, as its CIS attestation tables write them. */
+export const MS_STATUSES = ['Pass', 'Fail', 'Equivalent Control', 'N/A', 'Depends on Environment'] as const;
+export type MsStatus = (typeof MS_STATUSES)[number];
+
+export const AREAS = ['node-files', 'kubelet', 'kube-proxy', 'controlplane', 'policies', 'managedservices'] as const;
+export type Area = (typeof AREAS)[number];
+
+const nonEmpty = z.string().trim().min(1);
+const topicId = z.string().regex(/^[a-z0-9]+(?:[.-][a-z0-9]+)+$/, 'a topic id is lower-case words joined by dots or dashes, e.g. kubelet.read-only-port');
+const checkId = z.string().regex(/^\d+(?:\.\d+)+$/, 'a check id is dotted numbers, e.g. 3.2.4');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date is written YYYY-MM-DD');
+
+export const SourceSchema = z
+  .object({
+    title: nonEmpty,
+    url: z.string().url().optional(),
+    /** Which table edition, commit, release or issue comment is meant. */
+    edition: nonEmpty.optional(),
+  })
+  .strict();
+export type Source = z.infer<typeof SourceSchema>;
+
+/** One row of one of Microsoft's attestation tables (shared/reference/aks-cis.md). */
+export const MsStatusClaimSchema = z
+  .object({
+    /** A key of `msTables` in meta.yaml. */
+    table: nonEmpty,
+    id: checkId,
+    status: z.enum(MS_STATUSES),
+    /** Microsoft's own reason, when its table gives one. */
+    reason: nonEmpty.optional(),
+  })
+  .strict();
+export type MsStatusClaim = z.infer<typeof MsStatusClaimSchema>;
+
+/** Keyword rule for text resolution: every `all` word present, no `none` word present. */
+export const TextRuleSchema = z
+  .object({ all: z.array(nonEmpty).min(1), none: z.array(nonEmpty).default([]) })
+  .strict();
+export type TextRule = z.infer<typeof TextRuleSchema>;
+
+/** A check of an edition kube-bench no longer ships; resolved by its text, never by id. */
+export const LegacyIdSchema = z.object({ edition: nonEmpty, id: checkId, text: nonEmpty.optional() }).strict();
+export type LegacyId = z.infer<typeof LegacyIdSchema>;
+
+/** A disposition that holds only for some benchmarks, because their check logic differs. */
+export const BenchmarkOverrideSchema = z
+  .object({
+    benchmarks: z.array(nonEmpty).min(1),
+    disposition: z.enum(DISPOSITIONS),
+    rationale: nonEmpty,
+    whatToDo: nonEmpty.optional(),
+  })
+  .strict();
+export type BenchmarkOverride = z.infer<typeof BenchmarkOverrideSchema>;
+
+export const KnowledgeEntrySchema = z
+  .object({
+    topic: topicId,
+    area: z.enum(AREAS),
+    title: nonEmpty,
+    /** kube-bench benchmark (or a group from meta.yaml) → check id in that benchmark. */
+    ids: z.record(nonEmpty, checkId),
+    legacy: z.array(LegacyIdSchema).default([]),
+    /** Check texts seen in the editions, matched after normalisation. */
+    texts: z.array(nonEmpty).default([]),
+    /** Fallback keyword rules for texts no edition above uses. */
+    match: z.array(TextRuleSchema).default([]),
+    /** What the setting does. */
+    what: nonEmpty,
+    /** The threat, in two or three plain sentences. */
+    why: nonEmpty,
+    aks: z
+      .object({
+        /** The value on current AKS node images, as far as the sources show. */
+        value: nonEmpty.optional(),
+        /** Where it is set on the node. */
+        where: z.array(nonEmpty).default([]),
+        notes: nonEmpty.optional(),
+      })
+      .strict()
+      .optional(),
+    responsibility: z.enum(RESPONSIBILITIES),
+    microsoft: z.array(MsStatusClaimSchema).default([]),
+    /** Where Microsoft's tables are silent, say so and why. */
+    microsoftNote: nonEmpty.optional(),
+    /** How kube-bench's check behaves on AKS, verified against the cfg YAML. */
+    kubeBench: nonEmpty.optional(),
+    disposition: z.enum(DISPOSITIONS),
+    rationale: nonEmpty,
+    overrides: z.array(BenchmarkOverrideSchema).default([]),
+    mitigation: nonEmpty,
+    verify: nonEmpty.optional(),
+    /** The answer to the question the seed's operator asked about this check. */
+    answers: nonEmpty.optional(),
+    /** Where AKS behaviour is uncertain or changed over time. */
+    uncertain: nonEmpty.optional(),
+    whatToDo: nonEmpty.refine((s) => !s.includes('\n'), 'whatToDo is one line'),
+    sources: z.array(SourceSchema).min(1),
+  })
+  .strict();
+export type KnowledgeEntry = z.infer<typeof KnowledgeEntrySchema>;
+
+export const MsTableSchema = z
+  .object({ title: nonEmpty, commit: z.string().regex(/^[0-9a-f]{7,40}$/), date: isoDate, appliesTo: nonEmpty.optional() })
+  .strict();
+export type MsTable = z.infer<typeof MsTableSchema>;
+
+export const KnowledgeMetaSchema = z
+  .object({
+    /** When the data was last reviewed against its sources. */
+    reviewedOn: isoDate,
+    /** Expiry of the default waivers: they lapse so that a stale knowledge base gets re-reviewed. */
+    defaultWaiversExpire: isoDate,
+    msTables: z.record(nonEmpty, MsTableSchema),
+    /** Group name → kube-bench benchmarks, so entries need not repeat identical ids. */
+    benchmarkGroups: z.record(nonEmpty, z.array(nonEmpty).min(1)),
+  })
+  .strict();
+export type KnowledgeMeta = z.infer<typeof KnowledgeMetaSchema>;
+
+/** meta.yaml holds `meta:`; every other data file holds `entries:`. */
+export const KnowledgeMetaFileSchema = z.object({ meta: KnowledgeMetaSchema }).strict();
+export const KnowledgeEntriesFileSchema = z.object({ entries: z.array(KnowledgeEntrySchema).min(1) }).strict();
+
+/** The per-check triage shown in `explain --format json` under "aks". */
+export interface Triage {
+  topic: string;
+  title: string;
+  disposition: Disposition;
+  responsibility: Responsibility;
+  rationale: string;
+  mitigation: string;
+  verify: string;
+  sources: string[];
+  whatToDo: string;
+}
+
+// ---- Waivers ----------------------------------------------------------------------------------
+
+export type WaiverScopeRule =
+  | { kind: 'all' }
+  | { kind: 'subscription'; subscriptionId: string }
+  | { kind: 'cluster'; clusterId: string }
+  | { kind: 'pool'; clusterId: string; pool: string };
+
+export interface Waiver {
+  /** Stable id: "default:<topic>" for shipped waivers, "<file>#<n>" or the file's own id otherwise. */
+  id: string;
+  /** Either a topic, or a check id (optionally tied to one benchmark). */
+  topic: string | null;
+  checkId: string | null;
+  benchmark: string | null;
+  scope: WaiverScopeRule;
+  reason: string;
+  owner: string;
+  /** Last day the waiver holds (UTC), YYYY-MM-DD. */
+  expires: string;
+  source: 'default' | 'file';
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CLUSTER_ID = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+$/i;
+
+export const WaiverScopeInputSchema = z.union([
+  z.literal('all'),
+  z.string().regex(GUID, 'a subscription scope is a subscription id (GUID)'),
+  z.string().regex(CLUSTER_ID, 'a cluster scope is the cluster ARM resource id'),
+  z.object({ subscription: z.string().regex(GUID, 'subscription must be a subscription id (GUID)') }).strict(),
+  z
+    .object({
+      cluster: z.string().regex(CLUSTER_ID, 'cluster must be an ARM resource id /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>'),
+      pool: nonEmpty.optional(),
+    })
+    .strict(),
+]);
+
+export const WaiverInputSchema = z
+  .object({
+    id: nonEmpty.optional(),
+    topic: topicId.optional(),
+    check: checkId.optional(),
+    benchmark: nonEmpty.optional(),
+    scope: WaiverScopeInputSchema,
+    reason: nonEmpty,
+    owner: nonEmpty,
+    expires: isoDate.refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'expires is not a real date'),
+  })
+  .strict()
+  .refine((w) => (w.topic === undefined) !== (w.check === undefined), { message: 'a waiver names exactly one of topic or check' })
+  .refine((w) => w.benchmark === undefined || w.check !== undefined, { message: 'benchmark goes with check, not topic' });
+export type WaiverInput = z.infer<typeof WaiverInputSchema>;
+
+export const WaiverFileSchema = z.union([
+  z.array(WaiverInputSchema),
+  z
+    .object({
+      /** false turns off every default waiver. */
+      defaults: z.boolean().default(true),
+      /** Topics whose default waiver is turned off. */
+      disableDefaults: z.array(topicId).default([]),
+      waivers: z.array(WaiverInputSchema).default([]),
+    })
+    .strict(),
+]);
+export type WaiverFile = z.infer<typeof WaiverFileSchema>;

@@ -1,0 +1,100 @@
+/** Shared readers for the knowledge tests: kube-bench cfg YAML, the seed, Microsoft's tables. */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CORE_SCHEMA, load } from 'js-yaml';
+
+export const ROOT = new URL('../../', import.meta.url).pathname;
+export const SHARED = '/work/shared';
+export const CFG_DIRS = [join(SHARED, 'kube-bench/cfg'), join(ROOT, 'third_party/kube-bench/cfg')];
+
+export interface CfgCheck {
+  file: string;
+  benchmark: string;
+  nodeType: string;
+  id: string;
+  text: string;
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? walk(p) : p.endsWith('.yaml') ? [p] : [];
+  });
+}
+
+interface RawControls {
+  version?: unknown;
+  type?: unknown;
+  groups?: { checks?: { id?: unknown; text?: unknown }[] | null }[] | null;
+}
+
+/** Every check of every controls file under the cfg dirs (config.yaml has no `controls`). */
+export function cfgChecks(): CfgCheck[] {
+  const out: CfgCheck[] = [];
+  for (const dir of CFG_DIRS) {
+    for (const file of walk(dir)) {
+      const raw = load(readFileSync(file, 'utf8'), { schema: CORE_SCHEMA }) as RawControls & { controls?: unknown };
+      if (!raw || !('controls' in raw) || raw.version === undefined) continue;
+      for (const g of raw.groups ?? []) {
+        for (const c of g.checks ?? []) {
+          out.push({ file, benchmark: String(raw.version), nodeType: String(raw.type), id: String(c.id), text: String(c.text) });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export interface SeedCheck {
+  status: string;
+  id: string;
+  title: string;
+}
+
+const SEED_LINE = /\[(PASS|FAIL|WARN|INFO)\]\s+(\d+(?:\.\d+)+)\s+(?:\2\s+)?(.*?)(?:\s*\((?:Scored|Not Scored|Automated|Manual)\))?\s*$/;
+
+/** The seed's check lines (not its [INFO] section headers, which have fewer than three id parts or no check text). */
+export function seedChecks(): SeedCheck[] {
+  const text = readFileSync(join(ROOT, 'examples/seed-aks-node.txt'), 'utf8');
+  const out: SeedCheck[] = [];
+  for (const line of text.split('\n')) {
+    const m = SEED_LINE.exec(line);
+    if (!m || m[1] === 'INFO') continue;
+    out.push({ status: m[1] ?? '', id: m[2] ?? '', title: m[3] ?? '' });
+  }
+  return out;
+}
+
+export interface MsRow {
+  commit: string;
+  id: string;
+  text: string;
+  status: string;
+  reason: string;
+}
+
+/** The rows of every table in aks-cis.md, keyed by the commit in the section heading. */
+export function msRows(): MsRow[] {
+  const md = readFileSync(join(SHARED, 'reference/aks-cis.md'), 'utf8');
+  const rows: MsRow[] = [];
+  let commit: string | null = null;
+  for (const line of md.split('\n')) {
+    const h = /^## Version at commit ([0-9a-f]{40})/.exec(line);
+    if (h) {
+      commit = h[1] ?? null;
+      continue;
+    }
+    if (line.startsWith('## ')) commit = null;
+    if (!commit || !line.startsWith('|')) continue;
+    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    const id = cells[0] ?? '';
+    if (!/^\d+(?:\.\d+)+$/.test(id) || id.split('.').length < 3) continue;
+    rows.push({ commit, id, text: cells[1] ?? '', status: cells[4] ?? '', reason: cells[5] ?? '' });
+  }
+  return rows;
+}
+
+/** Microsoft's reason without markdown: [text][ref] → text, backticks dropped. */
+export function plainReason(s: string): string {
+  return s.replace(/\[([^\]]+)\]\[[^\]]*\]/g, '$1').replace(/`/g, '').replace(/\s+/g, ' ').trim();
+}
