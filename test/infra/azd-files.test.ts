@@ -1,0 +1,170 @@
+/**
+ * The files azd and kubectl read: infra/main.parameters.json (after azd's ${VAR} substitution),
+ * azure.yaml, and the Kubernetes ClusterRole for clusters without Azure RBAC.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import type { Json } from './arm-expression.js';
+import { deployTemplate, resourcesOfType, type ArmTemplate } from './arm-deploy.js';
+import { BICEP, INFRA_DIR, REPO_ROOT, SKIP_REASON, compileBicep } from './bicep.js';
+import { settingValueViolations } from './checks.js';
+
+if (BICEP === undefined) console.warn(`[test/infra] skipped: ${SKIP_REASON}`);
+
+const SCOPE = { tenantId: 'tenant-0', subscriptionId: '00000000-0000-0000-0000-000000000001', location: 'westeurope' };
+
+/** azd's substitution: `${VAR}` and `${VAR=default}`, on the file's text before JSON parsing. */
+function substitute(text: string, env: Record<string, string>): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:=([^}]*))?\}/g, (_, name: string, def: string | undefined) => env[name] ?? def ?? '');
+}
+
+/** azd hands ARM strings; ARM-typed int/bool parameters get converted the way azd does it. */
+function parametersFor(template: ArmTemplate, env: Record<string, string>): Record<string, Json> {
+  const text = readFileSync(join(INFRA_DIR, 'main.parameters.json'), 'utf8');
+  const file = JSON.parse(substitute(text, env)) as { parameters: Record<string, { value: Json }> };
+  const out: Record<string, Json> = {};
+  for (const [name, { value }] of Object.entries(file.parameters)) {
+    const type = template.parameters?.[name]?.type.toLowerCase();
+    if (type === 'int' && typeof value === 'string') out[name] = Number(value);
+    else if (type === 'bool' && typeof value === 'string') out[name] = value === 'true';
+    else out[name] = value;
+  }
+  return out;
+}
+
+describe.skipIf(BICEP === undefined)('infra/main.parameters.json and azure.yaml', () => {
+  let main: ArmTemplate;
+  beforeAll(async () => {
+    main = await compileBicep(join(INFRA_DIR, 'main.bicep'));
+  });
+
+  it('maps only parameters main.bicep declares, and every required one', () => {
+    const file = JSON.parse(readFileSync(join(INFRA_DIR, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, unknown> };
+    const declared = main.parameters ?? {};
+    for (const name of Object.keys(file.parameters)) expect(declared, `main.bicep declares ${name}`).toHaveProperty(name);
+    for (const [name, def] of Object.entries(declared)) {
+      if (!('defaultValue' in def)) expect(file.parameters, `main.parameters.json maps required ${name}`).toHaveProperty(name);
+    }
+  });
+
+  it('a fresh azd environment (name and location only) deploys with the documented defaults', () => {
+    const d = deployTemplate(main, parametersFor(main, { AZURE_ENV_NAME: 'dev', AZURE_LOCATION: 'swedencentral' }), SCOPE);
+    expect(
+      settingValueViolations(d, {
+        SCAN_SCHEDULE: '0 0 2 * * *',
+        RETENTION_DAYS: '90',
+        SCAN_NODES: 'per-pool',
+        SCAN_SUBSCRIPTIONS: '',
+        TEAMS_WEBHOOK_URL: '',
+      }),
+    ).toEqual([]);
+    expect(d.outputs['AZURE_LOCATION']).toBe('swedencentral');
+  });
+
+  it('azd environment variables reach the app settings', () => {
+    const env = {
+      AZURE_ENV_NAME: 'prod',
+      AZURE_LOCATION: 'westeurope',
+      SCAN_SCHEDULE: '0 15 3 * * 1-5',
+      RETENTION_DAYS: '30',
+      SCAN_SUBSCRIPTIONS: 'aaaa, bbbb',
+      SCAN_EXCLUDE_SUBSCRIPTIONS: 'cccc',
+      SCAN_NODES: 'all',
+      TEAMS_WEBHOOK_URL: 'https://contoso.webhook.office.com/SENTINEL',
+    };
+    const d = deployTemplate(main, parametersFor(main, env), SCOPE);
+    expect(
+      settingValueViolations(d, {
+        SCAN_SCHEDULE: '0 15 3 * * 1-5',
+        RETENTION_DAYS: '30',
+        SCAN_SUBSCRIPTIONS: 'aaaa,bbbb',
+        SCAN_EXCLUDE_SUBSCRIPTIONS: 'cccc',
+        SCAN_NODES: 'all',
+      }),
+    ).toEqual([]);
+    expect(resourcesOfType(d, 'Microsoft.KeyVault/vaults/secrets').length).toBe(1);
+  });
+
+  it('azure.yaml deploys one TypeScript function service to the app main.bicep tags for it', () => {
+    const doc = parseAllDocuments(readFileSync(join(REPO_ROOT, 'azure.yaml'), 'utf8'))[0]?.toJS() as {
+      infra?: { provider?: string; path?: string };
+      services: Record<string, { project: string; language: string; host: string }>;
+    };
+    const services = Object.entries(doc.services);
+    expect(services.length).toBe(1);
+    const [name, svc] = services[0] as [string, { project: string; language: string; host: string }];
+    expect(svc).toEqual({ project: '.', language: 'ts', host: 'function' });
+    expect(doc.infra?.path).toBe('infra');
+    const d = deployTemplate(main, { environmentName: 'dev', location: 'westeurope' }, SCOPE);
+    const site = resourcesOfType(d, 'Microsoft.Web/sites')[0];
+    expect((site?.tags as Record<string, Json>)['azd-service-name']).toBe(name);
+    // azd reads SERVICE_<NAME>_NAME to find the app when the tag lookup is ambiguous.
+    expect(d.outputs[`SERVICE_${name.toUpperCase()}_NAME`]).toBe(site?.name);
+  });
+});
+
+interface Rule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs?: string[];
+  resourceNames?: string[];
+}
+
+const DANGEROUS_VERBS = ['*', 'escalate', 'bind', 'impersonate', 'deletecollection'];
+
+/** Least privilege for the in-cluster side: no wildcards, no secrets, no RBAC or exec rights. */
+function clusterRoleViolations(rules: Rule[]): string[] {
+  const v: string[] = [];
+  for (const r of rules) {
+    for (const k of ['apiGroups', 'resources', 'verbs'] as const) if ((r[k] ?? []).includes('*')) v.push(`wildcard in ${k}`);
+    for (const verb of r.verbs ?? []) if (DANGEROUS_VERBS.includes(verb)) v.push(`verb ${verb}`);
+    for (const res of r.resources ?? []) {
+      if (['secrets', 'pods/exec', 'pods/attach', 'nodes/proxy', 'serviceaccounts/token'].includes(res)) v.push(`resource ${res}`);
+    }
+    if ((r.apiGroups ?? []).includes('rbac.authorization.k8s.io')) v.push('RBAC objects');
+  }
+  return v;
+}
+
+function allows(rules: Rule[], group: string, resource: string, verb: string): boolean {
+  return rules.some((r) => (r.apiGroups ?? []).includes(group) && (r.resources ?? []).includes(resource) && (r.verbs ?? []).includes(verb));
+}
+
+describe('infra/kubernetes/aksfs-scanner-clusterrole.yaml', () => {
+  const docs = parseAllDocuments(readFileSync(join(INFRA_DIR, 'kubernetes', 'aksfs-scanner-clusterrole.yaml'), 'utf8')).map(
+    (d) => d.toJS() as { kind: string; metadata: { name: string }; rules?: Rule[]; roleRef?: { kind: string; name: string }; subjects?: { kind: string; name: string }[] },
+  );
+  const role = docs.find((d) => d.kind === 'ClusterRole');
+  const rules = role?.rules ?? [];
+
+  it('grants what one scan does: nodes, its own namespace, Jobs, pods, pod logs and events', () => {
+    expect(role?.metadata.name).toBe('aksfs-scanner');
+    expect(allows(rules, '', 'nodes', 'list')).toBe(true);
+    expect(allows(rules, '', 'namespaces', 'create')).toBe(true);
+    expect(allows(rules, '', 'namespaces', 'delete')).toBe(true);
+    expect(allows(rules, 'batch', 'jobs', 'create')).toBe(true);
+    expect(allows(rules, 'batch', 'jobs', 'watch')).toBe(true);
+    expect(allows(rules, '', 'pods', 'list')).toBe(true);
+    expect(allows(rules, '', 'pods/log', 'get')).toBe(true);
+    expect(allows(rules, '', 'events', 'list')).toBe(true);
+  });
+
+  it('grants nothing beyond that: no wildcards, secrets, exec, or RBAC rights', () => {
+    expect(clusterRoleViolations(rules)).toEqual([]);
+    expect(allows(rules, '', 'pods', 'create')).toBe(false);
+    expect(allows(rules, '', 'nodes', 'patch')).toBe(false);
+  });
+
+  it('the least-privilege check notices a widened role', () => {
+    expect(clusterRoleViolations([...rules, { apiGroups: [''], resources: ['secrets'], verbs: ['get'] }])).toEqual(['resource secrets']);
+    expect(clusterRoleViolations([{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }])).toContain('wildcard in verbs');
+  });
+
+  it('is bound to the scanner identity by object id', () => {
+    const binding = docs.find((d) => d.kind === 'ClusterRoleBinding');
+    expect(binding?.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'aksfs-scanner' });
+    expect(binding?.subjects).toEqual([expect.objectContaining({ kind: 'User', name: '<SCANNER_PRINCIPAL_ID>' })]);
+  });
+});

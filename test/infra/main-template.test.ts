@@ -1,0 +1,228 @@
+/**
+ * infra/main.bicep, compiled by the real Bicep CLI and evaluated with concrete parameters: what
+ * `azd up` would create, checked against the rules in checks.ts. Each rule is also run on a
+ * broken copy of the compiled template to show that it notices the break.
+ */
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Json } from './arm-expression.js';
+import { deployTemplate, resourceList, resourcesOfType, type ArmTemplate, type Deployment } from './arm-deploy.js';
+import { BICEP, INFRA_DIR, SKIP_REASON, compileBicep } from './bicep.js';
+import {
+  BUILTIN_ROLES,
+  appRoleViolations,
+  appSettings,
+  functionAppViolations,
+  secretLeakViolations,
+  settingValueViolations,
+  storageViolations,
+  webhookReferenceViolations,
+} from './checks.js';
+
+if (BICEP === undefined) console.warn(`[test/infra] skipped: ${SKIP_REASON}`);
+
+const SCOPE = { tenantId: 'tenant-0', subscriptionId: '00000000-0000-0000-0000-000000000001', location: 'westeurope' };
+// A sentinel that cannot occur by accident, so any appearance of it is the secret leaking.
+const WEBHOOK = 'https://contoso.webhook.office.com/workflows/SENTINEL-5f1c9e-not-a-real-hook';
+const BASE: Record<string, Json> = { environmentName: 'fleet-dev', location: 'westeurope' };
+
+type Mutable = Record<string, unknown>;
+
+function clone(t: ArmTemplate): ArmTemplate {
+  return structuredClone(t);
+}
+
+/** The inline template of a nested deployment of main, by deployment name. */
+function nested(t: ArmTemplate, name: string): { deployment: Mutable; template: ArmTemplate } {
+  for (const r of resourceList(t) as Mutable[]) {
+    if (r['type'] === 'Microsoft.Resources/deployments' && r['name'] === name) {
+      const props = r['properties'] as Mutable;
+      return { deployment: props, template: props['template'] as ArmTemplate };
+    }
+  }
+  throw new Error(`no nested deployment ${name}`);
+}
+
+function resourceOf(t: ArmTemplate, type: string): Mutable {
+  const r = (resourceList(t) as Mutable[]).find((x) => x['type'] === type);
+  if (!r) throw new Error(`no ${type} in template`);
+  return r;
+}
+
+describe.skipIf(BICEP === undefined)('infra/main.bicep', () => {
+  let template: ArmTemplate;
+  let d: Deployment;
+
+  beforeAll(async () => {
+    template = await compileBicep(join(INFRA_DIR, 'main.bicep'));
+    d = deployTemplate(template, { ...BASE, teamsWebhookUrl: WEBHOOK, principalId: 'user-object-id' }, SCOPE);
+  });
+
+  it('is a subscription deployment that creates its own resource group', () => {
+    expect(resourcesOfType(d, 'Microsoft.Resources/resourceGroups').map((r) => r.name)).toEqual(['rg-fleet-dev']);
+    expect(resourcesOfType(d, 'Microsoft.Web/serverfarms').map((r) => r.sku)).toEqual([{ name: 'FC1', tier: 'FlexConsumption' }]);
+  });
+
+  it('storage allows no shared-key access, no public blobs, and TLS 1.2 at least', () => {
+    expect(storageViolations(d)).toEqual([]);
+  });
+
+  it('the function app runs as the user-assigned identity with identity-based storage settings', () => {
+    expect(functionAppViolations(d)).toEqual([]);
+    const tags = resourcesOfType(d, 'Microsoft.Web/sites')[0]?.tags as Record<string, Json>;
+    expect(tags['azd-service-name']).toBe('scanner');
+  });
+
+  it('the webhook URL reaches only Key Vault; the app setting is a Key Vault reference the app may read', () => {
+    expect(secretLeakViolations(d, WEBHOOK)).toEqual([]);
+    expect(webhookReferenceViolations(d, 'TEAMS_WEBHOOK_URL')).toEqual([]);
+    const secret = resourcesOfType(d, 'Microsoft.KeyVault/vaults/secrets');
+    expect(secret.length).toBe(1);
+    expect(template.parameters?.['teamsWebhookUrl']?.type.toLowerCase()).toBe('securestring');
+  });
+
+  it('without a webhook URL no secret is written and the setting is empty rather than a dangling reference', () => {
+    const quiet = deployTemplate(template, BASE, SCOPE);
+    expect(resourcesOfType(quiet, 'Microsoft.KeyVault/vaults/secrets')).toEqual([]);
+    expect(appSettings(quiet)['TEAMS_WEBHOOK_URL']).toBe('');
+  });
+
+  it('the app identity gets exactly its data roles, each on one resource, never on the group or subscription', () => {
+    expect(appRoleViolations(d)).toEqual([]);
+  });
+
+  it('the deploying user gets data access to storage only when a principal id is given', () => {
+    const user = (x: Deployment): string[] =>
+      resourcesOfType(x, 'Microsoft.Authorization/roleAssignments')
+        .filter((a) => (a.properties as Record<string, Json>)['principalId'] === 'user-object-id')
+        .map((a) => String((a.properties as Record<string, Json>)['roleDefinitionId']).split('/').pop() ?? '')
+        .sort();
+    expect(user(d)).toEqual(
+      [BUILTIN_ROLES.storageBlobDataContributor, BUILTIN_ROLES.storageQueueDataContributor, BUILTIN_ROLES.storageTableDataContributor].sort(),
+    );
+    expect(user(deployTemplate(template, BASE, SCOPE))).toEqual([]);
+  });
+
+  it('defaults: nightly at 02:00 UTC, 90 days retention, one node per pool, pinned kube-bench', () => {
+    expect(
+      settingValueViolations(deployTemplate(template, BASE, SCOPE), {
+        SCAN_SCHEDULE: '0 0 2 * * *',
+        RETENTION_DAYS: '90',
+        SCAN_NODES: 'per-pool',
+        KUBE_BENCH_IMAGE: 'docker.io/aquasec/kube-bench:v0.15.6',
+        SCAN_SUBSCRIPTIONS: '',
+        SCAN_EXCLUDE_SUBSCRIPTIONS: '',
+      }),
+    ).toEqual([]);
+  });
+
+  it('parameters reach the app settings, with subscription lists cleaned of blanks and spaces', () => {
+    const custom = deployTemplate(
+      template,
+      {
+        ...BASE,
+        scanSchedule: '0 30 */6 * * *',
+        retentionDays: 14,
+        scanSubscriptions: ' sub-a , ,sub-b,',
+        excludedSubscriptions: 'sub-c',
+        kubeBenchImage: 'myregistry.azurecr.io/kube-bench@sha256:0123',
+        scanNodes: 'all',
+      },
+      SCOPE,
+    );
+    expect(
+      settingValueViolations(custom, {
+        SCAN_SCHEDULE: '0 30 */6 * * *',
+        RETENTION_DAYS: '14',
+        SCAN_SUBSCRIPTIONS: 'sub-a,sub-b',
+        SCAN_EXCLUDE_SUBSCRIPTIONS: 'sub-c',
+        KUBE_BENCH_IMAGE: 'myregistry.azurecr.io/kube-bench@sha256:0123',
+        SCAN_NODES: 'all',
+      }),
+    ).toEqual([]);
+  });
+
+  it('rejects parameter values outside their declared ranges', () => {
+    expect(() => deployTemplate(template, { ...BASE, scanNodes: 'some' }, SCOPE)).toThrow(/scanNodes/);
+    expect(() => deployTemplate(template, { ...BASE, retentionDays: 0 }, SCOPE)).toThrow(/retentionDays/);
+  });
+
+  it('Easy Auth is configured only when a client id is given, and leaves /api/health anonymous', () => {
+    expect(resourcesOfType(d, 'Microsoft.Web/sites/config').filter((c) => c.name.endsWith('/authsettingsV2'))).toEqual([]);
+    const withAuth = deployTemplate(template, { ...BASE, authClientId: '11111111-2222-3333-4444-555555555555' }, SCOPE);
+    const auth = resourcesOfType(withAuth, 'Microsoft.Web/sites/config').find((c) => c.name.endsWith('/authsettingsV2'));
+    const p = auth?.properties as { globalValidation: Record<string, Json>; identityProviders: { azureActiveDirectory: { registration: Record<string, Json> } } };
+    expect(p.globalValidation['requireAuthentication']).toBe(true);
+    expect(p.globalValidation['excludedPaths']).toEqual(['/api/health']);
+    expect(p.identityProviders.azureActiveDirectory.registration['openIdIssuer']).toBe('https://login.microsoftonline.com/tenant-0/v2.0');
+  });
+
+  describe('the checks catch a broken template', () => {
+    it('shared-key access turned on, or TLS lowered', () => {
+      const t = clone(template);
+      const acct = resourceOf(nested(t, 'storage').template, 'Microsoft.Storage/storageAccounts');
+      (acct['properties'] as Mutable)['allowSharedKeyAccess'] = true;
+      (acct['properties'] as Mutable)['minimumTlsVersion'] = 'TLS1_0';
+      const v = storageViolations(deployTemplate(t, BASE, SCOPE));
+      expect(v.some((x) => x.includes('allowSharedKeyAccess'))).toBe(true);
+      expect(v.some((x) => x.includes('minimumTlsVersion'))).toBe(true);
+    });
+
+    it('a system-assigned identity, a connection-string setting, or a classic runtime setting', () => {
+      const t = clone(template);
+      const fa = nested(t, 'function-app').template;
+      (resourceOf(fa, 'Microsoft.Web/sites')['identity'] as Mutable)['type'] = 'SystemAssigned, UserAssigned';
+      const settings = (fa.variables as Mutable)['appSettings'] as Mutable;
+      settings['AzureWebJobsStorage'] = 'DefaultEndpointsProtocol=https;AccountName=x;AccountKey=abc==';
+      settings['FUNCTIONS_WORKER_RUNTIME'] = 'node';
+      const v = functionAppViolations(deployTemplate(t, BASE, SCOPE));
+      expect(v.some((x) => x.includes('identity type'))).toBe(true);
+      expect(v.some((x) => x.includes('AzureWebJobsStorage must not'))).toBe(true);
+      expect(v.some((x) => x.includes('storage key'))).toBe(true);
+      expect(v.some((x) => x.includes('FUNCTIONS_WORKER_RUNTIME'))).toBe(true);
+    });
+
+    it('the webhook URL wired straight into the app instead of through Key Vault', () => {
+      const t = clone(template);
+      const fa = nested(t, 'function-app');
+      (fa.deployment['parameters'] as Mutable)['teamsWebhookSecretUri'] = { value: "[parameters('teamsWebhookUrl')]" };
+      ((fa.template.variables as Mutable)['appSettings'] as Mutable)['TEAMS_WEBHOOK_URL'] = "[parameters('teamsWebhookSecretUri')]";
+      const broken = deployTemplate(t, { ...BASE, teamsWebhookUrl: WEBHOOK }, SCOPE);
+      const leaks = secretLeakViolations(broken, WEBHOOK);
+      expect(leaks.some((x) => x.includes('Microsoft.Web/sites/config'))).toBe(true);
+      expect(leaks.some((x) => x.includes('non-secure module parameter'))).toBe(true);
+      expect(webhookReferenceViolations(broken, 'TEAMS_WEBHOOK_URL')).not.toEqual([]);
+    });
+
+    it('the secret echoed in an output', () => {
+      const t = clone(template);
+      (t.outputs as Mutable)['WEBHOOK'] = { type: 'string', value: "[parameters('teamsWebhookUrl')]" };
+      expect(secretLeakViolations(deployTemplate(t, { ...BASE, teamsWebhookUrl: WEBHOOK }, SCOPE), WEBHOOK)).toEqual([
+        'secret appears in template outputs.WEBHOOK',
+      ]);
+    });
+
+    it('a hard-coded schedule that ignores the parameter', () => {
+      const t = clone(template);
+      ((nested(t, 'function-app').template.variables as Mutable)['appSettings'] as Mutable)['SCAN_SCHEDULE'] = '0 0 2 * * *';
+      const custom = deployTemplate(t, { ...BASE, scanSchedule: '0 0 5 * * *' }, SCOPE);
+      expect(settingValueViolations(custom, { SCAN_SCHEDULE: '0 0 5 * * *' })).toEqual([
+        'app setting SCAN_SCHEDULE is "0 0 2 * * *", expected "0 0 5 * * *"',
+      ]);
+    });
+
+    it('a broader storage role, or a role on the whole resource group', () => {
+      const t = clone(template);
+      const rbac = nested(t, 'rbac').template;
+      const roles = (rbac.variables as Mutable)['roles'] as Mutable;
+      roles['storageBlobDataOwner'] = 'b24988ac-6180-42a0-ab88-20f7382dd24c'; // Contributor
+      expect(appRoleViolations(deployTemplate(t, BASE, SCOPE))).not.toEqual([]);
+
+      const t2 = clone(template);
+      const kvGrant = (resourceList(nested(t2, 'rbac').template) as Mutable[]).find((r) => String(r['scope']).includes('KeyVault'));
+      if (!kvGrant) throw new Error('no Key Vault grant in rbac');
+      delete kvGrant['scope'];
+      expect(appRoleViolations(deployTemplate(t2, BASE, SCOPE))).not.toEqual([]);
+    });
+  });
+});
