@@ -6,8 +6,10 @@ import { createQueueClient, createTableClient } from '../../src/store/clients.js
 
 describe('startAzurite', () => {
   it('serves tables and queues on free loopback ports, in memory, and leaves no files', async () => {
-    const tmpBefore = readdirSync(tmpdir()).filter((f) => f.includes('azurite'));
-    const cwdBefore = readdirSync(process.cwd());
+    // Only Azurite's own file names: other processes share the checkout and the temp folder.
+    const azuriteFiles = (dir: string): string[] => readdirSync(dir).filter((f) => /azurite|__blobstorage__|__queuestorage__|__tablestorage__/i.test(f));
+    const tmpBefore = azuriteFiles(tmpdir());
+    const cwdBefore = azuriteFiles(process.cwd());
     const a = await startAzurite();
     const b = await startAzurite();
     try {
@@ -31,8 +33,8 @@ describe('startAzurite', () => {
       await b.stop();
       await a.stop(); // stopping twice is harmless
     }
-    expect(readdirSync(process.cwd())).toEqual(cwdBefore);
-    expect(readdirSync(tmpdir()).filter((f) => f.includes('azurite'))).toEqual(tmpBefore);
+    expect(azuriteFiles(process.cwd())).toEqual(cwdBefore);
+    expect(azuriteFiles(tmpdir())).toEqual(tmpBefore);
   });
 
   it('refuses a non-loopback host', async () => {
