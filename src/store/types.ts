@@ -149,9 +149,13 @@ export interface PruneResult {
   entitiesDeleted: number;
 }
 
+/** Exact matches, applied by the service within the fleet partition; values are OData-escaped. */
 export interface SummaryFilter {
+  /** Compared case-insensitively. */
   subscriptionId?: string;
+  /** Compared case-insensitively. */
   resourceGroup?: string;
+  /** The latest attempt's benchmark (empty for a skipped or failed attempt that chose none). */
   benchmark?: string;
 }
 
