@@ -166,7 +166,8 @@ if [[ ${#targets[@]} -eq 0 ]]; then
 fi
 
 # --- Namespace -----------------------------------------------------------------------------------
-k apply -f - >/dev/null 2>"$work/ns.err" <<EOF || die "cannot create namespace $ns: $(head -c 500 "$work/ns.err")"
+create_namespace() {
+  k create -f - >/dev/null 2>"$work/ns.err" <<EOF
 apiVersion: v1
 kind: Namespace
 metadata:
@@ -175,6 +176,16 @@ metadata:
     app.kubernetes.io/managed-by: aks-fleet-scanner
     aksfs.io/scan: $AKSFS_SCAN_ID
 EOF
+}
+if ! create_namespace; then
+  grep -q AlreadyExists "$work/ns.err" || die "cannot create namespace $ns: $(head -c 500 "$work/ns.err")"
+  # A retry of this scan id: its Jobs and results must not be mixed with the earlier attempt's,
+  # and a namespace being deleted refuses new Jobs. Start from nothing.
+  log "namespace $ns already exists (an earlier attempt of this scan); replacing it"
+  k delete namespace "$ns" --ignore-not-found --wait=true --timeout=90s >/dev/null 2>"$work/ns.err" ||
+    die "cannot remove the earlier namespace $ns: $(head -c 500 "$work/ns.err")"
+  create_namespace || die "cannot create namespace $ns: $(head -c 500 "$work/ns.err")"
+fi
 
 # The Job controller cannot create pods until the namespace's default ServiceAccount exists.
 for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -187,7 +198,7 @@ done
 # a passing state of a new namespace.
 is_denial() {
   grep -qiE 'denied the request|violates PodSecurity|admission webhook|forbidden' <<<"$1" &&
-    ! grep -qiE 'cannot (create|get|list|patch|update) resource|service ?account' <<<"$1"
+    ! grep -qiE 'cannot (create|get|list|patch|update) resource|service ?account|being terminated' <<<"$1"
 }
 
 # --- Jobs ------------------------------------------------------------------------------------------
@@ -267,7 +278,7 @@ poll() {
     ([.items[] | select(.kind == "Pod")]) as $pods
     | .items[] | select(.kind == "Job")
     | .metadata.name as $job
-    | ([$pods[] | select(.metadata.labels["job-name"] == $job)] | sort_by(.metadata.creationTimestamp) | last) as $pod
+    | ([$pods[] | select((.metadata.labels["batch.kubernetes.io/job-name"] // .metadata.labels["job-name"]) == $job)] | sort_by(.metadata.creationTimestamp) | last) as $pod
     | ($pod.status.containerStatuses[0]? // {}) as $cs
     | ($cs.state.waiting // {}) as $w
     | ($cs.state.terminated // {}) as $term

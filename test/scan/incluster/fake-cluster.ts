@@ -20,6 +20,8 @@ export interface Scenario {
   nodes: unknown;
   nodesError?: string;
   namespaceError?: string;
+  /** The namespace is left over from an earlier attempt: create says AlreadyExists until it is deleted. */
+  namespaceExists?: boolean;
   /** kubectl apply's error for the Job of that node. */
   applyErrors?: Record<string, string>;
   outcomes?: Record<string, Outcome>;
@@ -67,9 +69,12 @@ export class FakeCluster {
   readonly jobs: Record<string, unknown> = {};
   private readonly created: { name: string; node: string }[] = [];
   private polls = 0;
+  private namespaceExists: boolean;
   private server: Server | undefined;
 
-  constructor(private readonly scenario: Scenario) {}
+  constructor(private readonly scenario: Scenario) {
+    this.namespaceExists = scenario.namespaceExists ?? false;
+  }
 
   async listen(): Promise<number> {
     const server = createServer((sock) => {
@@ -115,8 +120,11 @@ export class FakeCluster {
     if (verb === 'get' && what === 'namespaces') return list(this.scenario.leftovers ?? []);
     if (verb === 'get' && what === 'nodes') return this.scenario.nodesError ? fail(this.scenario.nodesError) : ok(JSON.stringify(this.scenario.nodes));
     if (verb === 'get' && what === 'serviceaccount') return ok(`serviceaccount/${name ?? ''}\n`);
-    if (verb === 'delete' && what === 'namespace') return ok(`namespace "${name ?? ''}" deleted\n`);
-    if (verb === 'apply') return this.apply(docs);
+    if (verb === 'delete' && what === 'namespace') {
+      this.namespaceExists = false;
+      return ok(`namespace "${name ?? ''}" deleted\n`);
+    }
+    if (verb === 'apply' || verb === 'create') return this.apply(verb, docs);
     if (verb === 'get' && what === 'jobs,pods') return list(this.state());
     if (verb === 'get' && what === 'events') {
       const m = /involvedObject\.name=([^,]+)/.exec(String(flags['--field-selector'] ?? ''));
@@ -134,12 +142,14 @@ export class FakeCluster {
     return { code: 97, stdout: '', stderr: `fake kubectl: unexpected call ${argv.join(' ')}` };
   }
 
-  private apply(docs: K8sObject[]): Answer {
+  private apply(verb: string, docs: K8sObject[]): Answer {
     const out: string[] = [];
     for (const d of docs) {
       const name = d.metadata?.name ?? '';
       if (d.kind === 'Namespace') {
         if (this.scenario.namespaceError) return { code: 1, stdout: '', stderr: this.scenario.namespaceError };
+        if (verb === 'create' && this.namespaceExists) return { code: 1, stdout: '', stderr: `Error from server (AlreadyExists): error when creating "STDIN": namespaces "${name}" already exists` };
+        this.namespaceExists = true;
         out.push(`namespace/${name} created`);
       } else if (d.kind === 'Job') {
         const node = d.metadata?.labels?.['aksfs.io/node'] ?? '';

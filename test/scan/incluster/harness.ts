@@ -127,7 +127,7 @@ export async function runScan(env: ScanEnv, scenario: Scenario, opts: RunOptions
 
 /** A short name for a call, for asserting order: "get nodes", "apply Job/kb-0", "delete namespace aksfs-x". */
 export function describeCall(c: Call): string {
-  if (c.words[0] === 'apply') return `apply ${c.applied.map((a) => `${a.kind}/${a.name}`).join(',')}`;
+  if (c.words[0] === 'apply' || c.words[0] === 'create') return `${c.words[0]} ${c.applied.map((a) => `${a.kind}/${a.name}`).join(',')}`;
   if (c.words[0] === 'delete') return `delete ${c.words.slice(1).join(' ')}`;
   return c.words.join(' ');
 }

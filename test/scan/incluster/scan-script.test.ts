@@ -57,7 +57,7 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expect(order.slice(0, 6)).toEqual([
       'get namespaces',
       'get nodes',
-      `apply Namespace/${NS}`,
+      `create Namespace/${NS}`,
       'get serviceaccount default',
       'apply Job/kb-0',
       'apply Job/kb-1',
@@ -169,6 +169,16 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expectCleanedUp(run);
   });
 
+  it('a pod held back only by the namespace’s ServiceAccount not existing yet is not an admission denial', async () => {
+    const run = await runScan(scanEnv({ pools: ['user1'], jobTimeoutSeconds: 1 }), {
+      nodes,
+      outcomes: { [USR]: { kind: 'no-pod', event: 'Error creating: pods "kb-0-abcde" is forbidden: error looking up service account aksfs-scan1-b0/default: serviceaccount "default" not found' } },
+    });
+    expect(statuses(run)).toEqual({ [USR]: 'not-started' });
+    expect(statusRecord(run, USR)?.status.reason).toContain('serviceaccount "default" not found');
+    expectCleanedUp(run);
+  });
+
   it('wait timeout: a Job still running at the deadline is reported as timeout, within the budget', async () => {
     const run = await runScan(scanEnv({ jobTimeoutSeconds: 1 }), {
       nodes,
@@ -227,6 +237,17 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expect(statuses(run)).toEqual({ [USR]: 'no-output' });
   });
 
+  it('a namespace left by an earlier attempt of the same scan is deleted (waiting) and created afresh', async () => {
+    const run = await runScan(scanEnv({ pools: ['user1'] }), { nodes, namespaceExists: true, outcomes: { [USR]: { kind: 'complete', log: podLog(USR, 'user1') } } });
+    expect(run.code).toBe(0);
+    const order = run.calls.map(describeCall);
+    expect(order.slice(2, 5)).toEqual([`create Namespace/${NS}`, `delete namespace ${NS}`, `create Namespace/${NS}`]);
+    expect(run.calls[3]?.flags['--wait']).toBe('true');
+    expect(run.calls[3]?.flags['--timeout']).toBeDefined();
+    expect(Object.keys(payloads(run))).toEqual([USR]);
+    expect(describeCall(run.calls.at(-1)!)).toBe(`delete namespace ${NS}`);
+  });
+
   it('cannot create the namespace: exits non-zero with a clear message, still tries to delete it', async () => {
     const run = await runScan(scanEnv(), { nodes, namespaceError: 'Error from server (Forbidden): namespaces is forbidden: User "x" cannot create resource "namespaces"' });
     expect(run.code).toBe(2);
@@ -248,7 +269,8 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
       outcomes: { [SYS]: { kind: 'running' }, [USR]: { kind: 'running' } },
     }, {
       env: { AKSFS_POLL_SECONDS: '30' },
-      onCall: { match: (c) => describeCall(c) === 'get jobs,pods', act: (pid) => process.kill(pid, 'SIGTERM') },
+      // 300 ms after the first poll the script is in its nap between polls, not in a kubectl call.
+      onCall: { match: (c) => describeCall(c) === 'get jobs,pods', act: (pid) => setTimeout(() => process.kill(pid, 'SIGTERM'), 300) },
     });
     expect(run.code).toBe(143);
     expect(run.stderr).toContain('terminated');
