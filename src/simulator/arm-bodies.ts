@@ -97,7 +97,7 @@ export function clusterBody(c: ClusterSpec, tenantId: string, listStyle: boolean
     properties['fqdn'] = host;
   }
   if (c.aad) {
-    properties['aadProfile'] = { managed: c.aad.managed, enableAzureRbac: c.aad.enableAzureRbac, adminGroupObjectIDs: c.aad.adminGroupObjectIDs, tenantID: tenantId };
+    properties['aadProfile'] = { managed: c.aad.managed, enableAzureRBAC: c.aad.enableAzureRbac, adminGroupObjectIDs: c.aad.adminGroupObjectIDs, tenantID: tenantId };
   }
   return {
     id: clusterId(c, listStyle ? 'resourcegroups' : 'resourceGroups'),

@@ -51,7 +51,7 @@ const pool = z.object({
   profile: z.enum(NODE_PROFILES).default('aks-default'),
   /** Extra check ids that fail, for every benchmark, or per benchmark ({"aks-1.8": ["3.2.4"]}). */
   failing: z.union([z.array(z.string()), z.record(z.string(), z.array(z.string()))]).default([]),
-  /** The first N nodes (by name) are NotReady: skipped by per-pool selection, unschedulable for "all". */
+  /** The first N nodes (by name) are NotReady; the scan script leaves NotReady nodes out. */
   notReady: z.number().int().min(0).default(0),
   nodeStatus: nodeStatus.optional(),
 });

@@ -33,43 +33,34 @@ export function poolNodes(cluster: ClusterSpec, pool: PoolSpec): SimNode[] {
 }
 
 export interface NodeChoice {
-  /** Nodes the script would create a Job for, in order. */
+  /** Nodes the script creates a Job for, in order. */
   nodes: SimNode[];
-  /** Pools that yielded nothing, with why, as the script reports them. */
-  empty: { pool: string; why: string }[];
+  /** Pools of a per-pool selection without a Ready Linux node. */
+  empty: string[];
+  /** Ready Linux nodes of the listed pools (the "all" batch is a slice of these). */
+  total: number;
 }
 
 /**
- * Mirrors the script: per-pool → the first Ready node of each listed Linux pool;
- * all → every Linux node of the listed pools, sorted by name, then the batch slice.
+ * Mirrors src/scan/incluster/aksfs-scan.sh: it lists the Ready Linux nodes of the listed pools,
+ * sorted by name; per-pool takes the first of each pool, all takes the batch slice.
  */
 export function chooseNodes(cluster: ClusterSpec, env: ScanEnv): NodeChoice {
-  const empty: NodeChoice['empty'] = [];
-  const byPool = new Map<string, SimNode[]>();
-  for (const name of env.pools) {
-    const pool = cluster.pools.find((p) => p.name === name);
-    if (!pool) {
-      empty.push({ pool: name, why: 'no such node pool' });
-      continue;
-    }
-    if (pool.osType !== 'Linux') {
-      empty.push({ pool: name, why: 'no Linux nodes (Windows pool)' });
-      continue;
-    }
-    const nodes = poolNodes(cluster, pool);
-    if (nodes.length === 0) empty.push({ pool: name, why: 'no nodes' });
-    byPool.set(name, nodes);
-  }
+  const ready = cluster.pools
+    .filter((p) => p.osType === 'Linux' && env.pools.includes(p.name))
+    .flatMap((p) => poolNodes(cluster, p))
+    .filter((n) => n.ready)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (env.selection === 'per-pool') {
     const nodes: SimNode[] = [];
-    for (const [pool, list] of byPool) {
-      const ready = list.find((n) => n.ready);
-      if (ready) nodes.push(ready);
-      else if (list.length > 0) empty.push({ pool, why: 'no Ready node' });
+    const empty: string[] = [];
+    for (const pool of env.pools) {
+      const first = ready.find((n) => n.pool === pool);
+      if (first) nodes.push(first);
+      else empty.push(pool);
     }
-    return { nodes, empty };
+    return { nodes, empty, total: ready.length };
   }
-  const all = [...byPool.values()].flat().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const start = env.batchIndex * env.batchSize;
-  return { nodes: all.slice(start, start + env.batchSize), empty };
+  return { nodes: ready.slice(start, start + env.batchSize), empty: [], total: ready.length };
 }

@@ -5,7 +5,7 @@
  */
 import { encodeEnvelope, formatStatusLine } from '../model/envelope.js';
 import type { ScanEnv } from '../scan/incluster/contract.js';
-import { RUN_COMMAND, scanEnvFromContext } from '../scan/incluster/contract.js';
+import { RUN_COMMAND, SCRIPT_FILE, scanEnvFromContext } from '../scan/incluster/contract.js';
 import type { ClusterSpec, Fault, PoolSpec } from './fleet-spec.js';
 import { generateKubeBenchReport } from './kube-bench-report.js';
 import { failingChecks } from './node-profiles.js';
@@ -46,14 +46,34 @@ function minorOf(version: string): string {
   return version.split('.').slice(0, 2).join('.');
 }
 
-function nodeBlock(cluster: ClusterSpec, pool: PoolSpec, node: SimNode, env: ScanEnv, statusOverride: string | null): string {
-  if (statusOverride !== null || !node.ready) {
-    const status = statusOverride ?? 'unschedulable';
-    const reason = (statusOverride !== null ? pool.nodeStatus?.reason : undefined) ?? (node.ready ? DEFAULT_NODE_REASONS[status] ?? status : `node ${node.name} is NotReady`);
-    return formatStatusLine({ node: node.name, pool: pool.name, status, reason });
-  }
+/** The script cuts reasons to 300 characters (status_line in aksfs-scan.sh). */
+function statusLine(node: string, pool: string, status: string, reason: string): string {
+  return formatStatusLine({ node, pool, status, reason: reason.slice(0, 300) });
+}
+
+function nodeBlock(cluster: ClusterSpec, pool: PoolSpec, node: SimNode, env: ScanEnv, status: string | null): string {
+  if (status !== null) return statusLine(node.name, pool.name, status, pool.nodeStatus?.reason ?? DEFAULT_NODE_REASONS[status] ?? status);
   const report = generateKubeBenchReport(env.benchmark, failingChecks(pool, env.benchmark), { detectedVersion: minorOf(pool.orchestratorVersion ?? cluster.kubernetesVersion) });
   return encodeEnvelope(JSON.stringify(report), { node: node.name, pool: pool.name, benchmark: env.benchmark, format: 'json' });
+}
+
+/**
+ * Cuts the log in the middle of the payload line nearest `at` (a fraction of its length), so the
+ * envelope it belongs to is left without its END line: the "truncated" case, not "corrupt".
+ */
+function cutInsideEnvelope(logs: string, at: number): string {
+  const target = Math.floor(logs.length * at);
+  let pos = 0;
+  let inside = false;
+  let best: { start: number; len: number } | null = null;
+  for (const line of logs.split('\n')) {
+    if (line.startsWith('===AKSFS-BEGIN ')) inside = true;
+    else if (line.startsWith('===AKSFS-END ')) inside = false;
+    else if (inside && line.length > 1 && (best === null || Math.abs(pos - target) < Math.abs(best.start - target))) best = { start: pos, len: line.length };
+    pos += line.length + 1;
+  }
+  if (!best) return logs.slice(0, target);
+  return logs.slice(0, best.start + Math.floor(best.len / 2));
 }
 
 /** kubectl and glog chatter used to pad output past the cap. */
@@ -78,32 +98,28 @@ function garbage(rng: Rng): string {
   ].join('\n');
 }
 
-/** The logs of one run of our scan script, before output faults. */
+/** The logs of one run of our scan script, before output faults; stderr and stdout merged as run-command does. */
 function scriptLogs(cluster: ClusterSpec, env: ScanEnv): string {
   const ns = `aksfs-${env.scanId}`;
   const choice = chooseNodes(cluster, env);
-  const out: string[] = [
-    `aksfs: scan ${env.scanId} benchmark=${env.benchmark} select=${env.selection} pools=${env.pools.join(',')} image=${env.image}`,
-    `namespace/${ns} created`,
-    `aksfs: namespace ${ns} created`,
-  ];
-  for (const e of choice.empty) out.push(`aksfs: pool ${e.pool}: ${e.why}, skipped`);
-  out.push(`aksfs: ${choice.nodes.length} node(s) selected`);
-  for (const n of choice.nodes) if (n.ready) out.push(`job.batch/aksfs-${n.name} created`);
-  out.push(`aksfs: waiting up to ${env.jobTimeoutSeconds}s for ${choice.nodes.filter((n) => n.ready).length} job(s)`);
-  let body = out.join('\n') + '\n';
+  let body = '';
+  for (const pool of choice.empty) body += statusLine('-', pool, 'not-started', `no Ready Linux node in pool ${pool}`);
+  if (env.selection === 'all') {
+    body += `[aksfs] batch ${env.batchIndex}: ${choice.nodes.length} of ${choice.total} Ready Linux nodes, from position ${env.batchIndex * env.batchSize}\n`;
+  }
+  if (choice.nodes.length === 0) return body + '[aksfs] no node to scan\n';
+  body += `[aksfs] created ${choice.nodes.length} Job(s) in namespace ${ns}\n`;
   // A pool's nodeStatus fault hits its first N selected nodes.
   const hit = new Map<string, number>();
   for (const n of choice.nodes) {
     const pool = cluster.pools.find((p) => p.name === n.pool);
     if (!pool) continue;
     const k = hit.get(pool.name) ?? 0;
+    hit.set(pool.name, k + 1);
     const affected = pool.nodeStatus !== undefined && k < (pool.nodeStatus.nodes ?? Number.MAX_SAFE_INTEGER);
-    if (n.ready) hit.set(pool.name, k + 1);
-    body += nodeBlock(cluster, pool, n, env, affected && n.ready ? (pool.nodeStatus?.status ?? null) : null);
+    body += nodeBlock(cluster, pool, n, env, affected ? (pool.nodeStatus?.status ?? null) : null);
   }
-  body += `namespace "${ns}" deleted\naksfs: done\n`;
-  return body;
+  return body + '[aksfs] done\n';
 }
 
 /** `kubectl get nodes`, for a scanner's preflight or a person trying the simulator by hand. */
@@ -125,37 +141,34 @@ export function runOnCluster(cluster: ClusterSpec, req: RunRequest, rng: Rng): C
   const failed = faults.find((f) => f.kind === 'command-failed');
   if (failed) return { provisioningState: 'failed', reason: failed.reason };
 
-  let logs: string;
+  let logs = '';
   let exitCode = 0;
   const command = req.command.trim();
   if (command === RUN_COMMAND || command.startsWith(`${RUN_COMMAND} `)) {
-    let env: ScanEnv | null = null;
-    try {
-      env = req.context ? scanEnvFromContext(req.context) : null;
-    } catch (e) {
-      logs = `aksfs: cannot read scan.env: ${e instanceof Error ? e.message : String(e)}\n`;
-      exitCode = 2;
-    }
-    if (env) logs = scriptLogs(cluster, env);
-    else if (exitCode === 0) {
-      logs = `bash: ./aksfs-scan.sh: No such file or directory\n`;
+    if (!req.context) {
+      logs = `bash: ./${SCRIPT_FILE}: No such file or directory\n`;
       exitCode = 127;
+    } else {
+      try {
+        logs = scriptLogs(cluster, scanEnvFromContext(req.context));
+      } catch (e) {
+        logs = `[aksfs] error: ${e instanceof Error ? e.message : String(e)}\n`;
+        exitCode = 2;
+      }
     }
   } else if (/^kubectl get nodes\b/.test(command)) {
     logs = kubectlGetNodes(cluster);
-  } else {
-    logs = '';
   }
-  logs ??= '';
 
   for (const f of faults) {
     if (f.kind === 'exit-code') {
-      logs += `error: timed out waiting for the condition on jobs/aksfs-${rng.int(1000, 9999)}\n`;
+      // The script's die(): it gave up before any node ran.
+      logs = `[aksfs] error: cannot list nodes: Unable to connect to the server: net/http: TLS handshake timeout (after ${rng.int(30, 31)}s)\n`;
       exitCode = f.exitCode;
     } else if (f.kind === 'garbage-logs') {
       logs = garbage(rng);
     } else if (f.kind === 'truncated-logs') {
-      logs = cutUtf8(logs, Math.floor(Buffer.byteLength(logs) * f.at));
+      logs = cutInsideEnvelope(logs, f.at);
     } else if (f.kind === 'oversize-logs') {
       // Warnings arrive before the envelopes; sized so the cap falls in the middle of them.
       const first = logs.indexOf('===AKSFS-');
