@@ -11,6 +11,8 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   explain: { load: async () => (await import('./explain.js')).explainCommand, summary: 'triage a kube-bench output file (JSON, pod log or text)' },
   checks: { load: async () => (await import('./checks.js')).checksCommand, summary: 'list the AKS knowledge base, for review' },
   scan: { load: async () => (await import('./scan.js')).scanCommand, summary: 'scan every AKS cluster the identity can see (or --simulate a fleet)' },
+  demo: { load: async () => (await import('./demo.js')).demoCommand, summary: 'scan a simulated fleet end to end: embedded Azurite, ARM simulator, timer → queue → workers → API' },
+  serve: { load: async () => (await import('./serve.js')).serveCommand, summary: 'serve the HTTP API and dashboard locally over stored results' },
   simulator: { load: async () => { const { runSimulatorCli } = await import('../simulator/index.js'); return (argv) => runSimulatorCli(argv); }, summary: 'run the ARM simulator on its own (prints its endpoint and CA path)' },
 };
 

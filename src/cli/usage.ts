@@ -10,4 +10,8 @@ export const CHECKS_USAGE = `usage: aks-fleet-scanner checks [--benchmark aks-1.
 
 export const SIMULATOR_USAGE = `usage: aks-fleet-scanner simulator [--fleet FILE] [--port N]`;
 
-export const USAGES = [EXPLAIN_USAGE, CHECKS_USAGE, SCAN_USAGE, SIMULATOR_USAGE].join('\n');
+export const DEMO_USAGE = `usage: aks-fleet-scanner demo [--clusters N] [--once] [--format text|json] [--port N]`;
+
+export const SERVE_USAGE = `usage: aks-fleet-scanner serve [--port 7071]   (storage from AZURE_STORAGE_CONNECTION_STRING / AzureWebJobsStorage)`;
+
+export const USAGES = [EXPLAIN_USAGE, CHECKS_USAGE, SCAN_USAGE, DEMO_USAGE, SERVE_USAGE, SIMULATOR_USAGE].join('\n');

@@ -1,0 +1,73 @@
+/**
+ * `aks-fleet-scanner demo`: the whole pipeline on a simulated fleet, on this machine. Embedded
+ * Azurite (in memory) and the ARM simulator stand in for Azure; the timer handler enqueues to the
+ * real queue, worker handlers consume it, results land in the tables, and the API serves them.
+ */
+import { parseArgs } from 'node:util';
+import type { CliIo } from './io.js';
+import { UsageError } from './io.js';
+import { simulatorCredential } from './static-credential.js';
+import { SIMULATED_POLL_TIMING } from './scan.js';
+
+export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: { clusters: { type: 'string' }, once: { type: 'boolean' }, format: { type: 'string' }, port: { type: 'string' }, seed: { type: 'string' } },
+  });
+  const clusters = values.clusters === undefined ? 30 : Number(values.clusters);
+  if (!Number.isInteger(clusters) || clusters < 1 || clusters > 2000) throw new UsageError(`--clusters must be a whole number from 1 to 2000, not "${values.clusters}"`);
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not "${format}"`);
+  const port = values.port === undefined ? 7071 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a TCP port number, not "${values.port}"`);
+  const seed = values.seed === undefined ? 1 : Number(values.seed);
+
+  const say = (l: string) => io.stderr.write(`${l}\n`);
+  const [{ startAzurite }, sim, { createRuntime, setSharedRuntime }, { LocalQueueHost }] = await Promise.all([
+    import('../local/azurite.js'),
+    import('../simulator/index.js'),
+    import('../runtime/runtime.js'),
+    import('./host/queue-host.js'),
+  ]);
+  const azurite = await startAzurite();
+  const arm = await sim.startArmSimulator({ fleet: sim.defaultDemoFleet({ clusters, seed }), seed, commandDurationMs: 800, commandJitterMs: 700, retryAfterSeconds: 0 });
+  const cleanup = async () => {
+    setSharedRuntime(undefined);
+    await arm.stop();
+    await azurite.stop();
+  };
+  try {
+    say(`demo: Azurite (in memory) on 127.0.0.1:${azurite.tablePort}, ARM simulator at ${arm.endpoint}, ${clusters} simulated clusters`);
+    const rt = await createRuntime(
+      { ...io.env, AzureWebJobsStorage: azurite.connectionString, AZURE_STORAGE_CONNECTION_STRING: '', SCAN_SUBSCRIPTIONS: '', SCAN_EXCLUDE_SUBSCRIPTIONS: '' },
+      { credential: simulatorCredential(), armEndpoint: arm.endpoint, armCa: arm.ca, timing: SIMULATED_POLL_TIMING, log: () => undefined },
+    );
+    setSharedRuntime(rt);
+    await rt.store.ensureTables();
+    const host = new LocalQueueHost(rt, { concurrency: 8, maxDequeueCount: 3, visibilityTimeoutSeconds: 1, log: () => undefined });
+    await host.ensureQueues();
+    const t0 = Date.now();
+    const queued = await host.fireTimer();
+    say(`demo: timer fired: ${queued} message(s) on the scan-cluster queue`);
+    const drained = await host.drain();
+    say(`demo: workers handled ${drained.handled} message(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s (${drained.failedAttempts} failed attempt(s), ${drained.poisoned} to the poison queue); ARM requests: ${rt.arm.stats.requests}`);
+
+    const { fleetSummaryBody, renderFleetSummaryText } = await import('./host/summary.js');
+    const body = await fleetSummaryBody();
+    io.stdout.write(format === 'json' ? JSON.stringify(body, null, 2) + '\n' : renderFleetSummaryText(body));
+    if (values.once) return 0;
+
+    const { serveHttp } = await import('./host/http-host.js');
+    const server = await serveHttp(port, io);
+    say(`demo: serving the API until Ctrl-C:\n  ${server.url}/api/summary\n  ${server.url}/api/clusters\n  ${server.url}/api/dashboard\n  ${server.url}/api/openapi.json`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    await server.close();
+    return 0;
+  } finally {
+    await cleanup();
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * A local stand-in for the Functions host's timer and queue triggers, for `demo` and tests: it
+ * calls the same handlers as functions/ with InvocationContexts in @azure/functions' test mode,
+ * writes the timer's queue output to the real (Azurite) queue, and consumes that queue the way
+ * the host does: a message that fails is retried after its visibility timeout, and after
+ * maxDequeueCount failures it moves to the poison queue, whose handler records it.
+ */
+import azf from '@azure/functions';
+import type { Timer } from '@azure/functions';
+import type { QueueClient } from '@azure/storage-queue';
+import pLimit from 'p-limit';
+import { scanClusterHandler } from '../../../functions/scanCluster.js';
+import { scanClusterPoisonHandler } from '../../../functions/scanClusterPoison.js';
+import { scanQueueOutput, scheduledScan } from '../../../functions/scheduledScan.js';
+import { POISON_QUEUE, SCAN_QUEUE } from '../../pipeline/message.js';
+import type { Runtime } from '../../runtime/runtime.js';
+
+const { InvocationContext } = azf;
+
+export interface QueueHostOptions {
+  /** Messages handled at once, like the host's batchSize + newBatchThreshold. */
+  concurrency: number;
+  /** As host.json's extensions.queues.maxDequeueCount. */
+  maxDequeueCount: number;
+  /** Seconds a failed message stays invisible before its retry. */
+  visibilityTimeoutSeconds: number;
+  log: (line: string) => void;
+}
+
+export interface DrainResult {
+  handled: number;
+  failedAttempts: number;
+  poisoned: number;
+}
+
+let invocation = 0;
+
+function context(functionName: string, triggerMetadata: Record<string, unknown> = {}, log: (l: string) => void = () => undefined): InstanceType<typeof InvocationContext> {
+  const forward = (...args: unknown[]) => log(args.map(String).join(' '));
+  return new InvocationContext({
+    invocationId: `local-${++invocation}`,
+    functionName,
+    triggerMetadata,
+    logHandler: (_level, ...args) => forward(...args),
+  });
+}
+
+export class LocalQueueHost {
+  constructor(
+    private readonly rt: Runtime,
+    private readonly opts: QueueHostOptions,
+  ) {}
+
+  private get scanQueue(): QueueClient {
+    return this.rt.queue(SCAN_QUEUE);
+  }
+
+  private get poisonQueue(): QueueClient {
+    return this.rt.queue(POISON_QUEUE);
+  }
+
+  async ensureQueues(): Promise<void> {
+    await this.scanQueue.createIfNotExists();
+    await this.poisonQueue.createIfNotExists();
+  }
+
+  /** Fires the timer once and enqueues its output as the host's queue binding would (base64 JSON). */
+  async fireTimer(): Promise<number> {
+    const ctx = context('scheduledScan', {}, this.opts.log);
+    const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+    await scheduledScan(timer, ctx);
+    const messages = (ctx.extraOutputs.get(scanQueueOutput) as unknown[] | undefined) ?? [];
+    for (const m of messages) await this.scanQueue.sendMessage(Buffer.from(JSON.stringify(m)).toString('base64'));
+    return messages.length;
+  }
+
+  /** Handles messages until the scan queue and the poison queue are empty. */
+  async drain(): Promise<DrainResult> {
+    const result: DrainResult = { handled: 0, failedAttempts: 0, poisoned: 0 };
+    const limit = pLimit(this.opts.concurrency);
+    for (;;) {
+      const batch = await this.scanQueue.receiveMessages({ numberOfMessages: Math.min(32, this.opts.concurrency * 2), visibilityTimeout: 600 });
+      if (batch.receivedMessageItems.length === 0) {
+        const props = await this.scanQueue.getProperties();
+        if ((props.approximateMessagesCount ?? 0) === 0) break;
+        // Messages waiting out a visibility timeout after a failure.
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      await Promise.all(
+        batch.receivedMessageItems.map((item) =>
+          limit(async () => {
+            const body = JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')) as unknown;
+            try {
+              await scanClusterHandler(body, context('scanCluster', { dequeueCount: item.dequeueCount, id: item.messageId }, this.opts.log));
+              await this.scanQueue.deleteMessage(item.messageId, item.popReceipt);
+              result.handled++;
+            } catch (e) {
+              result.failedAttempts++;
+              this.opts.log(`scanCluster failed (attempt ${item.dequeueCount}): ${e instanceof Error ? e.message : String(e)}`);
+              if (item.dequeueCount >= this.opts.maxDequeueCount) {
+                await this.poisonQueue.sendMessage(item.messageText);
+                await this.scanQueue.deleteMessage(item.messageId, item.popReceipt);
+                result.poisoned++;
+              } else {
+                await this.scanQueue.updateMessage(item.messageId, item.popReceipt, undefined, this.opts.visibilityTimeoutSeconds);
+              }
+            }
+          }),
+        ),
+      );
+    }
+    for (;;) {
+      const batch = await this.poisonQueue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 });
+      if (batch.receivedMessageItems.length === 0) break;
+      for (const item of batch.receivedMessageItems) {
+        const body = JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')) as unknown;
+        await scanClusterPoisonHandler(body, context('scanClusterPoison', { dequeueCount: item.dequeueCount }, this.opts.log));
+        await this.poisonQueue.deleteMessage(item.messageId, item.popReceipt);
+      }
+    }
+    return result;
+  }
+}
