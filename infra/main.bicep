@@ -14,6 +14,9 @@ param environmentName string
 @description('Region for every resource. It must offer the Flex Consumption plan.')
 param location string
 
+// The timer binds to %SCAN_SCHEDULE%, so an empty value would stop the host from
+// indexing the function: six fields of at least one character each, plus spaces.
+@minLength(11)
 @description('NCRONTAB schedule (six fields, seconds first, UTC) of the fleet scan.')
 param scanSchedule string = '0 0 2 * * *'
 
@@ -28,7 +31,7 @@ param scanSubscriptions string = ''
 @description('Comma-separated subscription ids never to scan, even when visible or listed.')
 param excludedSubscriptions string = ''
 
-@description('kube-bench image the in-cluster Jobs run; pin a tag or digest.')
+@description('kube-bench image the in-cluster Jobs run, pinned by tag or digest (the app rejects an unpinned reference).')
 param kubeBenchImage string = 'docker.io/aquasec/kube-bench:v0.15.6'
 
 @allowed(['per-pool', 'all'])

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Json } from './arm-expression.js';
 import { deployTemplate, resourceList, resourcesOfType, type ArmTemplate, type Deployment } from './arm-deploy.js';
+import { SETTING_NAMES, readSettings } from '../../src/config/settings.js';
+import { storageTargetFromEnv } from '../../src/store/target.js';
 import { BICEP, INFRA_DIR, SKIP_REASON, compileBicep } from './bicep.js';
 import {
   BUILTIN_ROLES,
@@ -145,6 +147,27 @@ describe.skipIf(BICEP === undefined)('infra/main.bicep', () => {
   it('rejects parameter values outside their declared ranges', () => {
     expect(() => deployTemplate(template, { ...BASE, scanNodes: 'some' }, SCOPE)).toThrow(/scanNodes/);
     expect(() => deployTemplate(template, { ...BASE, retentionDays: 0 }, SCOPE)).toThrow(/retentionDays/);
+    expect(() => deployTemplate(template, { ...BASE, scanSchedule: '' }, SCOPE)).toThrow(/scanSchedule/);
+  });
+
+  it('sets only settings the app reads (or the Functions host and App Insights read), and the app accepts them', () => {
+    const platform = /^(AzureWebJobsStorage__|APPLICATIONINSIGHTS_|AZURE_CLIENT_ID$)/;
+    const s = appSettings(d);
+    const unknown = Object.keys(s).filter((k) => !platform.test(k) && !(SETTING_NAMES as string[]).includes(k));
+    expect(unknown).toEqual([]);
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(s)) if (typeof v === 'string') env[k] = v;
+    // App Service resolves the Key Vault reference before the app sees it; the app itself would
+    // reject the reference text, which is why the template leaves the setting empty without a secret.
+    env['TEAMS_WEBHOOK_URL'] = WEBHOOK;
+    const settings = readSettings(env);
+    expect(settings.SCAN_SCHEDULE).toBe('0 0 2 * * *');
+    expect(settings.RETENTION_DAYS).toBe(90);
+    const target = storageTargetFromEnv(env);
+    expect(target.kind === 'account' && [target.tableUrl, target.queueUrl]).toEqual([
+      env['AzureWebJobsStorage__tableServiceUri'],
+      env['AzureWebJobsStorage__queueServiceUri'],
+    ]);
   });
 
   it('Easy Auth is configured only when a client id is given, and leaves /api/health anonymous', () => {
