@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { InputError } from '../model/errors.js';
-import { WaiverFileSchema } from '../model/knowledge.js';
+import { WaiverFileObjectSchema, WaiverListSchema } from '../model/knowledge.js';
 import type { Waiver, WaiverInput, WaiverScopeRule } from '../model/knowledge.js';
 import type { CheckResult } from '../model/result.js';
 import { knowledgeBase } from './load.js';
@@ -57,7 +57,9 @@ export function parseWaiverConfig(text: string, inputName: string): WaiverConfig
     throw new InputError(inputName, `is neither valid YAML nor JSON (${why})`);
   }
   if (raw === null || raw === undefined) throw new InputError(inputName, 'is empty: expected a list of waivers or an object with "waivers"');
-  const parsed = WaiverFileSchema.safeParse(raw);
+  // A list of waivers, or an object with `waivers` and the default switches: checked apart so an
+  // error names the field rather than "matches neither form".
+  const parsed = Array.isArray(raw) ? WaiverListSchema.safeParse(raw) : WaiverFileObjectSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue ? describePath(raw, issue.path) : '';
@@ -93,21 +95,12 @@ function fromInput(w: WaiverInput, id: string): Waiver {
     topic: w.topic ?? null,
     checkId: w.check ?? null,
     benchmark: normaliseBenchmark(w.benchmark),
-    scope: scopeOf(w.scope),
+    scope: w.scope,
     reason: w.reason,
     owner: w.owner,
     expires: w.expires,
     source: 'file',
   };
-}
-
-function scopeOf(s: WaiverInput['scope']): WaiverScopeRule {
-  if (s === 'all') return { kind: 'all' };
-  if (typeof s === 'string') {
-    return s.startsWith('/') ? { kind: 'cluster', clusterId: s } : { kind: 'subscription', subscriptionId: s };
-  }
-  if ('subscription' in s) return { kind: 'subscription', subscriptionId: s.subscription };
-  return s.pool !== undefined ? { kind: 'pool', clusterId: s.cluster, pool: s.pool } : { kind: 'cluster', clusterId: s.cluster };
 }
 
 /** One waiver per platform or check-quirk entry, scope all, expiring when the data is due for review. */

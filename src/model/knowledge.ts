@@ -180,18 +180,29 @@ export interface Waiver {
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CLUSTER_ID = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+$/i;
 
-export const WaiverScopeInputSchema = z.union([
-  z.literal('all'),
-  z.string().regex(GUID, 'a subscription scope is a subscription id (GUID)'),
-  z.string().regex(CLUSTER_ID, 'a cluster scope is the cluster ARM resource id'),
-  z.object({ subscription: z.string().regex(GUID, 'subscription must be a subscription id (GUID)') }).strict(),
-  z
-    .object({
-      cluster: z.string().regex(CLUSTER_ID, 'cluster must be an ARM resource id /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>'),
-      pool: nonEmpty.optional(),
-    })
-    .strict(),
-]);
+const SCOPE_HELP =
+  'scope must be "all", a subscription id (GUID), a cluster ARM resource id, { subscription: <id> } or { cluster: <ARM id>, pool: <name> }';
+
+/** One readable message for every wrong scope, instead of a union's "Invalid input". */
+export const WaiverScopeInputSchema = z.unknown().transform((v, ctx): WaiverScopeRule => {
+  if (v === 'all') return { kind: 'all' };
+  if (typeof v === 'string' && GUID.test(v)) return { kind: 'subscription', subscriptionId: v };
+  if (typeof v === 'string' && CLUSTER_ID.test(v)) return { kind: 'cluster', clusterId: v };
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o).sort().join(',');
+    if (keys === 'subscription' && typeof o['subscription'] === 'string' && GUID.test(o['subscription'])) {
+      return { kind: 'subscription', subscriptionId: o['subscription'] };
+    }
+    if ((keys === 'cluster' || keys === 'cluster,pool') && typeof o['cluster'] === 'string' && CLUSTER_ID.test(o['cluster'])) {
+      const pool = o['pool'];
+      if (pool === undefined) return { kind: 'cluster', clusterId: o['cluster'] };
+      if (typeof pool === 'string' && pool.trim() !== '') return { kind: 'pool', clusterId: o['cluster'], pool: pool.trim() };
+    }
+  }
+  ctx.addIssue({ code: 'custom', message: `${SCOPE_HELP}; got ${JSON.stringify(v)}` });
+  return z.NEVER;
+});
 
 export const WaiverInputSchema = z
   .object({
@@ -209,9 +220,8 @@ export const WaiverInputSchema = z
   .refine((w) => w.benchmark === undefined || w.check !== undefined, { message: 'benchmark goes with check, not topic' });
 export type WaiverInput = z.infer<typeof WaiverInputSchema>;
 
-export const WaiverFileSchema = z.union([
-  z.array(WaiverInputSchema),
-  z
+export const WaiverListSchema = z.array(WaiverInputSchema);
+export const WaiverFileObjectSchema = z
     .object({
       /** false turns off every default waiver. */
       defaults: z.boolean().default(true),
@@ -219,6 +229,4 @@ export const WaiverFileSchema = z.union([
       disableDefaults: z.array(topicId).default([]),
       waivers: z.array(WaiverInputSchema).default([]),
     })
-    .strict(),
-]);
-export type WaiverFile = z.infer<typeof WaiverFileSchema>;
+    .strict();
