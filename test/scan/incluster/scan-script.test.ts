@@ -232,6 +232,15 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expectCleanedUp(run);
   });
 
+  it('a pod log without a final newline does not glue the next node’s line onto its END line', async () => {
+    const run = await runScan(scanEnv(), {
+      nodes,
+      outcomes: { [SYS]: { kind: 'complete', log: podLog(SYS, 'system').trimEnd() }, [USR]: { kind: 'unschedulable' } },
+    });
+    expect(payloads(run)).toEqual({ [SYS]: report(SYS) });
+    expect(statuses(run)).toEqual({ [USR]: 'unschedulable' });
+  });
+
   it('a completed Job whose log holds no envelope is no-output', async () => {
     const run = await runScan(scanEnv({ pools: ['user1'] }), { nodes, outcomes: { [USR]: { kind: 'complete', log: '' } } });
     expect(statuses(run)).toEqual({ [USR]: 'no-output' });
