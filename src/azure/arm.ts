@@ -32,6 +32,8 @@ export interface ArmConnection {
   requestTimeoutMs?: number;
   /** Retries of 429/5xx/connection errors per request, honouring Retry-After. */
   maxRetries?: number;
+  /** Base of the exponential back-off when no Retry-After is given (tests shorten it). */
+  retryDelayInMs?: number;
   /** The ContainerService api-version; the SDK default when unset. */
   containerServiceApiVersion?: string;
 }
@@ -86,7 +88,7 @@ export function createArmClients(conn: ArmConnection): ArmClients {
     endpoint: conn.endpoint,
     // The policy runs per retry so retries are counted as the load they are.
     additionalPolicies: [{ policy: countingPolicy(stats, timeoutMs), position: 'perRetry' as const }],
-    retryOptions: { maxRetries: conn.maxRetries ?? 4, maxRetryDelayInMs: 60_000 },
+    retryOptions: { maxRetries: conn.maxRetries ?? 4, maxRetryDelayInMs: 60_000, ...(conn.retryDelayInMs !== undefined ? { retryDelayInMs: conn.retryDelayInMs } : {}) },
     ...(conn.ca ? { tlsOptions: { ca: conn.ca } } : {}),
   };
   const perSubscription = new Map<string, ContainerServiceClient>();

@@ -134,12 +134,18 @@ export function scanEnvelopes(log: string): EnvelopeScan {
     open = null;
   };
 
-  for (const rawLine of log.split('\n')) {
+  const lines = log.split('\n');
+  let last = lines.length - 1;
+  while (last > 0 && (lines[last] ?? '').trim() === '') last--;
+  for (let i = 0; i < lines.length; i++) {
+    const rawLine = lines[i] as string;
     const line = rawLine.replace(/\r$/, '').trim();
     const marker = line.startsWith(MARK) ? parseMarker(line) : null;
     if (!marker) {
       if (open) {
         if (/^[A-Za-z0-9+/=]*$/.test(line)) open.chunks.push(line);
+        // A cut-off END line is the last line of a truncated log, not corruption.
+        else if (i === last) closeBroken('truncated', `the payload of node ${open.meta.node} is cut off (output truncated?)`);
         else closeBroken('corrupt', `a non-base64 line interrupted the payload of node ${open.meta.node}`);
       } else outside.push(rawLine);
       continue;

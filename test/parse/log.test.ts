@@ -97,3 +97,12 @@ describe('envelopes', () => {
     expect(records).toEqual([{ kind: 'status', status: { node: 'n', pool: null, status: 'failed', reason: 'exit 1 = = = boom second line' } }]);
   });
 });
+
+describe('envelopes cut by the output cap', () => {
+  it('a cut inside the END line is truncation, not corruption', () => {
+    const env = encodeEnvelope(json, { node: 'n1', pool: 'p', benchmark: 'aks-1.8', format: 'json' });
+    const cut = env.slice(0, env.lastIndexOf('sha256=') + 10);
+    const r = parseKubeBenchOutput(cut, 'run-command');
+    expect(r.failures).toEqual([expect.objectContaining({ node: 'n1', status: 'truncated' })]);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * The scanner against the HTTPS ARM simulator with the real @azure/arm-containerservice and
+ * subscriptions clients: a seeded fleet with every fault must end with exactly one outcome per
+ * cluster, each fault mapped to its precise reason, within the deadline, with no unhandled rejection.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createArmClients } from '../../src/azure/arm.js';
+import { simulatorCredential } from '../../src/cli/static-credential.js';
+import { discoverFleet } from '../../src/discover/discover.js';
+import type { ClusterScan } from '../../src/model/cluster.js';
+import { scanFleet } from '../../src/scan/scan-fleet.js';
+import type { FleetSpec, RunningSimulator } from '../../src/simulator/index.js';
+import { FAULT_SCENARIOS, faultFleet, startArmSimulator } from '../../src/simulator/index.js';
+
+const DEADLINE_MS = 4_000;
+// The simulator names reasons from its own side; where ours is more precise, say so here.
+const REASON_ALIASES: Record<string, string> = { internal: 'arm-unavailable' };
+
+describe('a fault-injected fleet of 220 clusters', () => {
+  let sim: RunningSimulator;
+  let fleet: FleetSpec;
+  let scans: ClusterScan[];
+  let elapsed: number;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  let stats: ReturnType<typeof createArmClients>['stats'];
+
+  beforeAll(async () => {
+    process.on('unhandledRejection', onUnhandled);
+    fleet = faultFleet({ clusters: 220, seed: 20261126 });
+    // Time runs ~100x faster than in Azure here, so ARM's buckets are scaled up to match.
+    sim = await startArmSimulator({ fleet, seed: 7, pageSize: 25, throttleScale: 100, commandDurationMs: 40, commandJitterMs: 60, retryAfterSeconds: 0 });
+    const arm = createArmClients({ credential: simulatorCredential(), endpoint: sim.endpoint, ca: sim.ca, retryDelayInMs: 5, maxRetries: 3 });
+    stats = arm.stats;
+    const found = await discoverFleet(arm, {});
+    const t0 = Date.now();
+    scans = await scanFleet(found.clusters, 'fault-run', { arm }, {
+      benchmark: 'auto',
+      selection: 'per-pool',
+      timing: { firstPollDelayMs: 30, pollIntervalMs: 20 },
+      deadlineMs: DEADLINE_MS,
+      concurrency: 32,
+      perSubscription: 16,
+    });
+    elapsed = Date.now() - t0;
+  }, 120_000);
+
+  afterAll(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    await sim?.stop();
+  });
+
+  it('ends with exactly one outcome per discovered cluster, and discovery paged through every cluster', () => {
+    expect(scans).toHaveLength(fleet.clusters.length);
+    expect(new Set(scans.map((s) => s.cluster.id.toLowerCase())).size).toBe(fleet.clusters.length);
+    expect(stats.byOperation['managedClusters.list']).toBeGreaterThan(new Set(fleet.clusters.map((c) => c.subscriptionId)).size);
+  });
+
+  it('maps every injected fault to its precise outcome and reason', () => {
+    const byId = new Map(scans.map((s) => [s.cluster.id.toLowerCase(), s]));
+    const seen = new Set<string>();
+    const mismatches: string[] = [];
+    for (const c of fleet.clusters) {
+      const id = `/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${c.name}`.toLowerCase();
+      const s = byId.get(id);
+      const want = c.expect!;
+      seen.add(c.tags?.['scenario'] ?? '?');
+      const o = s!.outcome;
+      const reason = o.kind === 'scanned' ? undefined : o.reason;
+      const wantReason = want.reason ? (REASON_ALIASES[want.reason] ?? want.reason) : undefined;
+      const okKind = o.kind === want.kind;
+      const okReason = want.kind === 'scanned' || reason === wantReason;
+      const okNodes = !want.nodeFailures || (o.kind === 'scanned' && want.nodeFailures.every((st) => o.nodeFailures.some((f) => f.status === st)));
+      if (!okKind || !okReason || !okNodes) mismatches.push(`${c.name} [${c.tags?.['scenario']}]: expected ${want.kind}/${wantReason ?? '-'}${want.nodeFailures ? ` nodes ${want.nodeFailures}` : ''}, got ${o.kind}/${reason ?? '-'}: ${o.kind === 'scanned' ? JSON.stringify(o.nodeFailures.map((f) => f.status)) : o.detail}`);
+    }
+    expect(mismatches).toEqual([]);
+    for (const scenario of FAULT_SCENARIOS) expect(seen.has(scenario), scenario).toBe(true);
+  });
+
+  it('scans every healthy cluster: nodes with real checks for the benchmark of its version', () => {
+    const healthy = scans.filter((s) => ['healthy', 'hardened', 'drifted', 'private', 'aad-managed'].includes(s.cluster.tags['scenario'] ?? ''));
+    expect(healthy.length).toBeGreaterThan(60);
+    for (const s of healthy) {
+      expect(s.outcome.kind).toBe('scanned');
+      if (s.outcome.kind !== 'scanned') continue;
+      expect(s.outcome.nodes.length).toBe(s.cluster.pools.filter((p) => p.osType === 'Linux' && p.count > 0).length);
+      for (const n of s.outcome.nodes) {
+        expect(n.benchmark).toBe(s.benchmark);
+        expect(n.checks.length).toBeGreaterThan(8);
+        expect(n.checks.every((c) => c.id.startsWith('3.'))).toBe(true);
+      }
+    }
+  });
+
+  it('sends a cluster token exactly for Entra ID clusters', () => {
+    const aad = scans.filter((s) => s.cluster.aadManaged);
+    expect(aad.length).toBeGreaterThan(0);
+    expect(aad.filter((s) => s.outcome.kind === 'failed' && s.outcome.reason === 'missing-cluster-token')).toEqual([]);
+  });
+
+  it('keeps every cluster within its deadline, and leaves no unhandled rejection', () => {
+    for (const s of scans) expect(Date.parse(s.finishedAt) - Date.parse(s.startedAt)).toBeLessThan(DEADLINE_MS + 1_500);
+    expect(unhandled).toEqual([]);
+    expect(elapsed).toBeGreaterThan(0);
+  });
+});
