@@ -10,7 +10,7 @@ import { WaiverFileObjectSchema, WaiverListSchema } from '../model/knowledge.js'
 import type { Waiver, WaiverInput, WaiverScopeRule } from '../model/knowledge.js';
 import type { CheckResult } from '../model/result.js';
 import { knowledgeBase } from './load.js';
-import { resolveIn } from './resolve.js';
+import { resolveIn, triageOf } from './resolve.js';
 import { normaliseBenchmark } from './normalise.js';
 
 export interface WaiverScope {
@@ -103,11 +103,13 @@ function fromInput(w: WaiverInput, id: string): Waiver {
   };
 }
 
+const WAIVABLE: ReadonlySet<string> = new Set(['platform', 'check-quirk']);
+
 /** One waiver per platform or check-quirk entry, scope all, expiring when the data is due for review. */
 export function defaultWaivers(): Waiver[] {
   const kb = knowledgeBase();
   return kb.entries
-    .filter((e) => e.disposition === 'platform' || e.disposition === 'check-quirk')
+    .filter((e) => WAIVABLE.has(e.disposition))
     .map((e) => ({
       id: `default:${e.topic}`,
       topic: e.topic,
@@ -174,13 +176,17 @@ export function applyWaivers(
   const inScope = waivers.filter((w) => scopeApplies(w.scope, scope));
   const expired = new Set<Waiver>();
   const waivedBy = checks.map((check) => {
-    const topic = resolveIn(kb, check)?.topic ?? null;
+    const entry = resolveIn(kb, check);
+    const topic = entry?.topic ?? null;
     const bench = normaliseBenchmark(check.benchmark);
+    // A default waiver stands for "AKS manages this / the check misfires": it must not hide a check
+    // whose benchmark override makes it the customer's (e.g. an explicit false on cis-1.x).
+    const defaultable = entry !== null && WAIVABLE.has(triageOf(entry, check.benchmark).disposition);
     for (const w of inScope) {
       const matches =
         (w.topic !== null && w.topic === topic) ||
         (w.checkId !== null && w.checkId === check.id.trim() && (w.benchmark === null || w.benchmark === bench));
-      if (!matches) continue;
+      if (!matches || (w.source === 'default' && !defaultable)) continue;
       if (isExpired(w, now)) {
         expired.add(w);
         continue;

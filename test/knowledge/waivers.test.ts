@@ -171,6 +171,18 @@ describe('default waivers', () => {
     expect(r.waivedBy[1]).toBeNull();
   });
 
+  it('do not hide a check whose benchmark override makes it the customer\'s', () => {
+    // RotateKubeletServerCertificate: a quirk on aks-1.8, but on cis-1.10 only an explicit false fails (action).
+    const onAks = { id: '3.2.9', benchmark: 'aks-1.8', title: '' };
+    const onCis = { id: '4.2.11', benchmark: 'cis-1.10', title: '' };
+    const r = applyWaivers([onAks, onCis], defaultWaivers(), {}, NOW);
+    expect(r.waivedBy[0]?.id).toBe('default:kubelet.rotate-kubelet-server-certificate');
+    expect(r.waivedBy[1]).toBeNull();
+    // An operator's own waiver still applies there.
+    const own = parseWaivers(`- { topic: kubelet.rotate-kubelet-server-certificate, scope: all, reason: r, owner: o, expires: 2027-01-01 }`, 'w.yaml');
+    expect(applyWaivers([onCis], own, {}, NOW).waivedBy[0]?.source).toBe('file');
+  });
+
   it('can be turned off, all or some, and the file wins over a default', () => {
     const off = parseWaiverConfig('defaults: false', 'w.yaml');
     expect(effectiveWaivers(off)).toEqual([]);
