@@ -1,6 +1,5 @@
 /**
- * The files azd and kubectl read: infra/main.parameters.json (after azd's ${VAR} substitution),
- * azure.yaml, and the Kubernetes ClusterRole for clusters without Azure RBAC.
+ * The files azd reads: infra/main.parameters.json (after azd's ${VAR} substitution) and azure.yaml.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -102,69 +101,5 @@ describe.skipIf(BICEP === undefined)('infra/main.parameters.json and azure.yaml'
     expect((site?.tags as Record<string, Json>)['azd-service-name']).toBe(name);
     // azd reads SERVICE_<NAME>_NAME to find the app when the tag lookup is ambiguous.
     expect(d.outputs[`SERVICE_${name.toUpperCase()}_NAME`]).toBe(site?.name);
-  });
-});
-
-interface Rule {
-  apiGroups?: string[];
-  resources?: string[];
-  verbs?: string[];
-  resourceNames?: string[];
-}
-
-const DANGEROUS_VERBS = ['*', 'escalate', 'bind', 'impersonate', 'deletecollection'];
-
-/** Least privilege for the in-cluster side: no wildcards, no secrets, no RBAC or exec rights. */
-function clusterRoleViolations(rules: Rule[]): string[] {
-  const v: string[] = [];
-  for (const r of rules) {
-    for (const k of ['apiGroups', 'resources', 'verbs'] as const) if ((r[k] ?? []).includes('*')) v.push(`wildcard in ${k}`);
-    for (const verb of r.verbs ?? []) if (DANGEROUS_VERBS.includes(verb)) v.push(`verb ${verb}`);
-    for (const res of r.resources ?? []) {
-      if (['secrets', 'pods/exec', 'pods/attach', 'nodes/proxy', 'serviceaccounts/token'].includes(res)) v.push(`resource ${res}`);
-    }
-    if ((r.apiGroups ?? []).includes('rbac.authorization.k8s.io')) v.push('RBAC objects');
-  }
-  return v;
-}
-
-function allows(rules: Rule[], group: string, resource: string, verb: string): boolean {
-  return rules.some((r) => (r.apiGroups ?? []).includes(group) && (r.resources ?? []).includes(resource) && (r.verbs ?? []).includes(verb));
-}
-
-describe('infra/kubernetes/aksfs-scanner-clusterrole.yaml', () => {
-  const docs = parseAllDocuments(readFileSync(join(INFRA_DIR, 'kubernetes', 'aksfs-scanner-clusterrole.yaml'), 'utf8')).map(
-    (d) => d.toJS() as { kind: string; metadata: { name: string }; rules?: Rule[]; roleRef?: { kind: string; name: string }; subjects?: { kind: string; name: string }[] },
-  );
-  const role = docs.find((d) => d.kind === 'ClusterRole');
-  const rules = role?.rules ?? [];
-
-  it('grants what one scan does: nodes, its own namespace, Jobs, pods, pod logs and events', () => {
-    expect(role?.metadata.name).toBe('aksfs-scanner');
-    expect(allows(rules, '', 'nodes', 'list')).toBe(true);
-    expect(allows(rules, '', 'namespaces', 'create')).toBe(true);
-    expect(allows(rules, '', 'namespaces', 'delete')).toBe(true);
-    expect(allows(rules, 'batch', 'jobs', 'create')).toBe(true);
-    expect(allows(rules, 'batch', 'jobs', 'watch')).toBe(true);
-    expect(allows(rules, '', 'pods', 'list')).toBe(true);
-    expect(allows(rules, '', 'pods/log', 'get')).toBe(true);
-    expect(allows(rules, '', 'events', 'list')).toBe(true);
-  });
-
-  it('grants nothing beyond that: no wildcards, secrets, exec, or RBAC rights', () => {
-    expect(clusterRoleViolations(rules)).toEqual([]);
-    expect(allows(rules, '', 'pods', 'create')).toBe(false);
-    expect(allows(rules, '', 'nodes', 'patch')).toBe(false);
-  });
-
-  it('the least-privilege check notices a widened role', () => {
-    expect(clusterRoleViolations([...rules, { apiGroups: [''], resources: ['secrets'], verbs: ['get'] }])).toEqual(['resource secrets']);
-    expect(clusterRoleViolations([{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }])).toContain('wildcard in verbs');
-  });
-
-  it('is bound to the scanner identity by object id', () => {
-    const binding = docs.find((d) => d.kind === 'ClusterRoleBinding');
-    expect(binding?.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'aksfs-scanner' });
-    expect(binding?.subjects).toEqual([expect.objectContaining({ kind: 'User', name: '<SCANNER_PRINCIPAL_ID>' })]);
   });
 });
