@@ -6,8 +6,7 @@ export async function scanClusterPoisonHandler(message: unknown, context: Invoca
   const { sharedRuntime } = await import('../src/runtime/runtime.js');
   const { recordPoisonMessage } = await import('../src/pipeline/pipeline.js');
   const rt = await sharedRuntime();
-  const count = Number(context.triggerMetadata?.['dequeueCount']);
-  await recordPoisonMessage(message, { ...rt.deps, log: (l) => context.log(l) }, Number.isFinite(count) ? count : null);
+  await recordPoisonMessage(message, { ...rt.deps, log: (l) => context.log(l) });
 }
 
 app.storageQueue('scanClusterPoison', { queueName: 'scan-cluster-poison', connection: 'AzureWebJobsStorage', handler: scanClusterPoisonHandler });

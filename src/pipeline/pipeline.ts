@@ -63,7 +63,7 @@ export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanO
 }
 
 /** A message the worker failed on maxDequeueCount times: recorded as a failed outcome, not lost. */
-export async function recordPoisonMessage(raw: unknown, deps: PipelineDeps, dequeueCount: number | null): Promise<ClusterScan | null> {
+export async function recordPoisonMessage(raw: unknown, deps: PipelineDeps): Promise<ClusterScan | null> {
   let msg: ScanMessage;
   try {
     msg = parseScanMessage(raw, 'poison message');
@@ -75,7 +75,7 @@ export async function recordPoisonMessage(raw: unknown, deps: PipelineDeps, dequ
   const scan: ClusterScan = {
     cluster: msg.cluster as ClusterRef,
     benchmark: null,
-    outcome: { kind: 'failed', reason: 'poison-message', detail: `the scan worker failed on this cluster ${dequeueCount ?? 'several'} time(s); the message went to the poison queue` },
+    outcome: { kind: 'failed', reason: 'poison-message', detail: 'the scan worker failed on every delivery of this message (maxDequeueCount in host.json) and it went to the poison queue; see the scanCluster logs for the errors' },
     startedAt: at,
     finishedAt: at,
   };

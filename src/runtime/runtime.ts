@@ -25,6 +25,8 @@ export interface RuntimeOverrides {
   armCa?: string;
   armEndpoint?: string;
   storage?: StorageTarget;
+  /** A store made elsewhere (tests inject faults through its pipeline). */
+  store?: Store;
   timing?: PollTiming;
   log?: (line: string) => void;
   now?: () => Date;
@@ -80,7 +82,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv, o: RuntimeOverrides 
   const endpoint = o.armEndpoint ?? settings.ARM_ENDPOINT;
   const arm = createArmClients({ credential, ...(endpoint ? { endpoint } : {}), ...(armCa ? { ca: armCa } : {}) });
   const storage = o.storage ?? storageTargetFromEnv(env);
-  const store = createStore(storage, o.tablePrefix ? { tablePrefix: o.tablePrefix } : {});
+  const store = o.store ?? createStore(storage, o.tablePrefix ? { tablePrefix: o.tablePrefix } : {});
   const queues = new Map<string, QueueClient>();
   const deps: PipelineDeps = { arm, store, now: o.now ?? (() => new Date()), log: o.log ?? ((l) => console.log(l)) };
   return {

@@ -115,7 +115,7 @@ export class LocalQueueHost {
       if (batch.receivedMessageItems.length === 0) break;
       for (const item of batch.receivedMessageItems) {
         const body = JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')) as unknown;
-        await scanClusterPoisonHandler(body, context('scanClusterPoison', { dequeueCount: item.dequeueCount }, this.opts.log));
+        await scanClusterPoisonHandler(body, context('scanClusterPoison', { dequeueCount: item.dequeueCount, id: item.messageId }, this.opts.log));
         await this.poisonQueue.deleteMessage(item.messageId, item.popReceipt);
       }
     }
