@@ -1,0 +1,175 @@
+/** GET /summary, /clusters, /clusters/{sub}/{rg}/{name}[/history] and /checks/{topicOrId}. */
+import { entryByTopic, resolveEntry, triageCheck } from '../knowledge/index.js';
+import { compareClusters, filterFleet } from '../report/fleet-filter.js';
+import { knowledgeBaseTopics } from '../report/fleet-knowledge.js';
+import { TRIAGE_KEYS } from '../report/fleet-schema.js';
+import { summariseFleet } from '../report/summary.js';
+import type { ClusterSummary, StoredClusterScan, SummaryFilter } from '../store/types.js';
+import { badRequest, csv, json, notFound } from './respond.js';
+import {
+  CHECK_ID,
+  CLUSTER_NAME,
+  GUID,
+  RESOURCE_GROUP,
+  TOPIC,
+  checkQuery,
+  clusterQuery,
+  clustersQuery,
+  decodePageToken,
+  encodePageToken,
+  historyQuery,
+  parseQuery,
+  summaryQuery,
+  wantsCsv,
+  type Filters,
+} from './query.js';
+import type { CheckFailing, ClusterDetail, ClusterList, History } from './schemas.js';
+import type { ApiDeps, ApiRequest, ApiResponse } from './types.js';
+import { clusterIdOf, clusterItem, poolViews, scanHeader } from './views.js';
+
+const DEFAULT_PAGE = 50;
+const DEFAULT_HISTORY = 100;
+/** How far back the detail view looks for the last scanned attempt when the latest one did not scan. */
+const RESULTS_LOOKBACK = 50;
+
+/** The fleet's per-cluster entities under the filters: the store's query for what it can filter, memory for the rest. */
+async function loadFleet(deps: ApiDeps, f: Filters): Promise<ClusterSummary[]> {
+  if (f.tag !== undefined) {
+    throw badRequest('query parameter "tag" cannot be used yet: the store does not keep cluster tags on its per-cluster entities');
+  }
+  const storeFilter: SummaryFilter = {};
+  if (f.subscription !== undefined) storeFilter.subscriptionId = f.subscription;
+  if (f.resourceGroup !== undefined) storeFilter.resourceGroup = f.resourceGroup;
+  if (f.benchmark !== undefined) storeFilter.benchmark = f.benchmark;
+  const all = await deps.store.listClusterSummaries(storeFilter);
+  return filterFleet(all, f.disposition !== undefined ? { disposition: f.disposition } : {});
+}
+
+export async function getSummary(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  const q = parseQuery(summaryQuery, req.query);
+  const asCsv = wantsCsv(q.format, req.headers);
+  if (q.rows !== undefined && !asCsv) throw badRequest('query parameter "rows" applies to CSV only; add format=csv');
+  const fleet = await loadFleet(deps, q);
+  const s = summariseFleet(fleet, { now: deps.now(), schedulePeriodMs: deps.schedulePeriodMs, top: q.top ?? 10, ...(q.disposition ? { disposition: q.disposition } : {}) });
+  if (!asCsv) return json(200, s);
+  if (q.rows === 'subscriptions') {
+    return csv('summary-subscriptions', ['subscriptionId', 'clusters', 'scanned', 'skipped', 'failed', 'stale', 'withResults', 'pass', 'fail', 'warn', 'info', 'yoursToFix', 'notYours', 'lastScan'], s.subscriptions.map((r) => [
+      r.subscriptionId, r.clusters, r.scanned, r.skipped, r.failed, r.stale, r.withResults, r.checks.pass, r.checks.fail, r.checks.warn, r.checks.info, r.yoursToFix, r.notYours, r.lastScan,
+    ]));
+  }
+  return csv('summary-topics', ['topic', 'title', 'disposition', 'clusters', 'share'], s.topFailing.map((t) => [t.topic, t.title, t.disposition, t.clusters, t.share]));
+}
+
+export async function listClusters(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  const q = parseQuery(clustersQuery, req.query);
+  if (q.skip !== undefined && q.page !== undefined) throw badRequest('query parameters "skip" and "page" cannot be combined; page already holds the position');
+  const top = q.top ?? DEFAULT_PAGE;
+  const offset = q.page !== undefined ? decodePageToken(q.page, q) : (q.skip ?? 0);
+  const fleet = (await loadFleet(deps, q)).sort(compareClusters);
+  const now = deps.now();
+  const items = fleet.slice(offset, offset + top).map((s) => clusterItem(s, now, deps.schedulePeriodMs));
+  if (wantsCsv(q.format, req.headers)) {
+    return csv('clusters', ['subscriptionId', 'resourceGroup', 'name', 'location', 'kubernetesVersion', 'outcome', 'reason', 'detail', 'benchmark', 'stale', 'lastAttempt', 'resultsScanId', 'pass', 'fail', 'warn', 'info', 'yoursToFix', 'failingTopics'], items.map((c) => [
+      c.subscriptionId, c.resourceGroup, c.name, c.location, c.kubernetesVersion, c.outcome, c.reason, c.detail, c.benchmark, c.stale, c.finishedAt,
+      c.results?.scanId, c.results?.totals.pass, c.results?.totals.fail, c.results?.totals.warn, c.results?.totals.info, c.results?.yoursToFix, c.results?.failingTopics.join(' '),
+    ]));
+  }
+  const body: ClusterList = {
+    items,
+    total: fleet.length,
+    top,
+    skip: offset,
+    nextPage: offset + top < fleet.length ? encodePageToken(offset + top, q) : null,
+  };
+  return json(200, body);
+}
+
+interface ClusterPath {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  id: string;
+  label: string;
+}
+
+function clusterPath(params: Record<string, string>): ClusterPath {
+  const subscriptionId = params['subscriptionId'] ?? '';
+  const resourceGroup = params['resourceGroup'] ?? '';
+  const name = params['name'] ?? '';
+  if (!GUID.test(subscriptionId)) throw badRequest(`path segment subscriptionId "${subscriptionId.slice(0, 60)}" is not a subscription id (a GUID)`);
+  if (!RESOURCE_GROUP.test(resourceGroup)) throw badRequest(`path segment resourceGroup "${resourceGroup.slice(0, 100)}" is not a resource group name`);
+  if (!CLUSTER_NAME.test(name)) throw badRequest(`path segment name "${name.slice(0, 70)}" is not an AKS cluster name (1-63 letters, digits, _ and -)`);
+  return { subscriptionId, resourceGroup, name, id: clusterIdOf(subscriptionId, resourceGroup, name), label: `cluster "${name}" in resource group "${resourceGroup}" of subscription ${subscriptionId}` };
+}
+
+export async function getCluster(req: ApiRequest, deps: ApiDeps, params: Record<string, string>): Promise<ApiResponse> {
+  const q = parseQuery(clusterQuery, req.query);
+  const c = clusterPath(params);
+  const scan = q.scan !== undefined ? await deps.store.getClusterScan(c.id, q.scan) : await deps.store.getClusterLatest(c.id);
+  if (!scan) throw notFound(q.scan !== undefined ? `scan "${q.scan}" of ${c.label} is not known` : `${c.label} is not known (never scanned, or not in this fleet)`);
+  let results: StoredClusterScan | null = scan.outcome.kind === 'scanned' ? scan : null;
+  if (!results && q.scan === undefined) {
+    const last = (await deps.store.getClusterHistory(c.id, RESULTS_LOOKBACK)).find((h) => h.outcome.kind === 'scanned');
+    if (last) results = await deps.store.getClusterScan(c.id, last.scanId);
+  }
+  const pools = results ? poolViews(results) : [];
+  if (wantsCsv(q.format, req.headers)) {
+    const rows = pools.flatMap((p) =>
+      p.checks.map((k) => [p.pool, k.id, k.benchmark, k.section, k.title, k.status, k.counts.pass, k.counts.fail, k.counts.warn, k.counts.info, k.failingNodes.join(' '), k.topic, k.disposition, k.whatToDo]),
+    );
+    return csv(`${c.name}-${results?.scanId ?? 'no-results'}`, ['pool', 'checkId', 'benchmark', 'section', 'title', 'status', 'pass', 'fail', 'warn', 'info', 'failingNodes', 'topic', 'disposition', 'whatToDo'], rows);
+  }
+  const body: ClusterDetail = {
+    cluster: scan.cluster,
+    scan: scanHeader(scan),
+    results: results ? { scanId: results.scanId, finishedAt: scanHeader(results).finishedAt, pools, nodeFailures: results.nodeFailureList } : null,
+  };
+  return json(200, body);
+}
+
+export async function getClusterHistory(req: ApiRequest, deps: ApiDeps, params: Record<string, string>): Promise<ApiResponse> {
+  const q = parseQuery(historyQuery, req.query);
+  const c = clusterPath(params);
+  const history = await deps.store.getClusterHistory(c.id, q.top ?? DEFAULT_HISTORY);
+  if (history.length === 0) throw notFound(`${c.label} has no scans`);
+  const items = history.map(scanHeader);
+  if (wantsCsv(q.format, req.headers)) {
+    return csv(`${c.name}-history`, ['scanId', 'runId', 'benchmark', 'startedAt', 'finishedAt', 'outcome', 'reason', 'pass', 'fail', 'warn', 'info', 'nodes', 'nodeFailures', ...TRIAGE_KEYS], items.map((h) => [
+      h.scanId, h.runId, h.benchmark, h.startedAt, h.finishedAt, h.outcome.kind, h.outcome.kind === 'scanned' ? null : h.outcome.reason,
+      h.totals.pass, h.totals.fail, h.totals.warn, h.totals.info, h.nodes, h.nodeFailures, ...TRIAGE_KEYS.map((k) => h.triage[k] ?? 0),
+    ]));
+  }
+  const body: History = { cluster: { id: history[0]?.clusterId ?? c.id, subscriptionId: c.subscriptionId, resourceGroup: c.resourceGroup, name: c.name }, items };
+  return json(200, body);
+}
+
+export async function getCheck(req: ApiRequest, deps: ApiDeps, params: Record<string, string>): Promise<ApiResponse> {
+  const q = parseQuery(checkQuery, req.query);
+  const key = params['topicOrId'] ?? '';
+  const benchmark = q.benchmark ?? null;
+  let body: Omit<CheckFailing, 'clusters' | 'total'>;
+  let failing: ClusterSummary[];
+  // Ids first: a check id such as 3.2.4 also has the shape of a topic.
+  if (CHECK_ID.test(key)) {
+    if (benchmark === null) throw badRequest(`query parameter "benchmark" is required with a check id ("${key}"): check ids differ between benchmarks, e.g. ?benchmark=aks-1.8`);
+    const entry = resolveEntry({ id: key, benchmark, title: '' });
+    failing = await deps.store.listClustersFailing({ check: `${benchmark}:${key}` });
+    if (!entry && failing.length === 0) throw notFound(`check ${key} of benchmark ${benchmark} is not in the knowledge base and no cluster fails it`);
+    body = { query: { topic: null, checkId: key, benchmark }, entry, disposition: triageCheck({ id: key, benchmark, title: '' })?.disposition ?? null };
+  } else if (TOPIC.test(key)) {
+    const entry = entryByTopic(key);
+    if (!entry) throw notFound(`topic "${key}" is not in the knowledge base`);
+    failing = await deps.store.listClustersFailing({ topic: entry.topic });
+    body = { query: { topic: key, checkId: null, benchmark }, entry, disposition: knowledgeBaseTopics().topic(entry.topic, benchmark)?.disposition ?? entry.disposition };
+  } else {
+    throw badRequest(`path segment topicOrId "${key.slice(0, 80)}" is neither a knowledge-base topic (e.g. kubelet.read-only-port) nor a check id (e.g. 3.2.4)`);
+  }
+  // The failing list is one partition read; narrowing it here builds no query from the values.
+  const sub = q.subscription?.toLowerCase();
+  const rg = q.resourceGroup?.toLowerCase();
+  const kept = failing
+    .filter((s) => (sub === undefined || s.subscriptionId.toLowerCase() === sub) && (rg === undefined || s.resourceGroup.toLowerCase() === rg))
+    .sort(compareClusters);
+  const now = deps.now();
+  return json(200, { ...body, clusters: kept.map((s) => clusterItem(s, now, deps.schedulePeriodMs)), total: kept.length } satisfies CheckFailing);
+}

@@ -1,0 +1,222 @@
+/**
+ * The route table: what each route is, who may call it, what it accepts and answers. The handler
+ * dispatches on it, the OpenAPI document is generated from it, and the Functions adapter registers
+ * from ROUTES (one catch-all function, or one function per entry with its authLevel).
+ */
+import type { z } from 'zod';
+import { checkQuery, clusterQuery, clustersQuery, historyQuery, noQuery, scansQuery, summaryQuery } from './query.js';
+import {
+  CheckFailingSchema,
+  ClusterDetailSchema,
+  ClusterListSchema,
+  HealthSchema,
+  HistorySchema,
+  RunListSchema,
+  RunSchema,
+  ScanAcceptedSchema,
+  ScanRequestSchema,
+  SummarySchema,
+} from './schemas.js';
+import type { AuthLevel, HttpMethod, RouteSpec } from './types.js';
+
+export type RouteName = 'health' | 'openapi' | 'dashboard' | 'summary' | 'clusters' | 'cluster' | 'clusterHistory' | 'check' | 'scans' | 'scan' | 'requestScan';
+
+export interface PathParam {
+  name: string;
+  description: string;
+  pattern?: string;
+}
+
+export interface RouteDoc {
+  name: RouteName;
+  method: HttpMethod;
+  route: string;
+  authLevel: AuthLevel;
+  summary: string;
+  description?: string;
+  pathParams: PathParam[];
+  query: z.ZodObject;
+  /** The success body: a zod schema for JSON, or a media type for other content. */
+  success: { status: 200 | 202; schema: z.ZodType } | { status: 200; mediaType: 'text/html' | 'application/json'; raw: true };
+  /** What one CSV row is, when the route answers CSV too. */
+  csv?: string;
+  requestBody?: z.ZodType;
+  /** Error statuses the route can answer besides 400, 405 and 503. */
+  notFound?: boolean;
+}
+
+const CLUSTER_PARAMS: PathParam[] = [
+  { name: 'subscriptionId', description: 'Subscription id (GUID).' },
+  { name: 'resourceGroup', description: 'Resource group name.' },
+  { name: 'name', description: 'AKS cluster name.' },
+];
+
+export const ROUTE_DOCS: readonly RouteDoc[] = [
+  {
+    name: 'health',
+    method: 'GET',
+    route: 'health',
+    authLevel: 'anonymous',
+    summary: 'Liveness: answers without touching storage.',
+    pathParams: [],
+    query: noQuery,
+    success: { status: 200, schema: HealthSchema },
+  },
+  {
+    name: 'openapi',
+    method: 'GET',
+    route: 'openapi.json',
+    authLevel: 'anonymous',
+    summary: 'This OpenAPI 3.1 document.',
+    pathParams: [],
+    query: noQuery,
+    success: { status: 200, mediaType: 'application/json', raw: true },
+  },
+  {
+    name: 'dashboard',
+    method: 'GET',
+    route: 'dashboard',
+    authLevel: 'anonymous',
+    summary: 'A self-contained HTML dashboard over /summary and /clusters.',
+    description: 'The page holds no data; its fetches pass on the ?code= function key of its own URL.',
+    pathParams: [],
+    query: noQuery,
+    success: { status: 200, mediaType: 'text/html', raw: true },
+  },
+  {
+    name: 'summary',
+    method: 'GET',
+    route: 'summary',
+    authLevel: 'function',
+    summary: 'The fleet summary: outcomes, check counts, triage split, top failing topics, subscriptions, staleness.',
+    description:
+      'Reads only the per-cluster entities (one partition), so its cost grows with the number of clusters. `top` is the number of topFailing rows (default 10). ' +
+      '`disposition` keeps clusters failing at least one check of that disposition and topics of that disposition. ' +
+      '`tag` is refused for now: the store does not keep cluster tags.',
+    pathParams: [],
+    query: summaryQuery,
+    success: { status: 200, schema: SummarySchema },
+    csv: 'With rows=topics (default) one row per topFailing entry; with rows=subscriptions one row per subscription.',
+  },
+  {
+    name: 'clusters',
+    method: 'GET',
+    route: 'clusters',
+    authLevel: 'function',
+    summary: 'Clusters with their latest outcome and results, paged.',
+    description: 'Ordered by subscription, resource group and name. `top` 1-100 (default 50); continue with `skip` or the opaque `page` token from nextPage.',
+    pathParams: [],
+    query: clustersQuery,
+    success: { status: 200, schema: ClusterListSchema },
+    csv: 'One row per cluster of the page.',
+  },
+  {
+    name: 'cluster',
+    method: 'GET',
+    route: 'clusters/{subscriptionId}/{resourceGroup}/{name}',
+    authLevel: 'function',
+    summary: "A cluster's latest results per node pool, with triage; ?scan= for an earlier scan.",
+    pathParams: CLUSTER_PARAMS,
+    query: clusterQuery,
+    success: { status: 200, schema: ClusterDetailSchema },
+    csv: 'One row per check per node pool.',
+    notFound: true,
+  },
+  {
+    name: 'clusterHistory',
+    method: 'GET',
+    route: 'clusters/{subscriptionId}/{resourceGroup}/{name}/history',
+    authLevel: 'function',
+    summary: "A cluster's totals per scan, newest first.",
+    description: '`top` 1-1000 scans (default 100).',
+    pathParams: CLUSTER_PARAMS,
+    query: historyQuery,
+    success: { status: 200, schema: HistorySchema },
+    csv: 'One row per scan.',
+    notFound: true,
+  },
+  {
+    name: 'check',
+    method: 'GET',
+    route: 'checks/{topicOrId}',
+    authLevel: 'function',
+    summary: 'A knowledge-base entry and every cluster whose latest results fail it.',
+    description: 'By topic (e.g. kubelet.read-only-port), or by check id with ?benchmark= (e.g. 3.2.4?benchmark=aks-1.8).',
+    pathParams: [{ name: 'topicOrId', description: 'A knowledge-base topic, or a kube-bench check id.' }],
+    query: checkQuery,
+    success: { status: 200, schema: CheckFailingSchema },
+    notFound: true,
+  },
+  {
+    name: 'scans',
+    method: 'GET',
+    route: 'scans',
+    authLevel: 'function',
+    summary: 'Scan runs, newest first, with their progress.',
+    description: '`top` 1-100 (default 20).',
+    pathParams: [],
+    query: scansQuery,
+    success: { status: 200, schema: RunListSchema },
+    csv: 'One row per run.',
+  },
+  {
+    name: 'scan',
+    method: 'GET',
+    route: 'scans/{id}',
+    authLevel: 'function',
+    summary: 'One scan run and its progress.',
+    pathParams: [{ name: 'id', description: 'Run id.' }],
+    query: noQuery,
+    success: { status: 200, schema: RunSchema },
+    notFound: true,
+  },
+  {
+    name: 'requestScan',
+    method: 'POST',
+    route: 'scans',
+    authLevel: 'admin',
+    summary: 'Starts a scan of the listed clusters, or of the whole fleet with an empty body.',
+    pathParams: [],
+    query: noQuery,
+    requestBody: ScanRequestSchema,
+    success: { status: 202, schema: ScanAcceptedSchema },
+  },
+];
+
+/** Plain route data for adapters. */
+export const ROUTES: readonly RouteSpec[] = ROUTE_DOCS.map((r) => ({ name: r.name, method: r.method, route: r.route, authLevel: r.authLevel, summary: r.summary }));
+
+export interface RouteMatch {
+  doc: RouteDoc;
+  params: Record<string, string>;
+}
+
+/** Splits a path into decoded segments; null when a segment's percent-encoding is broken. */
+export function pathSegments(path: string): string[] | null {
+  const parts = path.split('?')[0]?.split('/').filter((s) => s !== '') ?? [];
+  try {
+    return parts.map((p) => decodeURIComponent(p));
+  } catch {
+    return null;
+  }
+}
+
+/** Every route whose template matches the segments, whatever its method. */
+export function matchRoutes(segments: readonly string[]): RouteMatch[] {
+  const out: RouteMatch[] = [];
+  for (const doc of ROUTE_DOCS) {
+    const t = doc.route.split('/');
+    if (t.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < t.length && ok; i++) {
+      const part = t[i] as string;
+      const seg = segments[i] as string;
+      const m = /^\{(\w+)\}$/.exec(part);
+      if (m?.[1]) params[m[1]] = seg;
+      else ok = part === seg;
+    }
+    if (ok) out.push({ doc, params });
+  }
+  return out;
+}

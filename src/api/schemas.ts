@@ -1,0 +1,209 @@
+/**
+ * The API's response bodies as zod schemas. Handlers build values of these inferred types, and the
+ * OpenAPI document publishes their JSON Schema (z.toJSONSchema), so code and document agree.
+ */
+import { z } from 'zod';
+import { KnowledgeEntrySchema } from '../model/knowledge.js';
+import { CheckCountsSchema, FleetSummarySchema } from '../report/fleet-schema.js';
+
+/** Every schema the OpenAPI document names under components.schemas. */
+export const apiSchemas = z.registry<{ id: string }>();
+
+const count = z.int().min(0);
+const isoTime = z.iso.datetime({ offset: true });
+const outcomeKind = z.enum(['scanned', 'skipped', 'failed']);
+const triageCounts = z.record(z.string(), count).describe('Distinct failing checks per disposition (action, platform, ..., unknown).');
+
+export const ErrorSchema = z
+  .object({ error: z.object({ code: z.string(), message: z.string() }).strict() })
+  .strict()
+  .register(apiSchemas, { id: 'Error' });
+
+export const HealthSchema = z.object({ status: z.literal('ok'), version: z.string() }).strict().register(apiSchemas, { id: 'Health' });
+
+export const SummarySchema = FleetSummarySchema.register(apiSchemas, { id: 'FleetSummary' });
+
+export const ClusterResultsSchema = z
+  .object({
+    scanId: z.string(),
+    finishedAt: isoTime,
+    benchmark: z.string().nullable(),
+    totals: CheckCountsSchema,
+    nodes: count,
+    nodeFailures: count,
+    pools: z.array(z.string()),
+    triage: triageCounts,
+    yoursToFix: count,
+    failingTopics: z.array(z.string()),
+    failingChecks: z.array(z.string()),
+    failingTruncated: z.boolean(),
+  })
+  .strict()
+  .register(apiSchemas, { id: 'ClusterResults' });
+
+export const ClusterItemSchema = z
+  .object({
+    id: z.string(),
+    subscriptionId: z.string(),
+    resourceGroup: z.string(),
+    name: z.string(),
+    location: z.string(),
+    kubernetesVersion: z.string(),
+    outcome: outcomeKind,
+    reason: z.string().nullable(),
+    detail: z.string().nullable(),
+    benchmark: z.string().nullable(),
+    scanId: z.string(),
+    runId: z.string(),
+    startedAt: isoTime,
+    finishedAt: isoTime,
+    stale: z.boolean(),
+    /** Path of the cluster's detail (under /api). */
+    href: z.string(),
+    results: ClusterResultsSchema.nullable(),
+  })
+  .strict()
+  .register(apiSchemas, { id: 'ClusterItem' });
+
+export const ClusterListSchema = z
+  .object({
+    items: z.array(ClusterItemSchema),
+    total: count,
+    top: count,
+    skip: count,
+    nextPage: z.string().nullable().describe('Pass as ?page= with the same filters for the next page; null on the last page.'),
+  })
+  .strict()
+  .register(apiSchemas, { id: 'ClusterList' });
+
+const outcome = z.union([
+  z.object({ kind: z.literal('scanned') }).strict(),
+  z.object({ kind: z.enum(['skipped', 'failed']), reason: z.string(), detail: z.string() }).strict(),
+]);
+
+export const ScanHeaderSchema = z
+  .object({
+    scanId: z.string(),
+    runId: z.string(),
+    benchmark: z.string().nullable(),
+    startedAt: isoTime,
+    finishedAt: isoTime,
+    outcome,
+    totals: CheckCountsSchema,
+    nodes: count,
+    nodeFailures: count,
+    triage: triageCounts,
+  })
+  .strict()
+  .register(apiSchemas, { id: 'ScanHeader' });
+
+export const CheckViewSchema = z
+  .object({
+    id: z.string(),
+    benchmark: z.string().nullable(),
+    section: z.string().nullable(),
+    title: z.string(),
+    status: z.enum(['PASS', 'FAIL', 'WARN', 'INFO']),
+    counts: CheckCountsSchema.describe("How many of the pool's nodes reported each status."),
+    failingNodes: z.array(z.string()),
+    topic: z.string().nullable(),
+    topicTitle: z.string().nullable(),
+    disposition: z.string().nullable(),
+    whatToDo: z.string().nullable(),
+  })
+  .strict()
+  .register(apiSchemas, { id: 'CheckView' });
+
+export const PoolViewSchema = z
+  .object({
+    pool: z.string().nullable(),
+    nodes: z.array(z.object({ name: z.string(), benchmark: z.string().nullable(), totals: CheckCountsSchema, warnings: count }).strict()),
+    totals: CheckCountsSchema,
+    triage: triageCounts,
+    checks: z.array(CheckViewSchema),
+  })
+  .strict()
+  .register(apiSchemas, { id: 'PoolView' });
+
+export const ClusterRefSchema = z
+  .object({ id: z.string(), subscriptionId: z.string(), resourceGroup: z.string(), name: z.string(), location: z.string(), kubernetesVersion: z.string() })
+  .strict()
+  .register(apiSchemas, { id: 'ClusterRef' });
+
+export const ClusterDetailSchema = z
+  .object({
+    cluster: ClusterRefSchema,
+    /** The scan asked for: the latest attempt, or ?scan=. */
+    scan: ScanHeaderSchema,
+    /** Per-pool checks: of `scan` when it scanned; of the latest scanned attempt when the latest attempt did not; null when none did. */
+    results: z
+      .object({
+        scanId: z.string(),
+        finishedAt: isoTime,
+        pools: z.array(PoolViewSchema),
+        nodeFailures: z.array(z.object({ node: z.string(), pool: z.string().nullable(), status: z.string(), detail: z.string() }).strict()),
+      })
+      .strict()
+      .nullable(),
+  })
+  .strict()
+  .register(apiSchemas, { id: 'ClusterDetail' });
+
+export const HistorySchema = z
+  .object({
+    cluster: z.object({ id: z.string(), subscriptionId: z.string(), resourceGroup: z.string(), name: z.string() }).strict(),
+    items: z.array(ScanHeaderSchema).describe('Newest first.'),
+  })
+  .strict()
+  .register(apiSchemas, { id: 'History' });
+
+export const KnowledgeEntryOutSchema = KnowledgeEntrySchema.register(apiSchemas, { id: 'KnowledgeEntry' });
+
+export const CheckFailingSchema = z
+  .object({
+    query: z.object({ topic: z.string().nullable(), checkId: z.string().nullable(), benchmark: z.string().nullable() }).strict(),
+    entry: KnowledgeEntryOutSchema.nullable(),
+    /** The entry's disposition for the asked benchmark (entries override it per benchmark). */
+    disposition: z.string().nullable(),
+    clusters: z.array(ClusterItemSchema),
+    total: count,
+  })
+  .strict()
+  .register(apiSchemas, { id: 'CheckFailing' });
+
+export const RunSchema = z
+  .object({
+    runId: z.string(),
+    trigger: z.enum(['timer', 'http', 'cli']),
+    startedAt: isoTime,
+    queued: count,
+    done: count,
+    scanned: count,
+    skipped: count,
+    failed: count,
+    pending: count,
+    complete: z.boolean(),
+    lastReportAt: isoTime.nullable(),
+  })
+  .strict()
+  .register(apiSchemas, { id: 'Run' });
+
+export const RunListSchema = z.object({ items: z.array(RunSchema).describe('Newest first.') }).strict().register(apiSchemas, { id: 'RunList' });
+
+export const ScanRequestSchema = z
+  .object({ clusters: z.array(z.string().min(1).max(1024)).min(1).max(10_000).optional() })
+  .strict()
+  .register(apiSchemas, { id: 'ScanRequest' });
+
+export const ScanAcceptedSchema = z.object({ runId: z.string(), queued: count, status: z.string() }).strict().register(apiSchemas, { id: 'ScanAccepted' });
+
+export type ClusterItem = z.infer<typeof ClusterItemSchema>;
+export type ClusterList = z.infer<typeof ClusterListSchema>;
+export type ClusterDetail = z.infer<typeof ClusterDetailSchema>;
+export type ScanHeader = z.infer<typeof ScanHeaderSchema>;
+export type PoolView = z.infer<typeof PoolViewSchema>;
+export type CheckView = z.infer<typeof CheckViewSchema>;
+export type History = z.infer<typeof HistorySchema>;
+export type CheckFailing = z.infer<typeof CheckFailingSchema>;
+export type RunList = z.infer<typeof RunListSchema>;
+export type ScanAccepted = z.infer<typeof ScanAcceptedSchema>;

@@ -1,0 +1,46 @@
+/**
+ * The HTTP API as plain functions: a request in, a response out. Azure Functions and the local
+ * `serve` command are adapters that translate their own request objects into ApiRequest.
+ */
+import type { Store } from '../store/store.js';
+
+export interface ApiRequest {
+  method: string;
+  /** The path after /api, e.g. "/summary" or "/clusters/<sub>/<rg>/<name>"; percent-encoded segments are decoded here. */
+  path: string;
+  query: URLSearchParams;
+  /** Header names in any case. */
+  headers: Record<string, string>;
+  /** Parsed JSON, a JSON string, raw bytes, or nothing. */
+  body?: unknown;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface ApiDeps {
+  store: Store;
+  now: () => Date;
+  /** The scan schedule's period: clusters not attempted for two periods are stale. */
+  schedulePeriodMs: number;
+  /** Starts a scan of the given clusters (ARM ids), or of the whole fleet with null. */
+  requestScan: (clusterIds: string[] | null) => Promise<{ runId: string; queued: number }>;
+  /** Where unexpected errors go (they are answered as a bare 500); default nowhere. */
+  log?: (message: string, error: unknown) => void;
+}
+
+export type AuthLevel = 'anonymous' | 'function' | 'admin';
+export type HttpMethod = 'GET' | 'POST';
+
+export interface RouteSpec {
+  /** Stable name, usable as a function name. */
+  name: string;
+  method: HttpMethod;
+  /** Template after /api with {params}, e.g. "clusters/{subscriptionId}/{resourceGroup}/{name}". */
+  route: string;
+  authLevel: AuthLevel;
+  summary: string;
+}
