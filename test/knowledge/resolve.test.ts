@@ -12,6 +12,15 @@ describe('resolveEntry', () => {
     expect(resolveEntry({ id: '3.2.11', benchmark: 'aks-1.8', title: '' })).toBeNull();
   });
 
+  it('never resolves a legacy check by its id alone', () => {
+    // Seed 2.1.9 is keep-terminated-pod-volumes, kube-bench cfg/1.11's 2.1.9 is hostname-override.
+    expect(resolveEntry({ id: '2.1.9', benchmark: null, title: '' })).toBeNull();
+    expect(resolveEntry({ id: '2.1.9', benchmark: '1.8', title: 'Ensure that the --keep-terminated-pod-volumes argument is set to false' })?.topic).toBe(
+      'kubelet.keep-terminated-pod-volumes',
+    );
+    expect(resolveEntry({ id: '2.1.9', benchmark: '1.11', title: 'Ensure that the --hostname-override argument is not set' })?.topic).toBe('kubelet.hostname-override');
+  });
+
   it('normalises benchmark names', () => {
     expect(resolveEntry({ id: '3.2.4', benchmark: ' AKS-1.8 ', title: '' })?.topic).toBe('kubelet.read-only-port');
   });
