@@ -104,9 +104,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     // Key Vault references resolve with the system-assigned identity unless
     // told otherwise, and this app has none.
     keyVaultReferenceIdentity: identityId
+    // FTP is closed by the ftp publishing policy below; Flex Consumption
+    // accepts only a subset of siteConfig, so nothing else is set here.
     siteConfig: {
       minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
     }
     functionAppConfig: {
       deployment: {
