@@ -162,7 +162,19 @@ const SCENARIOS: readonly Scenario[] = [
     name: 'persistent-500',
     weight: 1,
     apply: (c) => void c.faults!.push({ kind: 'server-error', status: 500, operation: 'ManagedClusters_RunCommand' }),
-    expect: { kind: 'failed', reason: 'internal' },
+    expect: { kind: 'failed', reason: 'arm-unavailable', note: '500 InternalServerError on every POST' },
+  },
+  {
+    name: 'persistent-503',
+    weight: 1,
+    apply: (c) => void c.faults!.push({ kind: 'server-error', status: 503, operation: 'ManagedClusters_GetCommandResult' }),
+    expect: { kind: 'failed', reason: 'arm-unavailable', note: '503 ServiceUnavailable on every poll' },
+  },
+  {
+    name: 'persistent-reset',
+    weight: 1,
+    apply: (c) => void c.faults!.push({ kind: 'reset', operation: 'ManagedClusters_Get' }),
+    expect: { kind: 'failed', reason: 'arm-unavailable', note: 'the connection is reset on every read of the cluster' },
   },
   { name: 'deleted', weight: 1, apply: (c) => void c.faults!.push({ kind: 'deleted' }), expect: { kind: 'failed', reason: 'not-found', note: 'listed, then 404 ResourceNotFound' } },
   {
@@ -201,7 +213,7 @@ const SCENARIOS: readonly Scenario[] = [
     name: 'oversize',
     weight: 1,
     apply: (c) => void c.faults!.push({ kind: 'oversize-logs' }),
-    expect: { kind: 'failed', reason: 'output-truncated', note: 'output reaches the 512 kB cap and is cut' },
+    expect: { kind: 'failed', reason: 'output-truncated', note: 'chatter fills the 512 kB cap: the first envelope is cut, no node survives' },
   },
   {
     name: 'slow',

@@ -170,12 +170,14 @@ export function runOnCluster(cluster: ClusterSpec, req: RunRequest, rng: Rng): C
     } else if (f.kind === 'truncated-logs') {
       logs = cutInsideEnvelope(logs, f.at);
     } else if (f.kind === 'oversize-logs') {
-      // Warnings arrive before the envelopes; sized so the cap falls in the middle of them.
+      // Warnings arrive before the envelopes, sized so the cap falls inside the first one: no
+      // node survives, as when a command's chatter alone fills run-command's 512 kB.
       const first = logs.indexOf('===AKSFS-');
       const at = first >= 0 ? first : logs.length;
+      const end = logs.indexOf('===AKSFS-END', at);
+      const firstLen = end > at ? Buffer.byteLength(logs.slice(at, end)) : 0;
       const head = Buffer.byteLength(logs.slice(0, at));
-      const rest = Buffer.byteLength(logs.slice(at));
-      const pad = Math.max(0, RUN_COMMAND_OUTPUT_LIMIT - head - Math.floor(rest / 2));
+      const pad = Math.max(0, RUN_COMMAND_OUTPUT_LIMIT - head - Math.floor(firstLen / 2));
       logs = logs.slice(0, at) + chatter(rng, pad) + logs.slice(at);
     }
   }

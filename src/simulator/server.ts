@@ -125,7 +125,7 @@ function route(method: string, segments: string[]): Route | ArmError {
   if (s.length === 2) return expect('GET', { operation: 'Subscriptions_Get', family: 'subscriptions', subscriptionId });
   const isProvider = (i: number): boolean => s[i] === 'providers' && s[i + 1] === 'microsoft.containerservice' && s[i + 2] === 'managedclusters';
   if (isProvider(2) && s.length === 5) return expect('GET', { operation: 'ManagedClusters_List', family: 'containerservice', subscriptionId });
-  if (s[2] === 'resourcegroups' && s.length >= 8 && isProvider(4)) {
+  if (s[2] === 'resourcegroups' && s.length >= 7 && isProvider(4)) {
     const base = { family: 'containerservice' as const, subscriptionId, resourceGroup: raw[3] ?? '' };
     if (s.length === 7) return expect('GET', { ...base, operation: 'ManagedClusters_ListByResourceGroup' });
     const clusterName = raw[7] ?? '';
@@ -134,9 +134,6 @@ function route(method: string, segments: string[]): Route | ArmError {
     if (s.length === 10 && s[8] === 'commandresults') {
       return expect('GET', { ...base, operation: 'ManagedClusters_GetCommandResult', clusterName, commandId: raw[9] ?? '' });
     }
-  }
-  if (s[2] === 'resourcegroups' && s.length === 7 && isProvider(4)) {
-    return expect('GET', { operation: 'ManagedClusters_ListByResourceGroup', family: 'containerservice', subscriptionId, resourceGroup: raw[3] ?? '' });
   }
   return armErrors.pathNotFound('/' + raw.join('/'));
 }
@@ -253,16 +250,23 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
 
   const handle = async (req: IncomingMessage, url: URL, rec: RecordedRequest, headers: Record<string, string>): Promise<Reply | Reset> => {
     const auth = req.headers.authorization ?? '';
+    const segments = url.pathname.split('/').filter(Boolean).map((x) => {
+      try {
+        return decodeURIComponent(x);
+      } catch {
+        return x;
+      }
+    });
+    const r = route(req.method ?? 'GET', segments);
+    if ('operation' in r) rec.operation = r.operation;
+    // ARM authenticates before anything else, so a bad path without a token is still a 401.
     if (!/^Bearer \S+/.test(auth)) {
       const e = armErrors.unauthenticated();
       return new Reply(e.status, { error: { code: e.code, message: e.message } }, {
         'WWW-Authenticate': `Bearer authorization_uri="https://login.microsoftonline.com/${fleet.tenantId}", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`,
       });
     }
-    const segments = url.pathname.split('/').filter(Boolean).map((x) => decodeURIComponent(x));
-    const r = route(req.method ?? 'GET', segments);
     if (!('operation' in r)) return errorReply(r);
-    rec.operation = r.operation;
     rec.subscriptionId = r.subscriptionId ?? null;
 
     const v = url.searchParams.get('api-version');
