@@ -19,13 +19,20 @@ function substitute(text: string, env: Record<string, string>): string {
   return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:=([^}]*))?\}/g, (_, name: string, def: string | undefined) => env[name] ?? def ?? '');
 }
 
-/** azd hands ARM strings; ARM-typed int/bool parameters get converted the way azd does it. */
+/**
+ * What azd passes to ARM for each entry, after substitution (azd's armParameterFileValue in
+ * cli/azd/pkg/infra/provisioning/bicep): strings become numbers or bools for int and bool
+ * parameters, and an empty string counts as "not given" unless the parameter's default is
+ * non-empty, in which case it overrides the default.
+ */
 function parametersFor(template: ArmTemplate, env: Record<string, string>): Record<string, Json> {
   const text = readFileSync(join(INFRA_DIR, 'main.parameters.json'), 'utf8');
   const file = JSON.parse(substitute(text, env)) as { parameters: Record<string, { value: Json }> };
   const out: Record<string, Json> = {};
   for (const [name, { value }] of Object.entries(file.parameters)) {
-    const type = template.parameters?.[name]?.type.toLowerCase();
+    const def = template.parameters?.[name];
+    const type = def?.type.toLowerCase();
+    if (value === '' && (def?.defaultValue === undefined || def.defaultValue === '')) continue;
     if (type === 'int' && typeof value === 'string') out[name] = Number(value);
     else if (type === 'bool' && typeof value === 'string') out[name] = value === 'true';
     else out[name] = value;
