@@ -87,9 +87,12 @@ const SCRIPT = `
   function fill(id, nodes) { var e = $(id); e.textContent = ''; nodes.forEach(function (n) { e.appendChild(n); }); }
   function num(n) { return Number(n).toLocaleString('en-US'); }
   function pct(x) { return (Math.round(x * 1000) / 10).toFixed(1) + '%'; }
+  // Ages are measured from the server's clock (generatedAt), not the viewer's.
+  var serverNow = Date.now();
+  function stamp(iso) { return new Date(iso).toISOString().replace('T', ' ').replace(/\\.\\d+Z$/, ' UTC'); }
   function when(iso) {
     if (!iso) return 'never';
-    var d = new Date(iso); var ago = (Date.now() - d.getTime()) / 3600000;
+    var d = new Date(iso); var ago = (serverNow - d.getTime()) / 3600000;
     var rel = ago < 1 ? Math.max(0, Math.round(ago * 60)) + ' min ago' : ago < 48 ? Math.round(ago) + ' h ago' : Math.round(ago / 24) + ' days ago';
     return d.toISOString().replace('T', ' ').replace(/\\.\\d+Z$/, ' UTC') + ' (' + rel + ')';
   }
@@ -122,8 +125,9 @@ const SCRIPT = `
   }
 
   function render(s, clusters) {
+    serverNow = new Date(s.generatedAt).getTime();
     $('last-scan').textContent = 'Last scan: ' + when(s.lastScan);
-    $('generated').textContent = 'Generated ' + when(s.generatedAt);
+    $('generated').textContent = 'Generated ' + stamp(s.generatedAt);
     fill('cluster-cards', [
       card('clusters-total', s.clusters.total, 'clusters'),
       card('clusters-scanned', s.clusters.scanned, 'scanned', 'ok'),
@@ -230,6 +234,7 @@ export function dashboardHtml(): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>AKS fleet CIS scan</title>
 <style>${CSS}</style>
 </head>

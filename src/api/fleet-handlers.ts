@@ -34,15 +34,12 @@ const RESULTS_LOOKBACK = 50;
 
 /** The fleet's per-cluster entities under the filters: the store's query for what it can filter, memory for the rest. */
 async function loadFleet(deps: ApiDeps, f: Filters): Promise<ClusterSummary[]> {
-  if (f.tag !== undefined) {
-    throw badRequest('query parameter "tag" cannot be used yet: the store does not keep cluster tags on its per-cluster entities');
-  }
   const storeFilter: SummaryFilter = {};
   if (f.subscription !== undefined) storeFilter.subscriptionId = f.subscription;
   if (f.resourceGroup !== undefined) storeFilter.resourceGroup = f.resourceGroup;
   if (f.benchmark !== undefined) storeFilter.benchmark = f.benchmark;
   const all = await deps.store.listClusterSummaries(storeFilter);
-  return filterFleet(all, f.disposition !== undefined ? { disposition: f.disposition } : {});
+  return filterFleet(all, { ...(f.disposition !== undefined ? { disposition: f.disposition } : {}), ...(f.tag !== undefined ? { tag: f.tag } : {}) });
 }
 
 export async function getSummary(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {

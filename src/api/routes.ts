@@ -92,7 +92,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     description:
       'Reads only the per-cluster entities (one partition), so its cost grows with the number of clusters. `top` is the number of topFailing rows (default 10). ' +
       '`disposition` keeps clusters failing at least one check of that disposition and topics of that disposition. ' +
-      '`tag` is refused for now: the store does not keep cluster tags.',
+      '`tag=key` keeps clusters with that tag, `tag=key=value` those where it has that value (names compare case-insensitively).',
     pathParams: [],
     query: summaryQuery,
     success: { status: 200, schema: SummarySchema },

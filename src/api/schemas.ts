@@ -49,6 +49,7 @@ export const ClusterItemSchema = z
     name: z.string(),
     location: z.string(),
     kubernetesVersion: z.string(),
+    tags: z.record(z.string(), z.string()),
     outcome: outcomeKind,
     reason: z.string().nullable(),
     detail: z.string().nullable(),

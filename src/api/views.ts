@@ -29,6 +29,7 @@ export function clusterItem(s: ClusterSummary, now: Date, schedulePeriodMs: numb
     name: s.name,
     location: s.location,
     kubernetesVersion: s.kubernetesVersion,
+    tags: s.tags ?? {},
     outcome: s.outcome,
     reason: s.reason,
     detail: s.detail,

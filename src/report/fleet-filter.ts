@@ -1,7 +1,7 @@
 /**
  * Filters and staleness over the per-cluster summaries, in memory. Subscription, resource group and
  * benchmark are store queries (listClusterSummaries); what the fleet entity cannot be queried on
- * (the triage counts are one JSON property) is filtered here, after the one partition read.
+ * (the triage counts and the tags are JSON properties) is filtered here, after the one partition read.
  */
 import type { ClusterSummary } from '../store/types.js';
 
@@ -22,12 +22,22 @@ export function isStale(s: Pick<ClusterSummary, 'finishedAt' | 'startedAt'>, now
 export interface FleetFilter {
   /** Keep clusters whose latest results fail at least one check of this disposition ("unknown" included). */
   disposition?: string;
+  /** "key" keeps clusters carrying the tag, "key=value" those where it has that value (split at the first "="). */
+  tag?: string;
+}
+
+/** ARM tag names compare case-insensitively; values are compared as written. */
+function tagMatcher(tag: string): (s: ClusterSummary) => boolean {
+  const eq = tag.indexOf('=');
+  const key = (eq < 0 ? tag : tag.slice(0, eq)).toLowerCase();
+  const value = eq < 0 ? null : tag.slice(eq + 1);
+  return (s) => Object.entries(s.tags ?? {}).some(([k, v]) => k.toLowerCase() === key && (value === null || v === value));
 }
 
 export function filterFleet(summaries: readonly ClusterSummary[], filter: FleetFilter): ClusterSummary[] {
   const d = filter.disposition;
-  if (d === undefined) return [...summaries];
-  return summaries.filter((s) => (s.results?.triage[d] ?? 0) > 0);
+  const tagged = filter.tag !== undefined ? tagMatcher(filter.tag) : null;
+  return summaries.filter((s) => (d === undefined || (s.results?.triage[d] ?? 0) > 0) && (tagged === null || tagged(s)));
 }
 
 /** Stable listing order: subscription, resource group, name, compared case-insensitively as ARM does. */

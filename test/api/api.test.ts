@@ -113,10 +113,21 @@ describe('GET /summary', () => {
     expect(action.topFailing.map((t) => t.topic)).toEqual(['kubelet.rotate-kubelet-server-certificate']);
   });
 
-  it('refuses tag (the store keeps no tags) and names the parameter', async () => {
-    const r = await call(deps, '/summary?tag=env%3Dprod');
-    expect(r.status).toBe(400);
-    expect((r.json as { error: { message: string } }).error.message).toMatch(/"tag".*tags/);
+  it('filters by tag: a name (any case) or name=value split at the first =', async () => {
+    const names = async (q: string): Promise<string[]> => ((await call(deps, `/clusters?${q}`)).json as ClusterList).items.map((i) => i.name);
+    const tagged = (pred: (t: Record<string, string>) => boolean): string[] =>
+      fleet.filter((c) => pred(c.ref.tags)).map((c) => c.ref.name).sort();
+    expect((await names('tag=env%3Dprod')).sort()).toEqual(tagged((t) => t['env'] === 'prod'));
+    expect((await names('tag=ENV%3Ddev')).sort()).toEqual(tagged((t) => t['env'] === 'dev'));
+    expect(await names('tag=env%3DProd')).toEqual([]);
+    expect(await names('tag=owner')).toEqual(['aks-prod-1']);
+    expect(await names('tag=Owner%3Dteam%3Dplatform')).toEqual(['aks-prod-1']);
+    expect(await names('tag=Owner%3Dteam')).toEqual([]);
+    const s = (await call(deps, '/summary?tag=env%3Dprod')).json as FleetSummary;
+    expect(s.clusters.total).toBe(tagged((t) => t['env'] === 'prod').length);
+    const item = ((await call(deps, '/clusters?tag=owner')).json as { items: { tags: Record<string, string> }[] }).items[0];
+    expect(item?.tags).toEqual(fleet.find((c) => c.ref.name === 'aks-prod-1')?.ref.tags);
+    expect((await call(deps, '/clusters?tag=a%3Cb')).status).toBe(400);
   });
 
   it('answers CSV: one row per top failing topic, or per subscription', async () => {

@@ -41,7 +41,7 @@ export function ref(sub: string, rg: string, name: string): ClusterRef {
     powerState: 'Running',
     provisioningState: 'Succeeded',
     runCommandDisabled: false,
-    tags: { env: rg.includes('prod') ? 'prod' : 'dev' },
+    tags: { env: rg.includes('prod') ? 'prod' : 'dev', ...(name === 'aks-prod-1' ? { Owner: 'team=platform' } : {}) },
   };
 }
 
