@@ -107,11 +107,22 @@ const cluster = z.object({
   expect: expectation.optional(),
 });
 
+/** Faults on every request scoped to a subscription (its cluster lists included), or on one operation. */
+const subscriptionFault = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('throttle'), operation: operation.optional(), times }),
+  z.object({ kind: z.literal('server-error'), status: z.union([z.literal(500), z.literal(503)]), operation: operation.optional(), times }),
+  z.object({ kind: z.literal('reset'), operation: operation.optional(), times }),
+  /** The caller may not read this subscription's clusters: 403 AuthorizationFailed. */
+  z.object({ kind: z.literal('forbidden'), operation: operation.optional(), times }),
+]);
+export type SubscriptionFault = z.infer<typeof subscriptionFault>;
+
 const subscription = z.object({
   subscriptionId: uuid,
   displayName: z.string().min(1),
   state: z.enum(['Enabled', 'Disabled', 'Warned', 'PastDue', 'Deleted']).default('Enabled'),
   tags: z.record(z.string(), z.string()).default({}),
+  faults: z.array(subscriptionFault).default([]),
 });
 
 export const fleetSpecSchema = z

@@ -13,7 +13,7 @@ import type { ArmError } from './arm-errors.js';
 import { armErrors } from './arm-errors.js';
 import type { Json } from './arm-bodies.js';
 import { clusterBody, clusterId, graphRow, subscriptionBody } from './arm-bodies.js';
-import type { ClusterSpec, Fault, FleetSpec, OperationName } from './fleet-spec.js';
+import type { ClusterSpec, Fault, FleetSpec, OperationName, SubscriptionFault, SubscriptionSpec } from './fleet-spec.js';
 import type { Rng } from './random.js';
 import { createRng, hash32, hexId } from './random.js';
 import type { CommandOutcome } from './run-logs.js';
@@ -227,6 +227,19 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
     return null;
   };
 
+  const subscriptionFault = (sub: SubscriptionSpec, op: OperationName): SubscriptionFault | null => {
+    for (let i = 0; i < sub.faults.length; i++) {
+      const f = sub.faults[i] as SubscriptionFault;
+      if (f.operation && f.operation !== op) continue;
+      const key = `/subscriptions/${sub.subscriptionId}#${i}`;
+      const hits = faultHits.get(key) ?? 0;
+      if (f.times !== undefined && hits >= f.times) continue;
+      faultHits.set(key, hits + 1);
+      return f;
+    }
+    return null;
+  };
+
   const countedFault = (c: ClusterSpec, kind: Fault['kind']): Fault | null => {
     for (let i = 0; i < c.faults.length; i++) {
       const f = c.faults[i] as Fault;
@@ -314,6 +327,19 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
       if (x < rates.throttle + rates.serverError + rates.reset) {
         rec.fault = 'random-reset';
         return new Reset();
+      }
+    }
+
+    const subSpec = r.subscriptionId !== undefined ? subs.get(r.subscriptionId.toLowerCase()) : undefined;
+    if (subSpec) {
+      const f = subscriptionFault(subSpec, r.operation);
+      if (f) {
+        rec.fault = `subscription-${f.kind}`;
+        if (f.kind === 'reset') return new Reset();
+        if (f.kind === 'throttle') return errorReply(armErrors.tooManyRequests(retryAfter(1)));
+        if (f.kind === 'server-error') return errorReply(f.status === 503 ? armErrors.unavailable(retryAfter(1)) : armErrors.internal(randomUUID()));
+        const action = r.operation === 'ManagedClusters_RunCommand' ? 'Microsoft.ContainerService/managedClusters/runCommand/action' : 'Microsoft.ContainerService/managedClusters/read';
+        return errorReply(armErrors.authorizationFailed(principalOf(auth), action, `/subscriptions/${subSpec.subscriptionId}`));
       }
     }
 

@@ -96,6 +96,35 @@ describe('ARM throttling', () => {
   });
 });
 
+describe('subscription faults', () => {
+  it('a subscription whose cluster list is forbidden, and one whose list is throttled twice', async () => {
+    const SUB2 = '22222222-2222-4222-8222-222222222222';
+    const f = parseFleetSpec(
+      {
+        subscriptions: [
+          { subscriptionId: SUB, displayName: 'S', faults: [{ kind: 'forbidden', operation: 'ManagedClusters_List' }] },
+          { subscriptionId: SUB2, displayName: 'T', faults: [{ kind: 'throttle', operation: 'ManagedClusters_List', times: 2 }] },
+        ],
+        clusters: [
+          { subscriptionId: SUB, resourceGroup: 'rg', name: 'a', kubernetesVersion: '1.33', pools },
+          { subscriptionId: SUB2, resourceGroup: 'rg', name: 'b', kubernetesVersion: '1.33', pools },
+        ],
+      },
+      'subscription faults',
+    );
+    const sim = await start({ fleet: f, retryAfterSeconds: 0 });
+    const e = errorOf(await csClient(sim, SUB).managedClusters.list().next().catch((x: unknown) => x));
+    expect({ statusCode: e.statusCode, code: e.code }).toEqual({ statusCode: 403, code: 'AuthorizationFailed' });
+    expect(sim.requests[0]).toMatchObject({ operation: 'ManagedClusters_List', status: 403, errorCode: 'AuthorizationFailed', fault: 'subscription-forbidden' });
+    // Only the listed operation is hit: the cluster itself can still be read.
+    expect((await csClient(sim, SUB).managedClusters.get('rg', 'a')).name).toBe('a');
+    const names: string[] = [];
+    for await (const c of csClient(sim, SUB2).managedClusters.list()) names.push(c.name ?? '');
+    expect(names).toEqual(['b']);
+    expect(sim.requests.filter((r) => r.subscriptionId === SUB2).map((r) => r.status)).toEqual([429, 429, 200]);
+  });
+});
+
 describe('command time', () => {
   it('a slow command stays 202 until the injected clock passes its duration', async () => {
     let now = Date.parse('2026-11-26T10:00:00Z');
