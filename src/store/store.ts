@@ -400,6 +400,8 @@ class TableStore implements Store {
       name: c.name,
       location: c.location,
       kubernetesVersion: c.kubernetesVersion,
+      // Tags ride on the per-cluster entity so tag filters need no other read (ARM allows 50 tags of 512 chars).
+      tags: JSON.stringify(c.tags ?? {}),
       outcome: o.kind,
       reason,
       detail,
@@ -493,6 +495,7 @@ class TableStore implements Store {
       name: str(e, 'name'),
       location: str(e, 'location'),
       kubernetesVersion: str(e, 'kubernetesVersion'),
+      tags: json<Record<string, string>>(e, 'tags', {}),
       outcome: out.kind,
       reason: out.kind === 'scanned' ? null : out.reason,
       detail: out.kind === 'scanned' ? null : out.detail,

@@ -48,6 +48,8 @@ export interface ClusterSummary {
   name: string;
   location: string;
   kubernetesVersion: string;
+  /** The cluster's ARM tags at its latest attempt. */
+  tags: Record<string, string>;
   /** The latest attempt: its outcome and ids. */
   outcome: OutcomeKind;
   reason: SkipReason | FailReason | null;
