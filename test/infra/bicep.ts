@@ -4,10 +4,11 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { ArmTemplate } from './arm-deploy.js';
 
@@ -48,18 +49,62 @@ function sourceHash(file: string): string {
 
 const CACHE_DIR = join(tmpdir(), 'aksfs-bicep-cache');
 
+function readCached(path: string): ArmTemplate | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ArmTemplate;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Test files run in parallel workers; a lock file lets one compile while the others wait for it. */
+async function waitForOtherCompiler(cached: string, lock: string): Promise<ArmTemplate | undefined> {
+  const until = Date.now() + 90_000;
+  while (Date.now() < until) {
+    const t = readCached(cached);
+    if (t) return t;
+    if (!existsSync(lock)) return readCached(cached);
+    await sleep(150);
+  }
+  return undefined;
+}
+
+function takeLock(lock: string): boolean {
+  try {
+    closeSync(openSync(lock, 'wx'));
+    return true;
+  } catch {
+    // A lock left by a killed run is ignored after two minutes.
+    try {
+      if (Date.now() - statSync(lock).mtimeMs > 120_000) {
+        rmSync(lock, { force: true });
+        closeSync(openSync(lock, 'wx'));
+        return true;
+      }
+    } catch {
+      // Lost a race for the stale lock: wait like any other follower.
+    }
+    return false;
+  }
+}
+
 /**
  * Compiles one .bicep file to its ARM JSON. Throws with Bicep's own diagnostics on error.
  * Several test files compile the same template; a cache keyed by the sources' content saves a
- * compiler start (about 1.5 s) for each repeat without ever serving a stale template.
+ * compiler start (one to several seconds on a busy machine) for each repeat without ever serving
+ * a stale template.
  */
 export async function compileBicep(file: string): Promise<ArmTemplate> {
   if (BICEP === undefined) throw new Error(SKIP_REASON);
+  mkdirSync(CACHE_DIR, { recursive: true });
   const cached = join(CACHE_DIR, `${sourceHash(file)}.json`);
-  try {
-    return JSON.parse(readFileSync(cached, 'utf8')) as ArmTemplate;
-  } catch {
-    // Not cached yet: compile below.
+  const hit = readCached(cached);
+  if (hit) return hit;
+  const lock = `${cached}.lock`;
+  const owner = takeLock(lock);
+  if (!owner) {
+    const t = await waitForOtherCompiler(cached, lock);
+    if (t) return t;
   }
   const env = { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1' };
   try {
@@ -69,7 +114,6 @@ export async function compileBicep(file: string): Promise<ArmTemplate> {
       env,
     });
     const template = JSON.parse(stdout) as ArmTemplate;
-    mkdirSync(CACHE_DIR, { recursive: true });
     // Written under a unique name and renamed, so a parallel test file never reads half a file.
     const partial = `${cached}.${process.pid}.${Date.now()}`;
     writeFileSync(partial, stdout);
@@ -78,5 +122,7 @@ export async function compileBicep(file: string): Promise<ArmTemplate> {
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     throw new Error(`bicep build ${file} failed: ${err.stderr ?? err.message}`, { cause: e });
+  } finally {
+    if (owner) rmSync(lock, { force: true });
   }
 }
