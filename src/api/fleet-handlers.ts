@@ -143,8 +143,12 @@ export async function getClusterHistory(req: ApiRequest, deps: ApiDeps, params: 
 export async function getCheck(req: ApiRequest, deps: ApiDeps, params: Record<string, string>): Promise<ApiResponse> {
   const q = parseQuery(checkQuery, req.query);
   const key = params['topicOrId'] ?? '';
+  if (q.skip !== undefined && q.page !== undefined) throw badRequest('query parameters "skip" and "page" cannot be combined; page already holds the position');
+  const scope = `checks/${key}`;
+  const offset = q.page !== undefined ? decodePageToken(q.page, q, scope) : (q.skip ?? 0);
+  const top = q.top ?? DEFAULT_PAGE;
   const benchmark = q.benchmark ?? null;
-  let body: Omit<CheckFailing, 'clusters' | 'total'>;
+  let body: Pick<CheckFailing, 'query' | 'entry' | 'disposition'>;
   let failing: ClusterSummary[];
   // Ids first: a check id such as 3.2.4 also has the shape of a topic.
   if (CHECK_ID.test(key)) {
@@ -168,5 +172,13 @@ export async function getCheck(req: ApiRequest, deps: ApiDeps, params: Record<st
     .filter((s) => (sub === undefined || s.subscriptionId.toLowerCase() === sub) && (rg === undefined || s.resourceGroup.toLowerCase() === rg))
     .sort(compareClusters);
   const now = deps.now();
-  return json(200, { ...body, clusters: kept.map((s) => clusterItem(s, now, deps.schedulePeriodMs)), total: kept.length } satisfies CheckFailing);
+  const page: CheckFailing = {
+    ...body,
+    clusters: kept.slice(offset, offset + top).map((s) => clusterItem(s, now, deps.schedulePeriodMs)),
+    total: kept.length,
+    top,
+    skip: offset,
+    nextPage: offset + top < kept.length ? encodePageToken(offset + top, q, scope) : null,
+  };
+  return json(200, page);
 }

@@ -61,7 +61,7 @@ export const clustersQuery = z.object({ ...filterParams, ...formatParam, ...pagi
 export const clusterQuery = z.object({ ...formatParam, scan: z.string().regex(SCAN_OR_RUN_ID, 'must be a scan id').optional() }).strict();
 export const historyQuery = z.object({ ...formatParam, top: int(1, 1000).optional() }).strict();
 export const checkQuery = z
-  .object({ benchmark: filterParams.benchmark, subscription: filterParams.subscription, resourceGroup: filterParams.resourceGroup })
+  .object({ benchmark: filterParams.benchmark, subscription: filterParams.subscription, resourceGroup: filterParams.resourceGroup, ...pagingParams })
   .strict();
 export const scansQuery = z.object({ ...formatParam, top: int(1, 100).optional() }).strict();
 export const noQuery = z.object({}).strict();
@@ -100,8 +100,8 @@ export function wantsCsv(format: 'json' | 'csv' | undefined, headers: Record<str
 
 // ---- continuation tokens --------------------------------------------------------------------
 
-function fingerprint(filters: Filters): string {
-  const f = [filters.subscription?.toLowerCase(), filters.resourceGroup?.toLowerCase(), filters.tag, filters.benchmark, filters.disposition];
+function fingerprint(filters: Filters, scope: string): string {
+  const f = [scope, filters.subscription?.toLowerCase(), filters.resourceGroup?.toLowerCase(), filters.tag, filters.benchmark, filters.disposition];
   return createHash('sha256').update(JSON.stringify(f)).digest('base64url').slice(0, 12);
 }
 
@@ -109,11 +109,11 @@ function fingerprint(filters: Filters): string {
  * Opaque to clients: the offset and a fingerprint of the filters, so a token replayed with other
  * filters is refused rather than silently paging a different list.
  */
-export function encodePageToken(offset: number, filters: Filters): string {
-  return Buffer.from(JSON.stringify({ o: offset, f: fingerprint(filters) }), 'utf8').toString('base64url');
+export function encodePageToken(offset: number, filters: Filters, scope = 'clusters'): string {
+  return Buffer.from(JSON.stringify({ o: offset, f: fingerprint(filters, scope) }), 'utf8').toString('base64url');
 }
 
-export function decodePageToken(token: string, filters: Filters): number {
+export function decodePageToken(token: string, filters: Filters, scope = 'clusters'): number {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
@@ -122,6 +122,6 @@ export function decodePageToken(token: string, filters: Filters): number {
   }
   const t = z.object({ o: z.int().min(0).max(100_000_000), f: z.string() }).strict().safeParse(parsed);
   if (!t.success) throw badRequest('query parameter "page" is not a token this API issued');
-  if (t.data.f !== fingerprint(filters)) throw badRequest('query parameter "page" belongs to a query with other filters; repeat the filters of the first page');
+  if (t.data.f !== fingerprint(filters, scope)) throw badRequest('query parameter "page" belongs to a query with other filters; repeat the filters of the first page');
   return t.data.o;
 }

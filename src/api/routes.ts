@@ -141,7 +141,8 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     route: 'checks/{topicOrId}',
     authLevel: 'function',
     summary: 'A knowledge-base entry and every cluster whose latest results fail it.',
-    description: 'By topic (e.g. kubelet.read-only-port), or by check id with ?benchmark= (e.g. 3.2.4?benchmark=aks-1.8).',
+    description:
+      'By topic (e.g. kubelet.read-only-port), or by check id with ?benchmark= (e.g. 3.2.4?benchmark=aks-1.8). The failing clusters are paged like /clusters: `top` 1-100 (default 50), `skip` or `page`.',
     pathParams: [{ name: 'topicOrId', description: 'A knowledge-base topic, or a kube-bench check id.' }],
     query: checkQuery,
     success: { status: 200, schema: CheckFailingSchema },

@@ -166,8 +166,11 @@ export const CheckFailingSchema = z
     entry: KnowledgeEntryOutSchema.nullable(),
     /** The entry's disposition for the asked benchmark (entries override it per benchmark). */
     disposition: z.string().nullable(),
-    clusters: z.array(ClusterItemSchema),
+    clusters: z.array(ClusterItemSchema).describe('One page of the failing clusters, ordered by subscription, resource group and name.'),
     total: count,
+    top: count,
+    skip: count,
+    nextPage: z.string().nullable().describe('Pass as ?page= with the same path and filters for the next page; null on the last page.'),
   })
   .strict()
   .register(apiSchemas, { id: 'CheckFailing' });

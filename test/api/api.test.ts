@@ -311,6 +311,25 @@ describe('GET /checks/{topicOrId}', () => {
     expect(narrowed.clusters.map((c) => c.name)).toEqual(['aks-b-old']);
   });
 
+  it('pages the failing clusters; a token of another route or topic is refused', async () => {
+    const all = clustersFailingTopic(fleet, 'kubelet.read-only-port').map((c) => c.ref.name);
+    const names: string[] = [];
+    let next: string | null = null;
+    do {
+      const r = (await call(deps, `/checks/kubelet.read-only-port?top=1${next ? `&page=${next}` : ''}`)).json as { clusters: { name: string }[]; total: number; nextPage: string | null };
+      expect(r.total).toBe(all.length);
+      expect(r.clusters).toHaveLength(1);
+      names.push(...r.clusters.map((c) => c.name));
+      next = r.nextPage;
+    } while (next && names.length < 10);
+    expect(names.sort()).toEqual([...all].sort());
+    const clustersToken = ((await call(deps, '/clusters?top=1')).json as ClusterList).nextPage;
+    expect((await call(deps, `/checks/kubelet.read-only-port?page=${clustersToken}`)).status).toBe(400);
+    const topicToken = ((await call(deps, '/checks/kubelet.read-only-port?top=1')).json as { nextPage: string }).nextPage;
+    expect((await call(deps, `/checks/kubelet.event-qps?page=${topicToken}`)).status).toBe(400);
+    expect((await call(deps, '/checks/kubelet.read-only-port?top=101')).status).toBe(400);
+  });
+
   it('by check id with a benchmark; the disposition follows the benchmark', async () => {
     const quirk = (await call(deps, '/checks/3.2.9?benchmark=aks-1.8')).json as { entry: { topic: string }; disposition: string; clusters: { name: string }[] };
     expect(quirk.entry.topic).toBe('kubelet.rotate-kubelet-server-certificate');

@@ -54,6 +54,7 @@ function catalogue(): [ApiDeps, string, Call?][] {
     ['/checks/kubelet.read-only-port'],
     [`/checks/kubelet.read-only-port?benchmark=aks-1.8&subscription=${SUB_A}`],
     ['/checks/4.9.99?benchmark=cis-1.10'],
+    ['/checks/kubelet.read-only-port?top=1&skip=1'],
     ['/scans'],
     ['/scans?format=csv'],
     ['/scans/run-1'],
