@@ -30,7 +30,8 @@ const start = async (...args: Parameters<typeof startArmSimulator>): Promise<Run
 describe('ARM throttling', () => {
   it('counts reads per subscription, reports what is left, and answers 429 SubscriptionRequestsThrottled with Retry-After', async () => {
     // Scale 0.02: ARM reads 250 @ 25/s become 5 @ 0.5/s.
-    const sim = await start({ fleet: fleet(), throttleScale: 0.02 });
+    // A stopped clock: no refill, so the count cannot drift on a slow machine.
+    const sim = await start({ fleet: fleet(), throttleScale: 0.02, clock: () => 1_000_000 });
     const path = `/subscriptions/${SUB}/providers/Microsoft.ContainerService/managedClusters?api-version=2026-04-01`;
     const remaining: string[] = [];
     for (let i = 0; i < 5; i++) {
@@ -47,7 +48,7 @@ describe('ARM throttling', () => {
   });
 
   it('counts writes separately from reads', async () => {
-    const sim = await start({ fleet: fleet(), throttleScale: 0.02, commandDurationMs: 0 });
+    const sim = await start({ fleet: fleet(), throttleScale: 0.02, commandDurationMs: 0, clock: () => 1_000_000 });
     const r = await raw(sim, 'POST', `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c0/runCommand?api-version=2026-04-01`, {
       body: { command: 'kubectl get nodes' },
     });
@@ -59,7 +60,7 @@ describe('ARM throttling', () => {
 
   it('applies the AKS resource provider bucket per cluster for GET: code Throttled', async () => {
     // AKS GET ManagedCluster: 60 @ 1/s per cluster; at scale 0.02 one token, refilled every 50 s.
-    const sim = await start({ fleet: fleet([{}, {}]), throttleScale: 0.02, retryAfterSeconds: 0 });
+    const sim = await start({ fleet: fleet([{}, {}]), throttleScale: 0.02, retryAfterSeconds: 0, clock: () => 1_000_000 });
     const cs = csClient(sim, SUB, { maxRetries: 0 });
     expect((await cs.managedClusters.get('rg', 'c0')).name).toBe('c0');
     const e = errorOf(await cs.managedClusters.get('rg', 'c0').catch((x: unknown) => x));
