@@ -3,6 +3,7 @@
  * and bodies (z.toJSONSchema emits JSON Schema 2020-12, OpenAPI 3.1's dialect).
  */
 import { z } from 'zod';
+import { integerParams } from './query.js';
 import { ROUTE_DOCS, type RouteDoc } from './routes.js';
 import { apiSchemas } from './schemas.js';
 import { productVersion } from './version.js';
@@ -29,7 +30,16 @@ function refOf(schema: z.ZodType): Json {
 }
 
 function queryParameters(doc: RouteDoc): Json[] {
-  const js = z.toJSONSchema(doc.query, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, Json> };
+  const js = z.toJSONSchema(doc.query, {
+    io: 'input',
+    unrepresentable: 'any',
+    override: (ctx) => {
+      const range = integerParams.get(ctx.zodSchema);
+      if (!range) return;
+      for (const k of Object.keys(ctx.jsonSchema)) delete (ctx.jsonSchema as Json)[k];
+      Object.assign(ctx.jsonSchema, { type: 'integer', ...range });
+    },
+  }) as { properties?: Record<string, Json> };
   const params = Object.entries(js.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
   return [...params, { name: 'code', in: 'query', required: false, description: 'Function key (Azure Functions); accepted on every route.', schema: { type: 'string' } }];
 }

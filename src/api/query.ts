@@ -24,6 +24,9 @@ export const CHECK_ID = /^\d+(?:\.\d+)+$/;
 
 export const FILTER_DISPOSITIONS = [...DISPOSITIONS, 'unknown'] as const;
 
+/** Whole-number parameters and their bounds, so the OpenAPI document can call them integers (they arrive as strings). */
+export const integerParams = z.registry<{ minimum: number; maximum: number }>();
+
 const int = (min: number, max: number): z.ZodPipe<z.ZodString, z.ZodTransform<number, string>> =>
   z
     .string()
@@ -35,7 +38,8 @@ const int = (min: number, max: number): z.ZodPipe<z.ZodString, z.ZodTransform<nu
         return z.NEVER;
       }
       return n;
-    });
+    })
+    .register(integerParams, { minimum: min, maximum: max });
 
 export const filterParams = {
   subscription: z.string().regex(GUID, 'must be a subscription id (a GUID)').optional(),
