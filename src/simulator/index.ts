@@ -5,6 +5,7 @@ export type { ClusterExpectation, ClusterSpec, Fault, SubscriptionFault, FleetIn
 export { NODE_PROFILES, OPERATIONS, fleetSpecSchema, parseFleetSpec } from './fleet-spec.js';
 export { FAULT_SCENARIOS, GATEKEEPER_DENIAL, defaultDemoFleet, faultFleet } from './fleets.js';
 export type { KubeBenchReportOptions } from './kube-bench-report.js';
+export { AKS_NODE_PATHS } from './kube-bench-cfg.js';
 export { benchmarkCheckIds, generateKubeBenchReport } from './kube-bench-report.js';
 export { failingChecks, idsForTopic, profileFailing } from './node-profiles.js';
 export type { NodeChoice, SimNode } from './nodes.js';

@@ -3,10 +3,12 @@
  * one envelope per scanned node (or a status line for a node that could not be scanned), and the
  * faults the spec injects into the output. Run-command cuts output at 512 kB; so do we.
  */
+import { existsSync } from 'node:fs';
 import { encodeEnvelope, formatStatusLine } from '../model/envelope.js';
 import type { ScanEnv } from '../scan/incluster/contract.js';
 import { RUN_COMMAND, SCRIPT_FILE, scanEnvFromContext } from '../scan/incluster/contract.js';
 import type { ClusterSpec, Fault, PoolSpec } from './fleet-spec.js';
+import { kubeBenchCfgDir } from './kube-bench-cfg.js';
 import { generateKubeBenchReport } from './kube-bench-report.js';
 import { failingChecks } from './node-profiles.js';
 import type { SimNode } from './nodes.js';
@@ -42,6 +44,16 @@ export function cutUtf8(s: string, limit: number): string {
   return buf.subarray(0, end).toString('utf8');
 }
 
+const benchmarkKnown = new Map<string, boolean>();
+function knownBenchmark(b: string): boolean {
+  let k = benchmarkKnown.get(b);
+  if (k === undefined) {
+    k = /^[a-z0-9.-]+$/.test(b) && existsSync(`${kubeBenchCfgDir()}${b}/node.yaml`);
+    benchmarkKnown.set(b, k);
+  }
+  return k;
+}
+
 function minorOf(version: string): string {
   return version.split('.').slice(0, 2).join('.');
 }
@@ -53,6 +65,10 @@ function statusLine(node: string, pool: string, status: string, reason: string):
 
 function nodeBlock(cluster: ClusterSpec, pool: PoolSpec, node: SimNode, env: ScanEnv, status: string | null): string {
   if (status !== null) return statusLine(node.name, pool.name, status, pool.nodeStatus?.reason ?? DEFAULT_NODE_REASONS[status] ?? status);
+  if (!knownBenchmark(env.benchmark)) {
+    // kube-bench itself fails on the node; our Job reports that as the node's status.
+    return statusLine(node.name, pool.name, 'failed', `kube-bench exited 1: config file for benchmark ${env.benchmark} not found`);
+  }
   const report = generateKubeBenchReport(env.benchmark, failingChecks(pool, env.benchmark), { detectedVersion: minorOf(pool.orchestratorVersion ?? cluster.kubernetesVersion) });
   return encodeEnvelope(JSON.stringify(report), { node: node.name, pool: pool.name, benchmark: env.benchmark, format: 'json' });
 }
@@ -99,7 +115,12 @@ function garbage(rng: Rng): string {
 }
 
 /** The logs of one run of our scan script, before output faults; stderr and stdout merged as run-command does. */
-function scriptLogs(cluster: ClusterSpec, env: ScanEnv): string {
+function scriptLogs(cluster: ClusterSpec, env: ScanEnv): { logs: string; exitCode: number } {
+  if (env.selection === 'all' && env.batchSize === 0) return { logs: '[aksfs] error: AKSFS_BATCH_SIZE must be above 0 when AKSFS_SELECT=all\n', exitCode: 2 };
+  return { logs: scriptBody(cluster, env), exitCode: 0 };
+}
+
+function scriptBody(cluster: ClusterSpec, env: ScanEnv): string {
   const ns = `aksfs-${env.scanId}`;
   const choice = chooseNodes(cluster, env);
   let body = '';
@@ -150,7 +171,7 @@ export function runOnCluster(cluster: ClusterSpec, req: RunRequest, rng: Rng): C
       exitCode = 127;
     } else {
       try {
-        logs = scriptLogs(cluster, scanEnvFromContext(req.context));
+        ({ logs, exitCode } = scriptLogs(cluster, scanEnvFromContext(req.context)));
       } catch (e) {
         logs = `[aksfs] error: ${e instanceof Error ? e.message : String(e)}\n`;
         exitCode = 2;

@@ -357,6 +357,19 @@ describe('run-command', () => {
     expect(scan.records.at(-1)).toMatchObject({ kind: 'broken', problem: 'truncated' });
   });
 
+  it('a benchmark kube-bench does not have fails on every node; a zero batch size stops the script', async () => {
+    const r = await run('plain', { benchmark: 'cis-9.9' });
+    const statuses = scanEnvelopes(r.logs ?? '').records.filter((x) => x.kind === 'status');
+    expect(statuses.map((x) => (x.kind === 'status' ? [x.status.pool, x.status.status] : null))).toEqual([
+      ['win', 'not-started'],
+      ['system', 'failed'],
+      ['apps', 'failed'],
+    ]);
+    const z = await run('plain', { selection: 'all', batchSize: 0 });
+    expect(z.exitCode).toBe(2);
+    expect(z.logs).toContain('AKSFS_BATCH_SIZE must be above 0');
+  });
+
   it('kubectl get nodes lists the cluster nodes with AKS names', async () => {
     const r = await csClient(sim, SUB_A).managedClusters.runCommand('rg-one', 'plain', { command: 'kubectl get nodes' }, { updateIntervalInMs: 5 }).pollUntilDone();
     const lines = (r.logs ?? '').trim().split('\n');
