@@ -149,6 +149,20 @@ describe('GET /openapi.json', () => {
     expect([...covered].sort()).toEqual(ROUTES.map((r) => `${r.method} /${r.route}`).sort());
   });
 
+  it('documents exactly the query parameters each route accepts', async () => {
+    const paths = doc['paths'] as Record<string, Record<string, { parameters: { name: string; in: string }[] }>>;
+    const sample: Record<string, string> = { subscriptionId: SUB_A, resourceGroup: 'rg-prod', name: 'aks-prod-1', topicOrId: 'kubelet.read-only-port', id: 'run-1' };
+    for (const r of ROUTES) {
+      const concrete = `/${r.route.replace(/\{(\w+)\}/g, (_m, k: string) => sample[k] ?? k)}`;
+      const documented = paths[`/${r.route}`]?.[r.method.toLowerCase()]?.parameters.filter((p) => p.in === 'query').map((p) => p.name) ?? [];
+      for (const name of [...documented, 'undocumented']) {
+        const a = await call(deps, `${concrete}?${name}=1`, { method: r.method });
+        const unknown = a.status === 400 && /unknown query parameter/.test(a.text);
+        expect(unknown, `${r.method} ${concrete} ?${name}`).toBe(name === 'undocumented');
+      }
+    }
+  });
+
   it('is strict: a body with an extra or missing property does not validate', async () => {
     const validator = ajv();
     const components = doc['components'] as Json;
