@@ -6,7 +6,7 @@ import type { FleetSummary } from '../../src/report/summary.js';
 import type { Store } from '../../src/store/store.js';
 import { useAzurite } from '../support/azurite.js';
 import { checkTotals, clustersFailingTopic, dispositionCounts, failingOf, isStale, withResults } from './expect.js';
-import { call, depsFor, latestOf, seedFleet, SUB_A, SUB_B, type SeededCluster } from './fleet.js';
+import { call, classify, depsFor, latestOf, ref, seedFleet, SUB_A, SUB_B, type SeededCluster } from './fleet.js';
 import type { ApiDeps } from '../../src/api/index.js';
 
 const az = useAzurite();
@@ -91,10 +91,12 @@ describe('GET /summary', () => {
     expect(s.staleClusters.map((c) => c.name)).toEqual(fleet.filter(isStale).map((c) => c.ref.name));
   });
 
-  it('reads only the per-cluster partition: one listing request, whatever the number of checks', async () => {
-    store.requests.reset();
-    await call(deps, '/summary');
-    expect(store.requests.total).toBe(1);
+  it('reads only the per-cluster partition: one listing request, whatever the number of checks (also /clusters and /checks)', async () => {
+    for (const p of ['/summary', `/summary?subscription=${SUB_A}&disposition=action&tag=env`, '/clusters?top=1', '/checks/kubelet.read-only-port']) {
+      store.requests.reset();
+      expect((await call(deps, p)).status, p).toBe(200);
+      expect(store.requests.total, p).toBe(1);
+    }
   });
 
   it('filters by subscription, resource group (any case), benchmark and disposition', async () => {
@@ -217,6 +219,18 @@ describe('GET /clusters', () => {
     expect(lines[0]?.startsWith('subscriptionId,resourceGroup,name,')).toBe(true);
     expect(lines).toHaveLength(fleet.length + 1);
     expect(r.headers['content-disposition']).toBe('attachment; filename="clusters.csv"');
+
+    // Details come from run-command output: a cell that starts like a formula must not run as one.
+    const own = await az.store();
+    const c = ref(SUB_A, 'rg-x', 'aks-formula');
+    await own.saveClusterScan(
+      { cluster: c, benchmark: null, outcome: { kind: 'failed', reason: 'command-failed', detail: '=HYPERLINK("http://x","y")' }, startedAt: '2026-11-26T01:00:00.000Z', finishedAt: '2026-11-26T01:01:00.000Z' },
+      { runId: 'r', scanId: 's' },
+      classify,
+    );
+    const f = await call(depsFor(own), '/clusters?format=csv');
+    expect(f.text).toContain(`"'=HYPERLINK(""http://x"",""y"")"`);
+    expect(f.text).not.toMatch(/,=HYPERLINK/);
   });
 });
 
