@@ -29,6 +29,11 @@ export const SUBSCRIPTIONS_API_VERSIONS = ['2016-06-01', '2019-11-01', '2020-01-
 /** @azure/arm-resourcegraph 4.x sends 2021-03-01; 2024-04-01 is the example's. */
 export const RESOURCE_GRAPH_API_VERSIONS = ['2021-03-01', '2022-10-01', '2024-04-01'] as const;
 
+const RESULT_RETENTION_MS = 3600_000;
+const MAX_COMMANDS = 5000;
+/** The request log keeps the newest this many; a test never gets near it, a day-long demo would. */
+const MAX_RECORDED = 200_000;
+
 /** Azure Resource Graph: about 15 queries per 5 s per user (run-command.md). */
 const GRAPH_QUOTA: BucketSpec = { capacity: 15, perSecond: 3 };
 
@@ -449,6 +454,11 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
     const jitter = opts.commandJitterMs ? rng.int(0, opts.commandJitterMs) : 0;
     const now = clock();
     const outcome = runOnCluster(c, { command: b.command, context: typeof b.context === 'string' ? b.context : undefined }, createRng(hash32(id) ^ seed));
+    // A long-running demo must not keep every result: drop those finished an hour ago, as ARM eventually does.
+    for (const [k, cmd] of commands) {
+      if (cmd.finishAt > now - RESULT_RETENTION_MS && commands.size < MAX_COMMANDS) break;
+      commands.delete(k);
+    }
     commands.set(id, { id, cluster: c, apiVersion: v, startedAt: now, finishAt: now + base + jitter, outcome });
     return new Reply(202, undefined, { Location: locationOf(c, id, v), 'Retry-After': String(retryAfter(1)) });
   };
@@ -512,6 +522,7 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
       .catch((e: unknown) => errorReply(armErrors.internal(`simulator: ${e instanceof Error ? e.message : String(e)}`)))
       .then((reply) => {
         requests.push(rec);
+        if (requests.length > MAX_RECORDED) requests.splice(0, requests.length - MAX_RECORDED);
         if (reply instanceof Reset) {
           req.socket.destroy();
           return;

@@ -217,6 +217,15 @@ describe('ARM errors reach the SDK as RestError with status and code', () => {
     }
   });
 
+  it('400 MissingApiVersionParameter, 404 for paths ARM would not route here, 405 for a wrong method', async () => {
+    const noVersion = await raw(sim, 'GET', `/subscriptions/${SUB_A}/providers/Microsoft.ContainerService/managedClusters`);
+    expect(noVersion).toMatchObject({ status: 400, body: { error: { code: 'MissingApiVersionParameter' } } });
+    expect((await raw(sim, 'GET', `/subscriptions/${SUB_A}/providers/Microsoft.Compute/virtualMachines?api-version=2024-07-01`)).status).toBe(404);
+    const wrong = await raw(sim, 'DELETE', `/subscriptions/${SUB_A}/resourceGroups/rg-one/providers/Microsoft.ContainerService/managedClusters/plain?api-version=2026-04-01`);
+    expect(wrong.status).toBe(405);
+    expect(sim.requests.at(-1)).toMatchObject({ method: 'DELETE', status: 405, path: `/subscriptions/${SUB_A}/resourceGroups/rg-one/providers/Microsoft.ContainerService/managedClusters/plain` });
+  });
+
   it('401 with an ARM error body when there is no bearer token', async () => {
     const r = await raw(sim, 'GET', `/subscriptions?api-version=2022-12-01`, { auth: false });
     expect(r.status).toBe(401);
