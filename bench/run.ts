@@ -4,11 +4,17 @@
  */
 import type { Figure } from './measure.js';
 import { parseFigure } from './figures/parse.js';
+import { scanFigures } from './figures/scan.js';
+import { storeFigures } from './figures/store.js';
+import { functionsFigures } from './figures/functions.js';
 
 type FigureSet = () => Promise<Record<string, Figure>>;
 
 const FIGURES: Record<string, FigureSet> = {
   parse: parseFigure,
+  scan: scanFigures,
+  store: storeFigures,
+  functions: functionsFigures,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,178 @@
+/**
+ * Storage and API figures over an in-process Azurite with the real @azure/data-tables clients.
+ * - store.table_requests_per_cluster: requests to record one scanned cluster with three node pools.
+ * - api.summary_vs_naive: GET /api/summary over 2,000 stored clusters (one partition of small
+ *   per-cluster entities) against aggregating the same numbers from per-check rows.
+ */
+import { performance } from 'node:perf_hooks';
+import { handleApiRequest } from '../../src/api/index.js';
+import { startAzurite } from '../../src/local/azurite.js';
+import type { ClusterScan, ScannedNode } from '../../src/model/cluster.js';
+import { normaliseKubeBench } from '../../src/parse/index.js';
+import { classifyCheck } from '../../src/pipeline/classify.js';
+import { generateKubeBenchReport, profileFailing } from '../../src/simulator/index.js';
+import type { Store } from '../../src/store/index.js';
+import { clusterKey, createStore, createTableClient } from '../../src/store/index.js';
+import type { Figure } from '../measure.js';
+import { round } from '../measure.js';
+
+const PROFILES = ['aks-default', 'hardened', 'drifted'] as const;
+const BENCHMARKS = ['aks-1.7', 'aks-1.8'] as const;
+
+function nodeFor(i: number, pool: string): ScannedNode {
+  const benchmark = BENCHMARKS[i % 2] as string;
+  const r = normaliseKubeBench(generateKubeBenchReport(benchmark, profileFailing(PROFILES[(i + pool.length) % 3]!, benchmark)), 'bench');
+  return { name: `aks-${pool}-${String(10_000_000 + i)}-vmss000000`, pool, benchmark, totals: r.totals, checks: r.checks, warnings: [] };
+}
+
+function clusterScan(i: number): ClusterScan {
+  const sub = `00000000-0000-4000-8000-${String((i % 20) + 1).padStart(12, '0')}`;
+  const pools = ['system', 'apps', 'batch'];
+  const at = new Date(Date.UTC(2026, 10, 26, 2, 0, i % 60)).toISOString();
+  return {
+    cluster: {
+      id: `/subscriptions/${sub}/resourceGroups/rg-${i % 40}/providers/Microsoft.ContainerService/managedClusters/aks-${i}`,
+      subscriptionId: sub,
+      resourceGroup: `rg-${i % 40}`,
+      name: `aks-${i}`,
+      location: 'westeurope',
+      kubernetesVersion: '1.33.2',
+      pools: pools.map((name) => ({ name, osType: 'Linux' as const, mode: 'User' as const, count: 3, nodeImageVersion: null, orchestratorVersion: '1.33.2' })),
+      aadManaged: false,
+      azureRbac: false,
+      private: false,
+      powerState: 'Running',
+      provisioningState: 'Succeeded',
+      runCommandDisabled: false,
+      tags: { env: i % 2 ? 'prod' : 'dev' },
+    },
+    benchmark: BENCHMARKS[i % 2] as string,
+    outcome: { kind: 'scanned', nodes: pools.map((p) => nodeFor(i, p)), nodeFailures: [] },
+    startedAt: at,
+    finishedAt: at,
+  };
+}
+
+async function seed(store: Store, n: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < n) {
+        const i = next++;
+        await store.saveClusterScan(clusterScan(i), { runId: 'bench-run', scanId: `bench-scan-${i}` }, classifyCheck);
+      }
+    }),
+  );
+}
+
+/**
+ * The naive layout the summary is measured against: one table row per check per node, as a
+ * straightforward design (or kube-bench's own PostgreSQL row per section) would store results.
+ */
+async function seedCheckRows(connection: string, table: string, n: number): Promise<void> {
+  const client = createTableClient({ kind: 'connection-string', value: connection }, table);
+  await client.createTable();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < n) {
+        const i = next++;
+        const scan = clusterScan(i);
+        if (scan.outcome.kind !== 'scanned') continue;
+        const pk = clusterKey(scan.cluster.id);
+        const rows = scan.outcome.nodes.flatMap((node) =>
+          node.checks.map((c) => {
+            const k = classifyCheck(c);
+            return { partitionKey: pk, rowKey: `${node.name}!${c.id}`, clusterId: scan.cluster.id, subscriptionId: scan.cluster.subscriptionId, pool: node.pool ?? '', checkId: c.id, benchmark: c.benchmark ?? '', status: c.status, topic: k?.topic ?? '', disposition: k?.disposition ?? 'unknown' };
+          }),
+        );
+        for (let b = 0; b < rows.length; b += 100) await client.submitTransaction(rows.slice(b, b + 100).map((r) => ['upsert', r] as ['upsert', typeof r]));
+      }
+    }),
+  );
+}
+
+/** The same totals as the summary, aggregated from every check row of the fleet. */
+async function naiveSummary(connection: string, table: string): Promise<{ clusters: number; fail: number; pass: number; rows: number; topics: Map<string, Set<string>> }> {
+  const client = createTableClient({ kind: 'connection-string', value: connection }, table);
+  let rows = 0;
+  let fail = 0;
+  let pass = 0;
+  const clusters = new Set<string>();
+  const topics = new Map<string, Set<string>>();
+  for await (const e of client.listEntities<{ clusterId: string; status: string; topic: string }>()) {
+    rows++;
+    clusters.add(e.clusterId);
+    if (e.status === 'FAIL') {
+      fail++;
+      if (e.topic) topics.set(e.topic, (topics.get(e.topic) ?? new Set()).add(e.clusterId));
+    } else if (e.status === 'PASS') pass++;
+  }
+  return { clusters: clusters.size, fail, pass, rows, topics };
+}
+
+export async function storeFigures(): Promise<Record<string, Figure>> {
+  const az = await startAzurite();
+  try {
+    const target = { kind: 'connection-string' as const, value: az.connectionString };
+
+    const one = createStore(target, { tablePrefix: 'benchone' });
+    await one.ensureTables();
+    await one.startRun({ runId: 'r1', trigger: 'cli', startedAt: new Date().toISOString(), queued: 1 });
+    one.requests.reset();
+    const scan = clusterScan(1);
+    await one.saveClusterScan(scan, { runId: 'r1', scanId: 's1' }, classifyCheck);
+    await one.recordClusterDone('r1', scan.cluster.id, 'scanned');
+    const perCluster = one.requests.total;
+
+    const N = 2000;
+    const store = createStore(target, { tablePrefix: 'benchfleet' });
+    await store.ensureTables();
+    const t0 = performance.now();
+    await seed(store, N);
+    const seedMs = performance.now() - t0;
+    await seedCheckRows(az.connectionString, 'benchcheckrows', N);
+    const deps = { store, now: () => new Date('2026-11-26T12:00:00Z'), schedulePeriodMs: 86_400_000, requestScan: async () => ({ runId: '-', queued: 0 }) };
+    const summaryOnce = async () => {
+      const res = await handleApiRequest({ method: 'GET', path: '/summary', query: new URLSearchParams(), headers: {} }, deps);
+      if (res.status !== 200) throw new Error(`GET /summary answered ${res.status}: ${res.body}`);
+      return JSON.parse(res.body) as { clusters: { total: number }; checks: { fail: number; pass: number } };
+    };
+    await summaryOnce();
+    const rounds = 5;
+    let summary = await summaryOnce();
+    const ts = performance.now();
+    for (let i = 0; i < rounds; i++) summary = await summaryOnce();
+    const summaryMs = (performance.now() - ts) / rounds;
+    const tn = performance.now();
+    const naive = await naiveSummary(az.connectionString, 'benchcheckrows');
+    const naiveMs = performance.now() - tn;
+    // Both must give the same answer, or the comparison means nothing.
+    if (naive.clusters !== summary.clusters.total || naive.fail !== summary.checks.fail || naive.pass !== summary.checks.pass) {
+      throw new Error(`naive and summary disagree: naive ${naive.clusters} clusters ${naive.fail} FAIL ${naive.pass} PASS, summary ${summary.clusters.total} clusters ${summary.checks.fail} FAIL ${summary.checks.pass} PASS`);
+    }
+    const ratio = summaryMs / naiveMs;
+    return {
+      'store.table_requests_per_cluster': {
+        value: perCluster,
+        unit: 'storage requests',
+        baseline: null,
+        ratio: null,
+        goal: '<= 8',
+        met: perCluster <= 8,
+        note: `one scanned cluster with three node pools (one node each), results and run progress: ${JSON.stringify(one.requests.byKind)}`,
+      },
+      'api.summary_vs_naive': {
+        value: round(summaryMs),
+        unit: 'ms per GET /api/summary',
+        baseline: round(naiveMs),
+        ratio: round(ratio, 4),
+        goal: '<= 0.05',
+        met: ratio <= 0.05,
+        note: `${N} clusters x 3 nodes in Azurite (seeded in ${round(seedMs / 1000, 1)} s); baseline: the same totals aggregated from per-check rows (one row per check per node, ${naive.rows} rows)`,
+      },
+    };
+  } finally {
+    await az.stop();
+  }
+}
