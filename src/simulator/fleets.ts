@@ -173,8 +173,8 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'persistent-reset',
     weight: 1,
-    apply: (c) => void c.faults!.push({ kind: 'reset', operation: 'ManagedClusters_Get' }),
-    expect: { kind: 'failed', reason: 'arm-unavailable', note: 'the connection is reset on every read of the cluster' },
+    apply: (c) => void c.faults!.push({ kind: 'reset', operation: 'ManagedClusters_RunCommand' }),
+    expect: { kind: 'failed', reason: 'arm-unavailable', note: 'the connection is reset on every runCommand POST' },
   },
   { name: 'deleted', weight: 1, apply: (c) => void c.faults!.push({ kind: 'deleted' }), expect: { kind: 'failed', reason: 'not-found', note: 'listed, then 404 ResourceNotFound' } },
   {
