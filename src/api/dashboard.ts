@@ -53,7 +53,7 @@ const SCRIPT = `
   var code = params.get('code');
   var path = location.pathname;
   var base = /\\/dashboard\\/?$/.test(path) ? path.replace(/dashboard\\/?$/, '') : '/api/';
-  var LABEL = { action: 'Action', environment: 'Environment', platform: 'Managed by AKS', 'equivalent-control': 'Equivalent control', 'check-quirk': 'Check quirk', obsolete: 'Obsolete', unknown: 'Unknown' };
+  var LABEL = { action: 'Action', environment: 'Environment', platform: 'Managed by AKS', 'equivalent-control': 'Equivalent control', 'check-quirk': 'Check quirk', obsolete: 'Obsolete', unknown: 'Unknown', mixed: 'Differs by benchmark' };
   var YOURS = ['action', 'environment'];
   var NOT_YOURS = ['platform', 'equivalent-control', 'check-quirk', 'obsolete', 'unknown'];
 
