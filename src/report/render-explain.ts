@@ -66,6 +66,11 @@ export function renderExplainText(r: ExplainReport, st: Style = plain): string {
   const open = nonPassing(r);
   const mine = open.filter((c) => triageKey(c.aks) === 'action' || triageKey(c.aks) === 'environment');
   const notMine = open.filter((c) => !mine.includes(c));
+  const fails = open.filter((c) => c.status === 'FAIL').length;
+  const mineFails = mine.filter((c) => c.status === 'FAIL').length;
+  out.push(
+    `  ${st.bold(`${mineFails} of ${fails} FAIL${fails === 1 ? '' : 's'} ${mineFails === 1 ? 'is' : 'are'} yours to fix`)}; the rest are managed by AKS, met otherwise, quirks of the check or obsolete (see each line above).`,
+  );
   out.push(`  ${st.red('Yours to fix')}: ${mine.length}${mine.length ? ` — ${ids(mine)}` : ''}`);
   for (const key of ['platform', 'equivalent-control', 'check-quirk', 'obsolete', 'unknown'] as const) {
     const these = notMine.filter((c) => triageKey(c.aks) === key);
