@@ -32,7 +32,7 @@ const nodeStatus = z.object({
   /** The status our Job script prints for nodes it could not scan. */
   status: z.enum(['unschedulable', 'admission-denied', 'image-pull', 'not-started', 'timeout', 'failed', 'no-output']),
   reason: z.string().optional(),
-  /** How many of the pool's nodes (first by name) are affected; all when omitted. */
+  /** How many of the pool's Ready nodes (first by name) are affected; all when omitted. */
   nodes: z.number().int().positive().optional(),
 });
 

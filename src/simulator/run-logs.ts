@@ -130,14 +130,12 @@ function scriptBody(cluster: ClusterSpec, env: ScanEnv): string {
   }
   if (choice.nodes.length === 0) return body + '[aksfs] no node to scan\n';
   body += `[aksfs] created ${choice.nodes.length} Job(s) in namespace ${ns}\n`;
-  // A pool's nodeStatus fault hits its first N selected nodes.
-  const hit = new Map<string, number>();
+  // A pool's nodeStatus fault hits the first N of its Ready nodes by name, whichever batch they fall in.
   for (const n of choice.nodes) {
     const pool = cluster.pools.find((p) => p.name === n.pool);
     if (!pool) continue;
-    const k = hit.get(pool.name) ?? 0;
-    hit.set(pool.name, k + 1);
-    const affected = pool.nodeStatus !== undefined && k < (pool.nodeStatus.nodes ?? Number.MAX_SAFE_INTEGER);
+    const rank = poolNodes(cluster, pool).filter((x) => x.ready && x.name < n.name).length;
+    const affected = pool.nodeStatus !== undefined && rank < (pool.nodeStatus.nodes ?? Number.MAX_SAFE_INTEGER);
     body += nodeBlock(cluster, pool, n, env, affected ? (pool.nodeStatus?.status ?? null) : null);
   }
   return body + '[aksfs] done\n';

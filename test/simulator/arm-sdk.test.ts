@@ -334,6 +334,13 @@ describe('run-command', () => {
     expect(statuses).toHaveLength(1);
     expect(statuses[0]).toMatchObject({ status: { pool: 'apps', status: 'admission-denied', reason: expect.stringContaining('validation.gatekeeper.sh') } });
     expect(scan.records.filter((x) => x.kind === 'payload')).toHaveLength(4);
+    // The same node is hit whichever batch it falls in: apps nodes sort first, so batch 0 holds it.
+    const kinds: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const b = await csClient(sim, SUB_A).managedClusters.runCommand('rg-one', 'denied', { command: RUN_COMMAND, context: context({ pools: ['system', 'apps'], selection: 'all', batchSize: 1, batchIndex: i }) }, { updateIntervalInMs: 5 }).pollUntilDone();
+      kinds.push(...scanEnvelopes(b.logs ?? '').records.map((x) => x.kind));
+    }
+    expect(kinds).toEqual(['status', 'payload']);
   });
 
   it('a command that could not run resolves the poller with provisioningState failed and a reason', async () => {
