@@ -100,7 +100,8 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
       values.simulate === 'default'
         ? sim.defaultDemoFleet()
         : sim.parseFleetSpec(parseJsonFile(resolve(io.cwd, values.simulate), values.simulate), values.simulate);
-    const running = await sim.startArmSimulator({ fleet });
+    // Commands take ~1 s here instead of ~30 s in Azure; SIMULATED_POLL_TIMING matches.
+    const running = await sim.startArmSimulator({ fleet, commandDurationMs: 600, commandJitterMs: 400, retryAfterSeconds: 0 });
     stopSimulator = () => running.stop();
     endpoint = running.endpoint;
     ca = running.ca;

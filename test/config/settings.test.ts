@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { schedulePeriodMs } from '../../src/config/schedule.js';
+import { readSettings, SETTING_NAMES, SettingsError } from '../../src/config/settings.js';
+import { ROOT } from '../fixtures/paths.js';
+
+describe('settings', () => {
+  it('defaults: a daily 02:00 UTC scan, 90 days of history, one node per pool, the benchmark from the version', () => {
+    const s = readSettings({});
+    expect(s).toMatchObject({ SCAN_SCHEDULE: '0 0 2 * * *', RETENTION_DAYS: 90, SCAN_NODES: 'per-pool', SCAN_BENCHMARK: 'auto', SCAN_SUBSCRIPTIONS: [], SCAN_CLUSTER_DEADLINE_SECONDS: 600 });
+    expect(s.TEAMS_WEBHOOK_URL).toBeUndefined();
+  });
+
+  it('lists are split on commas and trimmed', () => {
+    expect(readSettings({ SCAN_SUBSCRIPTIONS: ' a , b,, c ' }).SCAN_SUBSCRIPTIONS).toEqual(['a', 'b', 'c']);
+  });
+
+  it.each([
+    ['RETENTION_DAYS', 'ninety', /RETENTION_DAYS must be a whole number/],
+    ['RETENTION_DAYS', '0', /RETENTION_DAYS must be a whole number from 1/],
+    ['SCAN_SCHEDULE', '0 2 * * *', /SCAN_SCHEDULE must be an NCRONTAB expression with six fields/],
+    ['SCAN_NODES', 'some', /SCAN_NODES/],
+    ['SCAN_BENCHMARK', 'cis-1.10', /SCAN_BENCHMARK/],
+    ['KUBE_BENCH_IMAGE', 'aquasec/kube-bench', /KUBE_BENCH_IMAGE must be an image reference pinned by tag or digest/],
+    ['ARM_ENDPOINT', 'http://127.0.0.1:1234', /ARM_ENDPOINT/],
+  ])('%s=%s is refused with a message naming the setting', (name, value, pattern) => {
+    expect(() => readSettings({ [name]: value })).toThrowError(SettingsError);
+    expect(() => readSettings({ [name]: value })).toThrow(pattern);
+  });
+
+  it('never echoes a secret value in its error', () => {
+    const secret = 'http://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual?sig=SECRET';
+    try {
+      readSettings({ TEAMS_WEBHOOK_URL: secret });
+      throw new Error('expected a SettingsError');
+    } catch (e) {
+      expect(e).toBeInstanceOf(SettingsError);
+      expect((e as Error).message).toContain('TEAMS_WEBHOOK_URL');
+      expect((e as Error).message).not.toContain('SECRET');
+    }
+  });
+
+  it('local.settings.example.json lists every setting, and its values are valid', () => {
+    const example = JSON.parse(readFileSync(`${ROOT}local.settings.example.json`, 'utf8')) as { Values: Record<string, string> };
+    for (const name of SETTING_NAMES) expect(Object.keys(example.Values), name).toContain(name);
+    expect(() => readSettings(example.Values)).not.toThrow();
+  });
+});
+
+describe('schedule period, for staleness', () => {
+  it.each([
+    ['0 0 2 * * *', 86_400_000],
+    ['0 0 */6 * * *', 6 * 3_600_000],
+    ['0 0 2,14 * * *', 12 * 3_600_000],
+    ['0 30 * * * *', 3_600_000],
+    ['0 0 3 * * 1', 7 * 86_400_000],
+  ])('%s → %d ms', (cron, ms) => expect(schedulePeriodMs(cron)).toBe(ms));
+});
