@@ -146,7 +146,8 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
     );
     if (progress) io.stderr.write('\n');
 
-    if (values.storage) await storeScans(values.storage, runId, scans, io);
+    const storage = values.storage ?? io.env['AZURE_STORAGE_CONNECTION_STRING'] ?? io.env['AzureWebJobsStorage'];
+    if (storage) await storeScans(storage, runId, scans, io);
     const report = buildScanReport(scans, arm.stats, (c) => triageCheck(c));
     io.stdout.write(format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderScanText(report, styleFor(io.stdout, io.env)));
     return 0;

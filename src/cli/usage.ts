@@ -8,7 +8,7 @@ export const SCAN_USAGE = `usage: aks-fleet-scanner scan [--subscription ID]... 
 
 export const CHECKS_USAGE = `usage: aks-fleet-scanner checks [--benchmark aks-1.0|aks-1.7|aks-1.8|cis-1.x|legacy] [--topic TOPIC] [--format text|json|markdown|csv]`;
 
-export const SIMULATOR_USAGE = `usage: aks-fleet-scanner simulator [--fleet FILE] [--port N]`;
+export const SIMULATOR_USAGE = `usage: aks-fleet-scanner simulator [--fleet FILE] [--port N] [--seed N] [--page-size N] [--command-ms N]`;
 
 export const DEMO_USAGE = `usage: aks-fleet-scanner demo [--clusters N] [--once] [--format text|json] [--port N]`;
 

@@ -13,8 +13,6 @@ import type { FleetSpec, RunningSimulator } from '../../src/simulator/index.js';
 import { FAULT_SCENARIOS, faultFleet, startArmSimulator } from '../../src/simulator/index.js';
 
 const DEADLINE_MS = 4_000;
-// The simulator names reasons from its own side; where ours is more precise, say so here.
-const REASON_ALIASES: Record<string, string> = { internal: 'arm-unavailable' };
 
 describe('a fault-injected fleet of 220 clusters', () => {
   let sim: RunningSimulator;
@@ -67,7 +65,7 @@ describe('a fault-injected fleet of 220 clusters', () => {
       seen.add(c.tags?.['scenario'] ?? '?');
       const o = s!.outcome;
       const reason = o.kind === 'scanned' ? undefined : o.reason;
-      const wantReason = want.reason ? (REASON_ALIASES[want.reason] ?? want.reason) : undefined;
+      const wantReason = want.reason;
       const okKind = o.kind === want.kind;
       const okReason = want.kind === 'scanned' || reason === wantReason;
       const okNodes = !want.nodeFailures || (o.kind === 'scanned' && want.nodeFailures.every((st) => o.nodeFailures.some((f) => f.status === st)));
