@@ -13,6 +13,7 @@ import { classifyCheck } from '../../src/pipeline/classify.js';
 import { generateKubeBenchReport, profileFailing } from '../../src/simulator/index.js';
 import type { Store } from '../../src/store/index.js';
 import { clusterKey, createStore, createTableClient } from '../../src/store/index.js';
+import { cluster } from '../../test/fixtures/clusters.js';
 import type { Figure } from '../measure.js';
 import { round } from '../measure.js';
 
@@ -30,22 +31,14 @@ function clusterScan(i: number): ClusterScan {
   const pools = ['system', 'apps', 'batch'];
   const at = new Date(Date.UTC(2026, 10, 26, 2, 0, i % 60)).toISOString();
   return {
-    cluster: {
+    cluster: cluster({
       id: `/subscriptions/${sub}/resourceGroups/rg-${i % 40}/providers/Microsoft.ContainerService/managedClusters/aks-${i}`,
       subscriptionId: sub,
       resourceGroup: `rg-${i % 40}`,
       name: `aks-${i}`,
-      location: 'westeurope',
-      kubernetesVersion: '1.33.2',
       pools: pools.map((name) => ({ name, osType: 'Linux' as const, mode: 'User' as const, count: 3, nodeImageVersion: null, orchestratorVersion: '1.33.2' })),
-      aadManaged: false,
-      azureRbac: false,
-      private: false,
-      powerState: 'Running',
-      provisioningState: 'Succeeded',
-      runCommandDisabled: false,
       tags: { env: i % 2 ? 'prod' : 'dev' },
-    },
+    }),
     benchmark: BENCHMARKS[i % 2] as string,
     outcome: { kind: 'scanned', nodes: pools.map((p) => nodeFor(i, p)), nodeFailures: [] },
     startedAt: at,

@@ -7,7 +7,8 @@
  */
 import { generateKubeBenchReport } from '../../src/simulator/index.js';
 import { normaliseKubeBench } from '../../src/parse/json.js';
-import { triageCheck } from '../../src/knowledge/index.js';
+import { classifyCheck } from '../../src/pipeline/classify.js';
+import { cluster } from '../fixtures/clusters.js';
 import type { ClusterRef, ClusterScan, ScannedNode } from '../../src/model/cluster.js';
 import { countTotals, type CheckResult, type CheckStatus } from '../../src/model/result.js';
 import type { Classifier } from '../../src/store/types.js';
@@ -21,28 +22,19 @@ export const SUB_A = 'aaaaaaaa-0000-4000-8000-000000000001';
 export const SUB_B = 'bbbbbbbb-0000-4000-8000-000000000002';
 
 /** The product's classifier: the knowledge base's triage of each check. */
-export const classify: Classifier = (c) => {
-  const t = triageCheck(c);
-  return t ? { topic: t.topic, title: t.title, disposition: t.disposition } : null;
-};
+export const classify: Classifier = classifyCheck;
 
 export function ref(sub: string, rg: string, name: string): ClusterRef {
-  return {
+  return cluster({
     id: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${name}`,
     subscriptionId: sub,
     resourceGroup: rg,
     name,
-    location: 'westeurope',
-    kubernetesVersion: '1.33.2',
     pools: [],
     aadManaged: true,
     azureRbac: true,
-    private: false,
-    powerState: 'Running',
-    provisioningState: 'Succeeded',
-    runCommandDisabled: false,
     tags: { env: rg.includes('prod') ? 'prod' : 'dev', ...(name === 'aks-prod-1' ? { Owner: 'team=platform' } : {}) },
-  };
+  });
 }
 
 function check(id: string, benchmark: string, title: string, status: CheckStatus, nodeType = 'node'): CheckResult {

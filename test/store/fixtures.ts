@@ -2,24 +2,19 @@
 import type { ClusterRef, ClusterScan, ScannedNode } from '../../src/model/cluster.js';
 import { countTotals, type CheckResult, type CheckStatus } from '../../src/model/result.js';
 import type { Classifier } from '../../src/store/types.js';
+import { cluster } from '../fixtures/clusters.js';
 
 export function clusterRef(name: string, sub = '00000000-0000-0000-0000-000000000001', rg = 'rg-fleet'): ClusterRef {
-  return {
+  return cluster({
     id: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerService/managedClusters/${name}`,
     subscriptionId: sub,
     resourceGroup: rg,
     name,
-    location: 'westeurope',
     kubernetesVersion: '1.31.2',
     pools: [],
     aadManaged: true,
     azureRbac: true,
-    private: false,
-    powerState: 'Running',
-    provisioningState: 'Succeeded',
-    runCommandDisabled: false,
-    tags: {},
-  };
+  });
 }
 
 /** Node checks of aks-1.8 section 3.2 (ids and titles as in third_party/kube-bench/cfg/aks-1.8/node.yaml). */
