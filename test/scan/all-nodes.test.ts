@@ -1,0 +1,72 @@
+/** --nodes all: every Linux node, split into run-commands that each stay under the output cap. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createArmClients } from '../../src/azure/arm.js';
+import { simulatorCredential } from '../../src/cli/static-credential.js';
+import { discoverFleet } from '../../src/discover/discover.js';
+import type { ClusterScan } from '../../src/model/cluster.js';
+import { scanEnvFromContext } from '../../src/scan/incluster/contract.js';
+import { scanFleet } from '../../src/scan/scan-fleet.js';
+import type { RunningSimulator } from '../../src/simulator/index.js';
+import { parseFleetSpec, startArmSimulator } from '../../src/simulator/index.js';
+
+const SUB = '00000000-0000-4000-8000-00000000abcd';
+
+describe('scanning every node of a large cluster', () => {
+  let sim: RunningSimulator;
+  let scan: ClusterScan;
+  let bodies: { selection: string; batchIndex: number; batchSize: number }[] = [];
+
+  beforeAll(async () => {
+    const fleet = parseFleetSpec(
+      {
+        subscriptions: [{ subscriptionId: SUB, displayName: 'big' }],
+        clusters: [
+          {
+            subscriptionId: SUB,
+            resourceGroup: 'rg-big',
+            name: 'aks-big',
+            location: 'westeurope',
+            kubernetesVersion: '1.33.2',
+            pools: [
+              { name: 'system', mode: 'System', count: 3 },
+              { name: 'apps', count: 45, notReady: 2 },
+              { name: 'gpu', count: 22 },
+              { name: 'win', osType: 'Windows', count: 4 },
+            ],
+            tags: {},
+          },
+        ],
+      },
+      'big fleet',
+    );
+    sim = await startArmSimulator({ fleet, commandDurationMs: 20, retryAfterSeconds: 0 });
+    const arm = createArmClients({ credential: simulatorCredential(), endpoint: sim.endpoint, ca: sim.ca });
+    const found = await discoverFleet(arm, {});
+    // Record what we asked the cluster to do, from the requests' own context.
+    const orig = arm.containerService(SUB).managedClusters.runCommand.bind(arm.containerService(SUB).managedClusters);
+    arm.containerService(SUB).managedClusters.runCommand = (rg, name, body, opts) => {
+      bodies.push(scanEnvFromContext(body.context!));
+      return orig(rg, name, body, opts);
+    };
+    [scan] = (await scanFleet(found.clusters, 'all-nodes', { arm }, { benchmark: 'auto', selection: 'all', nodesPerCommand: 30, timing: { firstPollDelayMs: 20, pollIntervalMs: 20 }, deadlineMs: 20_000, concurrency: 1, perSubscription: 1 })) as [ClusterScan];
+  });
+  afterAll(async () => {
+    bodies = [];
+    await sim?.stop();
+  });
+
+  it('covers every Ready Linux node once, in commands of at most 30 nodes', () => {
+    expect(scan.outcome.kind).toBe('scanned');
+    if (scan.outcome.kind !== 'scanned') return;
+    // 70 Linux nodes, 2 of them NotReady (which the script leaves out); Windows nodes are never targeted.
+    const names = scan.outcome.nodes.map((n) => n.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.length).toBe(68);
+    expect(scan.outcome.nodes.some((n) => n.pool === 'win')).toBe(false);
+    expect(bodies.map((b) => [b.selection, b.batchIndex, b.batchSize])).toEqual([
+      ['all', 0, 30],
+      ['all', 1, 30],
+      ['all', 2, 30],
+    ]);
+  });
+});
