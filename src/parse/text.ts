@@ -39,6 +39,7 @@ export function parseKubeBenchText(text: string, input: string): NodeResult {
   let declaredTotal: Totals | null = null;
 
   let block: Block = 'checks';
+  let nodeType: string | null = null;
   let summaryKey = '';
   let lastFail: CheckResult | null = null;
   let testOutput: string[] = [];
@@ -100,6 +101,8 @@ export function parseKubeBenchText(text: string, input: string): NodeResult {
       const { title, assessment } = splitTitle(rest);
       if (isHeader(status, id, title, assessment !== null)) {
         headers.push({ id, title });
+        // A controls-file header says what kind of checks follow; ids alone do not.
+        if (!id.includes('.')) nodeType = nodeTypeOfHeader(title);
         lastFail = null;
         continue;
       }
@@ -112,7 +115,7 @@ export function parseKubeBenchText(text: string, input: string): NodeResult {
         status,
         scored: assessment === 'Scored' ? true : assessment === 'Not Scored' ? false : null,
         kind: kindOfTextCheck(status, assessment),
-        nodeType: null,
+        nodeType,
         expected: null,
         actual: null,
         remediation: null,
@@ -163,6 +166,18 @@ export function parseKubeBenchText(text: string, input: string): NodeResult {
   }
   if (declaredTotal) compareTotals(warnings, 'Summary total', declaredTotal, totals);
   return { node: null, pool: null, benchmark: null, detectedVersion: null, checks, totals, headers, warnings };
+}
+
+/** kube-bench's node type from the title of a controls file, as its cfg YAMLs name them. */
+export function nodeTypeOfHeader(title: string): string | null {
+  const t = title.toLowerCase();
+  if (t.includes('worker node')) return 'node';
+  if (t.includes('etcd')) return 'etcd';
+  if (t.includes('managed services')) return 'managedservices';
+  if (t.includes('polic')) return 'policies';
+  if (/^control plane configuration$/.test(t.trim())) return 'controlplane';
+  if (t.includes('master') || t.includes('control plane')) return 'master';
+  return null;
 }
 
 /**

@@ -63,6 +63,7 @@ describe('kube-bench samples', () => {
       { id: '2.2', title: 'Configuration Files' },
     ]);
     expect(n.benchmark).toBeNull();
+    expect(n.checks.every((c) => c.nodeType === 'node')).toBe(true);
     const byId = new Map(n.checks.map((c) => [c.id, c]));
     // The doubled id "2.2.4 2.2.4 Ensure ..." is read once.
     expect(byId.get('2.2.4')!.title).toBe('Ensure that the kubelet service file ownership is set to root:root');

@@ -20,8 +20,8 @@ describe('kube-bench text output', () => {
       const n = parseKubeBenchText(text, 'out.txt');
       expect(n.warnings).toEqual([]);
       expect(n.totals).toEqual(fromJson.totals);
-      expect(n.checks.map((c) => [c.id, c.status, c.title, c.assessment, c.kind])).toEqual(
-        fromJson.checks.map((c) => [c.id, c.status, c.title, c.assessment, c.kind]),
+      expect(n.checks.map((c) => [c.id, c.status, c.title, c.assessment, c.kind, c.nodeType])).toEqual(
+        fromJson.checks.map((c) => [c.id, c.status, c.title, c.assessment, c.kind, c.nodeType]),
       );
       // Headers: the controls file and each group; not counted as checks.
       const ctl = report.Controls[0]!;
@@ -74,5 +74,25 @@ describe('kube-bench text output', () => {
   it('rejects text with no check lines, naming the input', () => {
     expect(() => parseKubeBenchOutput('hello\nworld\n', 'notes.txt', { format: 'text' })).toThrowError(InputError);
     expect(() => parseKubeBenchOutput('hello\nworld\n', 'notes.txt', { format: 'text' })).toThrow(/^notes\.txt: has no kube-bench check lines/);
+  });
+});
+
+describe('node type from the controls header', () => {
+  it.each([
+    ['Worker Node Security Configuration', 'node'],
+    ['Control Plane Security Configuration', 'master'],
+    ['Master Node Security Configuration', 'master'],
+    ['Control Plane Components', 'master'],
+    ['Control Plane Configuration', 'controlplane'],
+    ['Etcd Node Configuration', 'etcd'],
+    ['Kubernetes Policies', 'policies'],
+    ['Managed Services', 'managedservices'],
+  ])('"%s" → %s', (title, type) => {
+    const n = parseKubeBenchText(`[INFO] 1 ${title}\n[INFO] 1.1 Group\n[FAIL] 1.1.1 Ensure something (Automated)\n`, 'x');
+    expect(n.checks[0]!.nodeType).toBe(type);
+  });
+
+  it('a check before any header has no node type', () => {
+    expect(parseKubeBenchText('[FAIL] 1.1.1 Ensure something (Automated)\n', 'x').checks[0]!.nodeType).toBeNull();
   });
 });
