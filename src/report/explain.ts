@@ -11,7 +11,12 @@ export interface CheckTriage {
   topic: string;
   disposition: string;
   responsibility: string;
+  /** The threat, in plain sentences. */
+  why?: string;
+  /** Why this disposition on AKS. */
   rationale: string;
+  /** The answer to a question operators ask about this check, when the knowledge base has one. */
+  answers?: string | null;
   mitigation: string;
   verify: string;
   sources: string[];

@@ -64,16 +64,23 @@ export function renderExplainText(r: ExplainReport, st: Style = plain): string {
   out.push(st.bold('Summary'));
   out.push(`  ${totalsLine(r.totals)}`);
   const open = nonPassing(r);
-  const mine = open.filter((c) => triageKey(c.aks) === 'action' || triageKey(c.aks) === 'environment');
-  const notMine = open.filter((c) => !mine.includes(c));
-  const fails = open.filter((c) => c.status === 'FAIL').length;
-  const mineFails = mine.filter((c) => c.status === 'FAIL').length;
+  const by = (key: TriageKey) => open.filter((c) => triageKey(c.aks) === key);
+  const fails = open.filter((c) => c.status === 'FAIL');
+  const failsOf = (keys: TriageKey[]) => fails.filter((c) => keys.includes(triageKey(c.aks))).length;
+  const yours = failsOf(['action', 'environment']);
+  const unknown = failsOf(['unknown']);
   out.push(
-    `  ${st.bold(`${mineFails} of ${fails} FAIL${fails === 1 ? '' : 's'} ${mineFails === 1 ? 'is' : 'are'} yours to fix`)}; the rest are managed by AKS, met otherwise, quirks of the check or obsolete (see each line above).`,
+    `  ${st.bold(`${yours} of ${fails.length} FAIL${fails.length === 1 ? '' : 's'} ${fails.length === 1 ? 'is' : 'are'} yours to fix or decide`)}` +
+      (unknown ? `; ${unknown} ${unknown === 1 ? 'is' : 'are'} not in the knowledge base, so review ${unknown === 1 ? 'it' : 'them'} yourself` : '') +
+      `; the others are managed by AKS, met otherwise, quirks of the check or obsolete.`,
   );
-  out.push(`  ${st.red('Yours to fix')}: ${mine.length}${mine.length ? ` — ${ids(mine)}` : ''}`);
-  for (const key of ['platform', 'equivalent-control', 'check-quirk', 'obsolete', 'unknown'] as const) {
-    const these = notMine.filter((c) => triageKey(c.aks) === key);
+  out.push(`  ${st.red('Yours to fix')} (action): ${by('action').length}${by('action').length ? ` — ${ids(by('action'))}` : ''}`);
+  if (by('environment').length) out.push(`  ${st.yellow('Yours to decide')} (depends on how you run the cluster): ${by('environment').length} — ${ids(by('environment'))}`);
+  // An obsolete check can still point at a control the customer owns today (PodSecurityPolicy → Pod Security Admission).
+  const replaced = by('obsolete').filter((c) => c.aks?.responsibility === 'customer');
+  if (replaced.length) out.push(`  Replaced by a control you own (obsolete check, see what to do): ${ids(replaced)}`);
+  for (const key of ['unknown', 'platform', 'equivalent-control', 'check-quirk', 'obsolete'] as const) {
+    const these = by(key);
     if (these.length) out.push(`  ${TRIAGE_LABEL[key]}: ${these.length} — ${ids(these)}`);
   }
   if (r.waivers) {
@@ -109,8 +116,10 @@ export function renderExplainMarkdown(r: ExplainReport): string {
   }
   out.push('');
   for (const [heading, keys] of [
-    ['Yours to fix', ['action', 'environment']],
-    ['Not yours to fix', ['platform', 'equivalent-control', 'check-quirk', 'obsolete', 'unknown']],
+    ['Yours to fix', ['action']],
+    ['Yours to decide', ['environment']],
+    ['Not in the knowledge base: review these yourself', ['unknown']],
+    ['Not yours to fix', ['platform', 'equivalent-control', 'check-quirk', 'obsolete']],
   ] as const) {
     const these = open.filter((c) => (keys as readonly string[]).includes(triageKey(c.aks)));
     if (!these.length) continue;
@@ -122,7 +131,9 @@ export function renderExplainMarkdown(r: ExplainReport): string {
       if (c.aks) {
         out.push(`- **Disposition:** ${c.aks.disposition} (${c.aks.responsibility})`);
         out.push(`- **What to do:** ${md(c.aks.whatToDo)}`);
-        out.push(`- **Why it matters:** ${md(c.aks.rationale)}`);
+        if (c.aks.why) out.push(`- **Why it matters:** ${md(c.aks.why)}`);
+        out.push(`- **Why this disposition:** ${md(c.aks.rationale)}`);
+        if (c.aks.answers) out.push(`- **Your question, answered:** ${md(c.aks.answers)}`);
         out.push(`- **Mitigation:** ${md(c.aks.mitigation)}`);
         out.push(`- **Verify:** ${md(c.aks.verify)}`);
         if (c.aks.sources.length) out.push(`- **Sources:** ${c.aks.sources.map(md).join('; ')}`);
