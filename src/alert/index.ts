@@ -1,0 +1,9 @@
+/** Teams alerts on new FAILs: build the card, look up waivers, send it within Teams' limits. */
+export { buildTeamsMessage, TEAMS_BUDGET_BYTES, ADAPTIVE_CARD_SCHEMA, YOURS_TO_FIX } from './teams.js';
+export type { TeamsMessage, TeamsMessageInput, TeamsCluster, TeamsBody, AdaptiveCard, CardElement } from './teams.js';
+export { waiverLookup } from './waived.js';
+export type { WaivedBy, WaiverLike } from './waived.js';
+export { sendTeams, parseWebhookUrl, redactUrl, retryAfterMs, TEAMS_SETTING } from './send.js';
+export type { AlertOutcome, SendOptions } from './send.js';
+export { createRateLimiter, teamsRateLimiter } from './rate-limit.js';
+export type { RateLimiter, RateLimiterOptions } from './rate-limit.js';
