@@ -12,8 +12,14 @@ export async function scheduledScan(timer: Timer, context: InvocationContext): P
   if (timer.isPastDue) context.warn('scheduledScan is running late (isPastDue): the previous run or the host was delayed');
   const run = await planRun({ ...rt.deps, log: (l) => context.log(l) }, 'timer', rt.planOptions);
   context.extraOutputs.set(scanQueueOutput, run.messages);
-  const pruned = await rt.store.pruneHistory(rt.deps.now(), rt.settings.RETENTION_DAYS);
-  context.log(`run ${run.runId}: ${run.messages.length} message(s) queued; pruned ${pruned.deleted} scan(s) older than ${rt.settings.RETENTION_DAYS} days`);
+  context.log(`run ${run.runId}: ${run.messages.length} message(s) queued`);
+  // Pruning is housekeeping: if it fails, the run's messages must still go out (outputs of a failed invocation are dropped).
+  try {
+    const pruned = await rt.store.pruneHistory(rt.deps.now(), rt.settings.RETENTION_DAYS);
+    context.log(`pruned ${pruned.deleted} scan(s) and ${pruned.runsDeleted} run(s) older than ${rt.settings.RETENTION_DAYS} days`);
+  } catch (e) {
+    context.warn(`pruning history failed; it is retried on the next run: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 app.timer('scheduledScan', { schedule: '%SCAN_SCHEDULE%', extraOutputs: [scanQueueOutput], handler: scheduledScan });

@@ -9,6 +9,8 @@ import { InputError } from '../model/errors.js';
 
 export const SCAN_QUEUE = 'scan-cluster';
 export const POISON_QUEUE = `${SCAN_QUEUE}-poison`;
+/** host.json extensions.queues.maxDequeueCount (a test keeps the two equal). */
+export const MAX_DEQUEUE_COUNT = 3;
 
 const pool = z.object({
   name: z.string().min(1),

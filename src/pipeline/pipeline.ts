@@ -51,18 +51,49 @@ export async function planRun(deps: PipelineDeps, trigger: RunTrigger, opts: Run
   return { runId, messages, problems: fleet.problems };
 }
 
-/** Scans and stores one cluster. Safe to redeliver: ids are deterministic and writes are upserts. */
-export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanOpts: ClusterScanOptions): Promise<ClusterScan> {
+/** Which delivery of the message this is, as the queue trigger reports it. */
+export interface Delivery {
+  dequeueCount: number;
+  maxDequeueCount: number;
+}
+
+/**
+ * Scans and stores one cluster. Safe to redeliver: ids are deterministic and writes are upserts.
+ * On the last delivery an error is recorded as the cluster's failed outcome, with its message,
+ * instead of leaving only "it went to the poison queue".
+ */
+export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanOpts: ClusterScanOptions, delivery?: Delivery): Promise<ClusterScan> {
   const msg = parseScanMessage(raw);
-  const scan = await scanCluster(msg.cluster as ClusterRef, msg.scanId, { arm: deps.arm, now: deps.now }, scanOpts);
-  await deps.store.saveClusterScan(scan, { runId: msg.runId, scanId: msg.scanId }, classifyCheck);
-  await deps.store.recordClusterDone(msg.runId, msg.cluster.id, scan.outcome.kind);
-  const o = scan.outcome;
-  deps.log(`cluster ${msg.cluster.id}: ${o.kind}${o.kind === 'scanned' ? ` (${o.nodes.length} node(s))` : ` (${o.reason}: ${o.detail})`}`);
+  try {
+    const scan = await scanCluster(msg.cluster as ClusterRef, msg.scanId, { arm: deps.arm, now: deps.now }, scanOpts);
+    await deps.store.saveClusterScan(scan, { runId: msg.runId, scanId: msg.scanId }, classifyCheck);
+    await deps.store.recordClusterDone(msg.runId, msg.cluster.id, scan.outcome.kind);
+    const o = scan.outcome;
+    deps.log(`cluster ${msg.cluster.id}: ${o.kind}${o.kind === 'scanned' ? ` (${o.nodes.length} node(s))` : ` (${o.reason}: ${o.detail})`}`);
+    return scan;
+  } catch (e) {
+    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    deps.log(`cluster ${msg.cluster.id}: the worker failed (delivery ${delivery?.dequeueCount ?? '?'}): ${why}`);
+    if (!delivery || delivery.dequeueCount < delivery.maxDequeueCount) throw e;
+    const failed = await recordFailure(msg, deps, 'internal', `the scan worker failed on all ${delivery.maxDequeueCount} deliveries; last error: ${why}`, 'failed');
+    return failed;
+  }
+}
+
+async function recordFailure(msg: ScanMessage, deps: PipelineDeps, reason: 'internal' | 'poison-message', detail: string, suffix: string): Promise<ClusterScan> {
+  const at = deps.now().toISOString();
+  const scan: ClusterScan = { cluster: msg.cluster as ClusterRef, benchmark: null, outcome: { kind: 'failed', reason, detail }, startedAt: at, finishedAt: at };
+  // Its own scan id: a scan that was stored before a later step failed must not be overwritten.
+  await deps.store.saveClusterScan(scan, { runId: msg.runId, scanId: `${msg.scanId}-${suffix}` }, classifyCheck);
+  await deps.store.recordClusterDone(msg.runId, msg.cluster.id, 'failed');
+  deps.log(`cluster ${msg.cluster.id}: failed (${reason}: ${detail})`);
   return scan;
 }
 
-/** A message the worker failed on maxDequeueCount times: recorded as a failed outcome, not lost. */
+/**
+ * A message that reached the poison queue: the worker could not even record its failure (or the
+ * host gave up on it). Recorded as a failed outcome, not lost.
+ */
 export async function recordPoisonMessage(raw: unknown, deps: PipelineDeps): Promise<ClusterScan | null> {
   let msg: ScanMessage;
   try {
@@ -71,16 +102,5 @@ export async function recordPoisonMessage(raw: unknown, deps: PipelineDeps): Pro
     deps.log(`poison queue: an unreadable message was dropped: ${e instanceof Error ? e.message : String(e)}`);
     return null;
   }
-  const at = deps.now().toISOString();
-  const scan: ClusterScan = {
-    cluster: msg.cluster as ClusterRef,
-    benchmark: null,
-    outcome: { kind: 'failed', reason: 'poison-message', detail: 'the scan worker failed on every delivery of this message (maxDequeueCount in host.json) and it went to the poison queue; see the scanCluster logs for the errors' },
-    startedAt: at,
-    finishedAt: at,
-  };
-  await deps.store.saveClusterScan(scan, { runId: msg.runId, scanId: msg.scanId }, classifyCheck);
-  await deps.store.recordClusterDone(msg.runId, msg.cluster.id, 'failed');
-  deps.log(`cluster ${msg.cluster.id}: failed (poison-message)`);
-  return scan;
+  return recordFailure(msg, deps, 'poison-message', 'every delivery of this message failed and the host moved it to the poison queue; the scanCluster logs have the errors', 'poison');
 }

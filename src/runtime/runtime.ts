@@ -83,6 +83,8 @@ export async function createRuntime(env: NodeJS.ProcessEnv, o: RuntimeOverrides 
   const arm = createArmClients({ credential, ...(endpoint ? { endpoint } : {}), ...(armCa ? { ca: armCa } : {}) });
   const storage = o.storage ?? storageTargetFromEnv(env);
   const store = o.store ?? createStore(storage, o.tablePrefix ? { tablePrefix: o.tablePrefix } : {});
+  // The Function app owns its tables: create them once per process, before any handler writes.
+  if (!o.store) await store.ensureTables();
   const queues = new Map<string, QueueClient>();
   const deps: PipelineDeps = { arm, store, now: o.now ?? (() => new Date()), log: o.log ?? ((l) => console.log(l)) };
   return {

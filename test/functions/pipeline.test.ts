@@ -12,6 +12,7 @@ import { scanQueueOutput, scheduledScan } from '../../functions/scheduledScan.js
 import { LocalQueueHost } from '../../src/cli/host/queue-host.js';
 import { simulatorCredential } from '../../src/cli/static-credential.js';
 import type { ScanMessage } from '../../src/pipeline/message.js';
+import { MAX_DEQUEUE_COUNT } from '../../src/pipeline/message.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { createRuntime, setSharedRuntime } from '../../src/runtime/runtime.js';
 import type { RunningSimulator } from '../../src/simulator/index.js';
@@ -113,27 +114,55 @@ describe('timer → queue → worker', () => {
 });
 
 describe('the local queue host, as the Functions host consumes the queue', () => {
-  it('a message that keeps failing ends in the poison queue and is recorded as a failed outcome', async () => {
+  it('on its last delivery a failing message is recorded as a failed outcome with the error', async () => {
     const store = await az.store();
     // Every transaction fails: a scanned cluster (whose node results go in one) can never be stored.
     const batchesFail: PipelinePolicy = { name: 'batchesFail', sendRequest: (req, next) => (req.url.includes('$batch') ? Promise.reject(new Error('injected: storage transaction failed')) : next(req)) };
-    const broken = az.sameTables(store, { policies: [batchesFail] });
-    const rt = await runtimeWith(broken);
-    const host = new LocalQueueHost(rt, { concurrency: 4, maxDequeueCount: 3, visibilityTimeoutSeconds: 0, log: () => undefined });
+    const rt = await runtimeWith(az.sameTables(store, { policies: [batchesFail] }));
+    const host = new LocalQueueHost(rt, { concurrency: 4, maxDequeueCount: MAX_DEQUEUE_COUNT, visibilityTimeoutSeconds: 0, log: () => undefined });
     await host.ensureQueues();
     await rt.queue().clearMessages();
     const queued = await host.fireTimer();
     const result = await host.drain();
     const summaries = await store.listClusterSummaries();
     expect(summaries).toHaveLength(queued);
-    const poisoned = summaries.filter((s) => s.outcome === 'failed' && s.reason === 'poison-message');
-    // Skipped clusters store no node results, so only the ones that scanned were poisoned.
-    expect(poisoned.length).toBe(result.poisoned);
-    expect(result.poisoned).toBeGreaterThan(0);
-    expect(result.failedAttempts).toBe(result.poisoned * 3);
-    expect(poisoned[0]!.detail).toMatch(/failed on every delivery/);
+    const failed = summaries.filter((s) => s.outcome === 'failed' && s.reason === 'internal');
+    expect(failed.length).toBeGreaterThan(0);
+    // Skipped clusters store no node results; the ones that scanned failed on every delivery.
+    expect(result.failedAttempts).toBe(failed.length * (MAX_DEQUEUE_COUNT - 1));
+    expect(result.poisoned).toBe(0);
+    expect(failed[0]!.detail).toMatch(/failed on all 3 deliveries; last error: .*injected: storage transaction failed/);
     const run = (await store.listRuns(1))[0]!;
     expect(run).toMatchObject({ queued, done: queued, complete: true });
+  });
+
+  it('a message whose failure cannot even be recorded goes to the poison queue and is recorded from there', async () => {
+    const store = await az.store();
+    let storageDown = true;
+    const writesFail: PipelinePolicy = { name: 'writesFail', sendRequest: (req, next) => (storageDown && req.method !== 'GET' ? Promise.reject(new Error('injected: storage down')) : next(req)) };
+    const rt = await runtimeWith(az.sameTables(store, { policies: [writesFail] }));
+    const host = new LocalQueueHost(rt, { concurrency: 4, maxDequeueCount: MAX_DEQUEUE_COUNT, visibilityTimeoutSeconds: 0, log: () => undefined });
+    await host.ensureQueues();
+    await rt.queue().clearMessages();
+    await rt.queue('scan-cluster-poison').clearMessages();
+    const c = ctx('scheduledScan');
+    storageDown = false;
+    await scheduledScan(timer, c);
+    const messages = c.extraOutputs.get(scanQueueOutput) as ScanMessage[];
+    storageDown = true;
+    for (const m of messages.slice(0, 2)) await rt.queue().sendMessage(Buffer.from(JSON.stringify(m)).toString('base64'));
+    const first = await host.drain();
+    expect(first.poisoned).toBe(2);
+    expect(first.poisonRecorded).toBe(0);
+    storageDown = false;
+    const second = await host.drain();
+    expect(second.poisonRecorded).toBe(2);
+    const summaries = await store.listClusterSummaries();
+    expect(summaries.map((s) => [s.outcome, s.reason]).sort()).toEqual([
+      ['failed', 'poison-message'],
+      ['failed', 'poison-message'],
+    ]);
+    expect(summaries[0]!.scanId).toMatch(/-poison$/);
   });
 });
 
@@ -157,5 +186,44 @@ describe('the HTTP entry point', () => {
     expect(bad.status).toBe(400);
     const csv = await apiHandler(new HttpRequest({ method: 'GET', url: 'http://localhost/api/clusters?format=csv' }), ctx('api'));
     expect(String(csv.body).trim().split('\n')).toHaveLength(9);
+  });
+});
+
+describe('the Function app on a fresh storage account', () => {
+  it('creates its tables itself: the timer works with nothing created beforehand', async () => {
+    const prefixless = await createRuntime(
+      { AzureWebJobsStorage: az.instance.connectionString },
+      { credential: simulatorCredential(), armEndpoint: sim.endpoint, armCa: sim.ca, tablePrefix: `fresh${Date.now().toString(36)}`, timing: { firstPollDelayMs: 30, pollIntervalMs: 30 }, log: () => undefined },
+    );
+    setSharedRuntime(prefixless);
+    const messages = await plannedMessages();
+    expect(messages).toHaveLength(8);
+    expect((await prefixless.store.listRuns(1))[0]?.queued).toBe(8);
+  });
+
+  it('a failing prune does not lose the run: the messages still go out', async () => {
+    const store = await az.store();
+    // The store works, except pruning, which fails the way a storage outage would.
+    const failingPrune = az.sameTables(store);
+    failingPrune.pruneHistory = async () => {
+      throw new Error('injected: storage failed while pruning');
+    };
+    const rt = await runtimeWith(failingPrune);
+    const warnings: string[] = [];
+    const c = new InvocationContext({ invocationId: 'prune', functionName: 'scheduledScan', logHandler: (level, ...args) => level === 'warning' && warnings.push(args.join(' ')) });
+    await scheduledScan({ ...timer, isPastDue: true }, c);
+    expect((c.extraOutputs.get(scanQueueOutput) as unknown[]).length).toBe(8);
+    expect(warnings.some((w) => /isPastDue/.test(w))).toBe(true);
+    expect(warnings.some((w) => /pruning history failed; it is retried on the next run: .*injected/.test(w))).toBe(true);
+    expect(rt.settings.RETENTION_DAYS).toBe(90);
+  });
+
+  it('host.json retries a message as often as the worker expects', async () => {
+    const { readFileSync } = await import('node:fs');
+    const host = JSON.parse(readFileSync(new URL('../../host.json', import.meta.url), 'utf8')) as { extensions: { queues: { maxDequeueCount: number } }; functionTimeout: string };
+    expect(host.extensions.queues.maxDequeueCount).toBe(MAX_DEQUEUE_COUNT);
+    // A scan may take up to 10 minutes; the host must let it.
+    const [h, m] = host.functionTimeout.split(':').map(Number);
+    expect(h! * 60 + m!).toBeGreaterThanOrEqual(10);
   });
 });

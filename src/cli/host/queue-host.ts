@@ -30,7 +30,10 @@ export interface QueueHostOptions {
 export interface DrainResult {
   handled: number;
   failedAttempts: number;
+  /** Messages moved to the poison queue in this drain. */
   poisoned: number;
+  /** Poison messages whose handler recorded them. */
+  poisonRecorded: number;
 }
 
 let invocation = 0;
@@ -76,7 +79,7 @@ export class LocalQueueHost {
 
   /** Handles messages until the scan queue and the poison queue are empty. */
   async drain(): Promise<DrainResult> {
-    const result: DrainResult = { handled: 0, failedAttempts: 0, poisoned: 0 };
+    const result: DrainResult = { handled: 0, failedAttempts: 0, poisoned: 0, poisonRecorded: 0 };
     const limit = pLimit(this.opts.concurrency);
     for (;;) {
       const batch = await this.scanQueue.receiveMessages({ numberOfMessages: Math.min(32, this.opts.concurrency * 2), visibilityTimeout: 600 });
@@ -110,13 +113,17 @@ export class LocalQueueHost {
         ),
       );
     }
-    for (;;) {
-      const batch = await this.poisonQueue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 });
-      if (batch.receivedMessageItems.length === 0) break;
-      for (const item of batch.receivedMessageItems) {
+    // The poison queue: one pass. A message whose handler fails stays there for the next drain.
+    const poison = await this.poisonQueue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 1 });
+    for (const item of poison.receivedMessageItems) {
+      try {
         const body = JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')) as unknown;
         await scanClusterPoisonHandler(body, context('scanClusterPoison', { dequeueCount: item.dequeueCount, id: item.messageId }, this.opts.log));
         await this.poisonQueue.deleteMessage(item.messageId, item.popReceipt);
+        result.poisonRecorded++;
+      } catch (e) {
+        this.opts.log(`scanClusterPoison failed: ${e instanceof Error ? e.message : String(e)}`);
+        await this.poisonQueue.updateMessage(item.messageId, item.popReceipt, undefined, 0);
       }
     }
     return result;
