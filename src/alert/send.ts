@@ -53,12 +53,13 @@ export function parseWebhookUrl(url: string): URL {
 
 /** Removes every form of the URL's secret parts from a text that may echo them. */
 export function redactUrl(text: string, url: URL): string {
-  const secrets = [url.href, `${url.pathname}${url.search}`, url.search, url.search.slice(1), url.pathname.length > 1 ? url.pathname : '']
+  const sig = url.searchParams.get('sig') ?? '';
+  const secrets = [url.href, `${url.pathname}${url.search}`, url.search, url.search.slice(1), url.pathname.length > 1 ? url.pathname : '', sig.length >= 8 ? sig : '']
     .filter((s) => s.length > 0)
     .sort((a, b) => b.length - a.length);
   let out = text;
   for (const s of secrets) out = out.split(s).join('[redacted]');
-  return out.replace(/([?&]sig=)[^&\s"']+/gi, '$1[redacted]');
+  return out.replace(/\b(sig=)[^&\s"']+/gi, '$1[redacted]');
 }
 
 /** Retry-After in milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); null if absent or unreadable. */
