@@ -13,7 +13,6 @@ import { styleFor } from '../report/style.js';
 import type { CliIo } from './io.js';
 import { readAll, UsageError } from './io.js';
 import { knowledgeOptions } from './knowledge-options.js';
-import { EXPLAIN_USAGE } from './usage.js';
 
 
 const OUTPUT_FORMATS = ['text', 'json', 'markdown', 'csv'] as const;
@@ -36,17 +35,23 @@ export async function explainCommand(argv: string[], io: CliIo): Promise<number>
       'fail-on': { type: 'string' },
       waivers: { type: 'string' },
       'no-default-waivers': { type: 'boolean' },
+      'ignore-waived': { type: 'boolean' },
     },
   });
   const format: OutputFormat = oneOf(values.format, OUTPUT_FORMATS, '--format') ?? 'text';
   const inputFormat: InputFormat | undefined = oneOf(values['input-format'], INPUT_FORMATS, '--input-format');
   const failOn: CheckStatus | undefined = oneOf(values['fail-on']?.toUpperCase(), CHECK_STATUSES, '--fail-on');
-  if (positionals.length !== 1) throw new UsageError(`explain takes exactly one input file (or - for stdin)\n${EXPLAIN_USAGE}`);
+  if (positionals.length !== 1) throw new UsageError(`explain takes exactly one input file (or - for stdin), not ${positionals.length}; see aks-fleet-scanner --help`);
   const file = positionals[0] as string;
 
   const input = file === '-' ? 'stdin' : file;
   const bytes = file === '-' ? await readAll(io.stdin, MAX_INPUT_BYTES, 'stdin') : await readInputFile(resolve(io.cwd, file), file);
   const parsed = parseKubeBenchBytes(bytes, input, inputFormat ? { format: inputFormat } : {});
+  if (parsed.nodes.length === 0) {
+    // A log where every node failed has nothing to explain; a CI gate must not pass on it.
+    const which = parsed.failures.map((f) => `${f.node} (${f.status})`).join(', ');
+    throw new InputError(input, `holds no node result: ${which || 'no node reported'}`);
+  }
 
   const opts: ExplainOptions = await knowledgeOptions({ waiversFile: values.waivers ? resolve(io.cwd, values.waivers) : undefined, defaultWaivers: !values['no-default-waivers'] });
   const report = buildExplainReport(parsed, input, opts);
@@ -56,7 +61,8 @@ export async function explainCommand(argv: string[], io: CliIo): Promise<number>
   else if (format === 'csv') io.stdout.write(renderExplainCsv(report));
   else io.stdout.write(renderExplainText(report, styleFor(io.stdout, io.env)));
 
-  if (failOn && report.checks.some((c) => c.status === failOn && !c.waiver)) return 1;
+  // --fail-on counts every check with the status; --ignore-waived leaves out the waived ones.
+  if (failOn && report.checks.some((c) => c.status === failOn && !(values['ignore-waived'] && c.waiver))) return 1;
   return 0;
 }
 

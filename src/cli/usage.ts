@@ -1,6 +1,6 @@
 /** Usage lines of every command, kept light so `--help` loads no command module. */
 export const EXPLAIN_USAGE = `usage: aks-fleet-scanner explain <file|-> [--format text|json|markdown|csv] [--input-format json|log|text]
-                                 [--fail-on FAIL|WARN] [--waivers FILE] [--no-default-waivers]`;
+                                 [--fail-on FAIL|WARN [--ignore-waived]] [--waivers FILE] [--no-default-waivers]`;
 
 export const SCAN_USAGE = `usage: aks-fleet-scanner scan [--subscription ID]... [--cluster RESOURCE_ID]... [--nodes per-pool|all]
                               [--benchmark auto|aks-1.0|aks-1.7|aks-1.8] [--concurrency N] [--format text|json]

@@ -107,6 +107,13 @@ function parseMarker(line: string): MarkerLine | null {
   return { type: m[1] as MarkerLine['type'], fields };
 }
 
+/** A line the output cap cut inside a BEGIN/END/STATUS marker: a prefix of the marker, or a marker without its closing ===. */
+function isCutMarker(line: string): boolean {
+  if (line.length === 0) return false;
+  if (line.startsWith(MARK)) return !line.endsWith('===');
+  return line.length < MARK.length && MARK.startsWith(line);
+}
+
 function dash(v: string | undefined): string | null {
   return v === undefined || v === '-' || v === '' ? null : v;
 }
@@ -134,13 +141,27 @@ export function scanEnvelopes(log: string): EnvelopeScan {
     open = null;
   };
 
-  const lines = log.split('\n');
+  // A marker that does not start its line (a payload line cut mid-way by the output cap, then the
+  // next envelope) is split off, so the next node is not lost with the cut one.
+  const lines = log.split('\n').flatMap((l) => {
+    const at = l.indexOf(MARK);
+    return at > 0 ? [l.slice(0, at), l.slice(at)] : [l];
+  });
   let last = lines.length - 1;
   while (last > 0 && (lines[last] ?? '').trim() === '') last--;
   for (let i = 0; i < lines.length; i++) {
     const rawLine = lines[i] as string;
     const line = rawLine.replace(/\r$/, '').trim();
     const marker = line.startsWith(MARK) ? parseMarker(line) : null;
+    if (!marker && i === last && isCutMarker(line)) {
+      // The log ends inside a marker line: that node's output was cut off.
+      if (open) closeBroken('truncated', `the payload of node ${open.meta.node} is cut off (output truncated?)`);
+      else {
+        const node = /node=(\S+)/.exec(line)?.[1]?.replace(/=+$/, '') ?? 'unknown';
+        records.push({ kind: 'broken', meta: { node, pool: null, benchmark: null, format: 'json' }, problem: 'truncated', detail: `the output of node ${node} is cut off inside its first line (output truncated?)` });
+      }
+      continue;
+    }
     if (!marker) {
       if (open) {
         if (/^[A-Za-z0-9+/=]*$/.test(line)) open.chunks.push(line);

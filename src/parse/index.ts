@@ -37,14 +37,24 @@ export function decodeInput(bytes: Uint8Array, input: string): string {
     throw new InputError(input, `is ${bytes.byteLength} bytes, over the ${MAX_INPUT_BYTES}-byte limit`);
   }
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) throw new InputError(input, 'is gzip-compressed: decompress it first (gunzip)');
-  const sample = bytes.subarray(0, Math.min(bytes.byteLength, 8192));
-  let control = 0;
-  for (const b of sample) {
-    if (b === 0) throw new InputError(input, 'is binary data (it contains NUL bytes), not kube-bench output');
-    if (b < 0x09 || (b > 0x0d && b < 0x20 && b !== 0x1b)) control++;
+  // PowerShell's `>` writes UTF-16 with a byte-order mark: read it rather than call it binary.
+  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : null;
+  let text: string;
+  if (utf16) text = new TextDecoder(utf16).decode(bytes.subarray(2));
+  else {
+    const sample = bytes.subarray(0, Math.min(bytes.byteLength, 8192));
+    let control = 0;
+    for (const b of sample) {
+      if (b === 0) throw new InputError(input, 'is binary data (it contains NUL bytes), not kube-bench output');
+      if (b < 0x09 || (b > 0x0d && b < 0x20 && b !== 0x1b)) control++;
+    }
+    if (control > sample.byteLength / 20) throw new InputError(input, 'is binary data, not kube-bench output');
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new InputError(input, 'is not UTF-8 text (save it as UTF-8 and try again)');
+    }
   }
-  if (control > sample.byteLength / 20) throw new InputError(input, 'is binary data, not kube-bench output');
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   const trimmed = text.replace(/^\uFEFF/, '');
   if (trimmed.trim() === '') throw new InputError(input, 'holds only white space');
   return trimmed;

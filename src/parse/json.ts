@@ -7,6 +7,7 @@ import { InputError } from '../model/errors.js';
 import type { KubeBenchControls, KubeBenchGroup, KubeBenchResult, KubeBenchTotals } from '../model/kube-bench.js';
 import { ACTUAL_VALUE_MAX_CHARS, countTotals } from '../model/result.js';
 import type { CheckResult, CheckStatus, NodeResult, Totals } from '../model/result.js';
+import { redactSecrets } from './redact.js';
 import { kindOfType, sectionOf, splitTitle } from './title.js';
 
 export interface NodeMeta {
@@ -75,7 +76,9 @@ export function normaliseKubeBench(doc: Json, input: string, meta: NodeMeta = NO
       return;
     }
     const ctl = c as unknown as KubeBenchControls;
-    const version = str(ctl.version) || null;
+    // Old releases wrote the bare CIS edition ("1.5"); kube-bench names it cis-1.5 today.
+    const written = str(ctl.version);
+    const version = /^\d+\.\d+$/.test(written) ? `cis-${written}` : written || null;
     benchmark ??= version;
     if (ctl.detected_version) detectedVersion ??= str(ctl.detected_version);
     const nodeType = str(ctl.node_type) || null;
@@ -127,7 +130,7 @@ function normaliseResult(r: KubeBenchResult, section: string | null, benchmark: 
   const status = str(r.status);
   if (!id || !STATUSES.has(status)) return null;
   const { title, assessment } = splitTitle(str(r.test_desc));
-  const rawActual = str(r.actual_value);
+  const rawActual = redactSecrets(str(r.actual_value));
   const truncated = rawActual.length > ACTUAL_VALUE_MAX_CHARS;
   const check: CheckResult = {
     id,

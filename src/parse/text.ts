@@ -11,6 +11,7 @@ import { InputError } from '../model/errors.js';
 import { ACTUAL_VALUE_MAX_CHARS, addTotals, countTotals, emptyTotals } from '../model/result.js';
 import type { CheckResult, CheckStatus, NodeResult, SectionHeader, Totals } from '../model/result.js';
 import { compareTotals } from './json.js';
+import { redactSecrets } from './redact.js';
 import { kindOfTextCheck, sectionOf, splitTitle } from './title.js';
 
 // ANSI colour codes: kube-bench colours the [STATE] tag on a terminal.
@@ -47,7 +48,7 @@ export function parseKubeBenchText(text: string, input: string): NodeResult {
 
   const flushTestOutput = (): void => {
     if (lastFail && testOutput.length) {
-      const actual = testOutput.join('\n');
+      const actual = redactSecrets(testOutput.join('\n'));
       lastFail.actual = actual.length > ACTUAL_VALUE_MAX_CHARS ? actual.slice(0, ACTUAL_VALUE_MAX_CHARS) : actual;
       if (actual.length > ACTUAL_VALUE_MAX_CHARS) lastFail.actualTruncated = true;
     }
@@ -113,7 +114,8 @@ export function parseKubeBenchText(text: string, input: string): NodeResult {
         title,
         assessment,
         status,
-        scored: assessment === 'Scored' ? true : assessment === 'Not Scored' ? false : null,
+        // kube-bench turns an unscored failure into WARN, so a FAIL line is a scored check.
+        scored: assessment === 'Scored' || status === 'FAIL' ? true : assessment === 'Not Scored' ? false : null,
         kind: kindOfTextCheck(status, assessment),
         nodeType,
         expected: null,

@@ -48,6 +48,8 @@ export interface ExplainCheck {
   benchmark: string | null;
   expected: string | null;
   actual: string | null;
+  /** Present (true) when `actual` was cut to ACTUAL_VALUE_MAX_CHARS. */
+  actualTruncated?: boolean;
   remediation: string | null;
   section: string | null;
   kind: CheckResult['kind'];
@@ -69,7 +71,8 @@ export interface ExplainNode {
 }
 
 export interface ExplainReport {
-  source: { input: string; format: InputFormat; benchmark: string | null };
+  /** `node` and `pool` name the node when the input holds exactly one and says which. */
+  source: { input: string; format: InputFormat; benchmark: string | null; node?: string; pool?: string };
   totals: Totals;
   /** Counts FAIL and WARN checks by disposition; waivers do not change what a check is. */
   triage: TriageCounts;
@@ -121,6 +124,7 @@ export function buildExplainReport(parsed: ParsedInput, input: string, opts: Exp
         aks,
         waiver,
       };
+      if (c.actualTruncated) out.actualTruncated = true;
       if (multi) out.node = n.node;
       return out;
     });
@@ -134,8 +138,15 @@ export function buildExplainReport(parsed: ParsedInput, input: string, opts: Exp
     for (const k of TRIAGE_KEYS) triage[k] += n.triage[k];
   }
   const benchmarks = [...new Set(nodes.map((n) => n.benchmark).filter((b): b is string => b !== null))];
+  const only = !multi ? nodes[0] : undefined;
   const report: ExplainReport = {
-    source: { input, format: parsed.format, benchmark: benchmarks.length === 1 ? (benchmarks[0] as string) : null },
+    source: {
+      input,
+      format: parsed.format,
+      benchmark: benchmarks.length === 1 ? (benchmarks[0] as string) : null,
+      ...(only?.node ? { node: only.node } : {}),
+      ...(only?.pool ? { pool: only.pool } : {}),
+    },
     totals,
     triage,
     checks: nodes.flatMap((n) => n.checks),

@@ -111,3 +111,35 @@ describe('aks-fleet-scanner explain', () => {
     expect(p.stderr).toMatch(/bad\.json: is not valid JSON/);
   });
 });
+
+describe('explain edge cases', () => {
+  it('--fail-on counts every check with the status; --ignore-waived lets waived ones pass', async () => {
+    const aks = JSON.stringify({
+      Controls: [{ id: '3', version: 'aks-1.8', text: 'Worker Node Security Configuration', node_type: 'node', tests: [{ section: '3.2', desc: 'Kubelet', pass: 0, fail: 1, warn: 0, info: 0, results: [{ test_number: '3.2.9', test_desc: 'Ensure that the RotateKubeletServerCertificate argument is set to true (Automated)', audit: '', type: '', remediation: 'r', test_info: [], status: 'FAIL', actual_value: '', scored: true, expected_result: 'x' }] }], total_pass: 0, total_fail: 1, total_warn: 0, total_info: 0 }],
+      Totals: { total_pass: 0, total_fail: 1, total_warn: 0, total_info: 0 },
+    });
+    const f = write('quirk.json', aks);
+    const j = JSON.parse((await runCli(['explain', f, '--format', 'json'])).stdout);
+    expect(j.checks[0].waiver).not.toBeNull();
+    expect((await runCli(['explain', f, '--fail-on', 'FAIL'])).code).toBe(1);
+    expect((await runCli(['explain', f, '--fail-on', 'FAIL', '--ignore-waived'])).code).toBe(0);
+  });
+
+  it('a log where no node produced a result exits 2 naming the nodes', async () => {
+    const json = JSON.stringify(sampleReport());
+    const cut = encodeEnvelope(json, { node: 'n1', pool: 'p', benchmark: 'aks-1.8', format: 'json' }).slice(0, 300);
+    const r = await runCli(['explain', write('cut.log', cut), '--fail-on', 'FAIL']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cut\.log: holds no node result: n1 \(truncated\)/);
+  });
+
+  it('names the node of a single-node envelope, and flags an actual value that was cut', async () => {
+    const report = sampleReport();
+    report.Controls[0]!.tests![1]!.results![0]!.actual_value = 'x'.repeat(5000);
+    const log = encodeEnvelope(JSON.stringify(report), { node: 'aks-system-1-vmss000000', pool: 'system', benchmark: 'cis-1.10', format: 'json' });
+    const j = JSON.parse((await runCli(['explain', write('one.log', log), '--format', 'json'])).stdout);
+    expect(j.source).toMatchObject({ node: 'aks-system-1-vmss000000', pool: 'system' });
+    const cut = j.checks.find((c: { actualTruncated?: boolean }) => c.actualTruncated);
+    expect(cut.actual).toHaveLength(2048);
+  });
+});

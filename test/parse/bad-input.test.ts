@@ -31,10 +31,19 @@ describe('bad input gets a one-line error naming the input', () => {
     ['a JSON array of numbers', bytes('[1,2,3]'), /not kube-bench output/],
     ['kube-bench JSON without results', bytes('{"Controls":[],"Totals":{"total_pass":0,"total_fail":0,"total_warn":0,"total_info":0}}'), /without a single check/],
     ['text with no check lines', bytes('# my notes\nnothing to see\n'), /no kube-bench/],
+    ['invalid UTF-8', Uint8Array.from([0x5b, 0x46, 0x41, 0x49, 0x4c, 0x5d, 0x20, 0xc3, 0x28, 0xa0, 0xa1, 0x0a]), /is not UTF-8 text/],
   ])('%s', (_name, input, pattern) => {
     const problem = problemOf(input);
     expect(problem).toMatch(pattern);
     expect(problem).not.toContain('\n');
+  });
+
+  it('UTF-16 with a byte-order mark (PowerShell redirection) is read, not refused', () => {
+    const text = '\uFEFF[FAIL] 3.2.4 Ensure that the --read-only-port is secured (Automated)\n';
+    const le = Buffer.from(text, 'utf16le');
+    expect(le[0]).toBe(0xff);
+    const r = parseKubeBenchBytes(le, 'ps.txt');
+    expect(r.nodes[0]!.checks.map((c) => [c.id, c.status])).toEqual([['3.2.4', 'FAIL']]);
   });
 
   it('a file over the size limit', () => {

@@ -106,3 +106,25 @@ describe('envelopes cut by the output cap', () => {
     expect(r.failures).toEqual([expect.objectContaining({ node: 'n1', status: 'truncated' })]);
   });
 });
+
+describe('envelopes cut at awkward places', () => {
+  const e = (node: string) => encodeEnvelope(json, { node, pool: 'p', benchmark: 'aks-1.8', format: 'json' });
+
+  it('a log cut inside the next BEGIN line reports that node as truncated', () => {
+    for (const n of [3, 12, 30, 60]) {
+      const r = parseKubeBenchOutput(e('n1') + e('n2').slice(0, n), 'run-command');
+      expect(r.nodes.map((x) => x.node)).toEqual(['n1']);
+      expect(r.failures).toHaveLength(1);
+      expect(r.failures[0]!.status).toBe('truncated');
+      if (n >= 30) expect(r.failures[0]!.node).toBe('n2');
+    }
+  });
+
+  it('a payload line cut mid-way and followed by the next envelope on the same line loses only the cut node', () => {
+    const first = e('n1');
+    const cut = first.slice(0, Math.floor(first.length / 2)); // no newline at the cut
+    const r = parseKubeBenchOutput(cut + e('n2') + e('n3'), 'run-command');
+    expect(r.nodes.map((x) => x.node)).toEqual(['n2', 'n3']);
+    expect(r.failures.map((f) => f.node)).toEqual(['n1']);
+  });
+});

@@ -6,6 +6,11 @@ import { HAS_SHARED, KUBE_BENCH, SAMPLES, SEED, SHARED } from '../fixtures/paths
 const read = (p: string) => readFileSync(p);
 
 describe('kube-bench samples', () => {
+  it('every sample file has its expectations below', () => {
+    // A new file in samples/ fails here until a test states what it must parse to.
+    expect(readdirSync(SAMPLES).sort()).toEqual(['cmd_testdata_result.json', 'real-node-output-cis-1.10-EXCERPT.json']);
+  });
+
   it('reads the real cis-1.10 node output excerpt (current schema)', () => {
     const r = parseKubeBenchBytes(read(`${SAMPLES}real-node-output-cis-1.10-EXCERPT.json`), 'excerpt.json');
     expect(r.format).toBe('json');
@@ -39,7 +44,8 @@ describe('kube-bench samples', () => {
   it("reads kube-bench's own fixture in the old schema, whose totals disagree with its results", () => {
     const r = parseKubeBenchBytes(read(`${SAMPLES}cmd_testdata_result.json`), 'fixture.json');
     const n = r.nodes[0]!;
-    expect(n.benchmark).toBe('1.5');
+    // The old schema wrote the bare CIS edition; it is named as kube-bench names it today.
+    expect(n.benchmark).toBe('cis-1.5');
     expect(n.detectedVersion).toBeNull();
     expect(n.checks.map((c) => [c.id, c.status, c.nodeType])).toEqual([
       ['1.1.1', 'PASS', 'master'],
@@ -68,7 +74,9 @@ describe('kube-bench samples', () => {
     // The doubled id "2.2.4 2.2.4 Ensure ..." is read once.
     expect(byId.get('2.2.4')!.title).toBe('Ensure that the kubelet service file ownership is set to root:root');
     // Checks without "(Scored)" keep scored unknown.
-    expect(byId.get('2.1.14')).toMatchObject({ status: 'FAIL', scored: null, assessment: null });
+    // Without "(Scored)" a FAIL line is still a scored check: kube-bench WARNs unscored failures.
+    expect(byId.get('2.1.14')).toMatchObject({ status: 'FAIL', scored: true, assessment: null });
+    expect(byId.get('2.2.8')).toMatchObject({ status: 'WARN', scored: null, assessment: null });
     expect(byId.get('2.1.5')).toMatchObject({ status: 'FAIL', scored: true, assessment: 'Scored', section: '2.1' });
     expect(byId.get('2.2.8')!.title).toBe('Ensure that the client certificate authorities file ownership is set to root:root');
     // Markdown notes after the list are prose, not checks.

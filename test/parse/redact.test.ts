@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { normaliseKubeBench, parseKubeBenchText } from '../../src/parse/index.js';
+import { redactSecrets } from '../../src/parse/redact.js';
+import { sampleReport } from '../fixtures/reports.js';
+
+const AZURE_JSON = '{"cloud":"AzurePublicCloud","tenantId":"t","aadClientId":"msi","aadClientSecret":"S3cr3t-Value~xyz","subscriptionId":"s","useManagedIdentityExtension":true,"userAssignedIdentityID":"id"}';
+
+describe('secrets in actual values', () => {
+  it('masks azure.json secrets and secret-looking flags, and keeps the rest', () => {
+    const out = redactSecrets(AZURE_JSON);
+    expect(out).not.toContain('S3cr3t');
+    expect(out).toContain('"aadClientSecret":"[redacted]"');
+    expect(out).toContain('"aadClientId":"msi"');
+    expect(redactSecrets('kubelet --bootstrap-token=abcdef.0123456789abcdef --client-ca-file=/etc/kubernetes/certs/ca.crt')).toBe(
+      'kubelet --bootstrap-token=[redacted] --client-ca-file=/etc/kubernetes/certs/ca.crt',
+    );
+    // Paths to key files are not secrets.
+    expect(redactSecrets('--tls-private-key-file=/etc/kubernetes/certs/kubeletserver.key')).toBe('--tls-private-key-file=/etc/kubernetes/certs/kubeletserver.key');
+    expect(redactSecrets('permissions=644')).toBe('permissions=644');
+  });
+
+  it('never lets a secret through the JSON or the text parser', () => {
+    const r = sampleReport();
+    r.Controls[0]!.tests![0]!.results![0]!.actual_value = AZURE_JSON;
+    const n = normaliseKubeBench(r, 'x');
+    expect(JSON.stringify(n)).not.toContain('S3cr3t');
+    const text = `[INFO] 3 Worker Node Security Configuration\n[FAIL] 3.1.3 Ensure that the azure.json file has permissions set to 644 or more restrictive (Automated)\n\t ${AZURE_JSON}\n`;
+    expect(JSON.stringify(parseKubeBenchText(text, 'x'))).not.toContain('S3cr3t');
+  });
+});
