@@ -1,6 +1,7 @@
 /** The aks-fleet-scanner command line: one small dispatcher over the core. */
 import { InputError } from '../model/errors.js';
 import type { CliIo } from './io.js';
+import { SettingsError } from '../config/settings.js';
 import { processIo, UsageError } from './io.js';
 import { USAGES } from './usage.js';
 
@@ -43,16 +44,34 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     const run = await command.load();
     return await run(rest, io);
   } catch (e) {
-    if (e instanceof InputError) {
+    if (e instanceof InputError || e instanceof UsageError || e instanceof SettingsError || isParseArgsError(e)) {
       io.stderr.write(`aks-fleet-scanner ${name}: ${e.message}\n`);
       return 2;
     }
-    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
-      io.stderr.write(`aks-fleet-scanner ${name}: ${e.message}\n`);
-      return 2;
+    const service = serviceFailure(e);
+    if (service) {
+      io.stderr.write(`aks-fleet-scanner ${name}: ${service}\n`);
+      return 3;
     }
     throw e;
   }
+}
+
+function isParseArgsError(e: unknown): e is TypeError {
+  return e instanceof TypeError && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS');
+}
+
+/** Storage, ARM or sign-in failures: not a bug of ours and not bad input, so one line and exit 3. */
+function serviceFailure(e: unknown): string | null {
+  if (!(e instanceof Error)) return null;
+  const first = e.message.split('\n')[0] ?? '';
+  if (e.name === 'StoreError') return first;
+  if (e.name === 'RestError') return `Azure Resource Manager: ${first}`;
+  if (e.name === 'CredentialUnavailableError' || e.name === 'AuthenticationError' || e.name === 'AggregateAuthenticationError' || /ChainedTokenCredential/.test(first)) {
+    return `cannot sign in to Azure (az login, managed identity or AZURE_* environment): ${first}`;
+  }
+  if (/EADDRINUSE/.test(first)) return `${first}: the port is in use; choose another with --port (0 picks a free one)`;
+  return null;
 }
 
 // Run when executed directly (tsx src/cli/main.ts ...); the bin shim imports main() instead.

@@ -51,7 +51,8 @@ export const SETTINGS = {
     }),
   SCAN_CONCURRENCY: positiveInt(16, 256),
   SCAN_PER_SUBSCRIPTION: positiveInt(8, 64),
-  SCAN_CLUSTER_DEADLINE_SECONDS: positiveInt(600, 3600),
+  // Below host.json's functionTimeout (15 min), or the host kills the scan and redelivers it.
+  SCAN_CLUSTER_DEADLINE_SECONDS: positiveInt(600, 840),
   SCAN_NODES_PER_COMMAND: positiveInt(30, 60),
   ARM_ENDPOINT: z.url({ protocol: /^https$/ }).optional(),
   ARM_CA_FILE: z.string().optional(),
