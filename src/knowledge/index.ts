@@ -2,14 +2,15 @@
  * The AKS knowledge base: reviewed data that tells, for each kube-bench check, whether it matters
  * on AKS and who acts on it; plus waivers. The CLI, the API and the scanner use only this module.
  */
-import type { CheckResult } from '../model/result.js';
 import { DISPOSITIONS as DISPOSITION_LIST } from '../model/knowledge.js';
 import type { Disposition, KnowledgeEntry, Triage } from '../model/knowledge.js';
 import { knowledgeBase } from './load.js';
 import { resolveIn, triageOf } from './resolve.js';
+import type { CheckRef } from './resolve.js';
 
-export type { Disposition, KnowledgeEntry, Responsibility, Triage, Waiver, WaiverScopeRule } from '../model/knowledge.js';
-export { applyWaivers, defaultWaivers, loadWaiverConfig, loadWaiverFile, parseWaiverConfig, parseWaivers, effectiveWaivers } from './waivers.js';
+export type { Disposition, Escalation, KnowledgeEntry, Responsibility, Triage, Waiver, WaiverScopeRule } from '../model/knowledge.js';
+export type { CheckRef } from './resolve.js';
+export { applyWaivers, expiredWaivers, defaultWaivers, loadWaiverConfig, loadWaiverFile, parseWaiverConfig, parseWaivers, effectiveWaivers } from './waivers.js';
 export type { WaiverConfig, WaiverScope } from './waivers.js';
 export { normaliseText } from './normalise.js';
 
@@ -23,15 +24,19 @@ export function entryByTopic(topic: string): KnowledgeEntry | null {
   return knowledgeBase().byTopic.get(topic) ?? null;
 }
 
-/** (benchmark,id) first, then normalised text. */
-export function resolveEntry(check: Pick<CheckResult, 'id' | 'benchmark' | 'title'>): KnowledgeEntry | null {
+/** (benchmark,id) first, then normalised text (limited to the areas of a known nodeType when the benchmark is unknown). */
+export function resolveEntry(check: CheckRef): KnowledgeEntry | null {
   return resolveIn(knowledgeBase(), check);
 }
 
-/** The per-check triage shown in explain --format json under "aks". */
-export function triageCheck(check: Pick<CheckResult, 'id' | 'benchmark' | 'title'>): Triage | null {
+/**
+ * The per-check triage shown in explain --format json under "aks". Pass `actual` when kube-bench
+ * reported it: a value that shows a real failure (e.g. --read-only-port=10255) turns a platform or
+ * check-quirk topic into `action`.
+ */
+export function triageCheck(check: CheckRef): Triage | null {
   const entry = resolveEntry(check);
-  return entry ? triageOf(entry, check.benchmark) : null;
+  return entry ? triageOf(entry, check.benchmark, check.actual) : null;
 }
 
 /** How long the first load took, in milliseconds (parse, validate, index). */

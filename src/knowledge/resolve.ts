@@ -5,32 +5,59 @@
  * outright (ids move between kube-bench releases; texts of one topic stay recognisable).
  */
 import type { CheckResult } from '../model/result.js';
-import type { KnowledgeEntry, Source, Triage } from '../model/knowledge.js';
+import { ESCALATION_FLAGS } from '../model/knowledge.js';
+import type { Area, Escalation, KnowledgeEntry, Source, Triage } from '../model/knowledge.js';
 import { knowledgeBase } from './load.js';
 import type { KnowledgeBase } from './load.js';
 import { normaliseBenchmark, normaliseText } from './normalise.js';
 
-export type CheckRef = Pick<CheckResult, 'id' | 'benchmark' | 'title'>;
+/** What resolution and triage read of a check; actual and nodeType are optional so id/text-only callers compile. */
+export type CheckRef = Pick<CheckResult, 'id' | 'benchmark' | 'title'> & Partial<Pick<CheckResult, 'actual' | 'nodeType'>>;
+
+/**
+ * kube-bench node type (from a text report's section header) → the areas whose entries its checks may
+ * match by text. master and etcd map to no area: the data covers no API server or etcd check, and their
+ * wording (--anonymous-auth, --client-ca-file, RotateKubeletServerCertificate) repeats the kubelet's.
+ */
+const AREAS_OF_NODE_TYPE: Readonly<Record<string, readonly Area[]>> = {
+  node: ['node-files', 'kubelet', 'kube-proxy'],
+  controlplane: ['controlplane'],
+  policies: ['policies'],
+  managedservices: ['managedservices'],
+  master: [],
+  etcd: [],
+};
+
+/** The areas a text match may land in, or null for no restriction (benchmark known, or node type unknown). */
+function allowedAreas(benchmark: string | null, nodeType: string | null | undefined): ReadonlySet<Area> | null {
+  if (benchmark !== null || nodeType === null || nodeType === undefined) return null;
+  const areas = AREAS_OF_NODE_TYPE[nodeType.trim().toLowerCase()];
+  return areas ? new Set(areas) : null;
+}
 
 export function resolveIn(kb: KnowledgeBase, check: CheckRef): KnowledgeEntry | null {
   const benchmark = normaliseBenchmark(check.benchmark);
+  const areas = allowedAreas(benchmark, check.nodeType);
+  if (areas && areas.size === 0) return null;
   // A known benchmark's check outside the sections we cover (e.g. cis-1.x master 1.2.x, whose
   // texts repeat kubelet wording such as --client-ca-file) must not borrow a node topic by text.
   const covered = benchmark ? kb.sections.get(benchmark) : undefined;
   if (covered && !covered.has(check.id.trim().split('.')[0] ?? '')) return null;
   const byId = benchmark ? (kb.byId.get(`${benchmark}|${check.id.trim()}`) ?? null) : null;
   const text = normaliseText(check.title ?? '');
-  const exact = text ? (kb.byText.get(text) ?? null) : null;
+  const found = text ? (kb.byText.get(text) ?? null) : null;
+  const exact = found && (!areas || areas.has(found.area)) ? found : null;
   if (exact) return exact;
   if (byId) return byId;
-  return text ? byRules(kb, text) : null;
+  return text ? byRules(kb, text, areas) : null;
 }
 
-function byRules(kb: KnowledgeBase, text: string): KnowledgeEntry | null {
+function byRules(kb: KnowledgeBase, text: string, areas: ReadonlySet<Area> | null): KnowledgeEntry | null {
   let best: KnowledgeEntry | null = null;
   let bestScore = 0;
   let tie = false;
   for (const { entry, rule } of kb.rules) {
+    if (areas && !areas.has(entry.area)) continue;
     if (!rule.all.every((w) => text.includes(w))) continue;
     if (rule.none.some((w) => text.includes(w))) continue;
     // The rule naming more of the text is the more specific one.
@@ -51,21 +78,47 @@ export function formatSource(s: Source): string {
   return parts.join(' ');
 }
 
-export function triageOf(entry: KnowledgeEntry, benchmark: string | null): Triage {
+const compiled = new Map<string, RegExp>();
+
+function regexOf(source: string): RegExp {
+  let re = compiled.get(source);
+  if (!re) {
+    re = new RegExp(source, ESCALATION_FLAGS);
+    compiled.set(source, re);
+  }
+  return re;
+}
+
+/** The first rule whose `when` matches what kube-bench read; none without an actual value. */
+export function escalationFor(rules: readonly Escalation[], actual: string | null | undefined): Escalation | null {
+  if (actual === null || actual === undefined || actual.trim() === '') return null;
+  return rules.find((r) => regexOf(r.when).test(actual)) ?? null;
+}
+
+/**
+ * The entry's triage for this benchmark and, when given, this actual value: a benchmark override
+ * replaces the default disposition; an escalate rule matching the actual value (the override's
+ * first, then the entry's) replaces both, because the value shows a real failure.
+ */
+export function triageOf(entry: KnowledgeEntry, benchmark: string | null, actual?: string | null): Triage {
   const b = normaliseBenchmark(benchmark);
   const kb = knowledgeBase();
   const override = b
     ? entry.overrides.find((o) => o.benchmarks.some((name) => (kb.meta.benchmarkGroups[name] ?? [name]).map((x) => x.toLowerCase()).includes(b)))
     : undefined;
+  const escalation = escalationFor([...(override?.escalate ?? []), ...entry.escalate], actual);
   return {
     topic: entry.topic,
     title: entry.title,
-    disposition: override?.disposition ?? entry.disposition,
-    responsibility: entry.responsibility,
-    rationale: override?.rationale ?? entry.rationale,
+    disposition: escalation?.disposition ?? override?.disposition ?? entry.disposition,
+    responsibility: escalation?.responsibility ?? entry.responsibility,
+    rationale: escalation?.rationale ?? override?.rationale ?? entry.rationale,
+    why: entry.why.trim(),
     mitigation: entry.mitigation,
     verify: entry.verify ?? 'Read the setting on the cluster or in the Azure portal as the mitigation describes.',
+    answers: entry.answers ?? null,
     sources: entry.sources.map(formatSource),
-    whatToDo: override?.whatToDo ?? entry.whatToDo,
+    whatToDo: escalation?.whatToDo ?? override?.whatToDo ?? entry.whatToDo,
+    escalatedBy: escalation?.when ?? null,
   };
 }

@@ -8,9 +8,9 @@ import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { InputError } from '../model/errors.js';
 import { WaiverFileObjectSchema, WaiverListSchema } from '../model/knowledge.js';
 import type { Waiver, WaiverInput, WaiverScopeRule } from '../model/knowledge.js';
-import type { CheckResult } from '../model/result.js';
 import { knowledgeBase } from './load.js';
 import { resolveIn, triageOf } from './resolve.js';
+import type { CheckRef } from './resolve.js';
 import { normaliseBenchmark } from './normalise.js';
 
 export interface WaiverScope {
@@ -68,9 +68,21 @@ export function parseWaiverConfig(text: string, inputName: string): WaiverConfig
   const file = parsed.data;
   const inputs = Array.isArray(file) ? file : file.waivers;
   const kb = knowledgeBase();
+  const known = knownChecks();
   const waivers = inputs.map((w, i) => {
     if (w.topic !== undefined && !kb.byTopic.has(w.topic)) {
       throw new InputError(inputName, `waivers[${i}].topic: "${w.topic}" is not a topic of the knowledge base`);
+    }
+    const bench = normaliseBenchmark(w.benchmark);
+    if (bench !== null && !known.benchmarks.has(bench)) {
+      throw new InputError(inputName, `waivers[${i}].benchmark: "${w.benchmark ?? ''}" is not a benchmark of the knowledge base (${[...known.benchmarks].sort().join(', ')})`);
+    }
+    if (w.check !== undefined) {
+      const id = w.check.trim();
+      const ok = bench === null ? known.ids.has(id) : kb.byId.has(`${bench}|${id}`);
+      if (!ok) {
+        throw new InputError(inputName, `waivers[${i}].check: "${w.check}" is not a check id of ${bench === null ? 'any benchmark' : bench} in the knowledge base`);
+      }
     }
     return fromInput(w, w.id ?? `${inputName}#${i + 1}`);
   });
@@ -79,6 +91,18 @@ export function parseWaiverConfig(text: string, inputName: string): WaiverConfig
     if (!kb.byTopic.has(t)) throw new InputError(inputName, `disableDefaults[${i}]: "${t}" is not a topic of the knowledge base`);
   });
   return { waivers, useDefaults: Array.isArray(file) ? true : file.defaults, disabledDefaults: disabled };
+}
+
+/**
+ * Benchmarks some entry names, and every check id of any benchmark or legacy edition (the seed's text
+ * output carries legacy ids such as 2.1.5, which a waiver without a benchmark may name).
+ */
+function knownChecks(): { benchmarks: ReadonlySet<string>; ids: ReadonlySet<string> } {
+  const kb = knowledgeBase();
+  const ids = new Set<string>();
+  for (const key of kb.byId.keys()) ids.add(key.slice(key.indexOf('|') + 1));
+  for (const e of kb.entries) for (const l of e.legacy) ids.add(l.id);
+  return { benchmarks: new Set(kb.sections.keys()), ids };
 }
 
 /** Names the bad field as a path a person can find in the file, e.g. waivers[2].expires. */
@@ -167,7 +191,7 @@ export function isExpired(w: Pick<Waiver, 'expires'>, now: Date): boolean {
  * report can say which decisions are due for review.
  */
 export function applyWaivers(
-  checks: readonly Pick<CheckResult, 'id' | 'benchmark' | 'title'>[],
+  checks: readonly CheckRef[],
   waivers: readonly Waiver[],
   scope: WaiverScope,
   now: Date,
@@ -180,8 +204,9 @@ export function applyWaivers(
     const topic = entry?.topic ?? null;
     const bench = normaliseBenchmark(check.benchmark);
     // A default waiver stands for "AKS manages this / the check misfires": it must not hide a check
-    // whose benchmark override makes it the customer's (e.g. an explicit false on cis-1.x).
-    const defaultable = entry !== null && WAIVABLE.has(triageOf(entry, check.benchmark).disposition);
+    // whose benchmark override makes it the customer's (e.g. an explicit false on cis-1.x), nor one
+    // whose actual value shows a real failure (e.g. --read-only-port=10255).
+    const defaultable = entry !== null && WAIVABLE.has(triageOf(entry, check.benchmark, check.actual).disposition);
     for (const w of inScope) {
       const matches =
         (w.topic !== null && w.topic === topic) ||
@@ -196,4 +221,36 @@ export function applyWaivers(
     return null;
   });
   return { waivedBy, expired: [...expired] };
+}
+
+/**
+ * Whether a waiver concerns something inside this scope: unlike scopeApplies (does the waiver hold for
+ * a check of exactly this cluster/pool), a wider scope takes in the narrower waivers under it, so a
+ * fleet report (scope {}) sees every waiver and a cluster's report sees its pools' waivers.
+ */
+function withinScope(rule: WaiverScopeRule, scope: WaiverScope): boolean {
+  const scopeSub = scope.subscriptionId ?? (scope.clusterId ? subscriptionOfCluster(scope.clusterId) : null);
+  switch (rule.kind) {
+    case 'all':
+      return true;
+    case 'subscription':
+      return scopeSub === null || sameId(scopeSub, rule.subscriptionId);
+    case 'cluster':
+    case 'pool': {
+      if (scope.clusterId !== undefined && !sameId(scope.clusterId, rule.clusterId)) return false;
+      const sub = subscriptionOfCluster(rule.clusterId);
+      if (scope.clusterId === undefined && scopeSub !== null && (sub === null || !sameId(sub, scopeSub))) return false;
+      return rule.kind === 'cluster' || scope.pool === undefined || scope.pool === rule.pool;
+    }
+  }
+}
+
+/**
+ * Every expired waiver within this scope, whether or not a check it names is in the output.
+ * applyWaivers' `expired` only lists waivers that would have matched one of its checks, so a waiver
+ * for a topic that no longer fails (or was not scanned) would otherwise never be reported as due for
+ * review; reports list these instead. Scope {} means the whole fleet.
+ */
+export function expiredWaivers(waivers: readonly Waiver[], scope: WaiverScope, now: Date): Waiver[] {
+  return waivers.filter((w) => withinScope(w.scope, scope) && isExpired(w, now));
 }

@@ -61,6 +61,38 @@ export type TextRule = z.infer<typeof TextRuleSchema>;
 export const LegacyIdSchema = z.object({ edition: nonEmpty, id: checkId, text: nonEmpty.optional() }).strict();
 export type LegacyId = z.infer<typeof LegacyIdSchema>;
 
+/** Flags every `escalate.when` is compiled with: kube-bench copies flags and config files in any case. */
+export const ESCALATION_FLAGS = 'i';
+
+const oneLine = nonEmpty.refine((s) => !s.includes('\n'), 'whatToDo is one line');
+
+/** A regular expression source that compiles (matched case-insensitively, see ESCALATION_FLAGS). */
+const regexSource = nonEmpty.refine((s) => {
+  try {
+    new RegExp(s, ESCALATION_FLAGS);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'when is not a valid regular expression');
+
+/**
+ * A value kube-bench read that makes the check a real finding whatever the entry's default says:
+ * e.g. an explicit --read-only-port=10255 is an open port, not a quirk of the check. Evaluated against
+ * CheckResult.actual; no actual (text input, a trimmed value) never escalates.
+ */
+export const EscalationSchema = z
+  .object({
+    /** Regular expression over the check's actual value (compiled with ESCALATION_FLAGS). */
+    when: regexSource,
+    disposition: z.enum(DISPOSITIONS),
+    responsibility: z.enum(RESPONSIBILITIES),
+    rationale: nonEmpty,
+    whatToDo: oneLine,
+  })
+  .strict();
+export type Escalation = z.infer<typeof EscalationSchema>;
+
 /** A disposition that holds only for some benchmarks, because their check logic differs. */
 export const BenchmarkOverrideSchema = z
   .object({
@@ -68,6 +100,8 @@ export const BenchmarkOverrideSchema = z
     disposition: z.enum(DISPOSITIONS),
     rationale: nonEmpty,
     whatToDo: nonEmpty.optional(),
+    /** Evaluated before the entry's own escalate rules for these benchmarks. */
+    escalate: z.array(EscalationSchema).default([]),
   })
   .strict();
 export type BenchmarkOverride = z.infer<typeof BenchmarkOverrideSchema>;
@@ -107,13 +141,15 @@ export const KnowledgeEntrySchema = z
     disposition: z.enum(DISPOSITIONS),
     rationale: nonEmpty,
     overrides: z.array(BenchmarkOverrideSchema).default([]),
+    /** Actual values that make the check a real finding in every benchmark (after an override's own rules). */
+    escalate: z.array(EscalationSchema).default([]),
     mitigation: nonEmpty,
     verify: nonEmpty.optional(),
     /** The answer to the question the seed's operator asked about this check. */
     answers: nonEmpty.optional(),
     /** Where AKS behaviour is uncertain or changed over time. */
     uncertain: nonEmpty.optional(),
-    whatToDo: nonEmpty.refine((s) => !s.includes('\n'), 'whatToDo is one line'),
+    whatToDo: oneLine,
     sources: z.array(SourceSchema).min(1),
   })
   .strict();
@@ -148,10 +184,16 @@ export interface Triage {
   disposition: Disposition;
   responsibility: Responsibility;
   rationale: string;
+  /** The threat, from the entry. */
+  why: string;
   mitigation: string;
   verify: string;
+  /** The answer to the seed operator's question about this check, when the entry has one. */
+  answers: string | null;
   sources: string[];
   whatToDo: string;
+  /** The escalate rule's `when` that matched the check's actual value, or null when none did. */
+  escalatedBy: string | null;
 }
 
 // ---- Waivers ----------------------------------------------------------------------------------
@@ -179,6 +221,12 @@ export interface Waiver {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CLUSTER_ID = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+$/i;
+
+/** Date.parse rolls 2026-02-30 over to March 2nd: a real date survives the round trip unchanged. */
+function isRealDate(s: string): boolean {
+  const t = Date.parse(`${s}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === s;
+}
 
 const SCOPE_HELP =
   'scope must be "all", a subscription id (GUID), a cluster ARM resource id, { subscription: <id> } or { cluster: <ARM id>, pool: <name> }';
@@ -213,7 +261,7 @@ export const WaiverInputSchema = z
     scope: WaiverScopeInputSchema,
     reason: nonEmpty,
     owner: nonEmpty,
-    expires: isoDate.refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'expires is not a real date'),
+    expires: isoDate.refine(isRealDate, 'expires is not a real date'),
   })
   .strict()
   .refine((w) => (w.topic === undefined) !== (w.check === undefined), { message: 'a waiver names exactly one of topic or check' })

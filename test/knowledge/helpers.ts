@@ -1,11 +1,29 @@
-/** Shared readers for the knowledge tests: kube-bench cfg YAML, the seed, Microsoft's tables. */
+/**
+ * Shared readers for the knowledge tests: kube-bench cfg YAML, the seed, Microsoft's tables. They read
+ * the vendored copies under third_party/; shared/ is read only when it sits beside the checkout.
+ */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORE_SCHEMA, load } from 'js-yaml';
+import { HAS_SHARED, ROOT, SHARED } from '../fixtures/paths.js';
 
-export const ROOT = new URL('../../', import.meta.url).pathname;
-export const SHARED = '/work/shared';
-export const CFG_DIRS = [join(SHARED, 'kube-bench/cfg'), join(ROOT, 'third_party/kube-bench/cfg')];
+export { HAS_SHARED, ROOT, SHARED };
+export const VENDORED_CFG = join(ROOT, 'third_party/kube-bench/cfg');
+export const SHARED_CFG = join(SHARED, 'kube-bench/cfg');
+export const VENDORED_MS_TABLES = join(ROOT, 'third_party/microsoft/aks-cis.md');
+export const SHARED_MS_TABLES = join(SHARED, 'reference/aks-cis.md');
+/** The vendored cfg always; shared/'s too when present, so a newer shared copy is covered before it is vendored. */
+export const CFG_DIRS = HAS_SHARED ? [VENDORED_CFG, SHARED_CFG] : [VENDORED_CFG];
+
+/** Every file under dir, relative to it, sorted. */
+export function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix))
+    .flatMap((f) => {
+      const rel = prefix ? `${prefix}/${f}` : f;
+      return statSync(join(dir, rel)).isDirectory() ? filesUnder(dir, rel) : [rel];
+    })
+    .sort();
+}
 
 export interface CfgCheck {
   file: string;
@@ -29,9 +47,9 @@ interface RawControls {
 }
 
 /** Every check of every controls file under the cfg dirs (config.yaml has no `controls`). */
-export function cfgChecks(): CfgCheck[] {
+export function cfgChecks(dirs: readonly string[] = CFG_DIRS): CfgCheck[] {
   const out: CfgCheck[] = [];
-  for (const dir of CFG_DIRS) {
+  for (const dir of dirs) {
     for (const file of walk(dir)) {
       const raw = load(readFileSync(file, 'utf8'), { schema: CORE_SCHEMA }) as RawControls & { controls?: unknown };
       if (!raw || !('controls' in raw) || raw.version === undefined) continue;
@@ -74,8 +92,8 @@ export interface MsRow {
 }
 
 /** The rows of every table in aks-cis.md, keyed by the commit in the section heading. */
-export function msRows(): MsRow[] {
-  const md = readFileSync(join(SHARED, 'reference/aks-cis.md'), 'utf8');
+export function msRows(path: string = VENDORED_MS_TABLES): MsRow[] {
+  const md = readFileSync(path, 'utf8');
   const rows: MsRow[] = [];
   let commit: string | null = null;
   for (const line of md.split('\n')) {

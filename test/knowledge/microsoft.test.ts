@@ -50,6 +50,50 @@ describe("Microsoft's CIS tables", () => {
       .sort((a, b) => a[1].date.localeCompare(b[1].date))
       .map(([key]) => e?.microsoft.find((c) => c.table === key)?.status);
     expect(order).toEqual(['Fail', 'Pass', 'Pass', 'Fail', 'Fail', 'Pass']);
-    expect(e?.uncertain).toMatch(/changed/);
+    // The entry states the sequence as the tables give it, and no reason Microsoft does not give.
+    expect(e?.uncertain?.replace(/\s+/g, ' ')).toContain('Fail (2022-10), Pass (2023-08), Pass (2024-03), Fail (2025-06), Fail (2025-10), Pass (2026-04)');
+    expect(e?.uncertain).not.toMatch(/four times/);
+    expect(e?.answers).not.toMatch(/why Microsoft|status flipped/);
+  });
+
+  it.each([
+    ['cni.latest-version', '5.3.1'],
+    ['network.network-policy-enabled', '5.3.1'],
+    ['admission.controllers-working', '5.5.1'],
+    ['auth.entra-rbac-users', '3.1.1'],
+  ])("%s claims no status from Microsoft's row %s, a different recommendation; the note calls it related", (topic, rowId) => {
+    const e = kb.byTopic.get(topic);
+    const row = rows.find((r) => r.id === rowId && tableByCommit.get(r.commit) === 'ms-2026-04');
+    expect(row).toBeDefined();
+    // The row is about something else: its text does not resolve to this topic.
+    expect(resolveEntry({ id: rowId, benchmark: null, title: row?.text ?? '' })?.topic).not.toBe(topic);
+    expect(e?.microsoft).toEqual([]);
+    expect(e?.microsoftNote).toMatch(/related row, not a status for this topic/i);
+    expect(e?.microsoftNote).toContain(rowId);
+  });
+
+  it('protect-kernel-defaults: CIS dropped it in 1.7.0, Microsoft still listed it in 2024-03', () => {
+    const e = kb.byTopic.get('kubelet.protect-kernel-defaults');
+    const in2024 = rows.find((r) => tableByCommit.get(r.commit) === 'ms-2024-03' && r.id === '4.2.6');
+    expect(in2024?.text).toMatch(/protect-kernel-defaults/);
+    expect(rows.some((r) => ['ms-2025-06', 'ms-2025-10', 'ms-2026-04'].includes(tableByCommit.get(r.commit) ?? '') && /protect-kernel-defaults/.test(r.text))).toBe(false);
+    // cis-1.7's 4.2.6 is make-iptables-util-chains: the check is gone from that edition.
+    expect(resolveEntry({ id: '4.2.6', benchmark: 'cis-1.7', title: '' })?.topic).toBe('kubelet.make-iptables-util-chains');
+    expect(e?.ids['cis-b']).toBeUndefined();
+    const note = e?.microsoftNote?.replace(/\s+/g, ' ') ?? '';
+    expect(note).toMatch(/CIS dropped the check in CIS Kubernetes 1\.7\.0/);
+    expect(note).toMatch(/2024-03 table .* still lists it/);
+  });
+});
+
+describe('legacy file permission checks (kube-bench cfg/1.8)', () => {
+  it.each(['2.2.1', '2.2.3', '2.2.5'])('%s: the entry says only 644, 640 or 600 passed, and whose Pass Microsoft gave', (legacyId) => {
+    const e = allEntries().find((x) => x.legacy.some((l) => l.edition === 'kube-bench cfg/1.8' && l.id === legacyId));
+    const kubeBench = e?.kubeBench?.replace(/\s+/g, ' ') ?? '';
+    expect(kubeBench).toMatch(/exactly 644, 640 or 600/);
+    expect(kubeBench).toMatch(/400 or 444 FAILed/);
+    if (e?.answers) {
+      expect(e.answers.replace(/\s+/g, ' ')).toMatch(/Microsoft's Pass is for the CIS Kubernetes row \(4\.1\.\d+\)/);
+    }
   });
 });

@@ -1,7 +1,7 @@
 /** Resolution rules and triage: id first, text when the id is unknown or contradicted, overrides by benchmark. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DISPOSITIONS, normaliseText, resolveEntry, triageCheck } from '../../src/knowledge/index.js';
+import { DISPOSITIONS, allEntries, entryByTopic, normaliseText, resolveEntry, triageCheck } from '../../src/knowledge/index.js';
 
 describe('resolveEntry', () => {
   it('means an id only together with its benchmark', () => {
@@ -79,7 +79,9 @@ describe('triageCheck', () => {
   it('returns the fields the explain report shows', () => {
     const t = triageCheck({ id: '3.2.4', benchmark: 'aks-1.7', title: '' });
     expect(t).not.toBeNull();
-    expect(Object.keys(t ?? {}).sort()).toEqual(['disposition', 'mitigation', 'rationale', 'responsibility', 'sources', 'title', 'topic', 'verify', 'whatToDo'].sort());
+    expect(Object.keys(t ?? {}).sort()).toEqual(
+      ['answers', 'disposition', 'escalatedBy', 'mitigation', 'rationale', 'responsibility', 'sources', 'title', 'topic', 'verify', 'whatToDo', 'why'].sort(),
+    );
     expect(DISPOSITIONS).toContain(t?.disposition);
     expect(t?.sources.every((s) => typeof s === 'string' && s.length > 0)).toBe(true);
   });
@@ -99,7 +101,133 @@ describe('triageCheck', () => {
     expect(triageCheck({ id: '2.1.15', benchmark: null, title: 'Ensure that the RotateKubeletServerCertificate argument is set to true' })?.disposition).toBe('check-quirk');
   });
 
+  it("carries the entry's threat (why) and the seed's answer, null where the entry has none", () => {
+    const t = triageCheck({ id: '3.2.4', benchmark: 'aks-1.8', title: '' });
+    expect(t?.why).toBe(entryByTopic('kubelet.read-only-port')?.why.trim());
+    expect(t?.why).toMatch(/10255/);
+    expect(t?.answers).toMatch(/^Seed 2\.1\.5/);
+    const anon = entryByTopic('kubelet.anonymous-auth');
+    expect(anon?.answers).toBeUndefined();
+    const t2 = triageCheck({ id: '3.2.1', benchmark: 'aks-1.8', title: '' });
+    expect(t2?.answers).toBeNull();
+    expect(t2?.why).toBe(anon?.why.trim());
+    expect(allEntries().filter((e) => e.answers !== undefined).length).toBeGreaterThan(0);
+  });
+
   it('returns null for checks outside the knowledge base', () => {
     expect(triageCheck({ id: '1.1.1', benchmark: 'cis-1.10', title: 'Ensure that the API server pod specification file permissions are set to 600' })).toBeNull();
+  });
+});
+
+/** A 2022 AKS kubelet command line as ps shows it (flags as quoted in kube-bench issue #1147, shortened). */
+const AKS_PS =
+  'root 4242 1 3 Nov20 ? 01:02:03 /usr/local/bin/kubelet --address=0.0.0.0 --anonymous-auth=false --authentication-token-webhook=true ' +
+  '--authorization-mode=Webhook --client-ca-file=/etc/kubernetes/certs/ca.crt --event-qps=0 --feature-gates=CSIMigration=true,RotateKubeletServerCertificate=true ' +
+  '--kubeconfig=/var/lib/kubelet/kubeconfig --pod-max-pids=-1 --protect-kernel-defaults=true --read-only-port=0 --rotate-certificates=true ' +
+  '--streaming-connection-idle-timeout=4h --tls-cert-file=/etc/kubernetes/certs/kubeletserver.crt ' +
+  '--tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305';
+
+describe('escalation by the value kube-bench read', () => {
+  const t = (id: string, benchmark: string | null, actual: string | null, title = ''): ReturnType<typeof triageCheck> =>
+    triageCheck({ id, benchmark, title, actual });
+
+  it.each([
+    ['read-only port 10255 on the command line', '3.2.4', 'aks-1.8', 'root 1 /usr/local/bin/kubelet --read-only-port=10255 --v=2'],
+    ['readOnlyPort 10255 in the config file', '3.2.4', 'aks-1.8', '{\n  "readOnlyPort": 10255,\n  "port": 10250\n}'],
+    ['readOnlyPort in YAML config', '4.2.4', 'cis-1.10', 'readOnlyPort: 10255'],
+    ['the gate explicitly off', '3.2.9', 'aks-1.8', '--feature-gates=CSIMigration=true,RotateKubeletServerCertificate=false'],
+    ['the gate off in featureGates', '3.2.11', 'aks-1.0', '"featureGates": { "RotateKubeletServerCertificate": false }'],
+    ['AlwaysAllow seen by aks-1.8 3.2.2', '3.2.2', 'aks-1.8', 'kubelet --anonymous-auth=false --authorization-mode=AlwaysAllow'],
+    ['AlwaysAllow in the config', '4.2.2', 'cis-1.10', '"authorization": { "mode": "AlwaysAllow" }'],
+    ['anonymous auth on', '3.2.1', 'aks-1.8', 'kubelet --anonymous-auth=true'],
+    ['anonymous auth on in the config', '3.2.1', 'aks-1.7', '"authentication": { "anonymous": { "enabled": true } }'],
+    ['idle timeout 0', '3.2.5', 'aks-1.8', 'kubelet --streaming-connection-idle-timeout=0'],
+    ['idle timeout 0s in the config', '4.2.5', 'cis-1.10', '"streamingConnectionIdleTimeout": "0s",'],
+    ['iptables chains off', '3.2.6', 'aks-1.8', 'kubelet --make-iptables-util-chains=false'],
+    ['protect-kernel-defaults off', '3.2.6', 'aks-1.0', 'kubelet --protect-kernel-defaults=false'],
+    ['client certificate rotation off', '3.2.8', 'aks-1.8', '"rotateCertificates": false'],
+    ['hostname overridden', '3.2.8', 'aks-1.0', 'kubelet --hostname-override=evil'],
+    ['a CBC cipher suite', '4.2.12', 'cis-1.10', 'kubelet --tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_RSA_WITH_AES_128_CBC_SHA'],
+    ['a group-writable kubeconfig', '3.1.1', 'aks-1.8', 'permissions=664'],
+    ['a world-writable unit file', '4.1.1', 'cis-1.10', 'permissions=777'],
+  ])('%s is a real failure (action), not a platform item or quirk', (_name, id, bench, actual) => {
+    const plain = t(id, bench, null);
+    expect(['platform', 'check-quirk']).toContain(plain?.disposition);
+    const r = t(id, bench, actual);
+    expect(r?.topic).toBe(plain?.topic);
+    expect(r?.disposition).toBe('action');
+    expect(['customer', 'shared']).toContain(r?.responsibility);
+    expect(r?.escalatedBy).toBeTruthy();
+    expect(r?.whatToDo).not.toBe(plain?.whatToDo);
+  });
+
+  it("an explicit non-zero event rate is the operator's call, not the unset-value quirk", () => {
+    expect(t('3.2.7', 'aks-1.8', null)?.disposition).toBe('check-quirk');
+    expect(t('3.2.7', 'aks-1.8', 'root 1 /usr/local/bin/kubelet --v=2')?.disposition).toBe('check-quirk');
+    expect(t('3.2.7', 'aks-1.8', 'kubelet --event-qps=50')?.disposition).toBe('environment');
+    expect(t('3.2.9', 'aks-1.0', '"eventRecordQPS": 5')?.disposition).toBe('environment');
+    expect(entryByTopic('kubelet.event-qps')?.uncertain).toMatch(/--event-qps=0/);
+  });
+
+  it('values that are not failures do not escalate', () => {
+    expect(t('3.2.4', 'aks-1.8', 'kubelet --read-only-port=0')?.disposition).toBe('check-quirk');
+    expect(t('3.2.4', 'aks-1.8', '"readOnlyPort": 0')?.disposition).toBe('check-quirk');
+    expect(t('3.2.5', 'aks-1.8', 'kubelet --streaming-connection-idle-timeout=4h0m0s')?.disposition).toBe('platform');
+    expect(t('3.2.5', 'aks-1.8', 'kubelet --streaming-connection-idle-timeout=10m')?.disposition).toBe('platform');
+    expect(t('3.2.9', 'aks-1.8', '--feature-gates=RotateKubeletServerCertificate=true')?.disposition).toBe('check-quirk');
+    expect(t('3.1.1', 'aks-1.8', 'permissions=644')?.disposition).toBe('platform');
+    expect(t('3.1.1', 'aks-1.8', 'permissions=600')?.disposition).toBe('platform');
+    expect(t('3.1.1', 'aks-1.8', 'permissions=640')?.disposition).toBe('platform');
+  });
+
+  it("AKS's own kubelet flags trigger no escalation in any worker node check", () => {
+    const ids: [string, string][] = [];
+    for (const bench of ['aks-1.0', 'aks-1.7', 'aks-1.8', 'cis-1.10', 'cis-1.24']) {
+      for (let i = 1; i <= 15; i++) ids.push([bench, `${bench.startsWith('aks') ? 3 : 4}.2.${i}`]);
+    }
+    const escalated = ids.filter(([b, id]) => t(id, b, AKS_PS)?.escalatedBy);
+    expect(escalated).toEqual([]);
+    // The same line does escalate once a value is changed.
+    expect(t('3.2.4', 'aks-1.8', AKS_PS.replace('--read-only-port=0', '--read-only-port=10255'))?.disposition).toBe('action');
+  });
+
+  it('no actual value (text input, or kube-bench printed none) never escalates', () => {
+    const seedLine = 'Ensure that the --read-only-port argument is set to 0';
+    expect(t('2.1.5', null, null, seedLine)?.disposition).toBe('platform');
+    expect(t('2.1.5', null, '   ', seedLine)?.disposition).toBe('platform');
+    expect(triageCheck({ id: '3.2.4', benchmark: 'aks-1.8', title: '' })?.escalatedBy).toBeNull();
+  });
+});
+
+describe('text-only checks with a known node type', () => {
+  const master = (id: string, title: string): ReturnType<typeof resolveEntry> => resolveEntry({ id, benchmark: null, title, nodeType: 'master' });
+  const apiAnon = 'Ensure that the --anonymous-auth argument is set to false';
+  const apiClientCa = 'Ensure that the --client-ca-file argument is set as appropriate';
+  const cmRotate = 'Ensure that the RotateKubeletServerCertificate argument is set to true';
+
+  it('do not match control plane (master) checks to kubelet entries', () => {
+    expect(master('1.2.1', apiAnon)).toBeNull();
+    expect(master('1.2.29', apiClientCa)).toBeNull();
+    expect(master('1.3.6', cmRotate)).toBeNull();
+    expect(triageCheck({ id: '1.2.1', benchmark: null, title: apiAnon, nodeType: 'master' })).toBeNull();
+    expect(resolveEntry({ id: '2.1', benchmark: null, title: 'Ensure that the --cert-file and --key-file arguments are set as appropriate', nodeType: 'etcd' })).toBeNull();
+  });
+
+  it('keep matching node checks under a node header, and every check with no node type as before', () => {
+    expect(resolveEntry({ id: '2.1.2', benchmark: null, title: apiAnon, nodeType: 'node' })?.topic).toBe('kubelet.anonymous-auth');
+    expect(resolveEntry({ id: '2.1.2', benchmark: null, title: apiAnon, nodeType: null })?.topic).toBe('kubelet.anonymous-auth');
+    expect(resolveEntry({ id: '2.1.2', benchmark: null, title: apiAnon })?.topic).toBe('kubelet.anonymous-auth');
+    expect(resolveEntry({ id: '1', benchmark: null, title: 'Check that the kubelet read-only-port is closed', nodeType: 'node' })?.topic).toBe('kubelet.read-only-port');
+  });
+
+  it('restrict matching to the areas of the node type', () => {
+    expect(resolveEntry({ id: '4.1.2', benchmark: null, title: 'Minimize access to secrets', nodeType: 'policies' })?.topic).toBe('rbac.secrets-access');
+    expect(resolveEntry({ id: '4.1.2', benchmark: null, title: 'Minimize access to secrets', nodeType: 'node' })).toBeNull();
+    expect(resolveEntry({ id: '3.2.4', benchmark: null, title: 'Ensure that the --read-only-port is secured', nodeType: 'managedservices' })).toBeNull();
+    expect(resolveEntry({ id: '2.1.1', benchmark: null, title: 'Enable audit Logs', nodeType: 'controlplane' })?.area).toBe('controlplane');
+  });
+
+  it('leave a known benchmark to its id and sections', () => {
+    expect(resolveEntry({ id: '3.2.1', benchmark: 'aks-1.8', title: apiAnon, nodeType: 'master' })?.topic).toBe('kubelet.anonymous-auth');
   });
 });

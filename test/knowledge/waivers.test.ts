@@ -10,6 +10,7 @@ import {
   defaultWaivers,
   effectiveWaivers,
   entryByTopic,
+  expiredWaivers,
   loadWaiverConfig,
   loadWaiverFile,
   parseWaiverConfig,
@@ -85,6 +86,12 @@ waivers:
 
   it.each([
     ['a bad date', `- { topic: kubelet.event-qps, scope: all, reason: r, owner: o, expires: 2027-13-45 }`, /waivers\[0\]\.expires: expires is not a real date/],
+    ['a day that rolls over (Feb 30)', `- { topic: kubelet.event-qps, scope: all, reason: r, owner: o, expires: 2026-02-30 }`, /waivers\[0\]\.expires: expires is not a real date/],
+    ['Feb 29 of a common year', `- { topic: kubelet.event-qps, scope: all, reason: r, owner: o, expires: 2027-02-29 }`, /waivers\[0\]\.expires: expires is not a real date/],
+    ['April 31st', `waivers:\n  - { topic: kubelet.event-qps, scope: all, reason: r, owner: o, expires: 2027-04-31 }`, /waivers\[0\]\.expires: expires is not a real date/],
+    ['a check id no benchmark has', `- { check: "9.9.9", scope: all, reason: r, owner: o, expires: 2027-01-01 }`, /waivers\[0\]\.check: "9\.9\.9" is not a check id/],
+    ['a check id its benchmark does not have', `- { check: "3.2.11", benchmark: aks-1.8, scope: all, reason: r, owner: o, expires: 2027-01-01 }`, /waivers\[0\]\.check: "3\.2\.11" is not a check id of aks-1\.8/],
+    ['an unknown benchmark', `waivers:\n  - { check: "3.2.4", benchmark: eks-1.7.0, scope: all, reason: r, owner: o, expires: 2027-01-01 }`, /waivers\[0\]\.benchmark: "eks-1\.7\.0" is not a benchmark/],
     ['a date in another format', `- { topic: kubelet.event-qps, scope: all, reason: r, owner: o, expires: 31/01/2027 }`, /waivers\[0\]\.expires: .*YYYY-MM-DD/],
     ['a missing owner', `waivers:\n  - { topic: kubelet.event-qps, scope: all, reason: r, expires: 2027-01-01 }`, /waivers\[0\]\.owner/],
     ['an unknown topic', `- { topic: kubelet.nope, scope: all, reason: r, owner: o, expires: 2027-01-01 }`, /waivers\[0\]\.topic: "kubelet\.nope" is not a topic/],
@@ -96,6 +103,24 @@ waivers:
     ['an unknown default to disable', `disableDefaults: [kubelet.nope]`, /disableDefaults\[0\]/],
   ])('rejects %s, naming the file and the field', (_name, text, problem) => {
     expectInputError(() => parseWaiverConfig(text, 'ops/waivers.yaml'), 'ops/waivers.yaml', problem);
+  });
+
+  it('accepts real dates, a leap day, known ids with and without benchmark, and legacy ids of text input', () => {
+    const ws = parseWaivers(
+      `
+- { topic: kubelet.event-qps, scope: all, reason: r, owner: o, expires: 2028-02-29 }
+- { check: "3.2.11", benchmark: AKS-1.0, scope: all, reason: r, owner: o, expires: 2027-12-31 }
+- { check: "4.2.11", scope: all, reason: r, owner: o, expires: 2027-01-01 }
+- { check: "2.1.5", scope: all, reason: seed text output, owner: o, expires: 2027-01-01 }
+`,
+      'w.yaml',
+    );
+    expect(ws.map((w) => [w.checkId, w.benchmark, w.expires])).toEqual([
+      [null, null, '2028-02-29'],
+      ['3.2.11', 'aks-1.0', '2027-12-31'],
+      ['4.2.11', null, '2027-01-01'],
+      ['2.1.5', null, '2027-01-01'],
+    ]);
   });
 
   it('loads from disk and names a missing file', () => {
@@ -183,6 +208,23 @@ describe('default waivers', () => {
     expect(applyWaivers([onCis], own, {}, NOW).waivedBy[0]?.source).toBe('file');
   });
 
+  it("never hide a check whose actual value shows a real failure, though an operator's waiver may", () => {
+    const open = { ...readOnlyPort, actual: 'root 1 /usr/local/bin/kubelet --read-only-port=10255' };
+    const gateOff = { ...rksc, actual: '--feature-gates=RotateKubeletServerCertificate=false' };
+    const alwaysAllow = { id: '3.2.2', benchmark: 'aks-1.8', title: '', actual: 'kubelet --anonymous-auth=false --authorization-mode=AlwaysAllow' };
+    const unset = { ...readOnlyPort, actual: 'root 1 /usr/local/bin/kubelet --v=2' };
+    const r = applyWaivers([open, gateOff, alwaysAllow, unset, { ...readOnlyPort, actual: null }], defaultWaivers(), {}, NOW);
+    expect(r.waivedBy.map((w) => w?.id ?? null)).toEqual([
+      null,
+      null,
+      null,
+      'default:kubelet.read-only-port',
+      'default:kubelet.read-only-port',
+    ]);
+    const own = parseWaivers(`- { id: mine, topic: kubelet.read-only-port, scope: all, reason: r, owner: o, expires: 2027-01-01 }`, 'w.yaml');
+    expect(applyWaivers([open], own, {}, NOW).waivedBy[0]?.id).toBe('mine');
+  });
+
   it('can be turned off, all or some, and the file wins over a default', () => {
     const off = parseWaiverConfig('defaults: false', 'w.yaml');
     expect(effectiveWaivers(off)).toEqual([]);
@@ -193,5 +235,37 @@ describe('default waivers', () => {
     const own = parseWaiverConfig(`waivers:\n  - { id: mine, topic: kubelet.read-only-port, scope: all, reason: r, owner: o, expires: 2027-01-01 }`, 'w.yaml');
     const all: Waiver[] = effectiveWaivers(own);
     expect(applyWaivers([readOnlyPort], all, {}, NOW).waivedBy[0]?.id).toBe('mine');
+  });
+});
+
+describe('expiredWaivers', () => {
+  const ws = parseWaivers(
+    `
+- { id: all-old, topic: kubelet.event-qps, scope: all, reason: r, owner: o, expires: 2026-01-01 }
+- { id: all-live, topic: kubelet.event-qps, scope: all, reason: r, owner: o, expires: 2027-01-01 }
+- { id: sub-old, topic: pods.privileged, scope: ${SUB}, reason: r, owner: o, expires: 2026-06-30 }
+- { id: other-sub-old, topic: pods.privileged, scope: ${OTHER_SUB}, reason: r, owner: o, expires: 2026-06-30 }
+- { id: pool-old, topic: pods.host-pid, scope: { cluster: ${CLUSTER}, pool: gpu }, reason: r, owner: o, expires: 2026-11-25 }
+- { id: today, check: "4.1.2", scope: all, reason: r, owner: o, expires: 2026-11-26 }
+`,
+    'w.yaml',
+  );
+
+  it('lists every expired waiver in scope, even for topics no check in the output names', () => {
+    // applyWaivers only reports expired waivers that would have matched one of its checks.
+    expect(applyWaivers([readOnlyPort], ws, { clusterId: CLUSTER }, NOW).expired).toEqual([]);
+    expect(expiredWaivers(ws, { clusterId: CLUSTER }, NOW).map((w) => w.id)).toEqual(['all-old', 'sub-old', 'pool-old']);
+  });
+
+  it('narrows by subscription, cluster and pool; the empty scope is the whole fleet', () => {
+    expect(expiredWaivers(ws, {}, NOW).map((w) => w.id)).toEqual(['all-old', 'sub-old', 'other-sub-old', 'pool-old']);
+    expect(expiredWaivers(ws, { subscriptionId: OTHER_SUB }, NOW).map((w) => w.id)).toEqual(['all-old', 'other-sub-old']);
+    expect(expiredWaivers(ws, { clusterId: CLUSTER, pool: 'system' }, NOW).map((w) => w.id)).toEqual(['all-old', 'sub-old']);
+    expect(expiredWaivers(ws, { clusterId: CLUSTER.toUpperCase(), pool: 'gpu' }, NOW).map((w) => w.id)).toEqual(['all-old', 'sub-old', 'pool-old']);
+  });
+
+  it('a waiver still holds on its expiry day and is listed from the next day', () => {
+    expect(expiredWaivers(ws, {}, NOW).some((w) => w.id === 'today')).toBe(false);
+    expect(expiredWaivers(ws, {}, new Date('2026-11-27T00:00:00Z')).some((w) => w.id === 'today')).toBe(true);
   });
 });
