@@ -7,3 +7,5 @@ export { sendTeams, parseWebhookUrl, redactUrl, retryAfterMs, TEAMS_SETTING } fr
 export type { AlertOutcome, SendOptions } from './send.js';
 export { createRateLimiter, teamsRateLimiter } from './rate-limit.js';
 export type { RateLimiter, RateLimiterOptions } from './rate-limit.js';
+export { alertNewFailures, FIRST_SCAN_MAX_ITEMS } from './alert-scan.js';
+export type { AlertRequest, AlertReport } from './alert-scan.js';
