@@ -10,15 +10,16 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 log() { printf '[shellcheck.sh] %s\n' "$*" >&2; }
 
 install_shellcheck() {
-  command -v shellcheck >/dev/null 2>&1 && return 0
+  # jq: the in-cluster script needs it (the run-command pod has it), so its tests do too.
+  command -v shellcheck >/dev/null 2>&1 && command -v jq >/dev/null 2>&1 && return 0
   command -v apt-get >/dev/null 2>&1 || { log "shellcheck is missing and apt-get is not available: install shellcheck"; exit 1; }
   local sudo=""
   [[ "$(id -u)" == 0 ]] || sudo="sudo"
   log "installing shellcheck with apt-get"
-  if ! $sudo apt-get install -y shellcheck >/dev/null 2>&1; then
+  if ! $sudo apt-get install -y shellcheck jq >/dev/null 2>&1; then
     # A fresh image has no package lists yet.
     $sudo apt-get update >/dev/null
-    $sudo apt-get install -y shellcheck >/dev/null
+    $sudo apt-get install -y shellcheck jq >/dev/null
   fi
 }
 

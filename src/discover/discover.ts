@@ -28,7 +28,8 @@ export async function listSubscriptionIds(arm: ArmClients, choice: SubscriptionC
   else {
     ids = [];
     for await (const s of arm.subscriptions().subscriptions.list({ abortSignal: signal })) {
-      if (s.subscriptionId && (s.state === undefined || s.state === 'Enabled')) ids.push(s.subscriptionId);
+      // Warned and PastDue subscriptions still run their clusters; only Disabled and Deleted ones do not.
+      if (s.subscriptionId && s.state !== 'Disabled' && s.state !== 'Deleted') ids.push(s.subscriptionId);
     }
   }
   return [...new Set(ids)].filter((id) => !exclude.has(id.toLowerCase()));

@@ -40,6 +40,7 @@ export type NodeJobStatus =
   | 'not-started'
   | 'timeout'
   | 'failed'
+  | 'forbidden'
   | 'no-output';
 
 export interface EnvelopeStatus {

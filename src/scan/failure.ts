@@ -87,6 +87,8 @@ export function failureFromNodeStatus(status: string): FailReason {
       return 'timeout';
     case 'truncated':
       return 'output-truncated';
+    case 'forbidden':
+      return 'forbidden';
     case 'corrupt':
     case 'no-output':
       return 'unparseable-output';

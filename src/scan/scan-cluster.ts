@@ -69,6 +69,10 @@ async function runPlan(cluster: ClusterRef, scanSeed: string, deps: ClusterScanD
       nodes.push({ name: n.node ?? 'unknown', pool: n.pool, benchmark: n.benchmark ?? plan.benchmark, totals: n.totals, checks: n.checks, warnings: n.warnings });
     }
     nodeFailures.push(...parsed.failures);
+    if (result.exitCode !== 0) {
+      // The script stopped early (killed, or lost its API connection) after printing some results: say so.
+      nodeFailures.push({ node: '(run-command)', pool: null, status: 'exit-code', detail: `the command exited ${result.exitCode} after printing ${parsed.nodes.length} node result(s): ${lastLines(result.logs, 2)}` });
+    }
     if (env.selection === 'per-pool') {
       // Each pool asked for must answer: a result or a status line. Silence is a failure too.
       for (const pool of env.pools) {

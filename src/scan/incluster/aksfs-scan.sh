@@ -201,6 +201,11 @@ is_denial() {
     ! grep -qiE 'cannot (create|get|list|patch|update) resource|service ?account|being terminated' <<<"$1"
 }
 
+# Kubernetes RBAC refusing the identity that runs the command (not an admission policy).
+is_rbac_denial() {
+  grep -qiE 'cannot (create|get|list|patch|update) resource' <<<"$1"
+}
+
 # --- Jobs ------------------------------------------------------------------------------------------
 template="$(cat "$here/aksfs-job.yaml")"
 # Jobs stop on their own a little after the script has given up on them.
@@ -236,6 +241,8 @@ for t in "${targets[@]}"; do
     err="$(head -c 600 "$work/apply.err")"
     if is_denial "$err"; then
       status_line "$node" "$pool" admission-denied "$err"
+    elif is_rbac_denial "$err"; then
+      status_line "$node" "$pool" forbidden "Kubernetes RBAC: $err"
     else
       status_line "$node" "$pool" failed "kubectl apply failed: $err"
     fi

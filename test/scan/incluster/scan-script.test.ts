@@ -151,10 +151,10 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expectCleanedUp(run);
   });
 
-  it('apply refused by RBAC is a failure, not an admission denial', async () => {
+  it('apply refused by Kubernetes RBAC is reported as forbidden, not as an admission denial', async () => {
     const rbac = 'Error from server (Forbidden): jobs.batch is forbidden: User "x" cannot create resource "jobs" in API group "batch" in the namespace "aksfs-scan1-b0"';
     const run = await runScan(scanEnv({ pools: ['user1'] }), { nodes, applyErrors: { [USR]: rbac } });
-    expect(statuses(run)).toEqual({ [USR]: 'failed' });
+    expect(statuses(run)).toEqual({ [USR]: 'forbidden' });
     expectCleanedUp(run);
   });
 
