@@ -116,6 +116,8 @@ export async function sendTeams(url: string, body: object, opts: SendOptions = {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: payload,
+        // A redirect would carry the card (and the request) to a host nobody configured.
+        redirect: 'manual',
         signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await res.text();

@@ -12,6 +12,8 @@ import type { WaivedBy } from './waived.js';
 
 export const TEAMS_BUDGET_BYTES = 20_000;
 export const ADAPTIVE_CARD_SCHEMA = 'http://adaptivecards.io/schemas/adaptive-card.json';
+/** Less than the JSON of any listed check (a Container with two TextBlocks is about 200 bytes). */
+const MIN_ITEM_BYTES = 100;
 /** Dispositions whose fix is the cluster owner's: listed first under "yours to fix". */
 export const YOURS_TO_FIX: ReadonlySet<string> = new Set(['action', 'environment']);
 
@@ -132,7 +134,13 @@ export function buildTeamsMessage(input: TeamsMessageInput): TeamsMessage | null
   const yours = open.filter((it) => YOURS_TO_FIX.has(it.disposition ?? '')).sort(compareItems);
   const others = open.filter((it) => !YOURS_TO_FIX.has(it.disposition ?? '')).sort(compareItems);
   const ordered = [...yours, ...others];
-  const elements = new Map<DiffItem, CardElement>(ordered.map((it) => [it, itemElement(it, whatToDoOf(it))]));
+  // Built on demand: only the checks that can fit are resolved against the knowledge base.
+  const elements = new Map<DiffItem, CardElement>();
+  const elementOf = (it: DiffItem): CardElement => {
+    let e = elements.get(it);
+    if (!e) elements.set(it, (e = itemElement(it, whatToDoOf(it))));
+    return e;
+  };
 
   const fixed = input.diff.fixed.filter((it) => it.after !== null).length;
   const gone = input.diff.fixed.length - fixed;
@@ -159,11 +167,11 @@ export function buildTeamsMessage(input: TeamsMessageInput): TeamsMessage | null
     const shownOthers = shown.slice(shownYours.length);
     if (shownYours.length > 0) {
       body.push({ type: 'TextBlock', text: `Yours to fix (${yours.length})`, wrap: true, weight: 'Bolder', spacing: 'Medium' });
-      for (const it of shownYours) body.push(elements.get(it) as CardElement);
+      for (const it of shownYours) body.push(elementOf(it));
     }
     if (shownOthers.length > 0) {
       body.push({ type: 'TextBlock', text: `Other new FAILs (${others.length}): check the disposition before acting`, wrap: true, weight: 'Bolder', spacing: 'Medium' });
-      for (const it of shownOthers) body.push(elements.get(it) as CardElement);
+      for (const it of shownOthers) body.push(elementOf(it));
     }
     const more = ordered.length - n;
     if (more > 0) body.push({ type: 'TextBlock', text: `+${more} more new FAIL${more === 1 ? '' : 's'} not shown${dashboard ? ': see the dashboard' : ''}`, wrap: true, isSubtle: true });
@@ -180,7 +188,8 @@ export function buildTeamsMessage(input: TeamsMessageInput): TeamsMessage | null
 
   // Size grows with n, so the largest n within budget is found by bisection in O(log n) builds.
   let lo = 0;
-  let hi = Math.min(ordered.length, maxItems);
+  // A listed check takes well over MIN_ITEM_BYTES of JSON, which bounds how many can ever fit.
+  let hi = Math.min(ordered.length, maxItems, Math.floor(budget / MIN_ITEM_BYTES));
   if (byteLength(build(hi)) > budget) {
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);

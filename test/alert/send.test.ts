@@ -132,6 +132,14 @@ describe('sendTeams against a loopback receiver', () => {
     expect(received).toHaveLength(1);
   });
 
+  it('does not follow a redirect: the card goes only to the configured host', async () => {
+    replies = [{ status: 302, headers: { location: `${base}/elsewhere` } }];
+    const o = await sendTeams(url, CARD, fast());
+    expect(o).toMatchObject({ status: 'failed', httpStatus: 302, attempts: 1 });
+    expect(received.map((r) => r.url)).toEqual([`${PATH}${QUERY}`]);
+    expectNoSecret(o);
+  });
+
   it('times out an attempt that gets no answer, retries, and says so without the URL', async () => {
     replies = ['hang', 'hang'];
     const started = Date.now();
