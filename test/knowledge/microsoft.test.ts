@@ -44,7 +44,7 @@ describe("Microsoft's CIS tables", () => {
     }
   });
 
-  it('RotateKubeletServerCertificate went Fail, Pass, Fail, Pass, and the entry says it is uncertain', () => {
+  it('RotateKubeletServerCertificate went Fail, Pass, Pass, Fail, Fail, Pass, and the entry says exactly that', () => {
     const e = kb.byTopic.get('kubelet.rotate-kubelet-server-certificate');
     const order = Object.entries(kb.meta.msTables)
       .sort((a, b) => a[1].date.localeCompare(b[1].date))
