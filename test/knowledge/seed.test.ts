@@ -28,6 +28,10 @@ describe('seed', () => {
     expect(triageCheck({ id, benchmark: null, title: seed.find((c) => c.id === id)?.title ?? '' })?.whatToDo).toBeTruthy();
   });
 
+  it('resolves the same under its worker node header (nodeType node, as the text parser sets it)', () => {
+    for (const c of seed) expect(resolveEntry({ id: c.id, benchmark: null, title: c.title, nodeType: 'node' })?.topic, c.id).toBe(resolved.get(c.id)?.topic);
+  });
+
   it('no two seed checks share a topic', () => {
     const topics = seed.map((c) => resolved.get(c.id)?.topic);
     expect(new Set(topics).size).toBe(seed.length);
