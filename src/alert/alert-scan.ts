@@ -4,6 +4,7 @@
  * make the queue redeliver (and rescan) a cluster whose scan is already stored.
  */
 import type { Waiver } from '../knowledge/index.js';
+import { InputError } from '../model/errors.js';
 import { diffScans } from '../diff/diff.js';
 import type { ScanDiff } from '../diff/diff.js';
 import type { StoredClusterScan } from '../store/types.js';
@@ -47,14 +48,20 @@ export async function alertNewFailures(req: AlertRequest): Promise<AlertReport> 
   }
   const c = req.current.cluster;
   const waivedBy = waiverLookup(diff.newFailures, req.waivers, { id: c.id, subscriptionId: c.subscriptionId }, req.now);
-  const built = buildTeamsMessage({
-    cluster: { id: c.id, name: c.name, subscriptionId: c.subscriptionId, resourceGroup: c.resourceGroup },
-    diff,
-    waivedBy,
-    scanId: req.current.scanId,
-    ...(req.dashboardUrl !== undefined ? { dashboardUrl: req.dashboardUrl } : {}),
-    ...(diff.firstScan ? { maxItems: req.firstScanMaxItems ?? FIRST_SCAN_MAX_ITEMS } : {}),
-  });
+  let built: ReturnType<typeof buildTeamsMessage>;
+  try {
+    built = buildTeamsMessage({
+      cluster: { id: c.id, name: c.name, subscriptionId: c.subscriptionId, resourceGroup: c.resourceGroup },
+      diff,
+      waivedBy,
+      scanId: req.current.scanId,
+      ...(req.dashboardUrl !== undefined ? { dashboardUrl: req.dashboardUrl } : {}),
+      ...(diff.firstScan ? { maxItems: req.firstScanMaxItems ?? FIRST_SCAN_MAX_ITEMS } : {}),
+    });
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    return { outcome: { status: 'failed', httpStatus: null, attempts: 0, detail: `the Teams message could not be built: ${e.message}` }, diff, message: null };
+  }
   if (!built) {
     const waived = diff.newFailures.length;
     return skipped(waived > 0 ? `no new FAIL that is not waived (${waived} new, all waived)` : 'no new FAIL');

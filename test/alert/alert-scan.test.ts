@@ -135,4 +135,15 @@ describe('alertNewFailures over stored scans', () => {
     expect(r.outcome.detail).not.toContain('SECRET');
     expect(r.outcome.detail).not.toContain('example.com');
   });
+
+  it('reports a bad dashboard link as a failed alert instead of throwing', async () => {
+    const store = await az.store();
+    const ref = clusterRef('aks-baddash');
+    await save(store, scanned(ref, [nodeWith('system', ['5.1.1'])], '2026-11-26T10:00:00.000Z'), 's1');
+    const { current } = await currentAndPrevious(store, ref, 's1', '2026-11-26T10:00:00.000Z');
+    const r = await alertNewFailures({ previous: null, current, webhookUrl: url, waivers: WAIVERS, now: NOW, dashboardUrl: 'javascript:alert(1)', send });
+    expect(r.outcome).toMatchObject({ status: 'failed', attempts: 0 });
+    expect(r.outcome.detail).toContain('dashboardUrl');
+    expect(bodies).toHaveLength(0);
+  });
 });
