@@ -21,11 +21,15 @@ import { DEFAULT_POLL_TIMING } from '../scan/run-command.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_PER_SUBSCRIPTION, scanFleet } from '../scan/scan-fleet.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './io.js';
+import { readSettings } from '../config/settings.js';
+import { planOptionsFrom, scanOptionsFrom } from '../runtime/runtime.js';
 import { simulatorCredential } from './static-credential.js';
 
 
 /** Poll timing for the simulator, whose commands take about a second instead of half a minute. */
 export const SIMULATED_POLL_TIMING: PollTiming = { firstPollDelayMs: 300, pollIntervalMs: 200 };
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], flag: string): T | undefined {
   if (v === undefined) return undefined;
@@ -75,10 +79,25 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
     },
   });
   void positionals;
+  // The same settings as the Function app (filters, image, batch size, deadline); flags override them.
+  const settings = readSettings(io.env);
   const format = oneOf(values.format, ['text', 'json'] as const, '--format') ?? 'text';
-  const selection = oneOf(values.nodes, ['per-pool', 'all'] as const, '--nodes') ?? 'per-pool';
-  const benchmark: 'auto' | Benchmark = oneOf(values.benchmark, ['auto', ...BENCHMARKS] as const, '--benchmark') ?? 'auto';
-  const concurrency = positive(values.concurrency, '--concurrency', DEFAULT_CONCURRENCY);
+  const selection = oneOf(values.nodes, ['per-pool', 'all'] as const, '--nodes') ?? settings.SCAN_NODES;
+  const benchmark: 'auto' | Benchmark = oneOf(values.benchmark, ['auto', ...BENCHMARKS] as const, '--benchmark') ?? settings.SCAN_BENCHMARK;
+  const concurrency = positive(values.concurrency, '--concurrency', settings.SCAN_CONCURRENCY ?? DEFAULT_CONCURRENCY);
+  for (const sub of values.subscription ?? []) {
+    if (!GUID.test(sub)) throw new UsageError(`--subscription must be a subscription id (a GUID), not "${sub}"`);
+  }
+  if (values['arm-endpoint'] !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(values['arm-endpoint']);
+    } catch {
+      throw new UsageError(`--arm-endpoint must be a URL, not "${values['arm-endpoint']}"`);
+    }
+    // The SDK sends bearer tokens only over TLS; say so before it fails deep inside.
+    if (url.protocol !== 'https:') throw new UsageError(`--arm-endpoint must be an https:// URL (Azure SDK clients send tokens only over TLS), not "${values['arm-endpoint']}"`);
+  }
   const clusterIds = values.cluster ?? [];
   for (const id of clusterIds) {
     try {
@@ -117,12 +136,14 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
 
   try {
     const arm = createArmClients({ credential, ...(endpoint ? { endpoint } : {}), ...(ca ? { ca } : {}) });
-    const subs = clusterIds.length ? [...new Set(clusterIds.map((id) => parseClusterId(id).subscriptionId))] : (values.subscription ?? []);
-    const fleet = await discoverFleet(arm, { include: subs });
+    const plan = planOptionsFrom(settings);
+    const subs = clusterIds.length ? [...new Set(clusterIds.map((id) => parseClusterId(id).subscriptionId))] : values.subscription?.length ? values.subscription : plan.subscriptions;
+    const fleet = await discoverFleet(arm, { include: subs, exclude: plan.excludeSubscriptions });
     for (const p of fleet.problems) io.stderr.write(`aks-fleet-scanner scan: subscription ${p.subscriptionId}: clusters could not be listed: ${p.message}\n`);
     const wanted = new Set(clusterIds.map((id) => id.toLowerCase()));
-    const clusters = fleet.clusters.filter((c) => inScope(c, {}) && (wanted.size === 0 || wanted.has(c.id.toLowerCase())));
-    for (const id of wanted) if (!clusters.some((c) => c.id.toLowerCase() === id)) io.stderr.write(`aks-fleet-scanner scan: cluster ${id} was not found\n`);
+    // A cluster named with --cluster is scanned whatever the filters say; the rest go through them.
+    const clusters = fleet.clusters.filter((c) => (wanted.size ? wanted.has(c.id.toLowerCase()) : inScope(c, plan.filter)));
+    const missing = [...wanted].filter((id) => !clusters.some((c) => c.id.toLowerCase() === id));
 
     const runId = newRunId(new Date());
     const progress = io.stderr.isTTY === true;
@@ -132,10 +153,9 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
       runId,
       { arm },
       {
+        ...scanOptionsFrom(settings, timing),
         benchmark,
         selection,
-        timing,
-        deadlineMs: 600_000,
         concurrency,
         perSubscription: Math.min(concurrency, DEFAULT_PER_SUBSCRIPTION),
         onClusterDone: (s, done, total) => {
@@ -150,6 +170,7 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
     if (storage) await storeScans(storage, runId, scans, io);
     const report = buildScanReport(scans, arm.stats, (c) => triageCheck(c));
     io.stdout.write(format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderScanText(report, styleFor(io.stdout, io.env)));
+    if (missing.length) throw new UsageError(`--cluster: not found (deleted, or not visible to this identity): ${missing.join(', ')}`);
     return 0;
   } finally {
     await stopSimulator?.();

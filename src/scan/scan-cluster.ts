@@ -1,4 +1,5 @@
 /** Scans one cluster: skip decision, plan, run-commands, logs → per-node results. One outcome, always. */
+import pLimit from 'p-limit';
 import type { ArmClients } from '../azure/arm.js';
 import { skipDecision } from '../discover/filters.js';
 import type { ClusterFilter } from '../discover/filters.js';
@@ -14,6 +15,9 @@ import type { PollTiming, Sleep } from './run-command.js';
 import { runClusterCommand, sleep } from './run-command.js';
 
 /** The Entra ID application of the AKS API server: run-command needs a token for it on Entra ID clusters. */
+/** run-commands of one cluster in flight at once (ARM allows 60 writes a minute per subscription). */
+export const PARALLEL_BATCHES = 3;
+
 export const AKS_SERVER_SCOPE = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
 
 export interface ClusterScanOptions extends PlanOptions {
@@ -50,40 +54,51 @@ async function runPlan(cluster: ClusterRef, scanSeed: string, deps: ClusterScanD
   const nodeFailures: NodeFailure[] = [];
   const token = cluster.aadManaged ? await clusterToken(deps, signal) : undefined;
 
-  for (const env of plan.commands) {
-    const body = buildRunCommandRequest(env, token ? { clusterToken: token } : {});
-    const result = await runClusterCommand(client, cluster, body, opts.timing, signal, deps.wait ?? sleep);
-    if (result.exitCode !== 0) {
-      const denied = kubernetesForbidden(result.logs);
-      if (denied) throw new ScanError('forbidden', `Kubernetes RBAC: ${denied}`);
-    }
-    let parsed;
-    try {
-      parsed = parseKubeBenchLog(result.logs, `run-command output of ${cluster.name}`);
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-      const why = result.exitCode !== 0 ? `the command exited ${result.exitCode}: ${lastLines(result.logs, 3)}` : e.problem;
-      throw new ScanError(result.exitCode !== 0 ? 'command-failed' : 'unparseable-output', why);
-    }
-    for (const n of parsed.nodes) {
-      nodes.push({ name: n.node ?? 'unknown', pool: n.pool, benchmark: n.benchmark ?? plan.benchmark, totals: n.totals, checks: n.checks, warnings: n.warnings });
-    }
-    nodeFailures.push(...parsed.failures);
-    if (result.exitCode !== 0) {
-      // The script stopped early (killed, or lost its API connection) after printing some results: say so.
-      nodeFailures.push({ node: '(run-command)', pool: null, status: 'exit-code', detail: `the command exited ${result.exitCode} after printing ${parsed.nodes.length} node result(s): ${lastLines(result.logs, 2)}` });
-    }
-    if (env.selection === 'per-pool') {
-      // Each pool asked for must answer: a result or a status line. Silence is a failure too.
-      for (const pool of env.pools) {
-        if (!parsed.nodes.some((n) => n.pool === pool) && !parsed.failures.some((f) => f.pool === pool)) {
-          nodeFailures.push({ node: `(pool ${pool})`, pool, status: 'missing', detail: `no result and no status for pool ${pool} in the command output` });
+  // Batches of a large cluster run side by side (each in its own namespace), a few at a time, so
+  // `--nodes all` on hundreds of nodes fits the cluster's deadline.
+  const batch = pLimit(PARALLEL_BATCHES);
+  await Promise.all(
+    plan.commands.map((env) =>
+      batch(async () => {
+        const body = buildRunCommandRequest(env, token ? { clusterToken: token } : {});
+        const result = await runClusterCommand(client, cluster, body, opts.timing, signal, deps.wait ?? sleep);
+        if (result.exitCode !== 0) {
+          const denied = kubernetesForbidden(result.logs);
+          if (denied) throw new ScanError('forbidden', `Kubernetes RBAC: ${denied}`);
         }
-      }
-    }
-  }
+        let parsed;
+        try {
+          parsed = parseKubeBenchLog(result.logs, `run-command output of ${cluster.name}`);
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+          const why = result.exitCode !== 0 ? `the command exited ${result.exitCode}: ${lastLines(result.logs, 3)}` : e.problem;
+          throw new ScanError(result.exitCode !== 0 ? 'command-failed' : 'unparseable-output', why);
+        }
+        for (const n of parsed.nodes) {
+          nodes.push({ name: n.node ?? 'unknown', pool: n.pool, benchmark: n.benchmark ?? plan.benchmark, totals: n.totals, checks: n.checks, warnings: n.warnings });
+        }
+        nodeFailures.push(...parsed.failures);
+        if (result.exitCode !== 0) {
+          // The script stopped early (killed, or lost its API connection) after printing some results: say so.
+          nodeFailures.push({ node: '(run-command)', pool: null, status: 'exit-code', detail: `the command exited ${result.exitCode} after printing ${parsed.nodes.length} node result(s): ${lastLines(result.logs, 2)}` });
+        }
+        if (env.selection === 'per-pool') {
+          // Each pool asked for must answer: a result or a status line. Silence is a failure too.
+          for (const pool of env.pools) {
+            if (!parsed.nodes.some((n) => n.pool === pool) && !parsed.failures.some((f) => f.pool === pool)) {
+              nodeFailures.push({ node: `(pool ${pool})`, pool, status: 'missing', detail: `no result and no status for pool ${pool} in the command output` });
+            }
+          }
+        }
+      }),
+    ),
+  );
+  // Batches finish in any order; results are stored in a stable one.
+  nodes.sort((x, y) => x.name.localeCompare(y.name));
+  nodeFailures.sort((x, y) => x.node.localeCompare(y.node));
   if (nodes.length === 0) {
-    const first = nodeFailures[0];
+    // A node's own status says more than the gaps derived from it ("missing", "exit-code").
+    const first = nodeFailures.find((f) => f.status !== 'missing' && f.status !== 'exit-code') ?? nodeFailures[0];
     if (!first) throw new ScanError('unparseable-output', 'the command output held no node result');
     throw new ScanError(failureFromNodeStatus(first.status), `${first.node}: ${first.detail}`);
   }

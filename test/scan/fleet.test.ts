@@ -12,7 +12,8 @@ import { scanFleet } from '../../src/scan/scan-fleet.js';
 import type { FleetSpec, RunningSimulator } from '../../src/simulator/index.js';
 import { FAULT_SCENARIOS, faultFleet, startArmSimulator } from '../../src/simulator/index.js';
 
-const DEADLINE_MS = 4_000;
+// Generous against a loaded CI machine; the slow fault runs for 15 simulated minutes, far past it.
+const DEADLINE_MS = 10_000;
 
 describe('a fault-injected fleet of 220 clusters', () => {
   let sim: RunningSimulator;
