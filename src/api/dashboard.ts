@@ -182,9 +182,9 @@ const SCRIPT = `
       return el('tr', { 'data-subscription': r.subscriptionId }, [td(r.subscriptionId), td(num(r.clusters), 'num'), td(num(r.scanned), 'num'), td(num(r.skipped), 'num'), td(num(r.failed), 'num'), td(num(r.stale), 'num'), td(num(r.checks.fail), 'num'), td(num(r.yoursToFix), 'num'), td(when(r.lastScan))]);
     }), [false, true, true, true, true, true, true, true, false])] : [el('p', { cls: 'empty', text: 'No subscriptions.' })]);
 
-    fill('stale', s.staleClusters.length ? [table(['Cluster', 'Resource group', 'Last outcome', 'Last attempt'], s.staleClusters.map(function (c) {
-      return el('tr', { 'data-stale': c.name }, [td(c.name), td(c.resourceGroup), el('td', null, [pill(c.outcome)]), td(when(c.lastAttempt))]);
-    })), el('p', { cls: 'muted', text: 'Not attempted for over ' + Math.round(s.staleAfterMs / 3600000) + ' h (two schedule periods).' })] : [el('p', { cls: 'empty', text: 'No stale clusters (none unattempted for over ' + Math.round(s.staleAfterMs / 3600000) + ' h).' })]);
+    fill('stale', s.staleClusters.length ? [table(['Cluster', 'Resource group', 'Last outcome', 'Last attempt', 'Last results'], s.staleClusters.map(function (c) {
+      return el('tr', { 'data-stale': c.name }, [td(c.name), td(c.resourceGroup), el('td', null, [pill(c.outcome), c.reason ? el('span', { cls: 'muted', text: ' ' + c.reason }) : null]), td(when(c.lastAttempt)), td(when(c.lastResults))]);
+    })), el('p', { cls: 'muted', text: 'Not scanned for over ' + Math.round(s.staleAfterMs / 3600000) + ' h (two schedule periods); skipped and failed attempts do not count.' })] : [el('p', { cls: 'empty', text: 'No stale clusters (every cluster scanned in the last ' + Math.round(s.staleAfterMs / 3600000) + ' h).' })]);
     document.body.setAttribute('data-state', 'ready');
   }
 

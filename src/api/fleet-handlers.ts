@@ -1,4 +1,4 @@
-/** GET /summary, /clusters, /clusters/{sub}/{rg}/{name}[/history] and /checks/{topicOrId}. */
+/** GET /summary, /clusters, /clusters/{sub}/{rg}/{name}[/history | /nodes/{node}] and /checks/{topicOrId}. */
 import { entryByTopic, resolveEntry, triageCheck } from '../knowledge/index.js';
 import { compareClusters, filterFleet } from '../report/fleet-filter.js';
 import { knowledgeBaseTopics } from '../report/fleet-knowledge.js';
@@ -24,13 +24,12 @@ import {
   type Filters,
 } from './query.js';
 import type { CheckFailing, ClusterDetail, ClusterList, History } from './schemas.js';
+import { CLUSTER_CSV_HEADER, clusterCsvRow } from './csv-rows.js';
 import type { ApiDeps, ApiRequest, ApiResponse } from './types.js';
 import { clusterIdOf, clusterItem, poolViews, scanHeader } from './views.js';
 
 const DEFAULT_PAGE = 50;
 const DEFAULT_HISTORY = 100;
-/** How far back the detail view looks for the last scanned attempt when the latest one did not scan. */
-const RESULTS_LOOKBACK = 50;
 
 /** The fleet's per-cluster entities under the filters: the store's query for what it can filter, memory for the rest. */
 async function loadFleet(deps: ApiDeps, f: Filters): Promise<ClusterSummary[]> {
@@ -65,12 +64,7 @@ export async function listClusters(req: ApiRequest, deps: ApiDeps): Promise<ApiR
   const fleet = (await loadFleet(deps, q)).sort(compareClusters);
   const now = deps.now();
   const items = fleet.slice(offset, offset + top).map((s) => clusterItem(s, now, deps.schedulePeriodMs));
-  if (wantsCsv(q.format, req.headers)) {
-    return csv('clusters', ['subscriptionId', 'resourceGroup', 'name', 'location', 'kubernetesVersion', 'outcome', 'reason', 'detail', 'benchmark', 'stale', 'lastAttempt', 'resultsScanId', 'pass', 'fail', 'warn', 'info', 'yoursToFix', 'failingTopics'], items.map((c) => [
-      c.subscriptionId, c.resourceGroup, c.name, c.location, c.kubernetesVersion, c.outcome, c.reason, c.detail, c.benchmark, c.stale, c.finishedAt,
-      c.results?.scanId, c.results?.totals.pass, c.results?.totals.fail, c.results?.totals.warn, c.results?.totals.info, c.results?.yoursToFix, c.results?.failingTopics.join(' '),
-    ]));
-  }
+  if (wantsCsv(q.format, req.headers)) return csv('clusters', CLUSTER_CSV_HEADER, items.map(clusterCsvRow));
   const body: ClusterList = {
     items,
     total: fleet.length,
@@ -81,7 +75,7 @@ export async function listClusters(req: ApiRequest, deps: ApiDeps): Promise<ApiR
   return json(200, body);
 }
 
-interface ClusterPath {
+export interface ClusterPath {
   subscriptionId: string;
   resourceGroup: string;
   name: string;
@@ -89,7 +83,7 @@ interface ClusterPath {
   label: string;
 }
 
-function clusterPath(params: Record<string, string>): ClusterPath {
+export function clusterPath(params: Record<string, string>): ClusterPath {
   const subscriptionId = params['subscriptionId'] ?? '';
   const resourceGroup = params['resourceGroup'] ?? '';
   const name = params['name'] ?? '';
@@ -105,10 +99,8 @@ export async function getCluster(req: ApiRequest, deps: ApiDeps, params: Record<
   const scan = q.scan !== undefined ? await deps.store.getClusterScan(c.id, q.scan) : await deps.store.getClusterLatest(c.id);
   if (!scan) throw notFound(q.scan !== undefined ? `scan "${q.scan}" of ${c.label} is not known` : `${c.label} is not known (never scanned, or not in this fleet)`);
   let results: StoredClusterScan | null = scan.outcome.kind === 'scanned' ? scan : null;
-  if (!results && q.scan === undefined) {
-    const last = (await deps.store.getClusterHistory(c.id, RESULTS_LOOKBACK)).find((h) => h.outcome.kind === 'scanned');
-    if (last) results = await deps.store.getClusterScan(c.id, last.scanId);
-  }
+  // The fleet entity names the latest results (rScanId) however many attempts failed since: one point read, no history search.
+  if (!results && q.scan === undefined) results = await deps.store.getClusterLatestResults(c.id);
   const pools = results ? poolViews(results) : [];
   if (wantsCsv(q.format, req.headers)) {
     const rows = pools.flatMap((p) =>
@@ -172,9 +164,14 @@ export async function getCheck(req: ApiRequest, deps: ApiDeps, params: Record<st
     .filter((s) => (sub === undefined || s.subscriptionId.toLowerCase() === sub) && (rg === undefined || s.resourceGroup.toLowerCase() === rg))
     .sort(compareClusters);
   const now = deps.now();
+  const clusters = kept.slice(offset, offset + top).map((s) => clusterItem(s, now, deps.schedulePeriodMs));
+  if (wantsCsv(q.format, req.headers)) {
+    const name = body.query.topic ?? `${body.query.benchmark ?? ''}-${body.query.checkId ?? ''}`;
+    return csv(`failing-${name}`, CLUSTER_CSV_HEADER, clusters.map(clusterCsvRow));
+  }
   const page: CheckFailing = {
     ...body,
-    clusters: kept.slice(offset, offset + top).map((s) => clusterItem(s, now, deps.schedulePeriodMs)),
+    clusters,
     total: kept.length,
     top,
     skip: offset,

@@ -7,6 +7,7 @@ import { openApiDocument } from './openapi.js';
 import { noQuery, parseQuery } from './query.js';
 import { ApiError, errorResponse, json } from './respond.js';
 import { matchRoutes, pathSegments, type RouteName } from './routes.js';
+import { getNode } from './node-handlers.js';
 import { getScan, listScans, requestScan } from './scan-handlers.js';
 import type { ApiDeps, ApiRequest, ApiResponse } from './types.js';
 import { productVersion } from './version.js';
@@ -30,6 +31,7 @@ const HANDLERS: Record<RouteName, Handler> = {
   clusters: listClusters,
   cluster: getCluster,
   clusterHistory: getClusterHistory,
+  node: getNode,
   check: getCheck,
   scans: listScans,
   scan: getScan,

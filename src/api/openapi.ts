@@ -60,7 +60,7 @@ function operation(doc: RouteDoc): Json {
   responses['400'] = errorResponse('A query parameter, path segment or body is not valid; the message names it.');
   if (doc.notFound) responses['404'] = errorResponse('Not found; the message names what.');
   responses['405'] = errorResponse('Method not allowed; see the Allow header.');
-  if (doc.authLevel !== 'anonymous' || doc.name === 'health') responses['503'] = errorResponse('The results store did not answer.');
+  if (!doc.storeFree) responses['503'] = errorResponse('The results store did not answer.');
   const op: Json = {
     operationId: doc.name,
     summary: doc.summary,

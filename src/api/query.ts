@@ -21,6 +21,8 @@ export const BENCHMARK = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const SCAN_OR_RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 export const TOPIC = /^[a-z0-9]+(?:[.-][a-z0-9]+)+$/;
 export const CHECK_ID = /^\d+(?:\.\d+)+$/;
+/** Kubernetes node names are DNS subdomains (RFC 1123): 1-253 lower-case letters, digits, - and ., alphanumeric at both ends. */
+export const NODE_NAME = /^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$/;
 
 export const FILTER_DISPOSITIONS = [...DISPOSITIONS, 'unknown'] as const;
 
@@ -65,9 +67,11 @@ export const clustersQuery = z.object({ ...filterParams, ...formatParam, ...pagi
 export const clusterQuery = z.object({ ...formatParam, scan: z.string().regex(SCAN_OR_RUN_ID, 'must be a scan id').optional() }).strict();
 export const historyQuery = z.object({ ...formatParam, top: int(1, 1000).optional() }).strict();
 export const checkQuery = z
-  .object({ benchmark: filterParams.benchmark, subscription: filterParams.subscription, resourceGroup: filterParams.resourceGroup, ...pagingParams })
+  .object({ benchmark: filterParams.benchmark, subscription: filterParams.subscription, resourceGroup: filterParams.resourceGroup, ...formatParam, ...pagingParams })
   .strict();
 export const scansQuery = z.object({ ...formatParam, top: int(1, 100).optional() }).strict();
+export const scanQuery = z.object({ ...formatParam }).strict();
+export const nodeQuery = clusterQuery;
 export const noQuery = z.object({}).strict();
 
 export type Filters = Pick<z.infer<typeof clustersQuery>, 'subscription' | 'resourceGroup' | 'tag' | 'benchmark' | 'disposition'>;

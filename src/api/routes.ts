@@ -4,13 +4,14 @@
  * from ROUTES (one catch-all function, or one function per entry with its authLevel).
  */
 import type { z } from 'zod';
-import { checkQuery, clusterQuery, clustersQuery, historyQuery, noQuery, scansQuery, summaryQuery } from './query.js';
+import { checkQuery, clusterQuery, clustersQuery, historyQuery, noQuery, nodeQuery, scanQuery, scansQuery, summaryQuery } from './query.js';
 import {
   CheckFailingSchema,
   ClusterDetailSchema,
   ClusterListSchema,
   HealthSchema,
   HistorySchema,
+  NodeResultSchema,
   RunListSchema,
   RunSchema,
   ScanAcceptedSchema,
@@ -19,7 +20,7 @@ import {
 } from './schemas.js';
 import type { AuthLevel, HttpMethod, RouteSpec } from './types.js';
 
-export type RouteName = 'health' | 'openapi' | 'dashboard' | 'summary' | 'clusters' | 'cluster' | 'clusterHistory' | 'check' | 'scans' | 'scan' | 'requestScan';
+export type RouteName = 'health' | 'openapi' | 'dashboard' | 'summary' | 'clusters' | 'cluster' | 'clusterHistory' | 'node' | 'check' | 'scans' | 'scan' | 'requestScan';
 
 export interface PathParam {
   name: string;
@@ -43,6 +44,8 @@ export interface RouteDoc {
   requestBody?: z.ZodType;
   /** Error statuses the route can answer besides 400, 405 and 503. */
   notFound?: boolean;
+  /** True when the route never reads the results store, so it cannot answer 503. */
+  storeFree?: boolean;
 }
 
 const CLUSTER_PARAMS: PathParam[] = [
@@ -66,22 +69,24 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     name: 'openapi',
     method: 'GET',
     route: 'openapi.json',
-    authLevel: 'anonymous',
+    authLevel: 'function',
     summary: 'This OpenAPI 3.1 document.',
     pathParams: [],
     query: noQuery,
     success: { status: 200, mediaType: 'application/json', raw: true },
+    storeFree: true,
   },
   {
     name: 'dashboard',
     method: 'GET',
     route: 'dashboard',
-    authLevel: 'anonymous',
+    authLevel: 'function',
     summary: 'A self-contained HTML dashboard over /summary and /clusters.',
-    description: 'The page holds no data; its fetches pass on the ?code= function key of its own URL.',
+    description: 'Open it with the function key (?code=); the page holds no data and its fetches pass on the ?code= of its own URL.',
     pathParams: [],
     query: noQuery,
     success: { status: 200, mediaType: 'text/html', raw: true },
+    storeFree: true,
   },
   {
     name: 'summary',
@@ -136,6 +141,19 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     notFound: true,
   },
   {
+    name: 'node',
+    method: 'GET',
+    route: 'clusters/{subscriptionId}/{resourceGroup}/{name}/nodes/{node}',
+    authLevel: 'function',
+    summary: "One node's full result: every check with its status, expected and actual values, remediation and the knowledge base's triage.",
+    description: 'Of the latest results (the latest scan that scanned), or of ?scan=. Kept for the retention period (RETENTION_DAYS), like the scan it belongs to.',
+    pathParams: [...CLUSTER_PARAMS, { name: 'node', description: 'Kubernetes node name, as the cluster detail lists it under pools[].nodes[].name.' }],
+    query: nodeQuery,
+    success: { status: 200, schema: NodeResultSchema },
+    csv: 'One row per check of the node.',
+    notFound: true,
+  },
+  {
     name: 'check',
     method: 'GET',
     route: 'checks/{topicOrId}',
@@ -146,6 +164,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     pathParams: [{ name: 'topicOrId', description: 'A knowledge-base topic, or a kube-bench check id.' }],
     query: checkQuery,
     success: { status: 200, schema: CheckFailingSchema },
+    csv: 'One row per failing cluster of the page (the columns of /clusters CSV).',
     notFound: true,
   },
   {
@@ -167,8 +186,9 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     authLevel: 'function',
     summary: 'One scan run and its progress.',
     pathParams: [{ name: 'id', description: 'Run id.' }],
-    query: noQuery,
+    query: scanQuery,
     success: { status: 200, schema: RunSchema },
+    csv: 'One row: the run (the columns of /scans CSV).',
     notFound: true,
   },
   {

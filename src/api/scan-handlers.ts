@@ -1,30 +1,34 @@
 /** GET /scans, GET /scans/{id} and POST /scans. */
 import { z } from 'zod';
 import { badRequest, csv, json, notFound } from './respond.js';
-import { noQuery, parseQuery, SCAN_OR_RUN_ID, scansQuery, wantsCsv } from './query.js';
+import { noQuery, parseQuery, SCAN_OR_RUN_ID, scanQuery, scansQuery, wantsCsv } from './query.js';
+import type { RunRecord } from '../store/types.js';
 import { ScanRequestSchema, type RunList, type ScanAccepted } from './schemas.js';
 import type { ApiDeps, ApiRequest, ApiResponse } from './types.js';
 
 const DEFAULT_RUNS = 20;
 const CLUSTER_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/[^/]{1,90}\/providers\/microsoft\.containerservice\/managedclusters\/[^/]{1,63}$/i;
 
+const RUN_CSV_HEADER = ['runId', 'trigger', 'startedAt', 'queued', 'done', 'scanned', 'skipped', 'failed', 'pending', 'complete', 'lastReportAt'];
+
+function runCsvRow(r: RunRecord): unknown[] {
+  return [r.runId, r.trigger, r.startedAt, r.queued, r.done, r.scanned, r.skipped, r.failed, r.pending, r.complete, r.lastReportAt];
+}
+
 export async function listScans(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   const q = parseQuery(scansQuery, req.query);
   const runs = await deps.store.listRuns(q.top ?? DEFAULT_RUNS);
-  if (wantsCsv(q.format, req.headers)) {
-    return csv('scans', ['runId', 'trigger', 'startedAt', 'queued', 'done', 'scanned', 'skipped', 'failed', 'pending', 'complete', 'lastReportAt'], runs.map((r) => [
-      r.runId, r.trigger, r.startedAt, r.queued, r.done, r.scanned, r.skipped, r.failed, r.pending, r.complete, r.lastReportAt,
-    ]));
-  }
+  if (wantsCsv(q.format, req.headers)) return csv('scans', RUN_CSV_HEADER, runs.map(runCsvRow));
   return json(200, { items: runs } satisfies RunList);
 }
 
 export async function getScan(req: ApiRequest, deps: ApiDeps, params: Record<string, string>): Promise<ApiResponse> {
-  parseQuery(noQuery, req.query);
+  const q = parseQuery(scanQuery, req.query);
   const id = params['id'] ?? '';
   if (!SCAN_OR_RUN_ID.test(id)) throw badRequest(`path segment id "${id.slice(0, 80)}" is not a run id`);
   const run = await deps.store.getRun(id);
   if (!run) throw notFound(`scan run "${id}" is not known`);
+  if (wantsCsv(q.format, req.headers)) return csv(`scan-${id}`, RUN_CSV_HEADER, [runCsvRow(run)]);
   return json(200, run);
 }
 

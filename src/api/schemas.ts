@@ -150,6 +150,64 @@ export const ClusterDetailSchema = z
   .strict()
   .register(apiSchemas, { id: 'ClusterDetail' });
 
+/** The knowledge base's triage of one check: who acts on it and what to do (a subset of its Triage). */
+export const CheckTriageSchema = z
+  .object({
+    topic: z.string(),
+    title: z.string(),
+    disposition: z.string(),
+    responsibility: z.string(),
+    rationale: z.string(),
+    why: z.string(),
+    mitigation: z.string(),
+    verify: z.string(),
+    whatToDo: z.string(),
+    answers: z.string().nullable(),
+    escalatedBy: z.string().nullable().describe("The escalation rule that matched the check's actual value, or null."),
+    sources: z.array(z.string()),
+  })
+  .strict()
+  .register(apiSchemas, { id: 'CheckTriage' });
+
+export const NodeCheckSchema = z
+  .object({
+    id: z.string(),
+    benchmark: z.string().nullable(),
+    section: z.string().nullable(),
+    title: z.string(),
+    assessment: z.string().nullable(),
+    status: z.enum(['PASS', 'FAIL', 'WARN', 'INFO']),
+    scored: z.boolean().nullable(),
+    kind: z.string(),
+    nodeType: z.string().nullable(),
+    expected: z.string().nullable(),
+    actual: z.string().nullable(),
+    actualTruncated: z.boolean().optional(),
+    remediation: z.string().nullable(),
+    reason: z.string().nullable(),
+    triage: CheckTriageSchema.nullable().describe('Null when the knowledge base does not know the check.'),
+  })
+  .strict()
+  .register(apiSchemas, { id: 'NodeCheck' });
+
+export const NodeResultSchema = z
+  .object({
+    cluster: z.object({ id: z.string(), subscriptionId: z.string(), resourceGroup: z.string(), name: z.string() }).strict(),
+    scanId: z.string(),
+    node: z
+      .object({
+        name: z.string(),
+        pool: z.string().nullable(),
+        benchmark: z.string().nullable(),
+        totals: CheckCountsSchema,
+        warnings: z.array(z.string()),
+        checks: z.array(NodeCheckSchema),
+      })
+      .strict(),
+  })
+  .strict()
+  .register(apiSchemas, { id: 'NodeResult' });
+
 export const HistorySchema = z
   .object({
     cluster: z.object({ id: z.string(), subscriptionId: z.string(), resourceGroup: z.string(), name: z.string() }).strict(),
@@ -208,6 +266,8 @@ export type ScanHeader = z.infer<typeof ScanHeaderSchema>;
 export type PoolView = z.infer<typeof PoolViewSchema>;
 export type CheckView = z.infer<typeof CheckViewSchema>;
 export type History = z.infer<typeof HistorySchema>;
+export type NodeResult = z.infer<typeof NodeResultSchema>;
+export type CheckTriage = z.infer<typeof CheckTriageSchema>;
 export type CheckFailing = z.infer<typeof CheckFailingSchema>;
 export type RunList = z.infer<typeof RunListSchema>;
 export type ScanAccepted = z.infer<typeof ScanAcceptedSchema>;

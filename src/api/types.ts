@@ -24,7 +24,7 @@ export interface ApiResponse {
 export interface ApiDeps {
   store: Store;
   now: () => Date;
-  /** The scan schedule's period: clusters not attempted for two periods are stale. */
+  /** The scan schedule's period: clusters not scanned for two periods are stale. */
   schedulePeriodMs: number;
   /** Starts a scan of the given clusters (ARM ids), or of the whole fleet with null. */
   requestScan: (clusterIds: string[] | null) => Promise<{ runId: string; queued: number }>;

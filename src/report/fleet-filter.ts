@@ -5,15 +5,24 @@
  */
 import type { ClusterSummary } from '../store/types.js';
 
-/** A cluster is stale when its latest attempt, of any outcome, finished more than this many schedule periods ago. */
+/**
+ * A cluster is stale when it has not been scanned for more than this many schedule periods: its
+ * latest results are older than that, or, never scanned, its first known attempt is. Attempts that
+ * were skipped or failed do not count: a cluster failing every day is stale once its results age.
+ */
 export const STALE_PERIODS = 2;
 
 export function staleAfterMs(schedulePeriodMs: number): number {
   return STALE_PERIODS * schedulePeriodMs;
 }
 
-export function isStale(s: Pick<ClusterSummary, 'finishedAt' | 'startedAt'>, now: Date, schedulePeriodMs: number): boolean {
-  const at = Date.parse(s.finishedAt || s.startedAt);
+/** The time staleness counts from: the latest results' finish, or the first attempt's start when the cluster was never scanned. */
+export function staleSince(s: Pick<ClusterSummary, 'firstAttemptAt' | 'startedAt' | 'results'>): string {
+  return s.results ? s.results.finishedAt : s.firstAttemptAt || s.startedAt;
+}
+
+export function isStale(s: Pick<ClusterSummary, 'firstAttemptAt' | 'startedAt' | 'results'>, now: Date, schedulePeriodMs: number): boolean {
+  const at = Date.parse(staleSince(s));
   // An unreadable time cannot prove the cluster fresh.
   if (Number.isNaN(at)) return true;
   return now.getTime() - at > staleAfterMs(schedulePeriodMs);

@@ -61,15 +61,19 @@ export const StaleClusterSchema = z
     subscriptionId: z.string(),
     resourceGroup: z.string(),
     name: z.string(),
+    /** The latest attempt's outcome, and its reason when it was skipped or failed. */
     outcome: z.enum(['scanned', 'skipped', 'failed']),
-    lastAttempt: isoTime,
+    reason: z.string().nullable(),
+    lastAttempt: isoTime.describe("When the latest attempt, of any outcome, finished."),
+    lastResults: isoTime.nullable().describe('When the latest scan that produced results finished; null when the cluster was never scanned.'),
+    firstAttempt: isoTime.describe('When the earliest known attempt started: what staleness counts from for a cluster never scanned.'),
   })
   .strict();
 
 export const FleetSummarySchema = z
   .object({
     generatedAt: isoTime,
-    /** Clusters not attempted for this long are stale: two schedule periods. */
+    /** Clusters not scanned for this long are stale (two schedule periods), whatever their skipped or failed attempts since. */
     staleAfterMs: count,
     clusters: z
       .object({
@@ -91,7 +95,7 @@ export const FleetSummarySchema = z
     subscriptions: z.array(SubscriptionRowSchema),
     /** Latest finish time of any cluster's latest attempt; null when no cluster is known. */
     lastScan: isoTime.nullable(),
-    /** The stale clusters, oldest attempt first, at most 100 (clusters.stale has the full count). */
+    /** The stale clusters, longest unscanned first (lastResults, or firstAttempt when never scanned), at most 100 (clusters.stale has the full count). */
     staleClusters: z.array(StaleClusterSchema),
   })
   .strict();

@@ -4,7 +4,7 @@
  * the CLI print this same object.
  */
 import type { ClusterSummary } from '../store/types.js';
-import { isStale, staleAfterMs } from './fleet-filter.js';
+import { isStale, staleAfterMs, staleSince } from './fleet-filter.js';
 import { knowledgeBaseTopics, type TopicKnowledge } from './fleet-knowledge.js';
 import {
   NOT_YOURS,
@@ -24,7 +24,7 @@ export { FleetSummarySchema, TRIAGE_KEYS, YOURS, NOT_YOURS } from './fleet-schem
 
 export interface FleetSummaryOptions {
   now: Date;
-  /** The scan schedule's period; clusters not attempted for two periods are stale. */
+  /** The scan schedule's period; clusters not scanned for two periods are stale. */
   schedulePeriodMs: number;
   /** Rows of topFailing; default 10. */
   top?: number;
@@ -75,7 +75,7 @@ export function summariseFleet(summaries: readonly ClusterSummary[], opts: Fleet
   const clustersWith = zeroTriage();
   const topics = new Map<string, { clusters: number; title: string | null; disposition: string | null; mixed: boolean }>();
   const subs = new Map<string, SubscriptionRow>();
-  const stale: StaleCluster[] = [];
+  const stale: (StaleCluster & { since: string })[] = [];
   let lastScan: string | null = null;
 
   for (const s of summaries) {
@@ -112,7 +112,18 @@ export function summariseFleet(summaries: readonly ClusterSummary[], opts: Fleet
     if (isOld) {
       clusters.stale++;
       sub.stale++;
-      stale.push({ clusterId: s.clusterId, subscriptionId: s.subscriptionId, resourceGroup: s.resourceGroup, name: s.name, outcome: s.outcome, lastAttempt: finished });
+      stale.push({
+        clusterId: s.clusterId,
+        subscriptionId: s.subscriptionId,
+        resourceGroup: s.resourceGroup,
+        name: s.name,
+        outcome: s.outcome,
+        reason: s.reason,
+        lastAttempt: finished,
+        lastResults: s.results ? iso(s.results.finishedAt) : null,
+        firstAttempt: iso(s.firstAttemptAt || s.startedAt),
+        since: iso(staleSince(s)),
+      });
     }
 
     const r = s.results;
@@ -172,7 +183,7 @@ export function summariseFleet(summaries: readonly ClusterSummary[], opts: Fleet
     clustersWith,
   };
 
-  stale.sort((a, b) => (a.lastAttempt < b.lastAttempt ? -1 : a.lastAttempt > b.lastAttempt ? 1 : a.clusterId < b.clusterId ? -1 : 1));
+  stale.sort((a, b) => (a.since < b.since ? -1 : a.since > b.since ? 1 : a.clusterId < b.clusterId ? -1 : 1));
   return {
     generatedAt: opts.now.toISOString(),
     staleAfterMs: staleAfterMs(opts.schedulePeriodMs),
@@ -183,7 +194,7 @@ export function summariseFleet(summaries: readonly ClusterSummary[], opts: Fleet
     topFailing,
     subscriptions: [...subs.values()].sort((a, b) => (a.subscriptionId.toLowerCase() < b.subscriptionId.toLowerCase() ? -1 : 1)),
     lastScan,
-    staleClusters: stale.slice(0, MAX_STALE_LISTED),
+    staleClusters: stale.slice(0, MAX_STALE_LISTED).map(({ since: _since, ...c }) => c),
   };
 }
 

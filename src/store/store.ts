@@ -32,6 +32,7 @@ import { keys, RUN_HEADER_ROW, RUN_INDEX_PARTITION, FLEET_PARTITION, tableNames,
 import { fitList, rollup } from './rollup.js';
 import type { StorageTarget } from './target.js';
 import type {
+  ClusterPointers,
   ClusterResultsSummary,
   ClusterSummary,
   Classifier,
@@ -66,7 +67,11 @@ export interface Store {
   listClusterSummaries(filter?: SummaryFilter): Promise<ClusterSummary[]>;
   /** Clusters whose latest results fail a topic or a check; from the same partition. */
   listClustersFailing(filter: FailingFilter): Promise<ClusterSummary[]>;
+  /** The cluster's latest attempt and latest results scan ids, from one point read; null for an unknown cluster. */
+  getClusterPointers(clusterId: string): Promise<ClusterPointers | null>;
   getClusterLatest(clusterId: string): Promise<StoredClusterScan | null>;
+  /** The latest attempt that scanned (the fleet entity's rScanId), whatever the attempts after it; null when none did. */
+  getClusterLatestResults(clusterId: string): Promise<StoredClusterScan | null>;
   getClusterScan(clusterId: string, scanId: string): Promise<StoredClusterScan | null>;
   /** Newest first. */
   getClusterHistory(clusterId: string, limit: number): Promise<ScanTotals[]>;
@@ -442,19 +447,24 @@ class TableStore implements Store {
       const op = 'move cluster pointer';
       try {
         if (!current) {
-          await this.call('clusters', op, (c, o) => c.createEntity({ ...k, ...attempt, ...(results ?? {}) }, o));
+          await this.call('clusters', op, (c, o) => c.createEntity({ ...k, ...attempt, ...(results ?? {}), firstAttemptAt: at.startedAt }, o));
           return;
         }
         const attemptNewer = compareAttempt(at, { startedAt: str(current, 'startedAt'), scanId: str(current, 'scanId') }) >= 0;
         const currentResults = optStr(current, 'rScanId');
         const resultsNewer =
           results !== null && (currentResults === null || compareAttempt(at, { startedAt: str(current, 'rStartedAt'), scanId: currentResults }) >= 0);
-        if (!attemptNewer && !resultsNewer) return;
+        // A late older attempt still moves the first-attempt time back: staleness of a never-scanned cluster counts from it.
+        const first = optStr(current, 'firstAttemptAt');
+        const firstEarlier = first === null || at.startedAt < first;
+        if (!attemptNewer && !resultsNewer && !firstEarlier) return;
         const next: Entity = {};
         for (const [key, v] of Object.entries(current)) {
           if (!['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.metadata', 'odata.etag'].includes(key)) next[key] = v;
         }
         Object.assign(next, attemptNewer ? attempt : {}, resultsNewer ? results : {});
+        // An entity written before firstAttemptAt existed knows at least its own latest attempt.
+        next['firstAttemptAt'] = [first, at.startedAt, optStr(current, 'startedAt'), optStr(current, 'rStartedAt')].filter((t): t is string => !!t).sort()[0] ?? at.startedAt;
         const etag = typeof current['etag'] === 'string' ? current['etag'] : '*';
         await this.call('clusters', op, (c, o) => c.updateEntity({ ...k, ...next }, 'Replace', { ...o, etag }));
         return;
@@ -504,6 +514,7 @@ class TableStore implements Store {
       runId: str(e, 'runId'),
       startedAt: str(e, 'startedAt'),
       finishedAt: str(e, 'finishedAt'),
+      firstAttemptAt: optStr(e, 'firstAttemptAt') ?? str(e, 'startedAt'),
       results,
     };
   }
@@ -521,7 +532,8 @@ class TableStore implements Store {
     let q = odata`PartitionKey eq ${FLEET_PARTITION}`;
     if (filter.subscriptionId !== undefined) q += odata` and subscriptionIdLc eq ${filter.subscriptionId.toLowerCase()}`;
     if (filter.resourceGroup !== undefined) q += odata` and resourceGroupLc eq ${filter.resourceGroup.toLowerCase()}`;
-    if (filter.benchmark !== undefined) q += odata` and benchmark eq ${filter.benchmark}`;
+    // The results' benchmark: a skipped or failed latest attempt chose none ('') and would hide the cluster.
+    if (filter.benchmark !== undefined) q += odata` and rBenchmark eq ${filter.benchmark}`;
     const rows = await this.list('clusters', 'list cluster summaries', q);
     return rows.map((e) => this.readSummary(e, 'list cluster summaries'));
   }
@@ -536,11 +548,21 @@ class TableStore implements Store {
     });
   }
 
-  async getClusterLatest(clusterId: string): Promise<StoredClusterScan | null> {
+  async getClusterPointers(clusterId: string): Promise<ClusterPointers | null> {
     const k = keys.fleet(clusterId);
-    const pointer = await this.get('clusters', 'read cluster pointer', k.partitionKey, k.rowKey, ['scanId']);
+    const pointer = await this.get('clusters', 'read cluster pointer', k.partitionKey, k.rowKey, ['scanId', 'rScanId']);
     const scanId = pointer ? optStr(pointer, 'scanId') : null;
-    return scanId ? this.getClusterScan(clusterId, scanId) : null;
+    return pointer && scanId ? { scanId, resultsScanId: optStr(pointer, 'rScanId') } : null;
+  }
+
+  async getClusterLatest(clusterId: string): Promise<StoredClusterScan | null> {
+    const p = await this.getClusterPointers(clusterId);
+    return p ? this.getClusterScan(clusterId, p.scanId) : null;
+  }
+
+  async getClusterLatestResults(clusterId: string): Promise<StoredClusterScan | null> {
+    const p = await this.getClusterPointers(clusterId);
+    return p?.resultsScanId ? this.getClusterScan(clusterId, p.resultsScanId) : null;
   }
 
   private totalsOfHeader(e: Entity): ScanTotals {

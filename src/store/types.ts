@@ -60,10 +60,23 @@ export interface ClusterSummary {
   startedAt: string;
   finishedAt: string;
   /**
+   * Start of the earliest attempt the fleet entity has seen, of any outcome (entities written before
+   * it was recorded report their latest attempt's start). A never-scanned cluster is stale from it.
+   */
+  firstAttemptAt: string;
+  /**
    * Results of the latest attempt that scanned (the same scan as above when it scanned; an earlier
    * one when the latest was skipped or failed; null when the cluster was never scanned).
    */
   results: ClusterResultsSummary | null;
+}
+
+/** The fleet entity's two pointers. */
+export interface ClusterPointers {
+  /** The latest attempt, of any outcome. */
+  scanId: string;
+  /** The latest attempt that scanned; null when none did. */
+  resultsScanId: string | null;
 }
 
 export interface ClusterResultsSummary {
@@ -157,7 +170,7 @@ export interface SummaryFilter {
   subscriptionId?: string;
   /** Compared case-insensitively. */
   resourceGroup?: string;
-  /** The latest attempt's benchmark (empty for a skipped or failed attempt that chose none). */
+  /** The latest results' benchmark (results.benchmark); clusters never scanned match none. */
   benchmark?: string;
 }
 

@@ -105,7 +105,11 @@ describe('GET /summary', () => {
     expect(await total(`subscription=${SUB_A.toUpperCase()}`)).toBe(fleet.filter((c) => c.ref.subscriptionId === SUB_A).length);
     expect(await total('resourceGroup=RG-DEV')).toBe(1);
     expect(await total(`subscription=${SUB_B}&resourceGroup=rg-dev`)).toBe(0);
-    expect(await total('benchmark=cis-1.10')).toBe(fleet.filter((c) => latestOf(c).latest.scan.benchmark === 'cis-1.10').length);
+    // The results' benchmark: aks-dev-1's latest attempt was skipped (no benchmark) after an aks-1.8 scan.
+    for (const b of ['cis-1.10', 'aks-1.8']) expect(await total(`benchmark=${b}`), b).toBe(fleet.filter((c) => latestOf(c).results?.scan.benchmark === b).length);
+    const aks18 = ((await call(deps, '/clusters?benchmark=aks-1.8')).json as ClusterList).items.map((i) => i.name);
+    expect(aks18).toContain('aks-dev-1');
+    expect(aks18).not.toContain('aks-b-1');
     for (const d of ['action', 'environment', 'check-quirk', 'unknown', 'platform']) {
       const s = (await call(deps, `/summary?disposition=${d}`)).json as FleetSummary;
       expect(s.clusters.total, d).toBe(fleet.filter((c) => [...failingOf(c).values()].some((f) => f.disposition === d)).length);
@@ -357,6 +361,20 @@ describe('GET /checks/{topicOrId}', () => {
     expect(unknown.clusters.map((c) => c.name)).toEqual(['aks-prod-2']);
   });
 
+  it('answers CSV: one row per failing cluster, by topic or by check id', async () => {
+    const r = await call(deps, '/checks/kubelet.read-only-port?format=csv');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toMatch(/^text\/csv/);
+    const [header, ...rows] = r.text.trimEnd().split('\r\n');
+    const cols = (header ?? '').split(',');
+    expect(cols.slice(0, 3)).toEqual(['subscriptionId', 'resourceGroup', 'name']);
+    expect(rows.map((l) => l.split(',')[cols.indexOf('name')]).sort()).toEqual(clustersFailingTopic(fleet, 'kubelet.read-only-port').map((c) => c.ref.name).sort());
+    const byId = await call(deps, '/checks/4.2.11?benchmark=cis-1.10', { headers: { accept: 'text/csv' } });
+    expect(byId.text.trimEnd().split('\r\n').slice(1).map((l) => l.split(',')[2])).toEqual(['aks-prod-2']);
+    expect(byId.headers['content-disposition']).toBe('attachment; filename="failing-cis-1.10-4.2.11.csv"');
+    expect((await call(deps, '/checks/kubelet.read-only-port?format=xml')).status).toBe(400);
+  });
+
   it('400 without a benchmark for an id or for a malformed key; 404 for an unknown topic or check', async () => {
     expect((await call(deps, '/checks/3.2.4')).json).toEqual({ error: { code: 'BadRequest', message: expect.stringMatching(/"benchmark" is required/) } });
     expect((await call(deps, '/checks/Not A Topic')).status).toBe(400);
@@ -376,6 +394,16 @@ describe('/scans', () => {
     expect((await call(deps, '/scans/run-404')).status).toBe(404);
     const csv = await call(deps, '/scans?format=csv');
     expect(csv.text.trimEnd().split('\r\n').map((l) => l.split(',')[0])).toEqual(['runId', 'run-2', 'run-1']);
+    const oneCsv = await call(deps, '/scans/run-1?format=csv');
+    expect(oneCsv.status).toBe(200);
+    expect(oneCsv.headers['content-type']).toMatch(/^text\/csv/);
+    const [header, row, ...more] = oneCsv.text.trimEnd().split('\r\n');
+    expect(more).toEqual([]);
+    expect(header).toBe(csv.text.split('\r\n')[0]);
+    const cells = Object.fromEntries((header ?? '').split(',').map((h, i) => [h, row?.split(',')[i]]));
+    expect([cells['runId'], cells['scanned'], cells['done']]).toEqual(['run-1', String(one.scanned), String(done('run-1'))]);
+    expect((await call(deps, '/scans/run-1', { headers: { accept: 'text/csv' } })).headers['content-type']).toMatch(/^text\/csv/);
+    expect((await call(deps, '/scans/run-404?format=csv')).status).toBe(404);
     expect(((await call(deps, '/scans?top=1')).json as { items: unknown[] }).items).toHaveLength(1);
   });
 
@@ -423,9 +451,10 @@ describe('routing', () => {
     expect((await call(deps, '/clusters/%E0%A4%A')).status).toBe(400);
   });
 
-  it('ROUTES gives every route an auth level: data behind the function key, POST /scans admin', () => {
+  it('ROUTES gives every route an auth level: only health anonymous, POST /scans admin, the rest behind the function key', () => {
     expect(ROUTES.find((x) => x.method === 'POST' && x.route === 'scans')?.authLevel).toBe('admin');
-    expect(ROUTES.filter((x) => x.authLevel === 'anonymous').map((x) => x.route).sort()).toEqual(['dashboard', 'health', 'openapi.json']);
+    expect(ROUTES.filter((x) => x.authLevel === 'anonymous').map((x) => x.route)).toEqual(['health']);
+    expect(ROUTES.filter((x) => x.authLevel === 'function').map((x) => x.route)).toEqual(expect.arrayContaining(['openapi.json', 'dashboard', 'clusters/{subscriptionId}/{resourceGroup}/{name}/nodes/{node}']));
     expect(new Set(ROUTES.map((x) => `${x.method} ${x.route}`)).size).toBe(ROUTES.length);
   });
 });

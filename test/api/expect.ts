@@ -42,9 +42,11 @@ export function clustersFailingTopic(clusters: SeededCluster[], topic: string): 
   return clusters.filter((c) => [...failingOf(c).values()].some((f) => f.topic === topic));
 }
 
+/** Not scanned for over two periods: the last results' finish, or the first attempt's start when none scanned. */
 export function isStale(c: SeededCluster): boolean {
-  const latest = latestOf(c).latest.scan;
-  return NOW.getTime() - Date.parse(latest.finishedAt) > 2 * PERIOD_MS;
+  const results = latestOf(c).results;
+  const since = results ? results.scan.finishedAt : (c.attempts[0]?.scan.startedAt ?? '');
+  return NOW.getTime() - Date.parse(since) > 2 * PERIOD_MS;
 }
 
 export function withResults(clusters: SeededCluster[]): SeededCluster[] {

@@ -51,6 +51,12 @@ function catalogue(): [ApiDeps, string, Call?][] {
     [`${prod1}?format=csv`],
     [`${dev1}/history`],
     [`${dev1}/history?format=csv`],
+    [`${prod1}/nodes/aks-system-0`],
+    [`${dev1}/nodes/aks-dev-0`],
+    [`${dev1}/nodes/aks-dev-0?scan=scan-dev1-1`],
+    [`${prod1}/nodes/aks-user-0?format=csv`],
+    ['/checks/kubelet.read-only-port?format=csv'],
+    ['/scans/run-1?format=csv'],
     ['/checks/kubelet.read-only-port'],
     [`/checks/kubelet.read-only-port?benchmark=aks-1.8&subscription=${SUB_A}`],
     ['/checks/4.9.99?benchmark=cis-1.10'],
@@ -68,6 +74,9 @@ function catalogue(): [ApiDeps, string, Call?][] {
     ['/clusters/x/y/z'],
     [`/clusters/${SUB_A}/rg-prod/missing`],
     [`/clusters/${SUB_A}/rg-prod/missing/history`],
+    [`${prod1}/nodes/no-such-node`],
+    [`${prod1}/nodes/Not_A_Node`],
+    [`/clusters/${SUB_B}/rg-b/aks-b-1/nodes/any-node`],
     ['/checks/3.2.4'],
     ['/checks/kubelet.missing-topic'],
     ['/scans/unknown-run'],
@@ -76,7 +85,7 @@ function catalogue(): [ApiDeps, string, Call?][] {
     ['/scans', { method: 'DELETE' }],
     ['/does/not/exist'],
   ];
-  const down: [string, Call?][] = [['/summary'], ['/clusters'], [prod1], [`${dev1}/history`], ['/checks/kubelet.read-only-port'], ['/scans'], ['/scans/run-1']];
+  const down: [string, Call?][] = [['/summary'], ['/clusters'], [prod1], [`${dev1}/history`], [`${prod1}/nodes/aks-system-0`], ['/checks/kubelet.read-only-port'], ['/scans'], ['/scans/run-1']];
   return [...ok.map(([p, o]): [ApiDeps, string, Call?] => [deps, p, o]), ...down.map(([p, o]): [ApiDeps, string, Call?] => [broken, p, o])];
 }
 
@@ -151,7 +160,7 @@ describe('GET /openapi.json', () => {
 
   it('documents exactly the query parameters each route accepts', async () => {
     const paths = doc['paths'] as Record<string, Record<string, { parameters: { name: string; in: string }[] }>>;
-    const sample: Record<string, string> = { subscriptionId: SUB_A, resourceGroup: 'rg-prod', name: 'aks-prod-1', topicOrId: 'kubelet.read-only-port', id: 'run-1' };
+    const sample: Record<string, string> = { subscriptionId: SUB_A, resourceGroup: 'rg-prod', name: 'aks-prod-1', topicOrId: 'kubelet.read-only-port', id: 'run-1', node: 'aks-system-0' };
     for (const r of ROUTES) {
       const concrete = `/${r.route.replace(/\{(\w+)\}/g, (_m, k: string) => sample[k] ?? k)}`;
       const documented = paths[`/${r.route}`]?.[r.method.toLowerCase()]?.parameters.filter((p) => p.in === 'query').map((p) => p.name) ?? [];

@@ -24,6 +24,7 @@ function summary(name: string, finishedAt: string, results: { topics: string[]; 
     runId: 'r',
     startedAt: finishedAt,
     finishedAt,
+    firstAttemptAt: finishedAt,
     results: results
       ? {
           scanId: `s-${name}`,
@@ -57,6 +58,31 @@ describe('summariseFleet', () => {
     expect(s.staleAfterMs).toBe(2 * DAY);
     expect(s.lastScan).toBe(at(1000));
     expect(s.reasons.failed).toEqual({ timeout: 3 });
+  });
+
+  it('counts staleness from the last results, not from attempts that failed since; a never-scanned cluster from its first attempt', () => {
+    const at = (ms: number): string => new Date(NOW.getTime() - ms).toISOString();
+    const withOldResults = (name: string, resultsAge: number, attemptAge: number): ClusterSummary => {
+      const s = summary(name, at(resultsAge), { topics: [], triage: {} });
+      // Failed today (or resultsAge ago), with the results of an earlier scan.
+      return { ...s, outcome: 'failed', reason: 'timeout', detail: 'took too long', scanId: `f-${name}`, startedAt: at(attemptAge), finishedAt: at(attemptAge), firstAttemptAt: at(40 * DAY) };
+    };
+    const neverScanned = (name: string, firstAge: number): ClusterSummary => ({ ...summary(name, at(1000), null), firstAttemptAt: at(firstAge) });
+    const fleet = [
+      withOldResults('fails-daily', 30 * DAY, 1000),
+      withOldResults('fails-since-yesterday', DAY, 1000),
+      neverScanned('never-old', 3 * DAY),
+      neverScanned('never-new', DAY),
+    ];
+    const s = summariseFleet(fleet, { now: NOW, schedulePeriodMs: DAY, knowledge: kb });
+    expect(FleetSummarySchema.safeParse(s).success).toBe(true);
+    expect(s.clusters.stale).toBe(2);
+    // Longest unscanned first, with what a reader needs to see why.
+    expect(s.staleClusters).toEqual([
+      { clusterId: fleet[0]?.clusterId, subscriptionId: 'sub-1', resourceGroup: 'rg', name: 'fails-daily', outcome: 'failed', reason: 'timeout', lastAttempt: at(1000), lastResults: at(30 * DAY), firstAttempt: at(40 * DAY) },
+      { clusterId: fleet[2]?.clusterId, subscriptionId: 'sub-1', resourceGroup: 'rg', name: 'never-old', outcome: 'failed', reason: 'timeout', lastAttempt: at(1000), lastResults: null, firstAttempt: at(3 * DAY) },
+    ]);
+    expect(s.subscriptions[0]?.stale).toBe(2);
   });
 
   it('orders topics by clusters then name, shares over clusters with results, titles from the knowledge base', () => {
