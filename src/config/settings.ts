@@ -57,6 +57,10 @@ export const SETTINGS = {
   ARM_ENDPOINT: z.url({ protocol: /^https$/ }).optional(),
   ARM_CA_FILE: z.string().optional(),
   TEAMS_WEBHOOK_URL: z.url({ protocol: /^https$/ }).optional(),
+  /** A waiver file (YAML or JSON) applied to alerts, on top of the shipped default waivers. */
+  WAIVERS_FILE: z.string().optional(),
+  /** Linked from alerts, e.g. https://<app>.azurewebsites.net/api/dashboard. */
+  DASHBOARD_URL: z.url({ protocol: /^https$/ }).optional(),
 } as const;
 
 type Shape = typeof SETTINGS;

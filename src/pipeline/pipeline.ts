@@ -11,16 +11,28 @@ import type { ClusterRef, ClusterScan } from '../model/cluster.js';
 import type { ClusterScanOptions } from '../scan/scan-cluster.js';
 import { scanCluster } from '../scan/scan-cluster.js';
 import type { RunTrigger, Store } from '../store/index.js';
+import { alertNewFailures } from '../alert/index.js';
+import { previousScannedScan } from '../diff/previous.js';
+import type { Waiver } from '../knowledge/index.js';
 import { classifyCheck } from './classify.js';
 import { newRunId, scanIdFor } from './ids.js';
 import type { ScanMessage } from './message.js';
 import { parseScanMessage, scanMessage } from './message.js';
+
+export interface AlertSettings {
+  /** The Teams Workflows webhook (a secret: never logged). */
+  webhookUrl: string;
+  waivers: readonly Waiver[];
+  dashboardUrl?: string;
+}
 
 export interface PipelineDeps {
   arm: ArmClients;
   store: Store;
   now: () => Date;
   log: (line: string) => void;
+  /** Teams alerts on new FAILs; none when unset. */
+  alerts?: AlertSettings;
 }
 
 export interface RunPlanOptions {
@@ -66,7 +78,10 @@ export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanO
   const msg = parseScanMessage(raw);
   try {
     const scan = await scanCluster(msg.cluster as ClusterRef, msg.scanId, { arm: deps.arm, now: deps.now }, scanOpts);
+    // A redelivery of a scan already stored has had its alert attempt: do not post it twice.
+    const redelivered = deps.alerts ? (await deps.store.getClusterScan(msg.cluster.id, msg.scanId)) !== null : false;
     await deps.store.saveClusterScan(scan, { runId: msg.runId, scanId: msg.scanId }, classifyCheck);
+    if (deps.alerts && scan.outcome.kind === 'scanned' && !redelivered) await alertOnNewFailures(msg, scan, deps, deps.alerts);
     await deps.store.recordClusterDone(msg.runId, msg.cluster.id, scan.outcome.kind);
     const o = scan.outcome;
     deps.log(`cluster ${msg.cluster.id}: ${o.kind}${o.kind === 'scanned' ? ` (${o.nodes.length} node(s))` : ` (${o.reason}: ${o.detail})`}`);
@@ -77,6 +92,26 @@ export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanO
     if (!delivery || delivery.dequeueCount < delivery.maxDequeueCount) throw e;
     const failed = await recordFailure(msg, deps, 'internal', `the scan worker failed on all ${delivery.maxDequeueCount} deliveries; last error: ${why}`, 'failed');
     return failed;
+  }
+}
+
+/** Posts the cluster's new, unwaived FAILs to Teams. An alert that fails is logged, never fatal to the scan. */
+async function alertOnNewFailures(msg: ScanMessage, scan: ClusterScan, deps: PipelineDeps, alerts: AlertSettings): Promise<void> {
+  try {
+    const current = await deps.store.getClusterScan(msg.cluster.id, msg.scanId);
+    if (!current) return;
+    const previous = await previousScannedScan(deps.store, msg.cluster.id, { startedAt: scan.startedAt, scanId: msg.scanId });
+    const r = await alertNewFailures({
+      previous,
+      current,
+      webhookUrl: alerts.webhookUrl,
+      waivers: alerts.waivers,
+      now: deps.now(),
+      ...(alerts.dashboardUrl ? { dashboardUrl: alerts.dashboardUrl } : {}),
+    });
+    deps.log(`cluster ${msg.cluster.id}: Teams alert ${r.outcome.status} (${r.outcome.attempts} attempt(s), ${r.diff.newFailures.length} new FAIL(s)): ${r.outcome.detail}`);
+  } catch (e) {
+    deps.log(`cluster ${msg.cluster.id}: Teams alert failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
   }
 }
 

@@ -31,6 +31,8 @@ export interface RuntimeOverrides {
   log?: (line: string) => void;
   now?: () => Date;
   tablePrefix?: string;
+  /** Overrides TEAMS_WEBHOOK_URL (tests send to a loopback receiver over http). */
+  teamsWebhookUrl?: string;
 }
 
 export interface Runtime {
@@ -87,6 +89,15 @@ export async function createRuntime(env: NodeJS.ProcessEnv, o: RuntimeOverrides 
   if (!o.store) await store.ensureTables();
   const queues = new Map<string, QueueClient>();
   const deps: PipelineDeps = { arm, store, now: o.now ?? (() => new Date()), log: o.log ?? ((l) => console.log(l)) };
+  const webhookUrl = o.teamsWebhookUrl ?? settings.TEAMS_WEBHOOK_URL;
+  if (webhookUrl) {
+    const { effectiveWaivers, loadWaiverConfig } = await import('../knowledge/index.js');
+    deps.alerts = {
+      webhookUrl,
+      waivers: effectiveWaivers(settings.WAIVERS_FILE ? loadWaiverConfig(settings.WAIVERS_FILE) : null, true),
+      ...(settings.DASHBOARD_URL ? { dashboardUrl: settings.DASHBOARD_URL } : {}),
+    };
+  }
   return {
     settings,
     deps,

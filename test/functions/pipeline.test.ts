@@ -227,3 +227,50 @@ describe('the Function app on a fresh storage account', () => {
     expect(h! * 60 + m!).toBeGreaterThanOrEqual(10);
   });
 });
+
+describe('Teams alerts from the worker', () => {
+  it('posts new FAILs once: not again for a redelivery, not again when nothing is new', async () => {
+    const { createServer } = await import('node:http');
+    const posts: { url: string; body: string }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c));
+      req.on('end', () => {
+        posts.push({ url: req.url ?? '', body });
+        res.writeHead(202).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+    const port = (receiver.address() as { port: number }).port;
+    try {
+      const store = await az.store();
+      const rt = await runtimeWith(store);
+      const logs: string[] = [];
+      // No waivers, so the simulated drift (platform and quirk topics) counts as new.
+      const deps = { ...rt.deps, log: (l: string) => logs.push(l), alerts: { webhookUrl: `http://127.0.0.1:${port}/workflows/x?sig=SECRET`, waivers: [] } };
+      setSharedRuntime({ ...rt, deps });
+      const messages = (await plannedMessages()).filter((m) => !m.cluster.runCommandDisabled && m.cluster.powerState !== 'Stopped');
+      const { processScanMessage } = await import('../../src/pipeline/pipeline.js');
+      let withFails = 0;
+      for (const msg of messages) {
+        const scan = await processScanMessage(msg, deps, rt.scanOptions);
+        if (scan.outcome.kind === 'scanned' && scan.outcome.nodes.some((n) => n.checks.some((c) => c.status === 'FAIL'))) withFails++;
+      }
+      expect(withFails).toBeGreaterThan(0);
+      // One card per cluster with FAILs on its first scan.
+      expect(posts).toHaveLength(withFails);
+      expect(JSON.parse(posts[0]!.body)).toMatchObject({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive' }] });
+      for (const msg of messages) {
+        // Redelivery of the same message: stored already, no second post.
+        await processScanMessage(msg, deps, rt.scanOptions);
+        // A later scan with the same findings: nothing new, no post.
+        await processScanMessage({ ...msg, scanId: `${msg.scanId}-next` }, deps, rt.scanOptions);
+      }
+      expect(posts).toHaveLength(withFails);
+      expect(logs.join('\n')).not.toContain('SECRET');
+      expect(logs.join('\n')).not.toContain('/workflows/');
+    } finally {
+      receiver.close();
+    }
+  });
+});
