@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { CliIo } from './io.js';
-import { UsageError } from './io.js';
+import { stopSignal, UsageError } from './io.js';
 import { simulatorCredential } from './static-credential.js';
 import { SIMULATED_POLL_TIMING } from './scan.js';
 
@@ -22,17 +22,19 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
   const port = values.port === undefined ? 7071 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a TCP port number, not "${values.port}"`);
   const seed = values.seed === undefined ? 1 : Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number, not "${values.seed}"`);
 
   const say = (l: string) => io.stderr.write(`${l}\n`);
-  const [{ startAzurite }, sim, { createRuntime, setSharedRuntime }, { LocalQueueHost }] = await Promise.all([
-    import('../local/azurite.js'),
-    import('../simulator/index.js'),
-    import('../runtime/runtime.js'),
-    import('./host/queue-host.js'),
-  ]);
+  const { withoutTestModeWarnings } = await import('./host/quiet.js');
+  const [{ startAzurite }, sim, { createRuntime, setSharedRuntime }, { LocalQueueHost }, { serveHttp }, { fleetSummaryBody, renderFleetSummaryText }] = await withoutTestModeWarnings(() =>
+    Promise.all([import('../local/azurite.js'), import('../simulator/index.js'), import('../runtime/runtime.js'), import('./host/queue-host.js'), import('./host/http-host.js'), import('./host/summary.js')]),
+  );
+  // Take the port first: finding it busy after the whole scan would waste the run.
+  const server = values.once ? null : await serveHttp(port, io);
   const azurite = await startAzurite();
   const arm = await sim.startArmSimulator({ fleet: sim.defaultDemoFleet({ clusters, seed }), seed, commandDurationMs: 800, commandJitterMs: 700, retryAfterSeconds: 0 });
   const cleanup = async () => {
+    await server?.close();
     setSharedRuntime(undefined);
     await arm.stop();
     await azurite.stop();
@@ -53,19 +55,14 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     const drained = await host.drain();
     say(`demo: workers handled ${drained.handled} message(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s (${drained.failedAttempts} failed attempt(s), ${drained.poisoned} to the poison queue); ARM requests: ${rt.arm.stats.requests}`);
 
-    const { fleetSummaryBody, renderFleetSummaryText } = await import('./host/summary.js');
     const body = await fleetSummaryBody();
     io.stdout.write(format === 'json' ? JSON.stringify(body, null, 2) + '\n' : renderFleetSummaryText(body));
-    if (values.once) return 0;
+    if (!server) return 0;
 
-    const { serveHttp } = await import('./host/http-host.js');
-    const server = await serveHttp(port, io);
-    say(`demo: serving the API until Ctrl-C:\n  ${server.url}/api/summary\n  ${server.url}/api/clusters\n  ${server.url}/api/dashboard\n  ${server.url}/api/openapi.json`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
-    await server.close();
+    say(`demo: serving the API until Ctrl-C:\n  ${server.url}/api/dashboard\n  ${server.url}/api/summary\n  ${server.url}/api/clusters\n  ${server.url}/api/openapi.json\n  POST ${server.url}/api/scans scans the simulated fleet again`);
+    // A worker keeps consuming the queue, so POST /api/scans does what it does in Azure.
+    const worker = host.runUntil(stopSignal());
+    await worker;
     return 0;
   } finally {
     await cleanup();

@@ -34,3 +34,11 @@ export async function readAll(stream: Readable, limit: number, input: string): P
   }
   return Buffer.concat(chunks);
 }
+
+/** Aborts on Ctrl-C or SIGTERM: how `serve` and `demo` know to stop. */
+export function stopSignal(): AbortSignal {
+  const c = new AbortController();
+  process.once('SIGINT', () => c.abort());
+  process.once('SIGTERM', () => c.abort());
+  return c.signal;
+}

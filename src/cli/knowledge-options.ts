@@ -1,6 +1,6 @@
 /** Wires the knowledge base and waivers into the explain report. */
 import type { Waiver } from '../knowledge/index.js';
-import { applyWaivers, effectiveWaivers, loadWaiverConfig, triageCheck } from '../knowledge/index.js';
+import { applyWaivers, effectiveWaivers, expiredWaivers, loadWaiverConfig, triageCheck } from '../knowledge/index.js';
 import type { ExplainOptions, WaiverMark } from '../report/explain.js';
 
 export interface KnowledgeChoice {
@@ -19,17 +19,16 @@ export async function knowledgeOptions(choice: KnowledgeChoice): Promise<Explain
   const config = choice.waiversFile ? loadWaiverConfig(choice.waiversFile) : null;
   const waivers = effectiveWaivers(config, choice.defaultWaivers);
   const now = choice.now ?? new Date();
-  const expired: WaiverMark[] = [];
+  // Every expired waiver in scope is listed for review, not only those that would have matched.
+  const expired: WaiverMark[] = expiredWaivers(waivers, { ...choice.scope }, now).map(waiverMark);
   return {
     triage: (c) => triageCheck(c),
     waivers: (c, node) => {
       if (c.status !== 'FAIL' && c.status !== 'WARN') return null;
       const r = applyWaivers([c], waivers, { ...choice.scope, ...(node.pool ? { pool: node.pool } : {}) }, now);
-      for (const w of r.expired) if (!expired.some((e) => e.id === w.id)) expired.push(waiverMark(w));
       const w = r.waivedBy[0];
       return w ? waiverMark(w) : null;
     },
-    // Filled while the report is built; read by the report at the end.
     expiredWaivers: expired,
   };
 }

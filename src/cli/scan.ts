@@ -23,7 +23,9 @@ import type { CliIo } from './io.js';
 import { UsageError } from './io.js';
 import { readSettings } from '../config/settings.js';
 import { planOptionsFrom, scanOptionsFrom } from '../runtime/runtime.js';
+import type { Store } from '../store/index.js';
 import { simulatorCredential } from './static-credential.js';
+import { storeFromOption } from './storage-option.js';
 
 
 /** Poll timing for the simulator, whose commands take about a second instead of half a minute. */
@@ -108,6 +110,11 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
   }
   if (values['arm-endpoint'] && values.simulate) throw new UsageError('--arm-endpoint and --simulate cannot be used together');
 
+  // Storage is checked (and its tables made) before the scan, not found unusable after it.
+  const storageValue = values.storage ?? io.env['AZURE_STORAGE_CONNECTION_STRING'] ?? io.env['AzureWebJobsStorage'];
+  let store: Store | undefined;
+  if (storageValue) store = await storeFromOption(storageValue);
+
   let endpoint = values['arm-endpoint'];
   let ca = values['arm-ca'] ? readCa(resolve(io.cwd, values['arm-ca'])) : undefined;
   let credential: TokenCredential | undefined;
@@ -166,8 +173,7 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
     );
     if (progress) io.stderr.write('\n');
 
-    const storage = values.storage ?? io.env['AZURE_STORAGE_CONNECTION_STRING'] ?? io.env['AzureWebJobsStorage'];
-    if (storage) await storeScans(storage, runId, scans, io);
+    if (store) await storeScans(store, runId, scans, io);
     const report = buildScanReport(scans, arm.stats, (c) => triageCheck(c));
     io.stdout.write(format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderScanText(report, styleFor(io.stdout, io.env)));
     if (missing.length) throw new UsageError(`--cluster: not found (deleted, or not visible to this identity): ${missing.join(', ')}`);
@@ -199,13 +205,7 @@ function parseJsonFile(path: string, name: string): unknown {
   }
 }
 
-async function storeScans(storage: string, runId: string, scans: ClusterScan[], io: CliIo): Promise<void> {
-  const { createStore, storageTargetFromEnv } = await import('../store/index.js');
-  const target = /^https:\/\//.test(storage)
-    ? storageTargetFromEnv({ AzureWebJobsStorage__tableServiceUri: storage, AzureWebJobsStorage__queueServiceUri: storage.replace('.table.', '.queue.') })
-    : storageTargetFromEnv({ AZURE_STORAGE_CONNECTION_STRING: storage });
-  const store = createStore(target);
-  await store.ensureTables();
+async function storeScans(store: Store, runId: string, scans: ClusterScan[], io: CliIo): Promise<void> {
   await store.startRun({ runId, trigger: 'cli', startedAt: scans[0]?.startedAt ?? new Date().toISOString(), queued: scans.length });
   let i = 0;
   for (const s of scans) {

@@ -1,22 +1,30 @@
-/** `aks-fleet-scanner serve`: the API and dashboard over stored results, on localhost. */
+/** `aks-fleet-scanner serve`: the API and dashboard over stored results, on localhost, with a worker for POST /api/scans. */
 import { parseArgs } from 'node:util';
 import type { CliIo } from './io.js';
-import { UsageError } from './io.js';
+import { stopSignal, UsageError } from './io.js';
+import { storageTargetFromOption } from './storage-option.js';
 
 export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, strict: true, options: { port: { type: 'string' }, storage: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, strict: true, options: { port: { type: 'string' }, storage: { type: 'string' }, 'no-worker': { type: 'boolean' } } });
   const port = values.port === undefined ? 7071 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a TCP port number, not "${values.port}"`);
-  const { createRuntime, setSharedRuntime } = await import('../runtime/runtime.js');
-  const env = values.storage ? { ...io.env, AZURE_STORAGE_CONNECTION_STRING: values.storage } : io.env;
-  setSharedRuntime(await createRuntime(env));
-  const { serveHttp } = await import('./host/http-host.js');
+  const { withoutTestModeWarnings } = await import('./host/quiet.js');
+  const [{ createRuntime, setSharedRuntime }, { serveHttp }, { LocalQueueHost }] = await withoutTestModeWarnings(() =>
+    Promise.all([import('../runtime/runtime.js'), import('./host/http-host.js'), import('./host/queue-host.js')]),
+  );
+  const storage = values.storage ? await storageTargetFromOption(values.storage) : undefined;
+  const rt = await createRuntime(io.env, storage ? { storage } : {});
+  setSharedRuntime(rt);
   const server = await serveHttp(port, io);
   io.stderr.write(`serve: ${server.url}/api/dashboard (summary: ${server.url}/api/summary), until Ctrl-C\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  const stop = stopSignal();
+  if (values['no-worker']) await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
+  else {
+    // POST /api/scans queues scans; this worker runs them, as the Function app's queue trigger would.
+    const host = new LocalQueueHost(rt, { concurrency: rt.settings.SCAN_CONCURRENCY, maxDequeueCount: 3, visibilityTimeoutSeconds: 60, log: (l) => io.stderr.write(`worker: ${l}\n`) });
+    await host.ensureQueues();
+    await host.runUntil(stop);
+  }
   await server.close();
   return 0;
 }

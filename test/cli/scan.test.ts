@@ -53,3 +53,13 @@ describe('aks-fleet-scanner scan --simulate', () => {
     expect(missing.stderr).toMatch(/nope\.json: does not exist/);
   });
 });
+
+describe('scan --storage is checked before scanning', () => {
+  it('a bad value exits 2 naming --storage, without echoing it', async () => {
+    const r = await runCli(['scan', '--simulate', '--storage', 'AccountName=x;AccountKey=notakey']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^aks-fleet-scanner scan: --storage must be a storage connection string/);
+    expect(r.stderr).not.toContain('notakey');
+    expect(r.stdout).toBe('');
+  });
+});

@@ -77,6 +77,21 @@ export class LocalQueueHost {
     return messages.length;
   }
 
+  /** Drains the queue again and again, as the host's queue trigger would, until the signal fires. */
+  async runUntil(signal: AbortSignal, idleMs = 1000): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.drain();
+      } catch (e) {
+        this.opts.log(`worker: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, idleMs);
+        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+    }
+  }
+
   /** Handles messages until the scan queue and the poison queue are empty. */
   async drain(): Promise<DrainResult> {
     const result: DrainResult = { handled: 0, failedAttempts: 0, poisoned: 0, poisonRecorded: 0 };
