@@ -107,6 +107,13 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     expect(await text('#clusters tr[data-cluster="aks-b-1"]')).toContain('timeout');
     expect(await page.$$eval('#subscriptions tbody tr', (rows) => rows.map((r) => r.getAttribute('data-subscription')))).toEqual(s.subscriptions.map((x) => x.subscriptionId));
     expect(await page.$$eval('#stale tbody tr', (rows) => rows.map((r) => r.getAttribute('data-stale')))).toEqual(fleet.filter(isStale).map((c) => c.ref.name));
+    // aks-dev-1 is stale from its last results although its latest (skipped) attempt is recent: both times are shown.
+    const dev = await text('#stale tr[data-stale="aks-dev-1"]');
+    const devCluster = fleet.find((c) => c.ref.name === 'aks-dev-1');
+    const devResults = devCluster ? (latestOf(devCluster).results?.scan.finishedAt ?? 'no results') : 'no cluster';
+    expect(dev).toContain('stopped');
+    expect(dev).toContain(`${devResults.slice(0, 19).replace('T', ' ')} UTC`);
+    expect(await text('#stale thead')).toContain('Last results');
     expect(await text('#last-scan')).toContain(`${(s.lastScan ?? 'none').slice(0, 19).replace('T', ' ')} UTC`);
 
     const apiCalls = seen.filter((u) => u.pathname === '/api/summary' || u.pathname === '/api/clusters');

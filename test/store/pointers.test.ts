@@ -57,6 +57,23 @@ describe('fleet entity pointers (Azurite)', () => {
     expect([s?.firstAttemptAt, s?.scanId, s?.results?.scanId]).toEqual([day(3), 's7', 's7']);
   });
 
+  it('an entity written before firstAttemptAt existed reports its latest attempt, and gets the field on its next write', async () => {
+    const store = await az.store();
+    const ref = clusterRef('aks-legacy');
+    await store.saveClusterScan(failed(ref, day(5)), { runId: 'r5', scanId: 'f5' }, classify);
+    // Strip the field with a plain client, as the entity was before this version.
+    const { TableClient } = await import('@azure/data-tables');
+    const table = TableClient.fromConnectionString(az.instance.connectionString, store.tables.clusters, { allowInsecureConnection: true });
+    for await (const e of table.listEntities<Record<string, unknown>>()) {
+      const { etag: _e, timestamp: _t, firstAttemptAt, ...rest } = e;
+      expect(firstAttemptAt).toBe(day(5));
+      await table.updateEntity({ ...rest, partitionKey: String(e.partitionKey), rowKey: String(e.rowKey) }, 'Replace');
+    }
+    expect((await store.listClusterSummaries())[0]?.firstAttemptAt).toBe(day(5));
+    await store.saveClusterScan(failed(ref, day(6)), { runId: 'r6', scanId: 'f6' }, classify);
+    expect((await store.listClusterSummaries())[0]?.firstAttemptAt).toBe(day(5));
+  });
+
   it("the benchmark filter matches the results' benchmark, not the latest attempt's", async () => {
     const store = await az.store();
     const stopped = clusterRef('aks-stopped');
