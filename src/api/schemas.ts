@@ -58,7 +58,8 @@ export const ClusterItemSchema = z
     runId: z.string(),
     startedAt: isoTime,
     finishedAt: isoTime,
-    stale: z.boolean(),
+    firstAttemptAt: isoTime.describe('Start of the earliest attempt known for the cluster; a cluster never scanned is stale from it.'),
+    stale: z.boolean().describe('Not scanned for over two schedule periods: counted from results.finishedAt, or from firstAttemptAt when there are no results.'),
     /** Path of the cluster's detail (under /api). */
     href: z.string(),
     results: ClusterResultsSchema.nullable(),

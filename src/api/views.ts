@@ -38,6 +38,7 @@ export function clusterItem(s: ClusterSummary, now: Date, schedulePeriodMs: numb
     runId: s.runId,
     startedAt: iso(s.startedAt),
     finishedAt: iso(s.finishedAt),
+    firstAttemptAt: iso(s.firstAttemptAt || s.startedAt),
     stale: isStale(s, now, schedulePeriodMs),
     href: clusterHref(s),
     results: r

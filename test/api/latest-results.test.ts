@@ -60,8 +60,9 @@ describe('staleness: not scanned for over two schedule periods', () => {
     await store.saveClusterScan(failed(neverNew, ago(60_000)), { runId: 'r', scanId: 'nn-1' }, classify);
     const deps = depsFor(store);
 
-    const list = (await call(deps, '/clusters')).json as { items: { name: string; stale: boolean }[] };
+    const list = (await call(deps, '/clusters')).json as { items: { name: string; stale: boolean; firstAttemptAt: string }[] };
     expect(Object.fromEntries(list.items.map((i) => [i.name, i.stale]))).toEqual({ 'aks-fails-daily': true, 'aks-fresh': false, 'aks-never-old': true, 'aks-never-new': false });
+    expect(list.items.find((i) => i.name === 'aks-never-old')?.firstAttemptAt).toBe(ago(3 * PERIOD_MS + 60_000));
 
     const s = (await call(deps, '/summary')).json as FleetSummary;
     expect(s.clusters.stale).toBe(2);
