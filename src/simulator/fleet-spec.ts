@@ -30,7 +30,7 @@ export type NodeProfile = (typeof NODE_PROFILES)[number];
 
 const nodeStatus = z.object({
   /** The status our Job script prints for nodes it could not scan. */
-  status: z.enum(['unschedulable', 'admission-denied', 'image-pull', 'not-started', 'timeout', 'failed', 'no-output']),
+  status: z.enum(['unschedulable', 'admission-denied', 'image-pull', 'not-started', 'timeout', 'failed', 'forbidden', 'no-output']),
   reason: z.string().optional(),
   /** How many of the pool's Ready nodes (first by name) are affected; all when omitted. */
   nodes: z.number().int().positive().optional(),

@@ -248,6 +248,20 @@ const SCENARIOS: readonly Scenario[] = [
     apply: (c) => void (c.pools[1] = { ...(c.pools[1] as PoolInput), nodeStatus: { status: 'admission-denied', reason: GATEKEEPER_DENIAL } }),
     expect: { kind: 'scanned', nodeFailures: ['admission-denied'] },
   },
+  {
+    name: 'k8s-forbidden',
+    weight: 1,
+    // The identity may run commands but Kubernetes RBAC lets it create no Job.
+    apply: (c) =>
+      c.pools.forEach(
+        (p, i) =>
+          (c.pools[i] = {
+            ...p,
+            nodeStatus: { status: 'forbidden', reason: 'Kubernetes RBAC: Error from server (Forbidden): jobs.batch is forbidden: User "scanner" cannot create resource "jobs" in API group "batch"' },
+          }),
+      ),
+    expect: { kind: 'failed', reason: 'forbidden', note: 'Kubernetes RBAC refuses every Job' },
+  },
 ];
 
 /** The scenario names faultFleet draws from; each appears at least once when clusters >= their count. */

@@ -103,3 +103,44 @@ describe('a fault-injected fleet of 220 clusters', () => {
     expect(elapsed).toBeGreaterThan(0);
   });
 });
+
+describe('an Entra ID cluster without a cluster token', () => {
+  it('fails with missing-cluster-token, naming the cause', async () => {
+    const fleet = faultFleet({ clusters: 40, seed: 1 });
+    const sim = await startArmSimulator({ fleet, commandDurationMs: 20, retryAfterSeconds: 0 });
+    try {
+      // A credential that signs in to ARM but cannot get a token for the AKS server application.
+      const base = simulatorCredential();
+      const credential = { getToken: async (scope: string | string[]) => (String(scope).startsWith('6dae42f8') ? null : base.getToken(scope)) };
+      const arm = createArmClients({ credential, endpoint: sim.endpoint, ca: sim.ca });
+      const found = await discoverFleet(arm, {});
+      const aad = found.clusters.filter((c) => c.aadManaged && c.tags['scenario'] === 'aad-managed');
+      expect(aad.length).toBeGreaterThan(0);
+      const scans = await scanFleet(aad, 'no-token', { arm }, { benchmark: 'auto', selection: 'per-pool', timing: { firstPollDelayMs: 20, pollIntervalMs: 20 }, deadlineMs: 10_000, concurrency: 4, perSubscription: 4 });
+      for (const s of scans) expect(s.outcome).toMatchObject({ kind: 'failed', reason: 'missing-cluster-token' });
+      expect(arm.stats.byOperation['managedClusters.runCommand'] ?? 0).toBe(0);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
+describe('transient faults at seeded random rates on every request', () => {
+  it('healthy clusters are all scanned: 429, 5xx and resets are retried within the budget', async () => {
+    const base = faultFleet({ clusters: 120, seed: 5 });
+    const healthy = base.clusters.filter((c) => ['healthy', 'hardened', 'drifted', 'private', 'aad-managed', 'mixed-windows'].includes(c.tags?.['scenario'] ?? ''));
+    const fleet = { ...base, clusters: healthy, randomFaults: { throttle: 0.03, serverError: 0.03, reset: 0.02 } };
+    const sim = await startArmSimulator({ fleet, seed: 5, commandDurationMs: 20, retryAfterSeconds: 0, throttleScale: 100 });
+    try {
+      const arm = createArmClients({ credential: simulatorCredential(), endpoint: sim.endpoint, ca: sim.ca, retryDelayInMs: 5, maxRetries: 4 });
+      const found = await discoverFleet(arm, {});
+      expect(found.clusters).toHaveLength(healthy.length);
+      const scans = await scanFleet(found.clusters, 'random', { arm }, { benchmark: 'auto', selection: 'per-pool', timing: { firstPollDelayMs: 20, pollIntervalMs: 20 }, deadlineMs: 10_000, concurrency: 16, perSubscription: 8 });
+      expect(scans.filter((s) => s.outcome.kind !== 'scanned').map((s) => `${s.cluster.name}: ${JSON.stringify(s.outcome)}`)).toEqual([]);
+      // The faults really happened, and were retried.
+      expect(sim.requests.filter((r) => r.status === 429 || r.status >= 500 || r.status === 0).length).toBeGreaterThan(10);
+    } finally {
+      await sim.stop();
+    }
+  });
+});

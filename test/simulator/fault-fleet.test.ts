@@ -61,6 +61,8 @@ async function scan(cs: ContainerServiceClient, c: ClusterSpec, deadlineMs: numb
   const records = scanEnvelopes(logs).records;
   if (records.length === 0) return { kind: 'failed', reason: 'unparseable-output' };
   const failures = records.flatMap((x) => (x.kind === 'payload' ? [] : x.kind === 'broken' ? [x.problem] : [x.status.status]));
+  // No node scanned because Kubernetes refused every Job: the cluster failed.
+  if (!records.some((x) => x.kind === 'payload') && failures.every((f) => f === 'forbidden')) return { kind: 'failed', reason: 'forbidden' };
   return failures.length ? { kind: 'scanned', nodeFailures: [...new Set(failures)] } : { kind: 'scanned' };
 }
 
