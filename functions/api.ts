@@ -15,11 +15,9 @@ export async function apiHandler(request: HttpRequest, context: InvocationContex
   return { status: res.status, headers: res.headers, body: res.body };
 }
 
-// Keys per route: health, the OpenAPI document and the dashboard page hold no data and are anonymous;
-// starting a scan needs the admin (master) key; everything else a function key.
-const GET = ['GET'] as const;
-app.http('health', { route: 'health', methods: [...GET], authLevel: 'anonymous', handler: apiHandler });
-app.http('openapi', { route: 'openapi.json', methods: [...GET], authLevel: 'anonymous', handler: apiHandler });
-app.http('dashboard', { route: 'dashboard', methods: [...GET], authLevel: 'anonymous', handler: apiHandler });
+// Keys per route, as src/api's ROUTES declares them: health is anonymous (uptime probes), starting a
+// scan needs the admin (master) key, and everything else, the dashboard and OpenAPI document
+// included, a function key through the catch-all.
+app.http('health', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: apiHandler });
 app.http('requestScan', { route: 'scans', methods: ['POST'], authLevel: 'admin', handler: apiHandler });
 app.http('api', { route: '{*path}', methods: ['GET'], authLevel: 'function', handler: apiHandler });
