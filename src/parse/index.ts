@@ -20,11 +20,14 @@ export const INPUT_FORMATS: readonly InputFormat[] = ['json', 'log', 'text'];
 
 /** Guesses the format from the content. */
 export function detectFormat(text: string): InputFormat {
-  if (hasEnvelope(text)) return 'log';
   const head = text.trimStart();
-  // "[" then a letter is a text status tag ("[PASS]"); any other "[" opens a JSON array.
-  if (head.startsWith('{') || /^\[\s*[^A-Za-z\s]/.test(head)) return 'json';
-  // A bracketed status tag first means text; anything else before a JSON line is a log.
+  // One JSON document: it opens with { or [ (not a "[PASS]" tag) and closes with } or ]. Decided
+  // from its two ends, without scanning the body: this runs on every node's output.
+  if (/^(\{|\[\s*[^A-Za-z\s])/.test(head)) {
+    const last = text.trimEnd().at(-1);
+    if (last === '}' || last === ']') return 'json';
+  }
+  if (hasEnvelope(text)) return 'log';
   // eslint-disable-next-line no-control-regex -- a coloured status tag starts with an escape code
   if (/^\s*(?:\d+[.)]\s+|[-*+]\s+)?(?:\u001b\[[0-9;]*m)?\[(PASS|FAIL|WARN|INFO)\]/m.test(text) && !/^\s*\{"Controls"/m.test(text)) return 'text';
   return 'log';

@@ -28,3 +28,17 @@ describe('secrets in actual values', () => {
     expect(JSON.stringify(parseKubeBenchText(text, 'x'))).not.toContain('S3cr3t');
   });
 });
+
+describe('redaction forms', () => {
+  it.each([
+    ['"aadClientSecret" : "a\\"b"', '"aadClientSecret" : "[redacted]"'],
+    ['password=hunter2;user=x', 'password=[redacted];user=x'],
+    ["--token 'abc def' --v=2", "--token '[redacted]' --v=2"],
+    ['--token --v=2', '--token --v=2'],
+    ['--authentication-token-webhook=true', '--authentication-token-webhook=true'],
+    ['"storageAccountKeyPath": "/etc/x"', '"storageAccountKeyPath": "/etc/x"'],
+    ['sasToken: sv=2020&sig=abc', 'sasToken: [redacted]'],
+    ['"tlsPrivateKeyFile": "/etc/kubernetes/certs/k.key"', '"tlsPrivateKeyFile": "/etc/kubernetes/certs/k.key"'],
+    ['nothing to see', 'nothing to see'],
+  ])('%s', (input, expected) => expect(redactSecrets(input)).toBe(expected));
+});
