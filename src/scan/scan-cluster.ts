@@ -52,6 +52,7 @@ async function runPlan(cluster: ClusterRef, scanSeed: string, deps: ClusterScanD
   const client = deps.arm.containerService(cluster.subscriptionId);
   const nodes: ScannedNode[] = [];
   const nodeFailures: NodeFailure[] = [];
+  let readyNodes = 0;
   const token = cluster.aadManaged ? await clusterToken(deps, signal) : undefined;
 
   // Batches of a large cluster run side by side (each in its own namespace), a few at a time, so
@@ -82,6 +83,18 @@ async function runPlan(cluster: ClusterRef, scanSeed: string, deps: ClusterScanD
           // The script stopped early (killed, or lost its API connection) after printing some results: say so.
           nodeFailures.push({ node: '(run-command)', pool: null, status: 'exit-code', detail: `the command exited ${result.exitCode} after printing ${parsed.nodes.length} node result(s): ${lastLines(result.logs, 2)}` });
         }
+        if (env.selection === 'all') {
+          // The script says how many Ready nodes it picked for this batch and how many there are.
+          const m = /\[aksfs\] batch (\d+): (\d+) of (\d+) Ready Linux nodes/.exec(result.logs);
+          if (m) {
+            const picked = Number(m[2]);
+            readyNodes = Math.max(readyNodes, Number(m[3]));
+            const answered = parsed.nodes.length + parsed.failures.filter((f) => f.node !== '-').length;
+            if (answered < picked) {
+              nodeFailures.push({ node: `(batch ${env.batchIndex})`, pool: null, status: 'missing', detail: `${picked - answered} of the ${picked} nodes of batch ${env.batchIndex} gave no result and no status` });
+            }
+          }
+        }
         if (env.selection === 'per-pool') {
           // Each pool asked for must answer: a result or a status line. Silence is a failure too.
           for (const pool of env.pools) {
@@ -93,6 +106,11 @@ async function runPlan(cluster: ClusterRef, scanSeed: string, deps: ClusterScanD
       }),
     ),
   );
+  const covered = plan.commands.length * (plan.commands[0]?.batchSize ?? 0);
+  if (plan.commands[0]?.selection === 'all' && readyNodes > covered) {
+    // Nodes added after ARM was read (the autoscaler) fall beyond the last batch: say so, do not drop them silently.
+    nodeFailures.push({ node: '(not covered)', pool: null, status: 'missing', detail: `${readyNodes - covered} of ${readyNodes} Ready Linux nodes were beyond the ${plan.commands.length} batch(es) planned from ARM's node counts; the next scan covers them` });
+  }
   // Batches finish in any order; results are stored in a stable one.
   nodes.sort((x, y) => x.name.localeCompare(y.name));
   nodeFailures.sort((x, y) => x.node.localeCompare(y.node));

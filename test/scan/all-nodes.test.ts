@@ -70,3 +70,28 @@ describe('scanning every node of a large cluster', () => {
     ]);
   });
 });
+
+describe('nodes beyond the planned batches', () => {
+  it('are reported when the cluster has more Ready nodes than ARM said when the scan was planned', async () => {
+    const SUB2 = '00000000-0000-4000-8000-00000000abce';
+    const spec = (count: number) =>
+      parseFleetSpec(
+        { subscriptions: [{ subscriptionId: SUB2, displayName: 'grown' }], clusters: [{ subscriptionId: SUB2, resourceGroup: 'rg', name: 'aks-grown', location: 'westeurope', kubernetesVersion: '1.33.2', pools: [{ name: 'apps', count }], tags: {} }] },
+        'grown fleet',
+      );
+    // ARM (and so the plan) says 10 nodes; the cluster has 14 Ready ones by the time the command runs.
+    const grown = await startArmSimulator({ fleet: spec(14), commandDurationMs: 20, retryAfterSeconds: 0 });
+    try {
+      const arm = createArmClients({ credential: simulatorCredential(), endpoint: grown.endpoint, ca: grown.ca });
+      const [listed] = (await discoverFleet(arm, {})).clusters;
+      const asPlanned = { ...listed!, pools: listed!.pools.map((p) => ({ ...p, count: 10 })) };
+      const [scan] = await scanFleet([asPlanned], 'grown', { arm }, { benchmark: 'auto', selection: 'all', nodesPerCommand: 5, timing: { firstPollDelayMs: 20, pollIntervalMs: 20 }, deadlineMs: 20_000, concurrency: 1, perSubscription: 1 });
+      expect(scan!.outcome.kind).toBe('scanned');
+      if (scan!.outcome.kind !== 'scanned') return;
+      expect(scan!.outcome.nodes).toHaveLength(10);
+      expect(scan!.outcome.nodeFailures).toEqual([expect.objectContaining({ node: '(not covered)', status: 'missing', detail: expect.stringMatching(/^4 of 14 Ready Linux nodes/) })]);
+    } finally {
+      await grown.stop();
+    }
+  });
+});
