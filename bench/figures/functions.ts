@@ -4,7 +4,7 @@
  * the core and the Azure SDKs on first use, so this stays close to 1.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Figure } from '../measure.js';
 import { ratioFigure } from '../measure.js';
@@ -23,7 +23,8 @@ function median(xs: number[]): number {
 }
 
 export async function functionsFigures(): Promise<Record<string, Figure>> {
-  if (!existsSync(`${ROOT}dist/functions`)) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  // Always a fresh build: measuring a stale dist/ would measure old code.
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   const entries = readdirSync(`${ROOT}dist/functions`).filter((f) => f.endsWith('.js')).map((f) => `${ROOT}dist/functions/${f}`);
   const base: number[] = [];
   const ours: number[] = [];
