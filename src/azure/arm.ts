@@ -5,6 +5,7 @@
  */
 import type { ContainerServiceClientOptionalParams } from '@azure/arm-containerservice';
 import { ContainerServiceClient } from '@azure/arm-containerservice';
+import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy, PipelineRequest, PipelineResponse, SendRequest } from '@azure/core-rest-pipeline';
@@ -78,6 +79,7 @@ export interface ArmClients {
   stats: ArmStats;
   subscriptions(): SubscriptionClient;
   containerService(subscriptionId: string): ContainerServiceClient;
+  resourceGraph(): ResourceGraphClient;
   credential: TokenCredential;
 }
 
@@ -93,12 +95,17 @@ export function createArmClients(conn: ArmConnection): ArmClients {
   };
   const perSubscription = new Map<string, ContainerServiceClient>();
   let subs: SubscriptionClient | undefined;
+  let graph: ResourceGraphClient | undefined;
   return {
     stats,
     credential: conn.credential,
     subscriptions() {
       subs ??= new SubscriptionClient(conn.credential, { ...common, ...(conn.endpoint ? { endpoint: conn.endpoint } : {}) });
       return subs;
+    },
+    resourceGraph() {
+      graph ??= new ResourceGraphClient(conn.credential, { ...common });
+      return graph;
     },
     containerService(subscriptionId: string) {
       let c = perSubscription.get(subscriptionId);

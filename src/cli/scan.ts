@@ -6,6 +6,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { createArmClients } from '../azure/arm.js';
 import { parseClusterId } from '../discover/cluster-ref.js';
 import { discoverFleet } from '../discover/discover.js';
+import { discoverViaResourceGraph } from '../discover/resource-graph.js';
 import { inScope } from '../discover/filters.js';
 import { triageCheck } from '../knowledge/index.js';
 import type { ClusterScan } from '../model/cluster.js';
@@ -78,6 +79,7 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
       'arm-ca': { type: 'string' },
       simulate: { type: 'string' },
       storage: { type: 'string' },
+      discovery: { type: 'string' },
     },
   });
   void positionals;
@@ -145,7 +147,9 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
     const arm = createArmClients({ credential, ...(endpoint ? { endpoint } : {}), ...(ca ? { ca } : {}) });
     const plan = planOptionsFrom(settings);
     const subs = clusterIds.length ? [...new Set(clusterIds.map((id) => parseClusterId(id).subscriptionId))] : values.subscription?.length ? values.subscription : plan.subscriptions;
-    const fleet = await discoverFleet(arm, { include: subs, exclude: plan.excludeSubscriptions });
+    const discovery = oneOf(values.discovery, ['arm', 'resource-graph'] as const, '--discovery') ?? plan.discovery ?? 'arm';
+    const choice = { include: subs, exclude: plan.excludeSubscriptions };
+    const fleet = discovery === 'resource-graph' ? await discoverViaResourceGraph(arm, choice) : await discoverFleet(arm, choice);
     for (const p of fleet.problems) io.stderr.write(`aks-fleet-scanner scan: subscription ${p.subscriptionId}: clusters could not be listed: ${p.message}\n`);
     const wanted = new Set(clusterIds.map((id) => id.toLowerCase()));
     // A cluster named with --cluster is scanned whatever the filters say; the rest go through them.

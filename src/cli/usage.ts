@@ -4,7 +4,7 @@ export const EXPLAIN_USAGE = `usage: aks-fleet-scanner explain <file|-> [--forma
 
 export const SCAN_USAGE = `usage: aks-fleet-scanner scan [--subscription ID]... [--cluster RESOURCE_ID]... [--nodes per-pool|all]
                               [--benchmark auto|aks-1.0|aks-1.7|aks-1.8] [--concurrency N] [--format text|json]
-                              [--arm-endpoint URL --arm-ca FILE] [--simulate [FLEET.json]] [--storage CONNECTION|URL]`;
+                              [--arm-endpoint URL --arm-ca FILE] [--simulate [FLEET.json]] [--storage CONNECTION|URL] [--discovery arm|resource-graph]`;
 
 export const CHECKS_USAGE = `usage: aks-fleet-scanner checks [--benchmark aks-1.0|aks-1.7|aks-1.8|cis-1.x|legacy] [--topic TOPIC] [--format text|json|markdown|csv]`;
 

@@ -39,6 +39,8 @@ export const SETTINGS = {
   SCAN_SUBSCRIPTIONS: list,
   SCAN_EXCLUDE_SUBSCRIPTIONS: list,
   SCAN_RESOURCE_GROUP_PATTERN: z.string().optional(),
+  /** How clusters are found: one list call per subscription, or one tenant-wide Resource Graph query. */
+  SCAN_DISCOVERY: z.enum(['arm', 'resource-graph']).optional().default('arm'),
   SCAN_INCLUDE_TAGS: list,
   SCAN_EXCLUDE_TAGS: list,
   SCAN_NODES: z.enum(['per-pool', 'all']).optional().default('per-pool'),

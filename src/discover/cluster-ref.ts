@@ -37,3 +37,30 @@ export function toClusterRef(mc: ManagedCluster): ClusterRef {
     tags: { ...(mc.tags ?? {}) },
   };
 }
+
+/**
+ * A cluster as raw ARM JSON (Resource Graph rows keep `properties` nested, as the REST API does),
+ * into the SDK's flattened shape, then a ClusterRef. Null for a row that is not a cluster.
+ */
+export function clusterRefFromArmJson(row: unknown): ClusterRef | null {
+  if (typeof row !== 'object' || row === null) return null;
+  const r = row as Record<string, unknown>;
+  const props = (typeof r['properties'] === 'object' && r['properties'] !== null ? r['properties'] : {}) as Record<string, unknown>;
+  if (typeof r['id'] !== 'string') return null;
+  try {
+    parseClusterId(r['id']);
+  } catch {
+    return null;
+  }
+  const aad = props['aadProfile'] as Record<string, unknown> | undefined;
+  const flattened = {
+    ...props,
+    id: r['id'],
+    name: r['name'],
+    location: String(r['location'] ?? ''),
+    tags: (r['tags'] ?? {}) as Record<string, string>,
+    // The REST API spells it enableAzureRBAC; the SDK's model enableAzureRbac.
+    ...(aad ? { aadProfile: { ...aad, enableAzureRbac: aad['enableAzureRBAC'] ?? aad['enableAzureRbac'] } } : {}),
+  } as unknown as ManagedCluster;
+  return toClusterRef(flattened);
+}

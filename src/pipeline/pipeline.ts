@@ -5,6 +5,7 @@
  */
 import type { ArmClients } from '../azure/arm.js';
 import { discoverFleet } from '../discover/discover.js';
+import { discoverViaResourceGraph } from '../discover/resource-graph.js';
 import type { ClusterFilter } from '../discover/filters.js';
 import { inScope } from '../discover/filters.js';
 import type { ClusterRef, ClusterScan } from '../model/cluster.js';
@@ -36,6 +37,8 @@ export interface PipelineDeps {
 }
 
 export interface RunPlanOptions {
+  /** One list call per subscription, or one tenant-wide Resource Graph query. */
+  discovery?: 'arm' | 'resource-graph';
   subscriptions: string[];
   excludeSubscriptions: string[];
   filter: ClusterFilter;
@@ -53,7 +56,8 @@ export interface PlannedRun {
 export async function planRun(deps: PipelineDeps, trigger: RunTrigger, opts: RunPlanOptions): Promise<PlannedRun> {
   const started = deps.now();
   const runId = newRunId(started);
-  const fleet = await discoverFleet(deps.arm, { include: opts.subscriptions, exclude: opts.excludeSubscriptions });
+  const choice = { include: opts.subscriptions, exclude: opts.excludeSubscriptions };
+  const fleet = opts.discovery === 'resource-graph' ? await discoverViaResourceGraph(deps.arm, choice) : await discoverFleet(deps.arm, choice);
   const only = opts.only ? new Set(opts.only.map((id) => id.toLowerCase())) : null;
   const clusters = fleet.clusters.filter((c) => inScope(c, opts.filter) && (!only || only.has(c.id.toLowerCase())));
   const messages = clusters.map((c, i) => scanMessage(runId, scanIdFor(runId, i), c));

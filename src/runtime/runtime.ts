@@ -67,6 +67,7 @@ export function scanOptionsFrom(settings: Settings, timing: PollTiming = DEFAULT
 
 export function planOptionsFrom(settings: Settings): RunPlanOptions {
   return {
+    discovery: settings.SCAN_DISCOVERY,
     subscriptions: settings.SCAN_SUBSCRIPTIONS,
     excludeSubscriptions: settings.SCAN_EXCLUDE_SUBSCRIPTIONS,
     filter: {
