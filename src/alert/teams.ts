@@ -5,6 +5,7 @@
  * Workflows has failed from about 21 KB (documented limit 28 KB); the rest is counted as "+N more".
  * Source: /work/shared/reference/peers.md, "Microsoft Teams webhooks".
  */
+import { YOURS } from '../model/knowledge.js';
 import { triageCheck } from '../knowledge/index.js';
 import { InputError } from '../model/errors.js';
 import type { DiffItem, ScanDiff } from '../diff/diff.js';
@@ -15,7 +16,7 @@ export const ADAPTIVE_CARD_SCHEMA = 'http://adaptivecards.io/schemas/adaptive-ca
 /** Less than the JSON of any listed check (a Container with two TextBlocks is about 200 bytes). */
 const MIN_ITEM_BYTES = 100;
 /** Dispositions whose fix is the cluster owner's: listed first under "yours to fix". */
-export const YOURS_TO_FIX: ReadonlySet<string> = new Set(['action', 'environment']);
+export const YOURS_TO_FIX: ReadonlySet<string> = new Set<string>(YOURS);
 
 export interface TeamsCluster {
   id: string;

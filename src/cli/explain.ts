@@ -11,18 +11,12 @@ import { buildExplainReport } from '../report/explain.js';
 import { renderExplainCsv, renderExplainMarkdown, renderExplainText } from '../report/render-explain.js';
 import { styleFor } from '../report/style.js';
 import type { CliIo } from './io.js';
-import { readAll, UsageError } from './io.js';
+import { oneOf, readAll, UsageError } from './io.js';
 import { knowledgeOptions } from './knowledge-options.js';
 
 
 const OUTPUT_FORMATS = ['text', 'json', 'markdown', 'csv'] as const;
 type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, not "${value}"`);
-  return value as T;
-}
 
 export async function explainCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -42,3 +42,10 @@ export function stopSignal(): AbortSignal {
   process.once('SIGTERM', () => c.abort());
   return c.signal;
 }
+
+/** A flag's value from a closed list, or a usage error naming the flag and the choices. */
+export function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, not "${value}"`);
+  return value as T;
+}

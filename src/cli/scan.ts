@@ -21,7 +21,7 @@ import type { PollTiming } from '../scan/run-command.js';
 import { DEFAULT_POLL_TIMING } from '../scan/run-command.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_PER_SUBSCRIPTION, scanFleet } from '../scan/scan-fleet.js';
 import type { CliIo } from './io.js';
-import { UsageError } from './io.js';
+import { oneOf, UsageError } from './io.js';
 import { readSettings } from '../config/settings.js';
 import { planOptionsFrom, scanOptionsFrom } from '../runtime/runtime.js';
 import type { Store } from '../store/index.js';
@@ -33,12 +33,6 @@ import { storeFromOption } from './storage-option.js';
 export const SIMULATED_POLL_TIMING: PollTiming = { firstPollDelayMs: 300, pollIntervalMs: 200 };
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], flag: string): T | undefined {
-  if (v === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, not "${v}"`);
-  return v as T;
-}
 
 function positive(v: string | undefined, flag: string, dflt: number): number {
   if (v === undefined) return dflt;

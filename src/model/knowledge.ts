@@ -13,6 +13,22 @@ export const DISPOSITIONS = ['action', 'platform', 'equivalent-control', 'check-
  */
 export type Disposition = (typeof DISPOSITIONS)[number];
 
+/** Dispositions as counted in reports: yours first, then the rest, then checks the knowledge base does not know. */
+export const TRIAGE_KEYS = ['action', 'environment', 'platform', 'equivalent-control', 'check-quirk', 'obsolete', 'unknown'] as const;
+export type TriageKey = (typeof TRIAGE_KEYS)[number];
+/** "Yours to fix" in every report: fix it, or decide it for how you run the cluster. */
+export const YOURS: readonly TriageKey[] = ['action', 'environment'];
+export const NOT_YOURS: readonly TriageKey[] = ['platform', 'equivalent-control', 'check-quirk', 'obsolete', 'unknown'];
+
+/** The report bucket of a disposition; anything unknown (or none) is "unknown". */
+export function triageKeyOf(disposition: string | null | undefined): TriageKey {
+  return disposition && (TRIAGE_KEYS as readonly string[]).includes(disposition) ? (disposition as TriageKey) : 'unknown';
+}
+
+export function emptyTriageCounts(): Record<TriageKey, number> {
+  return Object.fromEntries(TRIAGE_KEYS.map((k) => [k, 0])) as Record<TriageKey, number>;
+}
+
 export const RESPONSIBILITIES = ['microsoft', 'customer', 'shared'] as const;
 export type Responsibility = (typeof RESPONSIBILITIES)[number];
 

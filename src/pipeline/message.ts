@@ -36,7 +36,7 @@ const clusterRef = z.object({
   provisioningState: z.string(),
   runCommandDisabled: z.boolean(),
   tags: z.record(z.string(), z.string()),
-});
+}) satisfies z.ZodType<ClusterRef>;
 
 export const scanMessageSchema = z.object({
   v: z.literal(1),
@@ -67,5 +67,5 @@ export function parseScanMessage(raw: unknown, input = 'queue message'): ScanMes
     const issue = r.error.issues[0];
     throw new InputError(input, `is not a scan message: ${issue ? `${issue.path.join('.') || '(root)'} ${issue.message}` : 'invalid'}`);
   }
-  return r.data as ScanMessage;
+  return r.data;
 }

@@ -8,7 +8,7 @@ import { discoverFleet } from '../discover/discover.js';
 import { discoverViaResourceGraph } from '../discover/resource-graph.js';
 import type { ClusterFilter } from '../discover/filters.js';
 import { inScope } from '../discover/filters.js';
-import type { ClusterRef, ClusterScan } from '../model/cluster.js';
+import type { ClusterScan } from '../model/cluster.js';
 import type { ClusterScanOptions } from '../scan/scan-cluster.js';
 import { scanCluster } from '../scan/scan-cluster.js';
 import type { RunTrigger, Store } from '../store/index.js';
@@ -81,7 +81,7 @@ export interface Delivery {
 export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanOpts: ClusterScanOptions, delivery?: Delivery): Promise<ClusterScan> {
   const msg = parseScanMessage(raw);
   try {
-    const scan = await scanCluster(msg.cluster as ClusterRef, msg.scanId, { arm: deps.arm, now: deps.now }, scanOpts);
+    const scan = await scanCluster(msg.cluster, msg.scanId, { arm: deps.arm, now: deps.now }, scanOpts);
     // A redelivery of a scan already stored has had its alert attempt: do not post it twice.
     const redelivered = deps.alerts ? (await deps.store.getClusterScan(msg.cluster.id, msg.scanId)) !== null : false;
     await deps.store.saveClusterScan(scan, { runId: msg.runId, scanId: msg.scanId }, classifyCheck);
@@ -121,7 +121,7 @@ async function alertOnNewFailures(msg: ScanMessage, scan: ClusterScan, deps: Pip
 
 async function recordFailure(msg: ScanMessage, deps: PipelineDeps, reason: 'internal' | 'poison-message', detail: string, suffix: string): Promise<ClusterScan> {
   const at = deps.now().toISOString();
-  const scan: ClusterScan = { cluster: msg.cluster as ClusterRef, benchmark: null, outcome: { kind: 'failed', reason, detail }, startedAt: at, finishedAt: at };
+  const scan: ClusterScan = { cluster: msg.cluster, benchmark: null, outcome: { kind: 'failed', reason, detail }, startedAt: at, finishedAt: at };
   // Its own scan id: a scan that was stored before a later step failed must not be overwritten.
   await deps.store.saveClusterScan(scan, { runId: msg.runId, scanId: `${msg.scanId}-${suffix}` }, classifyCheck);
   await deps.store.recordClusterDone(msg.runId, msg.cluster.id, 'failed');

@@ -36,8 +36,10 @@ export interface WaiverMark {
 
 export type WaiverLookup = (check: CheckResult, node: { node: string | null; pool: string | null }) => WaiverMark | null;
 
-export const TRIAGE_KEYS = ['action', 'platform', 'equivalent-control', 'check-quirk', 'environment', 'obsolete', 'unknown'] as const;
-export type TriageKey = (typeof TRIAGE_KEYS)[number];
+import { emptyTriageCounts, TRIAGE_KEYS, triageKeyOf } from '../model/knowledge.js';
+import type { TriageKey } from '../model/knowledge.js';
+export { TRIAGE_KEYS } from '../model/knowledge.js';
+export type { TriageKey } from '../model/knowledge.js';
 export type TriageCounts = Record<TriageKey, number>;
 
 export interface ExplainCheck {
@@ -84,13 +86,12 @@ export interface ExplainReport {
 }
 
 export function emptyTriage(): TriageCounts {
-  return { action: 0, platform: 0, 'equivalent-control': 0, 'check-quirk': 0, environment: 0, obsolete: 0, unknown: 0 };
+  return emptyTriageCounts();
 }
 
 /** The triage bucket of a non-passing check. */
 export function triageKey(t: CheckTriage | null): TriageKey {
-  const d = t?.disposition;
-  return d && (TRIAGE_KEYS as readonly string[]).includes(d) ? (d as TriageKey) : 'unknown';
+  return triageKeyOf(t?.disposition);
 }
 
 export interface ExplainOptions {

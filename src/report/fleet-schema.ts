@@ -4,11 +4,11 @@
  */
 import { z } from 'zod';
 
-export const TRIAGE_KEYS = ['action', 'environment', 'platform', 'equivalent-control', 'check-quirk', 'obsolete', 'unknown'] as const;
-export type TriageKey = (typeof TRIAGE_KEYS)[number];
+import { TRIAGE_KEYS } from '../model/knowledge.js';
+import type { TriageKey } from '../model/knowledge.js';
+export { TRIAGE_KEYS, YOURS, NOT_YOURS } from '../model/knowledge.js';
+export type { TriageKey } from '../model/knowledge.js';
 /** "Yours to fix": action, plus environment (it depends on how you run the cluster, so you review it). */
-export const YOURS: readonly TriageKey[] = ['action', 'environment'];
-export const NOT_YOURS: readonly TriageKey[] = ['platform', 'equivalent-control', 'check-quirk', 'obsolete', 'unknown'];
 
 const count = z.int().min(0);
 const isoTime = z.iso.datetime({ offset: true });

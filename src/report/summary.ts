@@ -3,6 +3,7 @@
  * over per-check rows, so its cost grows with the number of clusters only. The API's /summary and
  * the CLI print this same object.
  */
+import { emptyTriageCounts, triageKeyOf } from '../model/knowledge.js';
 import type { ClusterSummary } from '../store/types.js';
 import { isStale, staleAfterMs, staleSince } from './fleet-filter.js';
 import { knowledgeBaseTopics, type TopicKnowledge } from './fleet-knowledge.js';
@@ -41,12 +42,12 @@ function zeroChecks(): CheckCounts {
 }
 
 function zeroTriage(): Record<TriageKey, number> {
-  return Object.fromEntries(TRIAGE_KEYS.map((k) => [k, 0])) as Record<TriageKey, number>;
+  return emptyTriageCounts();
 }
 
 /** Store triage keys are the knowledge base's dispositions plus "unknown"; anything else is counted as unknown. */
 function triageKey(k: string): TriageKey {
-  return (TRIAGE_KEYS as readonly string[]).includes(k) ? (k as TriageKey) : 'unknown';
+  return triageKeyOf(k);
 }
 
 function later(a: string | null, b: string): string {

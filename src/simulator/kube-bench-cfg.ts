@@ -150,9 +150,3 @@ export function loadControls(benchmark: string, target = 'node', vars: Readonly<
   return controls;
 }
 
-/** The benchmarks the vendored cfg holds, e.g. ["aks-1.0", "aks-1.7", "aks-1.8"]. */
-export function knownBenchmarks(): string[] {
-  const cfg = parse(readFileSync(`${kubeBenchCfgDir()}config.yaml`, 'utf8'), { schema: 'failsafe' }) as Node;
-  const mapping = obj(obj(cfg)['version_mapping']);
-  return Object.keys(mapping).filter((b) => b.startsWith('aks-') && existsSync(`${kubeBenchCfgDir()}${b}/node.yaml`));
-}

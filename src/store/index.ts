@@ -4,7 +4,7 @@
  * Wiring: `createStore(storageTargetFromEnv(process.env))` in functions/ and the CLI; everything
  * below receives the Store. Table layout and write order: layout.ts and store.ts.
  */
-export { createStore, storeOverClients, retentionDaysFromEnv } from './store.js';
+export { createStore, storeOverClients } from './store.js';
 export type { Store, StoreOptions, StoreClients } from './store.js';
 export { storageTargetFromEnv, DEVELOPMENT_STORAGE } from './target.js';
 export type { StorageTarget } from './target.js';

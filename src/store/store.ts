@@ -693,11 +693,3 @@ class TableStore implements Store {
   }
 }
 
-/** RETENTION_DAYS, default 90. */
-export function retentionDaysFromEnv(env: NodeJS.ProcessEnv): number {
-  const raw = env['RETENTION_DAYS']?.trim();
-  if (!raw) return 90;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 3650) throw new InputError('setting RETENTION_DAYS', `must be a whole number of days from 1 to 3650, got "${raw}"`);
-  return n;
-}

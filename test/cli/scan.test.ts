@@ -25,7 +25,11 @@ describe('aks-fleet-scanner scan --simulate', () => {
       expect(c.nodes.length).toBeGreaterThan(0);
       for (const n of c.nodes) for (const ch of n.checks) expect(ch.aks, `${c.name} ${ch.id}`).not.toBeNull();
     }
-    for (const c of j.clusters.filter((x) => x.outcome !== 'scanned')) expect(c.reason).toBeTruthy();
+    // The demo fleet has a stopped cluster, one with run-command disabled and injected failures.
+    const notScanned = j.clusters.filter((x) => x.outcome !== 'scanned');
+    expect(notScanned.length).toBeGreaterThan(0);
+    for (const c of notScanned) expect(c.reason).toBeTruthy();
+    for (const c of j.clusters) for (const k of ['id', 'subscriptionId', 'resourceGroup', 'name', 'kubernetesVersion', 'benchmark', 'outcome', 'reason', 'nodes']) expect(c).toHaveProperty(k);
     expect(j.arm.byOperation['managedClusters.runCommand']).toBeGreaterThanOrEqual(scanned.length);
     expect(j.arm.requests).toBe(Object.values(j.arm.byOperation).reduce((a, b) => a + b, 0));
   });

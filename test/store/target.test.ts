@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { retentionDaysFromEnv } from '../../src/store/store.js';
 import { DEVELOPMENT_STORAGE, storageTargetFromEnv } from '../../src/store/target.js';
 
 const KEYED = 'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=c2VjcmV0;EndpointSuffix=core.windows.net';
@@ -43,14 +42,5 @@ describe('storageTargetFromEnv', () => {
     );
     expect(() => storageTargetFromEnv({ AzureWebJobsStorage__accountName: 'Bad_Name' })).toThrow(/AzureWebJobsStorage__accountName/);
     expect(() => storageTargetFromEnv({ AzureWebJobsStorage__accountName: 'acct', AzureWebJobsStorage__credential: 'secret' })).toThrow(/__credential/);
-  });
-});
-
-describe('retentionDaysFromEnv', () => {
-  it('defaults to 90 and names the setting when wrong', () => {
-    expect(retentionDaysFromEnv({})).toBe(90);
-    expect(retentionDaysFromEnv({ RETENTION_DAYS: '30' })).toBe(30);
-    expect(() => retentionDaysFromEnv({ RETENTION_DAYS: 'ninety' })).toThrow(/RETENTION_DAYS/);
-    expect(() => retentionDaysFromEnv({ RETENTION_DAYS: '0' })).toThrow(/RETENTION_DAYS/);
   });
 });

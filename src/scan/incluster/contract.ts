@@ -110,6 +110,3 @@ export function scanEnvFromContext(contextB64: string): ScanEnv {
   if (env === undefined) throw new Error(`run-command context has no ${ENV_FILE}`);
   return parseScanEnv(env);
 }
-
-/** Node names follow AKS: aks-<pool>-<8 digits>-vmss<6 base-36 digits>. The simulator generates these. */
-export const AGENTPOOL_LABEL = 'kubernetes.azure.com/agentpool';
