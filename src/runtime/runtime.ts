@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import type { TokenCredential } from '@azure/core-auth';
 import type { QueueClient } from '@azure/storage-queue';
 import type { ArmClients } from '../azure/arm.js';
-import { createArmClients } from '../azure/arm.js';
 import type { Settings } from '../config/settings.js';
 import { readSettings } from '../config/settings.js';
 import type { PipelineDeps, RunPlanOptions } from '../pipeline/pipeline.js';
@@ -83,6 +82,8 @@ export async function createRuntime(env: NodeJS.ProcessEnv, o: RuntimeOverrides 
   const credential = o.credential ?? (await defaultCredential());
   const armCa = o.armCa ?? (settings.ARM_CA_FILE ? readFileSync(settings.ARM_CA_FILE, 'utf8') : undefined);
   const endpoint = o.armEndpoint ?? settings.ARM_ENDPOINT;
+  // Loaded here, not at import: the API's handlers use this module without ever calling ARM.
+  const { createArmClients } = await import('../azure/arm.js');
   const arm = createArmClients({ credential, ...(endpoint ? { endpoint } : {}), ...(armCa ? { ca: armCa } : {}) });
   const storage = o.storage ?? storageTargetFromEnv(env);
   const store = o.store ?? createStore(storage, o.tablePrefix ? { tablePrefix: o.tablePrefix } : {});
@@ -116,17 +117,27 @@ export async function createRuntime(env: NodeJS.ProcessEnv, o: RuntimeOverrides 
 }
 
 let shared: Promise<Runtime> | undefined;
+let ready: Runtime | undefined;
 
 /** One runtime per process, built on first use from the app settings (Functions host). */
 export function sharedRuntime(): Promise<Runtime> {
-  shared ??= createRuntime(process.env).catch((e: unknown) => {
-    shared = undefined;
-    throw e;
-  });
+  shared ??= createRuntime(process.env).then(
+    (r) => (ready = r),
+    (e: unknown) => {
+      shared = undefined;
+      throw e;
+    },
+  );
   return shared;
+}
+
+/** The shared runtime if one is already built (or installed), without building it. */
+export function sharedRuntimeIfReady(): Runtime | undefined {
+  return ready;
 }
 
 /** Tests and the local host install their own runtime (simulator ARM, Azurite storage). */
 export function setSharedRuntime(r: Runtime | undefined): void {
   shared = r ? Promise.resolve(r) : undefined;
+  ready = r;
 }
