@@ -3,8 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../model/errors.js';
-import type { CheckStatus, InputFormat } from '../model/result.js';
-import { CHECK_STATUSES } from '../model/result.js';
+import type { InputFormat } from '../model/result.js';
 import { INPUT_FORMATS, MAX_INPUT_BYTES, parseKubeBenchBytes } from '../parse/index.js';
 import type { ExplainOptions } from '../report/explain.js';
 import { buildExplainReport } from '../report/explain.js';
@@ -27,14 +26,15 @@ export async function explainCommand(argv: string[], io: CliIo): Promise<number>
       format: { type: 'string', short: 'f' },
       'input-format': { type: 'string' },
       'fail-on': { type: 'string' },
-      waivers: { type: 'string' },
+      waivers: { type: 'string', multiple: true },
       'no-default-waivers': { type: 'boolean' },
       'ignore-waived': { type: 'boolean' },
     },
   });
   const format: OutputFormat = oneOf(values.format, OUTPUT_FORMATS, '--format') ?? 'text';
   const inputFormat: InputFormat | undefined = oneOf(values['input-format'], INPUT_FORMATS, '--input-format');
-  const failOn: CheckStatus | undefined = oneOf(values['fail-on']?.toUpperCase(), CHECK_STATUSES, '--fail-on');
+  const failOn = oneOf(values['fail-on']?.toUpperCase(), ['FAIL', 'WARN'] as const, '--fail-on');
+  if (values['ignore-waived'] && !failOn) throw new UsageError('--ignore-waived only makes sense with --fail-on');
   if (positionals.length !== 1) throw new UsageError(`explain takes exactly one input file (or - for stdin), not ${positionals.length}; see aks-fleet-scanner --help`);
   const file = positionals[0] as string;
 
@@ -47,7 +47,7 @@ export async function explainCommand(argv: string[], io: CliIo): Promise<number>
     throw new InputError(input, `holds no node result: ${which || 'no node reported'}`);
   }
 
-  const opts: ExplainOptions = await knowledgeOptions({ waiversFile: values.waivers ? resolve(io.cwd, values.waivers) : undefined, defaultWaivers: !values['no-default-waivers'] });
+  const opts: ExplainOptions = await knowledgeOptions({ waiverFiles: (values.waivers ?? []).map((f) => resolve(io.cwd, f)), defaultWaivers: !values['no-default-waivers'] });
   const report = buildExplainReport(parsed, input, opts);
 
   if (format === 'json') io.stdout.write(JSON.stringify(report, null, 2) + '\n');
@@ -55,8 +55,9 @@ export async function explainCommand(argv: string[], io: CliIo): Promise<number>
   else if (format === 'csv') io.stdout.write(renderExplainCsv(report));
   else io.stdout.write(renderExplainText(report, styleFor(io.stdout, io.env)));
 
-  // --fail-on counts every check with the status; --ignore-waived leaves out the waived ones.
-  if (failOn && report.checks.some((c) => c.status === failOn && !(values['ignore-waived'] && c.waiver))) return 1;
+  // --fail-on WARN gates on WARN or worse; waived checks count unless --ignore-waived.
+  const gated = failOn === 'WARN' ? ['FAIL', 'WARN'] : ['FAIL'];
+  if (failOn && report.checks.some((c) => gated.includes(c.status) && !(values['ignore-waived'] && c.waiver))) return 1;
   return 0;
 }
 

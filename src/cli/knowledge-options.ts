@@ -4,7 +4,8 @@ import { applyWaivers, effectiveWaivers, expiredWaivers, loadWaiverConfig, triag
 import type { ExplainOptions, WaiverMark } from '../report/explain.js';
 
 export interface KnowledgeChoice {
-  waiversFile: string | undefined;
+  /** Waiver files, merged in order. */
+  waiverFiles: string[];
   defaultWaivers: boolean;
   /** Where the output came from, for scoped waivers; explain of a file has none. */
   scope?: { subscriptionId?: string; clusterId?: string };
@@ -16,8 +17,11 @@ export function waiverMark(w: Waiver): WaiverMark {
 }
 
 export async function knowledgeOptions(choice: KnowledgeChoice): Promise<ExplainOptions> {
-  const config = choice.waiversFile ? loadWaiverConfig(choice.waiversFile) : null;
-  const waivers = effectiveWaivers(config, choice.defaultWaivers);
+  const configs = choice.waiverFiles.map((f) => loadWaiverConfig(f));
+  const merged = configs.length
+    ? { waivers: configs.flatMap((c) => c.waivers), useDefaults: configs.every((c) => c.useDefaults), disabledDefaults: configs.flatMap((c) => c.disabledDefaults) }
+    : null;
+  const waivers = effectiveWaivers(merged, choice.defaultWaivers);
   const now = choice.now ?? new Date();
   // Every expired waiver in scope is listed for review, not only those that would have matched.
   const expired: WaiverMark[] = expiredWaivers(waivers, { ...choice.scope }, now).map(waiverMark);

@@ -14,7 +14,17 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   scan: { load: async () => (await import('./scan.js')).scanCommand, summary: 'scan every AKS cluster the identity can see (or --simulate a fleet)' },
   demo: { load: async () => (await import('./demo.js')).demoCommand, summary: 'scan a simulated fleet end to end: embedded Azurite, ARM simulator, timer → queue → workers → API' },
   serve: { load: async () => (await import('./serve.js')).serveCommand, summary: 'serve the HTTP API and dashboard locally over stored results' },
-  simulator: { load: async () => { const { runSimulatorCli } = await import('../simulator/index.js'); return (argv) => runSimulatorCli(argv); }, summary: 'run the ARM simulator on its own (prints its endpoint and CA path)' },
+  simulator: {
+    load: async () => {
+      const { runSimulatorCli } = await import('../simulator/index.js');
+      return (argv) => {
+        const i = argv.indexOf('--port');
+        const port = i >= 0 ? Number(argv[i + 1]) : 0;
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a TCP port number, not "${argv[i + 1]}"`);
+        return runSimulatorCli(argv);
+      };
+    },
+    summary: 'run the ARM simulator on its own (prints its endpoint and CA path)' },
 };
 
 export const USAGE = `aks-fleet-scanner: CIS Kubernetes Benchmark results for every AKS node pool, triaged for AKS
@@ -40,12 +50,21 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     io.stderr.write(`aks-fleet-scanner: unknown command "${name}"\n${USAGE}`);
     return 2;
   }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    const usage = USAGES.split('\n').filter((l, i, all) => l.startsWith(`usage: aks-fleet-scanner ${name} `) || (l.startsWith(' ') && all.slice(0, i).reverse().find((x) => x.startsWith('usage:'))?.startsWith(`usage: aks-fleet-scanner ${name} `)));
+    io.stdout.write(`${command.summary}\n${usage.join('\n')}\n`);
+    return 0;
+  }
   try {
     const run = await command.load();
     return await run(rest, io);
   } catch (e) {
     if (e instanceof InputError || e instanceof UsageError || e instanceof SettingsError || isParseArgsError(e)) {
       io.stderr.write(`aks-fleet-scanner ${name}: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof Error && /EADDRINUSE/.test(e.message)) {
+      io.stderr.write(`aks-fleet-scanner ${name}: ${e.message.split('\n')[0]}: the port is in use; choose another with --port (0 picks a free one)\n`);
       return 2;
     }
     const service = serviceFailure(e);
@@ -70,7 +89,6 @@ function serviceFailure(e: unknown): string | null {
   if (e.name === 'CredentialUnavailableError' || e.name === 'AuthenticationError' || e.name === 'AggregateAuthenticationError' || /ChainedTokenCredential/.test(first)) {
     return `cannot sign in to Azure (az login, managed identity or AZURE_* environment): ${first}`;
   }
-  if (/EADDRINUSE/.test(first)) return `${first}: the port is in use; choose another with --port (0 picks a free one)`;
   return null;
 }
 

@@ -105,6 +105,7 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
     }
   }
   if (values['arm-endpoint'] && values.simulate) throw new UsageError('--arm-endpoint and --simulate cannot be used together');
+  if (Boolean(values['arm-endpoint']) !== Boolean(values['arm-ca'])) throw new UsageError('--arm-endpoint and --arm-ca go together (the simulator\'s endpoint and its CA certificate)');
 
   // Storage is checked (and its tables made) before the scan, not found unusable after it.
   const storageValue = values.storage ?? io.env['AZURE_STORAGE_CONNECTION_STRING'] ?? io.env['AzureWebJobsStorage'];
@@ -175,7 +176,8 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
     const report = buildScanReport(scans, arm.stats, (c) => triageCheck(c));
     io.stdout.write(format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderScanText(report, styleFor(io.stdout, io.env)));
     if (missing.length) throw new UsageError(`--cluster: not found (deleted, or not visible to this identity): ${missing.join(', ')}`);
-    return 0;
+    // A subscription whose clusters could not be listed is a scan that did not cover the fleet.
+    return fleet.problems.length ? 3 : 0;
   } finally {
     await stopSimulator?.();
   }

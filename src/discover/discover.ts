@@ -49,7 +49,11 @@ export async function discoverFleet(arm: ArmClients, choice: SubscriptionChoice,
   results.forEach((r, i) => {
     const sub = subscriptions[i] as string;
     if (r.status === 'fulfilled') clusters.push(...r.value);
-    else problems.push({ subscriptionId: sub, message: r.reason instanceof Error ? r.reason.message : String(r.reason) });
+    else {
+      const e = r.reason as { statusCode?: number; code?: string; message?: string };
+      const why = e.statusCode === 404 ? 'not found, or not visible to this identity' : e.statusCode === 403 ? 'the identity may not read its clusters' : (e.message ?? String(r.reason)).split('\n')[0];
+      problems.push({ subscriptionId: sub, message: `${e.code ? `${e.code}: ` : ''}${why}` });
+    }
   });
   clusters.sort((a, b) => a.id.localeCompare(b.id));
   return { subscriptions, clusters, problems };

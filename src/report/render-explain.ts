@@ -81,7 +81,8 @@ export function renderExplainText(r: ExplainReport, st: Style = plain): string {
   if (replaced.length) out.push(`  Replaced by a control you own (obsolete check, see what to do): ${ids(replaced)}`);
   for (const key of ['unknown', 'platform', 'equivalent-control', 'check-quirk', 'obsolete'] as const) {
     const these = by(key);
-    if (these.length) out.push(`  ${TRIAGE_LABEL[key]}: ${these.length} — ${ids(these)}`);
+    const warns = these.filter((c) => c.status === 'WARN').length;
+    if (these.length) out.push(`  ${TRIAGE_LABEL[key]}: ${these.length}${warns ? ` (${these.length - warns} FAIL, ${warns} WARN)` : ''} — ${ids(these)}`);
   }
   if (r.waivers) {
     out.push(`  waived: ${r.waivers.applied} (they stay in the counts above; waivers silence alerts, not facts)`);

@@ -143,3 +143,35 @@ describe('explain edge cases', () => {
     expect(cut.actual).toHaveLength(2048);
   });
 });
+
+describe('explain gates and options', () => {
+  it('--fail-on WARN gates on a FAIL too; only FAIL and WARN are accepted', async () => {
+    const fail = write('f.txt', '[FAIL] 3.2.4 Ensure that the --read-only-port is secured (Automated)\n');
+    expect((await runCli(['explain', fail, '--fail-on', 'WARN', '--no-default-waivers'])).code).toBe(1);
+    const bad = await runCli(['explain', fail, '--fail-on', 'PASS']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--fail-on must be one of FAIL, WARN/);
+    expect((await runCli(['explain', fail, '--ignore-waived'])).code).toBe(2);
+  });
+
+  it('merges repeated --waivers files', async () => {
+    const w = (name: string, topic: string) => write(name, `waivers:\n  - topic: ${topic}\n    scope: all\n    reason: r\n    owner: o\n    expires: 2099-01-01\n`);
+    const r = await runCli(['explain', 'examples/seed-aks-node.txt', '--format', 'json', '--no-default-waivers', '--waivers', w('a.yaml', 'kubelet.allow-privileged'), '--waivers', w('b.yaml', 'kubelet.read-only-port')]);
+    const waived = JSON.parse(r.stdout).checks.filter((c: { waiver: unknown }) => c.waiver).map((c: { id: string }) => c.id);
+    expect(waived.sort()).toEqual(['2.1.1', '2.1.5']);
+  });
+
+  it('<command> --help prints that command’s usage', async () => {
+    const r = await runCli(['scan', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^scan every AKS cluster/);
+    expect(r.stdout).toContain('usage: aks-fleet-scanner scan ');
+    expect(r.stdout).not.toContain('usage: aks-fleet-scanner explain');
+  });
+
+  it('scan refuses --arm-endpoint without --arm-ca', async () => {
+    const r = await runCli(['scan', '--arm-endpoint', 'https://127.0.0.1:1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--arm-endpoint and --arm-ca go together/);
+  });
+});

@@ -8,6 +8,7 @@
 import azf from '@azure/functions';
 import type { Timer } from '@azure/functions';
 import type { QueueClient } from '@azure/storage-queue';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { scanClusterHandler } from '../../../functions/scanCluster.js';
 import { scanClusterPoisonHandler } from '../../../functions/scanClusterPoison.js';
@@ -85,10 +86,11 @@ export class LocalQueueHost {
       } catch (e) {
         this.opts.log(`worker: ${e instanceof Error ? e.message : String(e)}`);
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, idleMs);
-        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
+      try {
+        await sleep(idleMs, undefined, { signal });
+      } catch {
+        // Aborted: the loop condition ends it.
+      }
     }
   }
 

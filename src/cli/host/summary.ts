@@ -20,7 +20,7 @@ export function renderFleetSummaryText(s: FleetSummary): string {
     `  skipped: ${reasons(s.reasons.skipped)}`,
     `  failed:  ${reasons(s.reasons.failed)}`,
     `Checks on the nodes scanned: ${s.checks.fail} FAIL, ${s.checks.warn} WARN, ${s.checks.pass} PASS, ${s.checks.info} INFO`,
-    `Failing checks yours to fix: ${t.yoursToFix.total} (action ${t.yoursToFix.action}, environment ${t.yoursToFix.environment}); not yours: ${t.notYours.total} ` +
+    `Failing checks, each counted once per cluster: yours to fix ${t.yoursToFix.total} (action ${t.yoursToFix.action}, environment ${t.yoursToFix.environment}); not yours: ${t.notYours.total} ` +
       `(managed by AKS ${t.notYours.platform}, equivalent control ${t.notYours['equivalent-control']}, check quirk ${t.notYours['check-quirk']}, obsolete ${t.notYours.obsolete}, unknown ${t.notYours.unknown})`,
     'Top failing topics (share of clusters with results):',
     ...s.topFailing.map((x) => `  ${(x.share * 100).toFixed(0).padStart(3)}%  ${String(x.clusters).padStart(4)}  ${x.topic} [${x.disposition ?? '?'}]  ${x.title}`),
