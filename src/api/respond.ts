@@ -2,7 +2,7 @@
 import { toCsv } from '../report/csv.js';
 import type { ApiResponse } from './types.js';
 
-export type ErrorCode = 'BadRequest' | 'NotFound' | 'MethodNotAllowed' | 'NotAcceptable' | 'StoreUnavailable' | 'InternalError';
+export type ErrorCode = 'BadRequest' | 'NotFound' | 'MethodNotAllowed' | 'NotAcceptable' | 'StoreUnavailable' | 'ScannerUnavailable' | 'InternalError';
 
 /** A failure the client should see as is: the message names the input and what was wrong. */
 export class ApiError extends Error {

@@ -4,10 +4,22 @@
  * asks for a scan, because a cold start costs users money.
  */
 import pLimit from 'p-limit';
+import { ApiError } from '../api/respond.js';
 import type { ApiDeps } from '../api/types.js';
 import { schedulePeriodMs } from '../config/schedule.js';
 import type { Runtime } from './runtime.js';
 import { sharedRuntime, sharedRuntimeIfReady } from './runtime.js';
+
+/** A scan the API could not start because Azure could not be reached or signed in to: 503, one line. */
+async function scanOr503(start: () => Promise<{ runId: string; queued: number }>): Promise<{ runId: string; queued: number }> {
+  try {
+    return await start();
+  } catch (e) {
+    if (e instanceof Error && e.name === 'StoreError') throw e;
+    const first = (e instanceof Error ? e.message : String(e)).split('\n')[0]?.slice(0, 300) ?? '';
+    throw new ApiError(503, 'ScannerUnavailable', `the scan could not be started (Azure sign-in or Resource Manager): ${first}`, { 'retry-after': '60' });
+  }
+}
 
 async function requestScanWith(rt: Runtime, clusterIds: string[] | null): Promise<{ runId: string; queued: number }> {
   const { planRun } = await import('../pipeline/pipeline.js');
@@ -25,7 +37,7 @@ export function apiDepsFor(rt: Runtime, log?: ApiDeps['log']): ApiDeps {
     store: rt.store,
     now: rt.deps.now,
     schedulePeriodMs: schedulePeriodMs(rt.settings.SCAN_SCHEDULE),
-    requestScan: (clusterIds) => requestScanWith(rt, clusterIds),
+    requestScan: (clusterIds) => scanOr503(() => requestScanWith(rt, clusterIds)),
     ...(log ? { log } : {}),
   };
 }
@@ -41,7 +53,7 @@ async function lightDeps(): Promise<ApiDeps> {
     store,
     now: () => new Date(),
     schedulePeriodMs: schedulePeriodMs(settings.SCAN_SCHEDULE),
-    requestScan: async (clusterIds) => requestScanWith(await sharedRuntime(), clusterIds),
+    requestScan: (clusterIds) => scanOr503(async () => requestScanWith(await sharedRuntime(), clusterIds)),
   };
 }
 
