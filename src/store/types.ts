@@ -1,5 +1,5 @@
 /** What the store hands back to the API, the diff and the CLI. Plain data, JSON-safe. */
-import type { FailReason, SkipReason } from '../model/cluster.js';
+import type { ClusterRef, FailReason, SkipReason } from '../model/cluster.js';
 import type { CheckResult, CheckStatus, NodeFailure, Totals } from '../model/result.js';
 
 export type OutcomeKind = 'scanned' | 'skipped' | 'failed';
@@ -142,14 +142,7 @@ export interface ScanTotals {
 }
 
 export interface StoredClusterScan extends ScanTotals {
-  cluster: {
-    id: string;
-    subscriptionId: string;
-    resourceGroup: string;
-    name: string;
-    location: string;
-    kubernetesVersion: string;
-  };
+  cluster: Pick<ClusterRef, 'id' | 'subscriptionId' | 'resourceGroup' | 'name' | 'location' | 'kubernetesVersion'>;
   nodeList: StoredNode[];
   nodeFailureList: NodeFailure[];
   checks: StoredCheck[];

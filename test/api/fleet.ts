@@ -8,6 +8,7 @@
 import { generateKubeBenchReport } from '../../src/simulator/index.js';
 import { normaliseKubeBench } from '../../src/parse/json.js';
 import { classifyCheck } from '../../src/pipeline/classify.js';
+import { makeCheck } from '../fixtures/checks.js';
 import { cluster } from '../fixtures/clusters.js';
 import type { ClusterRef, ClusterScan, ScannedNode } from '../../src/model/cluster.js';
 import { countTotals, type CheckResult, type CheckStatus } from '../../src/model/result.js';
@@ -38,21 +39,7 @@ export function ref(sub: string, rg: string, name: string): ClusterRef {
 }
 
 function check(id: string, benchmark: string, title: string, status: CheckStatus, nodeType = 'node'): CheckResult {
-  return {
-    id,
-    benchmark,
-    section: id.split('.').slice(0, 2).join('.'),
-    title,
-    assessment: 'Automated',
-    status,
-    scored: true,
-    kind: 'automated',
-    nodeType,
-    expected: null,
-    actual: null,
-    remediation: null,
-    reason: null,
-  };
+  return makeCheck(id, title, status, { benchmark, nodeType });
 }
 
 /** An aks-1.8 node from generated kube-bench JSON; `extra` checks are appended (e.g. a policies check). */

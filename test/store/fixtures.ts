@@ -2,6 +2,7 @@
 import type { ClusterRef, ClusterScan, ScannedNode } from '../../src/model/cluster.js';
 import { countTotals, type CheckResult, type CheckStatus } from '../../src/model/result.js';
 import type { Classifier } from '../../src/store/types.js';
+import { makeCheck } from '../fixtures/checks.js';
 import { cluster } from '../fixtures/clusters.js';
 
 export function clusterRef(name: string, sub = '00000000-0000-0000-0000-000000000001', rg = 'rg-fleet'): ClusterRef {
@@ -31,21 +32,7 @@ const KUBELET: [string, string][] = [
 ];
 
 export function check(id: string, title: string, status: CheckStatus, actual = ''): CheckResult {
-  return {
-    id,
-    benchmark: 'aks-1.8',
-    section: id.split('.').slice(0, 2).join('.'),
-    title,
-    assessment: 'Automated',
-    status,
-    scored: true,
-    kind: 'automated',
-    nodeType: 'node',
-    expected: null,
-    actual: actual || null,
-    remediation: 'Edit the kubelet config',
-    reason: null,
-  };
+  return makeCheck(id, title, status, { actual: actual || null, remediation: 'Edit the kubelet config' });
 }
 
 /** `failing` lists the check ids that FAIL on this node; the others PASS. */
