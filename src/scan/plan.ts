@@ -46,7 +46,12 @@ export interface ScanPlan {
 }
 
 export const DEFAULT_NODES_PER_COMMAND = 30;
-export const DEFAULT_JOB_TIMEOUT_SECONDS = 180;
+/**
+ * The script's wait for the Jobs. With the worst case around it (replacing a namespace left by an
+ * earlier attempt, up to 60 s, and creating the Jobs), one command stays near 4 minutes, under the
+ * ~5 minutes after which run-command is reported to give up.
+ */
+export const DEFAULT_JOB_TIMEOUT_SECONDS = 150;
 
 /**
  * Names the namespace and Jobs in the cluster: DNS-label safe and short, and deterministic, so a

@@ -182,7 +182,7 @@ if ! create_namespace; then
   # A retry of this scan id: its Jobs and results must not be mixed with the earlier attempt's,
   # and a namespace being deleted refuses new Jobs. Start from nothing.
   log "namespace $ns already exists (an earlier attempt of this scan); replacing it"
-  k delete namespace "$ns" --ignore-not-found --wait=true --timeout=90s >/dev/null 2>"$work/ns.err" ||
+  k delete namespace "$ns" --ignore-not-found --wait=true --timeout=60s >/dev/null 2>"$work/ns.err" ||
     die "cannot remove the earlier namespace $ns: $(head -c 500 "$work/ns.err")"
   create_namespace || die "cannot create namespace $ns: $(head -c 500 "$work/ns.err")"
 fi
