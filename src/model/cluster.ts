@@ -43,6 +43,7 @@ export type FailReason =
   | 'admission-denied'
   | 'image-pull'
   | 'command-not-started'
+  | 'unschedulable'
   | 'timeout'
   | 'output-truncated'
   | 'throttled'
@@ -60,6 +61,7 @@ export const FAIL_REASONS: readonly FailReason[] = [
   'admission-denied',
   'image-pull',
   'command-not-started',
+  'unschedulable',
   'timeout',
   'output-truncated',
   'throttled',

@@ -80,7 +80,9 @@ export function failureFromNodeStatus(status: string): FailReason {
       return 'admission-denied';
     case 'image-pull':
       return 'image-pull';
+    // Our kube-bench Jobs could not be placed on their nodes (the run-command pod itself did start).
     case 'unschedulable':
+      return 'unschedulable';
     case 'not-started':
       return 'command-not-started';
     case 'timeout':

@@ -8,7 +8,7 @@ import { InputError } from '../model/errors.js';
 import type { NodeFailure } from '../model/result.js';
 import { parseKubeBenchLog } from '../parse/log.js';
 import { buildRunCommandRequest } from './incluster/request.js';
-import { failureFromError, failureFromNodeStatus, kubernetesForbidden, ScanError } from './failure.js';
+import { failureFromCommandReason, failureFromError, failureFromNodeStatus, kubernetesForbidden, ScanError } from './failure.js';
 import type { PlanOptions } from './plan.js';
 import { planClusterScan } from './plan.js';
 import type { PollTiming, Sleep } from './run-command.js';
@@ -118,7 +118,10 @@ async function runPlan(cluster: ClusterRef, scanSeed: string, deps: ClusterScanD
     // A node's own status says more than the gaps derived from it ("missing", "exit-code").
     const first = nodeFailures.find((f) => f.status !== 'missing' && f.status !== 'exit-code') ?? nodeFailures[0];
     if (!first) throw new ScanError('unparseable-output', 'the command output held no node result');
-    throw new ScanError(failureFromNodeStatus(first.status), `${first.node}: ${first.detail}`);
+    const reason = failureFromNodeStatus(first.status);
+    // Name the policy that denied our Jobs, as for a denial of the command itself.
+    const detail = reason === 'admission-denied' ? failureFromCommandReason(first.detail).detail : first.detail;
+    throw new ScanError(reason, `${first.node}: ${detail}`);
   }
   return { benchmark: plan.benchmark, outcome: { kind: 'scanned', nodes, nodeFailures } };
 }

@@ -32,7 +32,8 @@ describe('failure reasons', () => {
     expect(failureFromNodeStatus('admission-denied')).toBe('admission-denied');
     expect(failureFromNodeStatus('truncated')).toBe('output-truncated');
     expect(failureFromNodeStatus('corrupt')).toBe('unparseable-output');
-    expect(failureFromNodeStatus('unschedulable')).toBe('command-not-started');
+    expect(failureFromNodeStatus('unschedulable')).toBe('unschedulable');
+    expect(failureFromNodeStatus('not-started')).toBe('command-not-started');
   });
 
   it('finds Kubernetes RBAC denials in command output', () => {
