@@ -38,6 +38,10 @@ param kubeBenchImage string = 'docker.io/aquasec/kube-bench:v0.15.6'
 @description('per-pool: one Ready Linux node per node pool; all: every Linux node.')
 param scanNodes string = 'per-pool'
 
+@allowed(['arm', 'resource-graph'])
+@description('arm: list clusters per subscription; resource-graph: one tenant-wide Azure Resource Graph query.')
+param scanDiscovery string = 'arm'
+
 @secure()
 @description('Teams Workflows webhook URL for new FAIL alerts; stored only in Key Vault. Empty: no alerts.')
 param teamsWebhookUrl string = ''
@@ -178,6 +182,7 @@ module functionApp 'app/function-app.bicep' = {
     excludedSubscriptions: join(excludedSubscriptionList, ',')
     kubeBenchImage: kubeBenchImage
     scanNodes: scanNodes
+    scanDiscovery: scanDiscovery
     authClientId: authClientId
   }
   // The host starts as soon as the app exists; without its storage roles in

@@ -37,6 +37,7 @@ param scanSubscriptions string
 param excludedSubscriptions string
 param kubeBenchImage string
 param scanNodes string
+param scanDiscovery string
 
 @description('Entra ID application (client) id that protects the HTTP API with App Service Authentication. Empty: no Easy Auth.')
 param authClientId string = ''
@@ -67,6 +68,7 @@ var appSettings = {
   SCAN_EXCLUDE_SUBSCRIPTIONS: excludedSubscriptions
   KUBE_BENCH_IMAGE: kubeBenchImage
   SCAN_NODES: scanNodes
+  SCAN_DISCOVERY: scanDiscovery
   // An unresolvable reference would leave the literal "@Microsoft.KeyVault(...)"
   // text in the setting, which the app would then try to post to, so with no
   // secret the setting is empty and alerting is off.
@@ -133,7 +135,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
 
   resource settings 'config' = {
     name: 'appsettings'
-    properties: appSettings
+    // Alerts link to this app's own dashboard; the host name is only known once the app exists
+    // (Flex Consumption apps may get a unique default host name, not <name>.azurewebsites.net).
+    properties: union(appSettings, { DASHBOARD_URL: 'https://${app.properties.defaultHostName}/api/dashboard' })
   }
 
   // azd deploys with an Entra token; nothing needs the basic-auth publishing
