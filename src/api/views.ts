@@ -1,4 +1,5 @@
 /** Store records turned into the API's response shapes (schemas.ts). */
+import { iso } from '../report/summary.js';
 import { triageCheck } from '../knowledge/index.js';
 import { addTotals, emptyTotals } from '../model/result.js';
 import { isStale } from '../report/fleet-filter.js';
@@ -15,10 +16,6 @@ export function clusterHref(s: { subscriptionId: string; resourceGroup: string; 
   return `/api/clusters/${encodeURIComponent(s.subscriptionId)}/${encodeURIComponent(s.resourceGroup)}/${encodeURIComponent(s.name)}`;
 }
 
-function iso(t: string): string {
-  const ms = Date.parse(t);
-  return Number.isNaN(ms) ? t : new Date(ms).toISOString();
-}
 
 export function clusterItem(s: ClusterSummary, now: Date, schedulePeriodMs: number): ClusterItem {
   const r = s.results;

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { KnowledgeEntry } from '../knowledge/index.js';
 import { triageCheck } from '../knowledge/index.js';
 import { knowledgeBase } from '../knowledge/load.js';
+import { compareIds } from '../model/result.js';
 import { toCsv } from '../report/csv.js';
 import { styleFor } from '../report/style.js';
 import type { CliIo } from './io.js';
@@ -58,8 +59,4 @@ export async function checksCommand(argv: string[], io: CliIo): Promise<number> 
     io.stdout.write(st.dim(`${rows.length} topic(s); knowledge base reviewed on ${kb.meta.reviewedOn}\n`));
   }
   return 0;
-}
-
-function compareIds(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
 }

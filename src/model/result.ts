@@ -106,3 +106,8 @@ export function countTotals(checks: readonly CheckResult[]): Totals {
 export function addTotals(a: Totals, b: Totals): Totals {
   return { pass: a.pass + b.pass, fail: a.fail + b.fail, warn: a.warn + b.warn, info: a.info + b.info };
 }
+
+/** Orders check ids as people read them: 3.2.9 before 3.2.10. */
+export function compareIds(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}

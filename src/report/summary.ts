@@ -54,7 +54,8 @@ function later(a: string | null, b: string): string {
   return a === null || b > a ? b : a;
 }
 
-function iso(t: string): string {
+/** A stored time as canonical ISO 8601; text that is not a time is passed through. */
+export function iso(t: string): string {
   const ms = Date.parse(t);
   return Number.isNaN(ms) ? t : new Date(ms).toISOString();
 }

@@ -5,6 +5,7 @@
 import type { ClusterScan, ScannedNode } from '../model/cluster.js';
 import { addTotals, emptyTotals, type CheckResult, type CheckStatus, type Totals } from '../model/result.js';
 import { UNKNOWN_DISPOSITION, type Classification, type Classifier, type StoredCheck, type StoredNode } from './types.js';
+import { compareIds } from '../model/result.js';
 
 const RANK: Record<CheckStatus, number> = { FAIL: 3, WARN: 2, PASS: 1, INFO: 0 };
 
@@ -96,9 +97,6 @@ export function rollup(scan: ClusterScan, classify: Classifier): ScanRollup {
 }
 
 /** Orders "3.2.10" after "3.2.9". */
-export function compareIds(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
-}
 
 /** Keeps as many items as fit in `maxChars` of JSON. */
 export function fitList(items: readonly string[], maxChars = MAX_LIST_CHARS): { json: string; truncated: boolean } {

@@ -168,7 +168,7 @@ describe('sendTeams against a loopback receiver', () => {
   });
 
   it('refuses anything but https, allowing http for loopback only, without echoing the URL', async () => {
-    for (const bad of ['http://prod-12.westeurope.logic.azure.com/workflows/x?sig=SECRET', 'ftp://127.0.0.1/x?sig=SECRET', 'not a url sig=SECRET']) {
+    for (const bad of ['http://workflows.example.test/workflows/x?sig=SECRET', 'ftp://127.0.0.1/x?sig=SECRET', 'not a url sig=SECRET']) {
       let err: unknown;
       try {
         await sendTeams(bad, CARD, fast());
@@ -180,7 +180,7 @@ describe('sendTeams against a loopback receiver', () => {
       expectNoSecret(err as Error);
     }
     expect(received).toHaveLength(0);
-    expect(parseWebhookUrl('https://prod-12.westeurope.logic.azure.com/workflows/x?sig=S').protocol).toBe('https:');
+    expect(parseWebhookUrl('https://workflows.example.test/workflows/x?sig=S').protocol).toBe('https:');
     expect(parseWebhookUrl('http://[::1]:8080/x').hostname).toBe('[::1]');
     expect(parseWebhookUrl('http://localhost:8080/x').hostname).toBe('localhost');
   });
@@ -230,7 +230,7 @@ describe('helpers', () => {
   });
 
   it('redacts the path, the query and a bare sig from any text', () => {
-    const u = new URL(`https://prod-1.westeurope.logic.azure.com${PATH}${QUERY}`);
+    const u = new URL(`https://workflows.example.test${PATH}${QUERY}`);
     const text = `posted to ${u.href}; path ${u.pathname}; query ${u.search.slice(1)}; again sig=SECRET&x=1`;
     const out = redactUrl(text, u);
     expect(out).not.toContain('SECRET');

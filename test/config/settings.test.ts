@@ -29,7 +29,7 @@ describe('settings', () => {
   });
 
   it('never echoes a secret value in its error', () => {
-    const secret = 'http://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual?sig=SECRET';
+    const secret = 'http://workflows.example.test/workflows/abc/triggers/manual?sig=SECRET';
     try {
       readSettings({ TEAMS_WEBHOOK_URL: secret });
       throw new Error('expected a SettingsError');

@@ -78,7 +78,7 @@ describe.skipIf(BICEP === undefined)('infra/main.parameters.json and azure.yaml'
       SCAN_SUBSCRIPTIONS: 'aaaa, bbbb',
       SCAN_EXCLUDE_SUBSCRIPTIONS: 'cccc',
       SCAN_NODES: 'all',
-      TEAMS_WEBHOOK_URL: 'https://contoso.webhook.office.com/SENTINEL',
+      TEAMS_WEBHOOK_URL: 'https://hooks.example.test/SENTINEL',
     };
     const d = deployTemplate(main, parametersFor(main, env), SCOPE);
     expect(

@@ -25,7 +25,7 @@ if (BICEP === undefined) console.warn(`[test/infra] skipped: ${SKIP_REASON}`);
 
 const SCOPE = { tenantId: 'tenant-0', subscriptionId: '00000000-0000-0000-0000-000000000001', location: 'westeurope' };
 // A sentinel that cannot occur by accident, so any appearance of it is the secret leaking.
-const WEBHOOK = 'https://contoso.webhook.office.com/workflows/SENTINEL-5f1c9e-not-a-real-hook';
+const WEBHOOK = 'https://hooks.example.test/workflows/SENTINEL-5f1c9e-not-a-real-hook';
 const BASE: Record<string, Json> = { environmentName: 'fleet-dev', location: 'westeurope' };
 
 type Mutable = Record<string, unknown>;
