@@ -31,7 +31,9 @@ async function main(argv: string[]): Promise<number> {
   else {
     for (const [k, f] of Object.entries(out)) {
       const ratio = f.ratio === null ? '' : ` ratio ${f.ratio} (goal ${f.goal})`;
-      process.stdout.write(`${f.met ? 'ok  ' : 'MISS'} ${k}: ${f.value} ${f.unit}${f.baseline === null ? '' : `, baseline ${f.baseline}`}${ratio}${f.note ? `\n      ${f.note}` : ''}\n`);
+      process.stdout.write(
+        `${f.met ? 'ok  ' : 'MISS'} ${k}: ${f.value} ${f.unit}${f.baseline === null ? '' : `, baseline ${f.baseline}`}${ratio}${f.note ? `\n      ${f.note}` : ''}\n`,
+      );
     }
   }
   return 0;

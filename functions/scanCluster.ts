@@ -8,7 +8,10 @@ export async function scanClusterHandler(message: unknown, context: InvocationCo
   const { MAX_DEQUEUE_COUNT } = await import('../src/pipeline/message.js');
   const rt = await sharedRuntime();
   const dequeueCount = Number(context.triggerMetadata?.['dequeueCount'] ?? 1);
-  await processScanMessage(message, { ...rt.deps, log: (l) => context.log(l) }, rt.scanOptions, { dequeueCount: Number.isFinite(dequeueCount) ? dequeueCount : 1, maxDequeueCount: MAX_DEQUEUE_COUNT });
+  await processScanMessage(message, { ...rt.deps, log: (l) => context.log(l) }, rt.scanOptions, {
+    dequeueCount: Number.isFinite(dequeueCount) ? dequeueCount : 1,
+    maxDequeueCount: MAX_DEQUEUE_COUNT,
+  });
 }
 
 app.storageQueue('scanCluster', { queueName: 'scan-cluster', connection: 'AzureWebJobsStorage', handler: scanClusterHandler });

@@ -13,7 +13,12 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function importMs(specifiers: string[]): number {
   const code = `const t = performance.now(); for (const s of ${JSON.stringify(specifiers)}) await import(s); console.log(performance.now() - t);`;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   return Number(out.trim().split('\n').at(-1));
 }
 
@@ -25,7 +30,9 @@ function median(xs: number[]): number {
 export async function functionsFigures(): Promise<Record<string, Figure>> {
   // Always a fresh build: measuring a stale dist/ would measure old code.
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  const entries = readdirSync(`${ROOT}dist/functions`).filter((f) => f.endsWith('.js')).map((f) => `${ROOT}dist/functions/${f}`);
+  const entries = readdirSync(`${ROOT}dist/functions`)
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => `${ROOT}dist/functions/${f}`);
   const base: number[] = [];
   const ours: number[] = [];
   // Interleaved so that machine load affects both alike.
@@ -34,6 +41,12 @@ export async function functionsFigures(): Promise<Record<string, Figure>> {
     ours.push(importMs(entries));
   }
   return {
-    'functions.entry_import_ratio': ratioFigure(median(ours), median(base), 'ms to import', 1.5, `${entries.length} entry points (${entries.map((e) => e.split('/').pop()).join(', ')}) vs @azure/functions alone, median of 9 fresh processes each`),
+    'functions.entry_import_ratio': ratioFigure(
+      median(ours),
+      median(base),
+      'ms to import',
+      1.5,
+      `${entries.length} entry points (${entries.map((e) => e.split('/').pop()).join(', ')}) vs @azure/functions alone, median of 9 fresh processes each`,
+    ),
   };
 }

@@ -38,7 +38,9 @@ const AKS_KUBELET_PS =
   '--tls-private-key-file=/etc/kubernetes/certs/kubeletserver.key --container-runtime-endpoint=unix:///run/containerd/containerd.sock --runtime-cgroups=/system.slice/containerd.service';
 
 export function realisticNodeOutput(benchmark = 'aks-1.8'): string {
-  const sample = JSON.parse(readFileSync(new URL('third_party/kube-bench/samples/real-node-output-cis-1.10-EXCERPT.json', ROOT), 'utf8')) as KubeBenchJsonReport;
+  const sample = JSON.parse(
+    readFileSync(new URL('third_party/kube-bench/samples/real-node-output-cis-1.10-EXCERPT.json', ROOT), 'utf8'),
+  ) as KubeBenchJsonReport;
   const templates = sample.Controls[0]!.tests!.flatMap((g) => g.results ?? []);
   const cfg = parseYaml(readFileSync(new URL(`third_party/kube-bench/cfg/${benchmark}/node.yaml`, ROOT), 'utf8')) as {
     groups: { id: string; text: string; checks: CfgCheck[] }[];
@@ -49,7 +51,18 @@ export function realisticNodeOutput(benchmark = 'aks-1.8'): string {
       const t = templates[i++ % templates.length] as KubeBenchResult;
       const status = i % 3 === 0 ? 'FAIL' : 'PASS';
       const actual = (c.audit ?? '').includes('ps -fC') ? AKS_KUBELET_PS : t.actual_value;
-      return { ...t, actual_value: actual, test_number: c.id, test_desc: c.text, audit: c.audit ?? t.audit, remediation: c.remediation ?? t.remediation, test_info: [c.remediation ?? ''], status, scored: c.scored ?? true, type: c.type ?? '' };
+      return {
+        ...t,
+        actual_value: actual,
+        test_number: c.id,
+        test_desc: c.text,
+        audit: c.audit ?? t.audit,
+        remediation: c.remediation ?? t.remediation,
+        test_info: [c.remediation ?? ''],
+        status,
+        scored: c.scored ?? true,
+        type: c.type ?? '',
+      };
     });
     const n = (s: string) => results.filter((r) => r.status === s).length;
     return { section: g.id, type: '', pass: n('PASS'), fail: n('FAIL'), warn: n('WARN'), info: n('INFO'), desc: g.text, results };
@@ -57,7 +70,20 @@ export function realisticNodeOutput(benchmark = 'aks-1.8'): string {
   const all = tests.flatMap((g) => g.results);
   const n = (s: string) => all.filter((r) => r.status === s).length;
   const report: KubeBenchJsonReport = {
-    Controls: [{ id: '3', version: benchmark, detected_version: '1.33', text: 'Worker Node Security Configuration', node_type: 'node', tests, total_pass: n('PASS'), total_fail: n('FAIL'), total_warn: n('WARN'), total_info: n('INFO') }],
+    Controls: [
+      {
+        id: '3',
+        version: benchmark,
+        detected_version: '1.33',
+        text: 'Worker Node Security Configuration',
+        node_type: 'node',
+        tests,
+        total_pass: n('PASS'),
+        total_fail: n('FAIL'),
+        total_warn: n('WARN'),
+        total_info: n('INFO'),
+      },
+    ],
     Totals: { total_pass: n('PASS'), total_fail: n('FAIL'), total_warn: n('WARN'), total_info: n('INFO') },
   };
   return JSON.stringify(report);

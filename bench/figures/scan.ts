@@ -20,10 +20,16 @@ import { realisticNodeOutput } from './parse.js';
 const TIME_SCALE = 100;
 const COMMAND_MS = 250;
 const JITTER_MS = 150;
-const SCALED_TIMING: PollTiming = { firstPollDelayMs: DEFAULT_POLL_TIMING.firstPollDelayMs / TIME_SCALE, pollIntervalMs: DEFAULT_POLL_TIMING.pollIntervalMs / TIME_SCALE };
+const SCALED_TIMING: PollTiming = {
+  firstPollDelayMs: DEFAULT_POLL_TIMING.firstPollDelayMs / TIME_SCALE,
+  pollIntervalMs: DEFAULT_POLL_TIMING.pollIntervalMs / TIME_SCALE,
+};
 
 function fleetOf(clusters: number, subscriptions: number): FleetSpec {
-  const subs = Array.from({ length: subscriptions }, (_, i) => ({ subscriptionId: `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`, displayName: `bench-${i + 1}` }));
+  const subs = Array.from({ length: subscriptions }, (_, i) => ({
+    subscriptionId: `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
+    displayName: `bench-${i + 1}`,
+  }));
   return parseFleetSpec(
     {
       subscriptions: subs,
@@ -44,13 +50,30 @@ function fleetOf(clusters: number, subscriptions: number): FleetSpec {
   );
 }
 
-async function timeScan(fleet: FleetSpec, concurrency: number, perSubscription: number): Promise<{ ms: number; requests: number; throttled: number; clusters: number }> {
-  const sim = await startArmSimulator({ fleet, seed: 11, commandDurationMs: COMMAND_MS, commandJitterMs: JITTER_MS, retryAfterSeconds: 0, throttleScale: TIME_SCALE, pageSize: 100 });
+async function timeScan(
+  fleet: FleetSpec,
+  concurrency: number,
+  perSubscription: number,
+): Promise<{ ms: number; requests: number; throttled: number; clusters: number }> {
+  const sim = await startArmSimulator({
+    fleet,
+    seed: 11,
+    commandDurationMs: COMMAND_MS,
+    commandJitterMs: JITTER_MS,
+    retryAfterSeconds: 0,
+    throttleScale: TIME_SCALE,
+    pageSize: 100,
+  });
   try {
     const arm = createArmClients({ credential: simulatorCredential(), endpoint: sim.endpoint, ca: sim.ca });
     const found = await discoverFleet(arm, {});
     const t0 = performance.now();
-    const scans = await scanFleet(found.clusters, 'bench', { arm }, { benchmark: 'auto', selection: 'per-pool', timing: SCALED_TIMING, deadlineMs: 60_000, concurrency, perSubscription });
+    const scans = await scanFleet(
+      found.clusters,
+      'bench',
+      { arm },
+      { benchmark: 'auto', selection: 'per-pool', timing: SCALED_TIMING, deadlineMs: 60_000, concurrency, perSubscription },
+    );
     const ms = performance.now() - t0;
     const bad = scans.filter((s) => s.outcome.kind !== 'scanned');
     if (bad.length) throw new Error(`bench fleet: ${bad.length} cluster(s) not scanned, e.g. ${JSON.stringify(bad[0]?.outcome)}`);
@@ -78,7 +101,12 @@ export async function scanFigures(): Promise<Record<string, Figure>> {
   // of realistic length (~25-40 s), in simulated time. List calls are amortised over the fleet.
   const perClusterRequests = par.requests / par.clusters;
 
-  const env = encodeEnvelope(realisticNodeOutput('aks-1.8'), { node: 'aks-nodepool1-12345678-vmss000000', pool: 'nodepool1', benchmark: 'aks-1.8', format: 'json' });
+  const env = encodeEnvelope(realisticNodeOutput('aks-1.8'), {
+    node: 'aks-nodepool1-12345678-vmss000000',
+    pool: 'nodepool1',
+    benchmark: 'aks-1.8',
+    format: 'json',
+  });
   const bytes = Buffer.byteLength(env);
   return {
     'scan.parallel_efficiency': {

@@ -76,7 +76,18 @@ async function seedCheckRows(connection: string, table: string, n: number): Prom
         const rows = scan.outcome.nodes.flatMap((node) =>
           node.checks.map((c) => {
             const k = classifyCheck(c);
-            return { partitionKey: pk, rowKey: `${node.name}!${c.id}`, clusterId: scan.cluster.id, subscriptionId: scan.cluster.subscriptionId, pool: node.pool ?? '', checkId: c.id, benchmark: c.benchmark ?? '', status: c.status, topic: k?.topic ?? '', disposition: k?.disposition ?? 'unknown' };
+            return {
+              partitionKey: pk,
+              rowKey: `${node.name}!${c.id}`,
+              clusterId: scan.cluster.id,
+              subscriptionId: scan.cluster.subscriptionId,
+              pool: node.pool ?? '',
+              checkId: c.id,
+              benchmark: c.benchmark ?? '',
+              status: c.status,
+              topic: k?.topic ?? '',
+              disposition: k?.disposition ?? 'unknown',
+            };
           }),
         );
         for (let b = 0; b < rows.length; b += 100) await client.submitTransaction(rows.slice(b, b + 100).map((r) => ['upsert', r] as ['upsert', typeof r]));
@@ -86,7 +97,10 @@ async function seedCheckRows(connection: string, table: string, n: number): Prom
 }
 
 /** The same totals as the summary, aggregated from every check row of the fleet. */
-async function naiveSummary(connection: string, table: string): Promise<{ clusters: number; fail: number; pass: number; rows: number; topics: Map<string, Set<string>> }> {
+async function naiveSummary(
+  connection: string,
+  table: string,
+): Promise<{ clusters: number; fail: number; pass: number; rows: number; topics: Map<string, Set<string>> }> {
   const client = createTableClient({ kind: 'connection-string', value: connection }, table);
   let rows = 0;
   let fail = 0;
@@ -142,7 +156,9 @@ export async function storeFigures(): Promise<Record<string, Figure>> {
     const naiveMs = performance.now() - tn;
     // Both must give the same answer, or the comparison means nothing.
     if (naive.clusters !== summary.clusters.total || naive.fail !== summary.checks.fail || naive.pass !== summary.checks.pass) {
-      throw new Error(`naive and summary disagree: naive ${naive.clusters} clusters ${naive.fail} FAIL ${naive.pass} PASS, summary ${summary.clusters.total} clusters ${summary.checks.fail} FAIL ${summary.checks.pass} PASS`);
+      throw new Error(
+        `naive and summary disagree: naive ${naive.clusters} clusters ${naive.fail} FAIL ${naive.pass} PASS, summary ${summary.clusters.total} clusters ${summary.checks.fail} FAIL ${summary.checks.pass} PASS`,
+      );
     }
     const ratio = summaryMs / naiveMs;
     return {

@@ -44,7 +44,11 @@ export async function alertNewFailures(req: AlertRequest): Promise<AlertReport> 
     parseWebhookUrl(req.webhookUrl);
   } catch (e) {
     // The message names the setting, never the value.
-    return { outcome: { status: 'failed', httpStatus: null, attempts: 0, detail: e instanceof Error ? e.message : 'invalid TEAMS_WEBHOOK_URL' }, diff, message: null };
+    return {
+      outcome: { status: 'failed', httpStatus: null, attempts: 0, detail: e instanceof Error ? e.message : 'invalid TEAMS_WEBHOOK_URL' },
+      diff,
+      message: null,
+    };
   }
   const c = req.current.cluster;
   const waivedBy = waiverLookup(diff.newFailures, req.waivers, { id: c.id, subscriptionId: c.subscriptionId }, req.now);

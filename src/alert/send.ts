@@ -54,7 +54,14 @@ export function parseWebhookUrl(url: string): URL {
 /** Removes every form of the URL's secret parts from a text that may echo them. */
 export function redactUrl(text: string, url: URL): string {
   const sig = url.searchParams.get('sig') ?? '';
-  const secrets = [url.href, `${url.pathname}${url.search}`, url.search, url.search.slice(1), url.pathname.length > 1 ? url.pathname : '', sig.length >= 8 ? sig : '']
+  const secrets = [
+    url.href,
+    `${url.pathname}${url.search}`,
+    url.search,
+    url.search.slice(1),
+    url.pathname.length > 1 ? url.pathname : '',
+    sig.length >= 8 ? sig : '',
+  ]
     .filter((s) => s.length > 0)
     .sort((a, b) => b.length - a.length);
   let out = text;
@@ -136,7 +143,12 @@ export async function sendTeams(url: string, body: object, opts: SendOptions = {
     if (retry === maxRetries) break;
     const ms = wait ?? backoffMs(retry);
     if (ms > maxWaitMs) {
-      return { status: 'failed', httpStatus: last.httpStatus, attempts, detail: redactUrl(`${where} asked to wait ${Math.ceil(ms / 1000)} s (more than ${Math.round(maxWaitMs / 1000)} s) after ${last.why}`, target) };
+      return {
+        status: 'failed',
+        httpStatus: last.httpStatus,
+        attempts,
+        detail: redactUrl(`${where} asked to wait ${Math.ceil(ms / 1000)} s (more than ${Math.round(maxWaitMs / 1000)} s) after ${last.why}`, target),
+      };
     }
     await sleep(ms);
   }

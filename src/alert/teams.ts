@@ -67,7 +67,16 @@ export interface AdaptiveCard {
 }
 
 export type CardElement =
-  | { type: 'TextBlock'; text: string; wrap: true; weight?: 'Bolder'; size?: 'Medium' | 'Small'; isSubtle?: true; spacing?: 'None' | 'Medium'; color?: 'Attention' }
+  | {
+      type: 'TextBlock';
+      text: string;
+      wrap: true;
+      weight?: 'Bolder';
+      size?: 'Medium' | 'Small';
+      isSubtle?: true;
+      spacing?: 'None' | 'Medium';
+      color?: 'Attention';
+    }
   | { type: 'FactSet'; facts: { title: string; value: string }[] }
   | { type: 'Container'; items: CardElement[]; separator?: true };
 
@@ -154,7 +163,12 @@ export function buildTeamsMessage(input: TeamsMessageInput): TeamsMessage | null
     { title: 'Scan', value: clip(input.scanId, 120) },
     { title: input.diff.firstScan ? 'FAILs (first scan)' : 'New FAILs', value: `${open.length} (${yours.length} yours to fix)` },
     ...(waived > 0 ? [{ title: 'Waived', value: `${waived} new FAIL${waived === 1 ? '' : 's'} not listed` }] : []),
-    ...(input.diff.firstScan ? [] : [{ title: 'Fixed', value: String(fixed) }, { title: 'Still failing', value: String(input.diff.stillFailing.length) }]),
+    ...(input.diff.firstScan
+      ? []
+      : [
+          { title: 'Fixed', value: String(fixed) },
+          { title: 'Still failing', value: String(input.diff.stillFailing.length) },
+        ]),
     ...(gone > 0 ? [{ title: 'No longer reported', value: `${gone} (pool removed or check gone)` }] : []),
   ];
 
@@ -171,11 +185,23 @@ export function buildTeamsMessage(input: TeamsMessageInput): TeamsMessage | null
       for (const it of shownYours) body.push(elementOf(it));
     }
     if (shownOthers.length > 0) {
-      body.push({ type: 'TextBlock', text: `Other new FAILs (${others.length}): check the disposition before acting`, wrap: true, weight: 'Bolder', spacing: 'Medium' });
+      body.push({
+        type: 'TextBlock',
+        text: `Other new FAILs (${others.length}): check the disposition before acting`,
+        wrap: true,
+        weight: 'Bolder',
+        spacing: 'Medium',
+      });
       for (const it of shownOthers) body.push(elementOf(it));
     }
     const more = ordered.length - n;
-    if (more > 0) body.push({ type: 'TextBlock', text: `+${more} more new FAIL${more === 1 ? '' : 's'} not shown${dashboard ? ': see the dashboard' : ''}`, wrap: true, isSubtle: true });
+    if (more > 0)
+      body.push({
+        type: 'TextBlock',
+        text: `+${more} more new FAIL${more === 1 ? '' : 's'} not shown${dashboard ? ': see the dashboard' : ''}`,
+        wrap: true,
+        isSubtle: true,
+      });
     const card: AdaptiveCard = {
       $schema: ADAPTIVE_CARD_SCHEMA,
       type: 'AdaptiveCard',

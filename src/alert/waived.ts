@@ -16,12 +16,7 @@ export type WaivedBy = (item: DiffItem) => WaiverLike | null;
  * A lookup for the items of one cluster's diff. Waivers are applied per pool because a waiver may
  * be scoped to one pool of one cluster. `now` decides expiry (a waiver holds through its day, UTC).
  */
-export function waiverLookup(
-  items: readonly DiffItem[],
-  waivers: readonly Waiver[],
-  cluster: { id: string; subscriptionId: string },
-  now: Date,
-): WaivedBy {
+export function waiverLookup(items: readonly DiffItem[], waivers: readonly Waiver[], cluster: { id: string; subscriptionId: string }, now: Date): WaivedBy {
   const found = new Map<DiffItem, Waiver | null>();
   const byPool = new Map<string | null, DiffItem[]>();
   for (const it of items) {

@@ -46,14 +46,55 @@ export async function getSummary(req: ApiRequest, deps: ApiDeps): Promise<ApiRes
   const asCsv = wantsCsv(q.format, req.headers);
   if (q.rows !== undefined && !asCsv) throw badRequest('query parameter "rows" applies to CSV only; add format=csv');
   const fleet = await loadFleet(deps, q);
-  const s = summariseFleet(fleet, { now: deps.now(), schedulePeriodMs: deps.schedulePeriodMs, top: q.top ?? 10, ...(q.disposition ? { disposition: q.disposition } : {}) });
+  const s = summariseFleet(fleet, {
+    now: deps.now(),
+    schedulePeriodMs: deps.schedulePeriodMs,
+    top: q.top ?? 10,
+    ...(q.disposition ? { disposition: q.disposition } : {}),
+  });
   if (!asCsv) return json(200, s);
   if (q.rows === 'subscriptions') {
-    return csv('summary-subscriptions', ['subscriptionId', 'clusters', 'scanned', 'skipped', 'failed', 'stale', 'withResults', 'pass', 'fail', 'warn', 'info', 'yoursToFix', 'notYours', 'lastScan'], s.subscriptions.map((r) => [
-      r.subscriptionId, r.clusters, r.scanned, r.skipped, r.failed, r.stale, r.withResults, r.checks.pass, r.checks.fail, r.checks.warn, r.checks.info, r.yoursToFix, r.notYours, r.lastScan,
-    ]));
+    return csv(
+      'summary-subscriptions',
+      [
+        'subscriptionId',
+        'clusters',
+        'scanned',
+        'skipped',
+        'failed',
+        'stale',
+        'withResults',
+        'pass',
+        'fail',
+        'warn',
+        'info',
+        'yoursToFix',
+        'notYours',
+        'lastScan',
+      ],
+      s.subscriptions.map((r) => [
+        r.subscriptionId,
+        r.clusters,
+        r.scanned,
+        r.skipped,
+        r.failed,
+        r.stale,
+        r.withResults,
+        r.checks.pass,
+        r.checks.fail,
+        r.checks.warn,
+        r.checks.info,
+        r.yoursToFix,
+        r.notYours,
+        r.lastScan,
+      ]),
+    );
   }
-  return csv('summary-topics', ['topic', 'title', 'disposition', 'clusters', 'share'], s.topFailing.map((t) => [t.topic, t.title, t.disposition, t.clusters, t.share]));
+  return csv(
+    'summary-topics',
+    ['topic', 'title', 'disposition', 'clusters', 'share'],
+    s.topFailing.map((t) => [t.topic, t.title, t.disposition, t.clusters, t.share]),
+  );
 }
 
 export async function listClusters(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
@@ -90,23 +131,49 @@ export function clusterPath(params: Record<string, string>): ClusterPath {
   if (!GUID.test(subscriptionId)) throw badRequest(`path segment subscriptionId "${subscriptionId.slice(0, 60)}" is not a subscription id (a GUID)`);
   if (!RESOURCE_GROUP.test(resourceGroup)) throw badRequest(`path segment resourceGroup "${resourceGroup.slice(0, 100)}" is not a resource group name`);
   if (!CLUSTER_NAME.test(name)) throw badRequest(`path segment name "${name.slice(0, 70)}" is not an AKS cluster name (1-63 letters, digits, _ and -)`);
-  return { subscriptionId, resourceGroup, name, id: clusterIdOf(subscriptionId, resourceGroup, name), label: `cluster "${name}" in resource group "${resourceGroup}" of subscription ${subscriptionId}` };
+  return {
+    subscriptionId,
+    resourceGroup,
+    name,
+    id: clusterIdOf(subscriptionId, resourceGroup, name),
+    label: `cluster "${name}" in resource group "${resourceGroup}" of subscription ${subscriptionId}`,
+  };
 }
 
 export async function getCluster(req: ApiRequest, deps: ApiDeps, params: Record<string, string>): Promise<ApiResponse> {
   const q = parseQuery(clusterQuery, req.query);
   const c = clusterPath(params);
   const scan = q.scan !== undefined ? await deps.store.getClusterScan(c.id, q.scan) : await deps.store.getClusterLatest(c.id);
-  if (!scan) throw notFound(q.scan !== undefined ? `scan "${q.scan}" of ${c.label} is not known` : `${c.label} is not known (never scanned, or not in this fleet)`);
+  if (!scan)
+    throw notFound(q.scan !== undefined ? `scan "${q.scan}" of ${c.label} is not known` : `${c.label} is not known (never scanned, or not in this fleet)`);
   let results: StoredClusterScan | null = scan.outcome.kind === 'scanned' ? scan : null;
   // The fleet entity names the latest results (rScanId) however many attempts failed since: one point read, no history search.
   if (!results && q.scan === undefined) results = await deps.store.getClusterLatestResults(c.id);
   const pools = results ? poolViews(results) : [];
   if (wantsCsv(q.format, req.headers)) {
     const rows = pools.flatMap((p) =>
-      p.checks.map((k) => [p.pool, k.id, k.benchmark, k.section, k.title, k.status, k.counts.pass, k.counts.fail, k.counts.warn, k.counts.info, k.failingNodes.join(' '), k.topic, k.disposition, k.whatToDo]),
+      p.checks.map((k) => [
+        p.pool,
+        k.id,
+        k.benchmark,
+        k.section,
+        k.title,
+        k.status,
+        k.counts.pass,
+        k.counts.fail,
+        k.counts.warn,
+        k.counts.info,
+        k.failingNodes.join(' '),
+        k.topic,
+        k.disposition,
+        k.whatToDo,
+      ]),
     );
-    return csv(`${c.name}-${results?.scanId ?? 'no-results'}`, ['pool', 'checkId', 'benchmark', 'section', 'title', 'status', 'pass', 'fail', 'warn', 'info', 'failingNodes', 'topic', 'disposition', 'whatToDo'], rows);
+    return csv(
+      `${c.name}-${results?.scanId ?? 'no-results'}`,
+      ['pool', 'checkId', 'benchmark', 'section', 'title', 'status', 'pass', 'fail', 'warn', 'info', 'failingNodes', 'topic', 'disposition', 'whatToDo'],
+      rows,
+    );
   }
   const body: ClusterDetail = {
     cluster: scan.cluster,
@@ -123,12 +190,31 @@ export async function getClusterHistory(req: ApiRequest, deps: ApiDeps, params: 
   if (history.length === 0) throw notFound(`${c.label} has no scans`);
   const items = history.map(scanHeader);
   if (wantsCsv(q.format, req.headers)) {
-    return csv(`${c.name}-history`, ['scanId', 'runId', 'benchmark', 'startedAt', 'finishedAt', 'outcome', 'reason', 'pass', 'fail', 'warn', 'info', 'nodes', 'nodeFailures', ...TRIAGE_KEYS], items.map((h) => [
-      h.scanId, h.runId, h.benchmark, h.startedAt, h.finishedAt, h.outcome.kind, h.outcome.kind === 'scanned' ? null : h.outcome.reason,
-      h.totals.pass, h.totals.fail, h.totals.warn, h.totals.info, h.nodes, h.nodeFailures, ...TRIAGE_KEYS.map((k) => h.triage[k] ?? 0),
-    ]));
+    return csv(
+      `${c.name}-history`,
+      ['scanId', 'runId', 'benchmark', 'startedAt', 'finishedAt', 'outcome', 'reason', 'pass', 'fail', 'warn', 'info', 'nodes', 'nodeFailures', ...TRIAGE_KEYS],
+      items.map((h) => [
+        h.scanId,
+        h.runId,
+        h.benchmark,
+        h.startedAt,
+        h.finishedAt,
+        h.outcome.kind,
+        h.outcome.kind === 'scanned' ? null : h.outcome.reason,
+        h.totals.pass,
+        h.totals.fail,
+        h.totals.warn,
+        h.totals.info,
+        h.nodes,
+        h.nodeFailures,
+        ...TRIAGE_KEYS.map((k) => h.triage[k] ?? 0),
+      ]),
+    );
   }
-  const body: History = { cluster: { id: history[0]?.clusterId ?? c.id, subscriptionId: c.subscriptionId, resourceGroup: c.resourceGroup, name: c.name }, items };
+  const body: History = {
+    cluster: { id: history[0]?.clusterId ?? c.id, subscriptionId: c.subscriptionId, resourceGroup: c.resourceGroup, name: c.name },
+    items,
+  };
   return json(200, body);
 }
 
@@ -144,7 +230,8 @@ export async function getCheck(req: ApiRequest, deps: ApiDeps, params: Record<st
   let failing: ClusterSummary[];
   // Ids first: a check id such as 3.2.4 also has the shape of a topic.
   if (CHECK_ID.test(key)) {
-    if (benchmark === null) throw badRequest(`query parameter "benchmark" is required with a check id ("${key}"): check ids differ between benchmarks, e.g. ?benchmark=aks-1.8`);
+    if (benchmark === null)
+      throw badRequest(`query parameter "benchmark" is required with a check id ("${key}"): check ids differ between benchmarks, e.g. ?benchmark=aks-1.8`);
     const entry = resolveEntry({ id: key, benchmark, title: '' });
     failing = await deps.store.listClustersFailing({ check: `${benchmark}:${key}` });
     if (!entry && failing.length === 0) throw notFound(`check ${key} of benchmark ${benchmark} is not in the knowledge base and no cluster fails it`);
@@ -153,9 +240,15 @@ export async function getCheck(req: ApiRequest, deps: ApiDeps, params: Record<st
     const entry = entryByTopic(key);
     if (!entry) throw notFound(`topic "${key}" is not in the knowledge base`);
     failing = await deps.store.listClustersFailing({ topic: entry.topic });
-    body = { query: { topic: key, checkId: null, benchmark }, entry, disposition: knowledgeBaseTopics().topic(entry.topic, benchmark)?.disposition ?? entry.disposition };
+    body = {
+      query: { topic: key, checkId: null, benchmark },
+      entry,
+      disposition: knowledgeBaseTopics().topic(entry.topic, benchmark)?.disposition ?? entry.disposition,
+    };
   } else {
-    throw badRequest(`path segment topicOrId "${key.slice(0, 80)}" is neither a knowledge-base topic (e.g. kubelet.read-only-port) nor a check id (e.g. 3.2.4)`);
+    throw badRequest(
+      `path segment topicOrId "${key.slice(0, 80)}" is neither a knowledge-base topic (e.g. kubelet.read-only-port) nor a check id (e.g. 3.2.4)`,
+    );
   }
   // The failing list is one partition read; narrowing it here builds no query from the values.
   const sub = q.subscription?.toLowerCase();

@@ -13,8 +13,24 @@ import type { CheckTriage, NodeResult } from './schemas.js';
 import type { ApiDeps, ApiRequest, ApiResponse } from './types.js';
 
 const NODE_CSV_HEADER = [
-  'checkId', 'benchmark', 'section', 'title', 'assessment', 'status', 'scored', 'kind', 'nodeType', 'expected', 'actual', 'actualTruncated', 'remediation', 'reason',
-  'topic', 'disposition', 'responsibility', 'whatToDo',
+  'checkId',
+  'benchmark',
+  'section',
+  'title',
+  'assessment',
+  'status',
+  'scored',
+  'kind',
+  'nodeType',
+  'expected',
+  'actual',
+  'actualTruncated',
+  'remediation',
+  'reason',
+  'topic',
+  'disposition',
+  'responsibility',
+  'whatToDo',
 ];
 
 function triageOf(c: CheckResult): CheckTriage | null {
@@ -41,7 +57,8 @@ export async function getNode(req: ApiRequest, deps: ApiDeps, params: Record<str
   const q = parseQuery(nodeQuery, req.query);
   const c = clusterPath(params);
   const node = params['node'] ?? '';
-  if (!NODE_NAME.test(node)) throw badRequest(`path segment node "${node.slice(0, 80)}" is not a Kubernetes node name (1-253 lower-case letters, digits, - and .)`);
+  if (!NODE_NAME.test(node))
+    throw badRequest(`path segment node "${node.slice(0, 80)}" is not a Kubernetes node name (1-253 lower-case letters, digits, - and .)`);
   let scanId = q.scan;
   if (scanId === undefined) {
     const pointers = await deps.store.getClusterPointers(c.id);
@@ -51,7 +68,9 @@ export async function getNode(req: ApiRequest, deps: ApiDeps, params: Record<str
   }
   const stored = await deps.store.getNodeResult(c.id, scanId, node);
   if (!stored) {
-    throw notFound(`node "${node}" has no result in scan "${scanId}" of ${c.label}${q.scan !== undefined ? ' (or the scan is not known)' : ''}; the cluster detail lists its nodes`);
+    throw notFound(
+      `node "${node}" has no result in scan "${scanId}" of ${c.label}${q.scan !== undefined ? ' (or the scan is not known)' : ''}; the cluster detail lists its nodes`,
+    );
   }
   const checks = stored.checks.map((k) => ({
     id: k.id,
@@ -71,10 +90,30 @@ export async function getNode(req: ApiRequest, deps: ApiDeps, params: Record<str
     triage: triageOf(k),
   }));
   if (wantsCsv(q.format, req.headers)) {
-    return csv(`${c.name}-${node}-${scanId}`, NODE_CSV_HEADER, checks.map((k) => [
-      k.id, k.benchmark, k.section, k.title, k.assessment, k.status, k.scored, k.kind, k.nodeType, k.expected, k.actual, k.actualTruncated ?? false, k.remediation, k.reason,
-      k.triage?.topic, k.triage?.disposition, k.triage?.responsibility, k.triage?.whatToDo,
-    ]));
+    return csv(
+      `${c.name}-${node}-${scanId}`,
+      NODE_CSV_HEADER,
+      checks.map((k) => [
+        k.id,
+        k.benchmark,
+        k.section,
+        k.title,
+        k.assessment,
+        k.status,
+        k.scored,
+        k.kind,
+        k.nodeType,
+        k.expected,
+        k.actual,
+        k.actualTruncated ?? false,
+        k.remediation,
+        k.reason,
+        k.triage?.topic,
+        k.triage?.disposition,
+        k.triage?.responsibility,
+        k.triage?.whatToDo,
+      ]),
+    );
   }
   const body: NodeResult = {
     cluster: { id: c.id, subscriptionId: c.subscriptionId, resourceGroup: c.resourceGroup, name: c.name },

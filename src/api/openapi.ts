@@ -41,7 +41,10 @@ function queryParameters(doc: RouteDoc): Json[] {
     },
   }) as { properties?: Record<string, Json> };
   const params = Object.entries(js.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
-  return [...params, { name: 'code', in: 'query', required: false, description: 'Function key (Azure Functions); accepted on every route.', schema: { type: 'string' } }];
+  return [
+    ...params,
+    { name: 'code', in: 'query', required: false, description: 'Function key (Azure Functions); accepted on every route.', schema: { type: 'string' } },
+  ];
 }
 
 function errorResponse(description: string): Json {
@@ -51,7 +54,10 @@ function errorResponse(description: string): Json {
 function operation(doc: RouteDoc): Json {
   const responses: Json = {};
   if ('raw' in doc.success) {
-    responses[String(doc.success.status)] = { description: 'OK', content: { [doc.success.mediaType]: { schema: doc.success.mediaType === 'text/html' ? { type: 'string' } : { type: 'object' } } } };
+    responses[String(doc.success.status)] = {
+      description: 'OK',
+      content: { [doc.success.mediaType]: { schema: doc.success.mediaType === 'text/html' ? { type: 'string' } : { type: 'object' } } },
+    };
   } else {
     const content: Json = { 'application/json': { schema: refOf(doc.success.schema) } };
     if (doc.csv) content['text/csv'] = { schema: { type: 'string', description: doc.csv } };
@@ -92,7 +98,8 @@ export function openApiDocument(): Json {
     info: {
       title: 'aks-fleet-scanner API',
       version: productVersion(),
-      description: 'CIS Kubernetes Benchmark results of every AKS cluster of a fleet, triaged with the AKS knowledge base. JSON by default; CSV with ?format=csv or Accept: text/csv where noted.',
+      description:
+        'CIS Kubernetes Benchmark results of every AKS cluster of a fleet, triaged with the AKS knowledge base. JSON by default; CSV with ?format=csv or Accept: text/csv where noted.',
     },
     servers: [{ url: '/api' }],
     paths,

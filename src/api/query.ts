@@ -59,15 +59,31 @@ export const formatParam = { format: z.enum(['json', 'csv'], { error: 'must be j
 export const pagingParams = {
   top: int(1, 100).optional(),
   skip: int(0, 100_000_000).optional(),
-  page: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be the nextPage token of an earlier answer').optional(),
+  page: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be the nextPage token of an earlier answer')
+    .optional(),
 };
 
-export const summaryQuery = z.object({ ...filterParams, ...formatParam, top: int(1, 100).optional(), rows: z.enum(['topics', 'subscriptions'], { error: 'must be topics or subscriptions' }).optional() }).strict();
+export const summaryQuery = z
+  .object({
+    ...filterParams,
+    ...formatParam,
+    top: int(1, 100).optional(),
+    rows: z.enum(['topics', 'subscriptions'], { error: 'must be topics or subscriptions' }).optional(),
+  })
+  .strict();
 export const clustersQuery = z.object({ ...filterParams, ...formatParam, ...pagingParams }).strict();
 export const clusterQuery = z.object({ ...formatParam, scan: z.string().regex(SCAN_OR_RUN_ID, 'must be a scan id').optional() }).strict();
 export const historyQuery = z.object({ ...formatParam, top: int(1, 1000).optional() }).strict();
 export const checkQuery = z
-  .object({ benchmark: filterParams.benchmark, subscription: filterParams.subscription, resourceGroup: filterParams.resourceGroup, ...formatParam, ...pagingParams })
+  .object({
+    benchmark: filterParams.benchmark,
+    subscription: filterParams.subscription,
+    resourceGroup: filterParams.resourceGroup,
+    ...formatParam,
+    ...pagingParams,
+  })
   .strict();
 export const scansQuery = z.object({ ...formatParam, top: int(1, 100).optional() }).strict();
 export const scanQuery = z.object({ ...formatParam }).strict();
@@ -128,8 +144,12 @@ export function decodePageToken(token: string, filters: Filters, scope = 'cluste
   } catch {
     throw badRequest('query parameter "page" is not a token this API issued');
   }
-  const t = z.object({ o: z.int().min(0).max(100_000_000), f: z.string() }).strict().safeParse(parsed);
+  const t = z
+    .object({ o: z.int().min(0).max(100_000_000), f: z.string() })
+    .strict()
+    .safeParse(parsed);
   if (!t.success) throw badRequest('query parameter "page" is not a token this API issued');
-  if (t.data.f !== fingerprint(filters, scope)) throw badRequest('query parameter "page" belongs to a query with other filters; repeat the filters of the first page');
+  if (t.data.f !== fingerprint(filters, scope))
+    throw badRequest('query parameter "page" belongs to a query with other filters; repeat the filters of the first page');
   return t.data.o;
 }

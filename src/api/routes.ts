@@ -20,7 +20,8 @@ import {
 } from './schemas.js';
 import type { AuthLevel, HttpMethod, RouteSpec } from './types.js';
 
-export type RouteName = 'health' | 'openapi' | 'dashboard' | 'summary' | 'clusters' | 'cluster' | 'clusterHistory' | 'node' | 'check' | 'scans' | 'scan' | 'requestScan';
+export type RouteName =
+  'health' | 'openapi' | 'dashboard' | 'summary' | 'clusters' | 'cluster' | 'clusterHistory' | 'node' | 'check' | 'scans' | 'scan' | 'requestScan';
 
 export interface PathParam {
   name: string;
@@ -146,7 +147,8 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     route: 'clusters/{subscriptionId}/{resourceGroup}/{name}/nodes/{node}',
     authLevel: 'function',
     summary: "One node's full result: every check with its status, expected and actual values, remediation and the knowledge base's triage.",
-    description: 'Of the latest results (the latest scan that scanned), or of ?scan=. Kept for the retention period (RETENTION_DAYS), like the scan it belongs to.',
+    description:
+      'Of the latest results (the latest scan that scanned), or of ?scan=. Kept for the retention period (RETENTION_DAYS), like the scan it belongs to.',
     pathParams: [...CLUSTER_PARAMS, { name: 'node', description: 'Kubernetes node name, as the cluster detail lists it under pools[].nodes[].name.' }],
     query: nodeQuery,
     success: { status: 200, schema: NodeResultSchema },
@@ -205,7 +207,13 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
 ];
 
 /** Plain route data for adapters. */
-export const ROUTES: readonly RouteSpec[] = ROUTE_DOCS.map((r) => ({ name: r.name, method: r.method, route: r.route, authLevel: r.authLevel, summary: r.summary }));
+export const ROUTES: readonly RouteSpec[] = ROUTE_DOCS.map((r) => ({
+  name: r.name,
+  method: r.method,
+  route: r.route,
+  authLevel: r.authLevel,
+  summary: r.summary,
+}));
 
 export interface RouteMatch {
   doc: RouteDoc;
@@ -214,7 +222,11 @@ export interface RouteMatch {
 
 /** Splits a path into decoded segments; null when a segment's percent-encoding is broken. */
 export function pathSegments(path: string): string[] | null {
-  const parts = path.split('?')[0]?.split('/').filter((s) => s !== '') ?? [];
+  const parts =
+    path
+      .split('?')[0]
+      ?.split('/')
+      .filter((s) => s !== '') ?? [];
   try {
     return parts.map((p) => decodeURIComponent(p));
   } catch {

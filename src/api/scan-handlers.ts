@@ -60,7 +60,9 @@ export async function requestScan(req: ApiRequest, deps: ApiDeps): Promise<ApiRe
     const seen = new Map<string, string>();
     parsed.data.clusters.forEach((id, i) => {
       if (!CLUSTER_ID.test(id)) {
-        throw badRequest(`body.clusters.${i}: "${id.slice(0, 120)}" is not an AKS cluster resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>)`);
+        throw badRequest(
+          `body.clusters.${i}: "${id.slice(0, 120)}" is not an AKS cluster resource id (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>)`,
+        );
       }
       // ARM ids compare case-insensitively: ask once per cluster.
       if (!seen.has(id.toLowerCase())) seen.set(id.toLowerCase(), id);

@@ -19,7 +19,10 @@ export const ErrorSchema = z
   .strict()
   .register(apiSchemas, { id: 'Error' });
 
-export const HealthSchema = z.object({ status: z.literal('ok'), version: z.string() }).strict().register(apiSchemas, { id: 'Health' });
+export const HealthSchema = z
+  .object({ status: z.literal('ok'), version: z.string() })
+  .strict()
+  .register(apiSchemas, { id: 'Health' });
 
 export const SummarySchema = FleetSummarySchema.register(apiSchemas, { id: 'FleetSummary' });
 
@@ -59,7 +62,9 @@ export const ClusterItemSchema = z
     startedAt: isoTime,
     finishedAt: isoTime,
     firstAttemptAt: isoTime.describe('Start of the earliest attempt known for the cluster; a cluster never scanned is stale from it.'),
-    stale: z.boolean().describe('Not scanned for over two schedule periods: counted from results.finishedAt, or from firstAttemptAt when there are no results.'),
+    stale: z
+      .boolean()
+      .describe('Not scanned for over two schedule periods: counted from results.finishedAt, or from firstAttemptAt when there are no results.'),
     /** Path of the cluster's detail (under /api). */
     href: z.string(),
     results: ClusterResultsSchema.nullable(),
@@ -251,7 +256,10 @@ export const RunSchema = z
   .strict()
   .register(apiSchemas, { id: 'Run' });
 
-export const RunListSchema = z.object({ items: z.array(RunSchema).describe('Newest first.') }).strict().register(apiSchemas, { id: 'RunList' });
+export const RunListSchema = z
+  .object({ items: z.array(RunSchema).describe('Newest first.') })
+  .strict()
+  .register(apiSchemas, { id: 'RunList' });
 
 export const ScanRequestSchema = z
   .object({ clusters: z.array(z.string().min(1).max(1024)).min(1).max(10_000).optional() })

@@ -16,7 +16,6 @@ export function clusterHref(s: { subscriptionId: string; resourceGroup: string; 
   return `/api/clusters/${encodeURIComponent(s.subscriptionId)}/${encodeURIComponent(s.resourceGroup)}/${encodeURIComponent(s.name)}`;
 }
 
-
 export function clusterItem(s: ClusterSummary, now: Date, schedulePeriodMs: number): ClusterItem {
   const r = s.results;
   return {

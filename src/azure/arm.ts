@@ -90,7 +90,11 @@ export function createArmClients(conn: ArmConnection): ArmClients {
     endpoint: conn.endpoint,
     // The policy runs per retry so retries are counted as the load they are.
     additionalPolicies: [{ policy: countingPolicy(stats, timeoutMs), position: 'perRetry' as const }],
-    retryOptions: { maxRetries: conn.maxRetries ?? 4, maxRetryDelayInMs: 60_000, ...(conn.retryDelayInMs !== undefined ? { retryDelayInMs: conn.retryDelayInMs } : {}) },
+    retryOptions: {
+      maxRetries: conn.maxRetries ?? 4,
+      maxRetryDelayInMs: 60_000,
+      ...(conn.retryDelayInMs !== undefined ? { retryDelayInMs: conn.retryDelayInMs } : {}),
+    },
     ...(conn.ca ? { tlsOptions: { ca: conn.ca } } : {}),
   };
   const perSubscription = new Map<string, ContainerServiceClient>();

@@ -43,14 +43,42 @@ export async function checksCommand(argv: string[], io: CliIo): Promise<number> 
     .map((e) => {
       const ids = [...new Set(idsOf.get(e.topic) ?? [])].sort(compareIds);
       const t = triageCheck({ id: ids[0]?.split(':').pop() ?? '', benchmark: bench ?? null, title: e.title });
-      return { topic: e.topic, title: e.title, ids, disposition: t?.disposition ?? e.disposition, responsibility: e.responsibility, whatToDo: t?.whatToDo ?? e.whatToDo, entry: e };
+      return {
+        topic: e.topic,
+        title: e.title,
+        ids,
+        disposition: t?.disposition ?? e.disposition,
+        responsibility: e.responsibility,
+        whatToDo: t?.whatToDo ?? e.whatToDo,
+        entry: e,
+      };
     });
   if (values.topic && rows.length === 0) throw new UsageError(`--topic ${values.topic} is not in the knowledge base`);
 
-  if (format === 'json') io.stdout.write(JSON.stringify({ reviewedOn: kb.meta.reviewedOn, benchmark: bench ?? null, entries: rows.map((r) => ({ ...r.entry, ids: r.ids, disposition: r.disposition })) }, null, 2) + '\n');
-  else if (format === 'csv') io.stdout.write(toCsv(['topic', 'ids', 'title', 'disposition', 'responsibility', 'what_to_do'], rows.map((r) => [r.topic, r.ids.join(' '), r.title, r.disposition, r.responsibility, r.whatToDo])));
+  if (format === 'json')
+    io.stdout.write(
+      JSON.stringify(
+        { reviewedOn: kb.meta.reviewedOn, benchmark: bench ?? null, entries: rows.map((r) => ({ ...r.entry, ids: r.ids, disposition: r.disposition })) },
+        null,
+        2,
+      ) + '\n',
+    );
+  else if (format === 'csv')
+    io.stdout.write(
+      toCsv(
+        ['topic', 'ids', 'title', 'disposition', 'responsibility', 'what_to_do'],
+        rows.map((r) => [r.topic, r.ids.join(' '), r.title, r.disposition, r.responsibility, r.whatToDo]),
+      ),
+    );
   else if (format === 'markdown') {
-    const out = [`# AKS knowledge base${bench ? ` (${bench})` : ''}`, '', `Reviewed on ${kb.meta.reviewedOn}. ${rows.length} topic(s).`, '', '| Topic | Ids | Disposition | Responsibility | What to do |', '|---|---|---|---|---|'];
+    const out = [
+      `# AKS knowledge base${bench ? ` (${bench})` : ''}`,
+      '',
+      `Reviewed on ${kb.meta.reviewedOn}. ${rows.length} topic(s).`,
+      '',
+      '| Topic | Ids | Disposition | Responsibility | What to do |',
+      '|---|---|---|---|---|',
+    ];
     for (const r of rows) out.push(`| \`${r.topic}\` | ${r.ids.join(', ')} | ${r.disposition} | ${r.responsibility} | ${r.whatToDo.replace(/\|/g, '\\|')} |`);
     io.stdout.write(out.join('\n') + '\n');
   } else {

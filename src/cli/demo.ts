@@ -16,7 +16,8 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     options: { clusters: { type: 'string' }, once: { type: 'boolean' }, format: { type: 'string' }, port: { type: 'string' }, seed: { type: 'string' } },
   });
   const clusters = values.clusters === undefined ? 30 : Number(values.clusters);
-  if (!Number.isInteger(clusters) || clusters < 1 || clusters > 2000) throw new UsageError(`--clusters must be a whole number from 1 to 2000, not "${values.clusters}"`);
+  if (!Number.isInteger(clusters) || clusters < 1 || clusters > 2000)
+    throw new UsageError(`--clusters must be a whole number from 1 to 2000, not "${values.clusters}"`);
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not "${format}"`);
   const port = values.port === undefined ? 7071 : Number(values.port);
@@ -26,13 +27,27 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
 
   const say = (l: string) => io.stderr.write(`${l}\n`);
   const { withoutTestModeWarnings } = await import('./host/quiet.js');
-  const [{ startAzurite }, sim, { createRuntime, setSharedRuntime }, { LocalQueueHost }, { serveHttp }, { fleetSummaryBody, renderFleetSummaryText }] = await withoutTestModeWarnings(() =>
-    Promise.all([import('../local/azurite.js'), import('../simulator/index.js'), import('../runtime/runtime.js'), import('./host/queue-host.js'), import('./host/http-host.js'), import('./host/summary.js')]),
-  );
+  const [{ startAzurite }, sim, { createRuntime, setSharedRuntime }, { LocalQueueHost }, { serveHttp }, { fleetSummaryBody, renderFleetSummaryText }] =
+    await withoutTestModeWarnings(() =>
+      Promise.all([
+        import('../local/azurite.js'),
+        import('../simulator/index.js'),
+        import('../runtime/runtime.js'),
+        import('./host/queue-host.js'),
+        import('./host/http-host.js'),
+        import('./host/summary.js'),
+      ]),
+    );
   // Take the port first: finding it busy after the whole scan would waste the run.
   const server = values.once ? null : await serveHttp(port, io);
   const azurite = await startAzurite();
-  const arm = await sim.startArmSimulator({ fleet: sim.defaultDemoFleet({ clusters, seed }), seed, commandDurationMs: 800, commandJitterMs: 700, retryAfterSeconds: 0 });
+  const arm = await sim.startArmSimulator({
+    fleet: sim.defaultDemoFleet({ clusters, seed }),
+    seed,
+    commandDurationMs: 800,
+    commandJitterMs: 700,
+    retryAfterSeconds: 0,
+  });
   const cleanup = async () => {
     await server?.close();
     setSharedRuntime(undefined);
@@ -53,13 +68,17 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     const queued = await host.fireTimer();
     say(`demo: timer fired: ${queued} message(s) on the scan-cluster queue`);
     const drained = await host.drain();
-    say(`demo: workers handled ${drained.handled} message(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s (${drained.failedAttempts} failed attempt(s), ${drained.poisoned} to the poison queue); ARM requests: ${rt.arm.stats.requests}`);
+    say(
+      `demo: workers handled ${drained.handled} message(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s (${drained.failedAttempts} failed attempt(s), ${drained.poisoned} to the poison queue); ARM requests: ${rt.arm.stats.requests}`,
+    );
 
     const body = await fleetSummaryBody();
     io.stdout.write(format === 'json' ? JSON.stringify(body, null, 2) + '\n' : renderFleetSummaryText(body));
     if (!server) return 0;
 
-    say(`demo: serving the API until Ctrl-C:\n  ${server.url}/api/dashboard\n  ${server.url}/api/summary\n  ${server.url}/api/clusters\n  ${server.url}/api/openapi.json\n  POST ${server.url}/api/scans scans the simulated fleet again`);
+    say(
+      `demo: serving the API until Ctrl-C:\n  ${server.url}/api/dashboard\n  ${server.url}/api/summary\n  ${server.url}/api/clusters\n  ${server.url}/api/openapi.json\n  POST ${server.url}/api/scans scans the simulated fleet again`,
+    );
     // A worker keeps consuming the queue, so POST /api/scans does what it does in Azure.
     const worker = host.runUntil(stopSignal());
     await worker;

@@ -13,7 +13,6 @@ import type { CliIo } from './io.js';
 import { oneOf, readAll, UsageError } from './io.js';
 import { knowledgeOptions } from './knowledge-options.js';
 
-
 const OUTPUT_FORMATS = ['text', 'json', 'markdown', 'csv'] as const;
 type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
@@ -35,7 +34,8 @@ export async function explainCommand(argv: string[], io: CliIo): Promise<number>
   const inputFormat: InputFormat | undefined = oneOf(values['input-format'], INPUT_FORMATS, '--input-format');
   const failOn = oneOf(values['fail-on']?.toUpperCase(), ['FAIL', 'WARN'] as const, '--fail-on');
   if (values['ignore-waived'] && !failOn) throw new UsageError('--ignore-waived only makes sense with --fail-on');
-  if (positionals.length !== 1) throw new UsageError(`explain takes exactly one input file (or - for stdin), not ${positionals.length}; see aks-fleet-scanner --help`);
+  if (positionals.length !== 1)
+    throw new UsageError(`explain takes exactly one input file (or - for stdin), not ${positionals.length}; see aks-fleet-scanner --help`);
   const file = positionals[0] as string;
 
   const input = file === '-' ? 'stdin' : file;
@@ -47,7 +47,10 @@ export async function explainCommand(argv: string[], io: CliIo): Promise<number>
     throw new InputError(input, `holds no node result: ${which || 'no node reported'}`);
   }
 
-  const opts: ExplainOptions = await knowledgeOptions({ waiverFiles: (values.waivers ?? []).map((f) => resolve(io.cwd, f)), defaultWaivers: !values['no-default-waivers'] });
+  const opts: ExplainOptions = await knowledgeOptions({
+    waiverFiles: (values.waivers ?? []).map((f) => resolve(io.cwd, f)),
+    defaultWaivers: !values['no-default-waivers'],
+  });
   const report = buildExplainReport(parsed, input, opts);
 
   if (format === 'json') io.stdout.write(JSON.stringify(report, null, 2) + '\n');
@@ -70,7 +73,10 @@ async function readInputFile(path: string, name: string): Promise<Buffer> {
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(name, code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${code ?? String(e)})`);
+    throw new InputError(
+      name,
+      code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${code ?? String(e)})`,
+    );
   }
   if (size > MAX_INPUT_BYTES) throw new InputError(name, `is ${size} bytes, over the ${MAX_INPUT_BYTES}-byte limit`);
   return readFile(path);

@@ -19,7 +19,11 @@ export function waiverMark(w: Waiver): WaiverMark {
 export async function knowledgeOptions(choice: KnowledgeChoice): Promise<ExplainOptions> {
   const configs = choice.waiverFiles.map((f) => loadWaiverConfig(f));
   const merged = configs.length
-    ? { waivers: configs.flatMap((c) => c.waivers), useDefaults: configs.every((c) => c.useDefaults), disabledDefaults: configs.flatMap((c) => c.disabledDefaults) }
+    ? {
+        waivers: configs.flatMap((c) => c.waivers),
+        useDefaults: configs.every((c) => c.useDefaults),
+        disabledDefaults: configs.flatMap((c) => c.disabledDefaults),
+      }
     : null;
   const waivers = effectiveWaivers(merged, choice.defaultWaivers);
   const now = choice.now ?? new Date();

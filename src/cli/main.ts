@@ -12,7 +12,10 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   explain: { load: async () => (await import('./explain.js')).explainCommand, summary: 'triage a kube-bench output file (JSON, pod log or text)' },
   checks: { load: async () => (await import('./checks.js')).checksCommand, summary: 'list the AKS knowledge base, for review' },
   scan: { load: async () => (await import('./scan.js')).scanCommand, summary: 'scan every AKS cluster the identity can see (or --simulate a fleet)' },
-  demo: { load: async () => (await import('./demo.js')).demoCommand, summary: 'scan a simulated fleet end to end: embedded Azurite, ARM simulator, timer → queue → workers → API' },
+  demo: {
+    load: async () => (await import('./demo.js')).demoCommand,
+    summary: 'scan a simulated fleet end to end: embedded Azurite, ARM simulator, timer → queue → workers → API',
+  },
   serve: { load: async () => (await import('./serve.js')).serveCommand, summary: 'serve the HTTP API and dashboard locally over stored results' },
   simulator: {
     load: async () => {
@@ -24,7 +27,8 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
         return runSimulatorCli(argv);
       };
     },
-    summary: 'run the ARM simulator on its own (prints its endpoint and CA path)' },
+    summary: 'run the ARM simulator on its own (prints its endpoint and CA path)',
+  },
 };
 
 export const USAGE = `aks-fleet-scanner: CIS Kubernetes Benchmark results for every AKS node pool, triaged for AKS
@@ -51,7 +55,16 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    const usage = USAGES.split('\n').filter((l, i, all) => l.startsWith(`usage: aks-fleet-scanner ${name} `) || (l.startsWith(' ') && all.slice(0, i).reverse().find((x) => x.startsWith('usage:'))?.startsWith(`usage: aks-fleet-scanner ${name} `)));
+    const usage = USAGES.split('\n').filter(
+      (l, i, all) =>
+        l.startsWith(`usage: aks-fleet-scanner ${name} `) ||
+        (l.startsWith(' ') &&
+          all
+            .slice(0, i)
+            .reverse()
+            .find((x) => x.startsWith('usage:'))
+            ?.startsWith(`usage: aks-fleet-scanner ${name} `)),
+    );
     io.stdout.write(`${command.summary}\n${usage.join('\n')}\n`);
     return 0;
   }
@@ -86,7 +99,12 @@ function serviceFailure(e: unknown): string | null {
   const first = e.message.split('\n')[0] ?? '';
   if (e.name === 'StoreError') return first;
   if (e.name === 'RestError') return `Azure Resource Manager: ${first}`;
-  if (e.name === 'CredentialUnavailableError' || e.name === 'AuthenticationError' || e.name === 'AggregateAuthenticationError' || /ChainedTokenCredential/.test(first)) {
+  if (
+    e.name === 'CredentialUnavailableError' ||
+    e.name === 'AuthenticationError' ||
+    e.name === 'AggregateAuthenticationError' ||
+    /ChainedTokenCredential/.test(first)
+  ) {
     return `cannot sign in to Azure (az login, managed identity or AZURE_* environment): ${first}`;
   }
   return null;

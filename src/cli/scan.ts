@@ -28,7 +28,6 @@ import type { Store } from '../store/index.js';
 import { simulatorCredential } from './static-credential.js';
 import { storeFromOption } from './storage-option.js';
 
-
 /** Poll timing for the simulator, whose commands take about a second instead of half a minute. */
 export const SIMULATED_POLL_TIMING: PollTiming = { firstPollDelayMs: 300, pollIntervalMs: 200 };
 
@@ -94,18 +93,22 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
       throw new UsageError(`--arm-endpoint must be a URL, not "${values['arm-endpoint']}"`);
     }
     // The SDK sends bearer tokens only over TLS; say so before it fails deep inside.
-    if (url.protocol !== 'https:') throw new UsageError(`--arm-endpoint must be an https:// URL (Azure SDK clients send tokens only over TLS), not "${values['arm-endpoint']}"`);
+    if (url.protocol !== 'https:')
+      throw new UsageError(`--arm-endpoint must be an https:// URL (Azure SDK clients send tokens only over TLS), not "${values['arm-endpoint']}"`);
   }
   const clusterIds = values.cluster ?? [];
   for (const id of clusterIds) {
     try {
       parseClusterId(id);
     } catch {
-      throw new UsageError(`--cluster must be an AKS resource id (/subscriptions/.../resourceGroups/.../providers/Microsoft.ContainerService/managedClusters/NAME), not "${id}"`);
+      throw new UsageError(
+        `--cluster must be an AKS resource id (/subscriptions/.../resourceGroups/.../providers/Microsoft.ContainerService/managedClusters/NAME), not "${id}"`,
+      );
     }
   }
   if (values['arm-endpoint'] && values.simulate) throw new UsageError('--arm-endpoint and --simulate cannot be used together');
-  if (Boolean(values['arm-endpoint']) !== Boolean(values['arm-ca'])) throw new UsageError('--arm-endpoint and --arm-ca go together (the simulator\'s endpoint and its CA certificate)');
+  if (Boolean(values['arm-endpoint']) !== Boolean(values['arm-ca']))
+    throw new UsageError("--arm-endpoint and --arm-ca go together (the simulator's endpoint and its CA certificate)");
 
   // Storage is checked (and its tables made) before the scan, not found unusable after it.
   const storageValue = values.storage ?? io.env['AZURE_STORAGE_CONNECTION_STRING'] ?? io.env['AzureWebJobsStorage'];
@@ -141,7 +144,11 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
   try {
     const arm = createArmClients({ credential, ...(endpoint ? { endpoint } : {}), ...(ca ? { ca } : {}) });
     const plan = planOptionsFrom(settings);
-    const subs = clusterIds.length ? [...new Set(clusterIds.map((id) => parseClusterId(id).subscriptionId))] : values.subscription?.length ? values.subscription : plan.subscriptions;
+    const subs = clusterIds.length
+      ? [...new Set(clusterIds.map((id) => parseClusterId(id).subscriptionId))]
+      : values.subscription?.length
+        ? values.subscription
+        : plan.subscriptions;
     const discovery = oneOf(values.discovery, ['arm', 'resource-graph'] as const, '--discovery') ?? plan.discovery ?? 'arm';
     const choice = { include: subs, exclude: plan.excludeSubscriptions };
     const fleet = discovery === 'resource-graph' ? await discoverViaResourceGraph(arm, choice) : await discoverFleet(arm, choice);

@@ -5,7 +5,11 @@ import { stopSignal, UsageError } from './io.js';
 import { storageTargetFromOption } from './storage-option.js';
 
 export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, strict: true, options: { port: { type: 'string' }, storage: { type: 'string' }, 'no-worker': { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: { port: { type: 'string' }, storage: { type: 'string' }, 'no-worker': { type: 'boolean' } },
+  });
   const port = values.port === undefined ? 7071 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a TCP port number, not "${values.port}"`);
   const { withoutTestModeWarnings } = await import('./host/quiet.js');
@@ -21,7 +25,12 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   if (values['no-worker']) await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
   else {
     // POST /api/scans queues scans; this worker runs them, as the Function app's queue trigger would.
-    const host = new LocalQueueHost(rt, { concurrency: rt.settings.SCAN_CONCURRENCY, maxDequeueCount: 3, visibilityTimeoutSeconds: 60, log: (l) => io.stderr.write(`worker: ${l}\n`) });
+    const host = new LocalQueueHost(rt, {
+      concurrency: rt.settings.SCAN_CONCURRENCY,
+      maxDequeueCount: 3,
+      visibilityTimeoutSeconds: 60,
+      log: (l) => io.stderr.write(`worker: ${l}\n`),
+    });
     await host.ensureQueues();
     await host.runUntil(stop);
   }

@@ -10,7 +10,12 @@ import { BENCHMARKS } from '../scan/plan.js';
 const list = z
   .string()
   .optional()
-  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 
 const positiveInt = (dflt: number, max: number) =>
   z
@@ -44,7 +49,10 @@ export const SETTINGS = {
   SCAN_INCLUDE_TAGS: list,
   SCAN_EXCLUDE_TAGS: list,
   SCAN_NODES: z.enum(['per-pool', 'all']).optional().default('per-pool'),
-  SCAN_BENCHMARK: z.enum(['auto', ...BENCHMARKS]).optional().default('auto'),
+  SCAN_BENCHMARK: z
+    .enum(['auto', ...BENCHMARKS])
+    .optional()
+    .default('auto'),
   KUBE_BENCH_IMAGE: z
     .string()
     .optional()

@@ -51,7 +51,12 @@ export async function discoverFleet(arm: ArmClients, choice: SubscriptionChoice,
     if (r.status === 'fulfilled') clusters.push(...r.value);
     else {
       const e = r.reason as { statusCode?: number; code?: string; message?: string };
-      const why = e.statusCode === 404 ? 'not found, or not visible to this identity' : e.statusCode === 403 ? 'the identity may not read its clusters' : (e.message ?? String(r.reason)).split('\n')[0];
+      const why =
+        e.statusCode === 404
+          ? 'not found, or not visible to this identity'
+          : e.statusCode === 403
+            ? 'the identity may not read its clusters'
+            : (e.message ?? String(r.reason)).split('\n')[0];
       problems.push({ subscriptionId: sub, message: `${e.code ? `${e.code}: ` : ''}${why}` });
     }
   });

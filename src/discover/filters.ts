@@ -18,7 +18,10 @@ export interface ClusterFilter {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, 'i');
 }
 
@@ -46,7 +49,8 @@ export function skipDecision(c: ClusterRef, f: ClusterFilter = {}): SkipDecision
   if (hasTag(c.tags, `${OPT_OUT_TAG}=${OPT_OUT_VALUE}`)) return { reason: 'opted-out', detail: `tag ${OPT_OUT_TAG}: ${OPT_OUT_VALUE}` };
   const excluded = f.excludeTags?.find((t) => hasTag(c.tags, t));
   if (excluded) return { reason: 'opted-out', detail: `excluded by tag filter ${excluded}` };
-  if (c.powerState.toLowerCase() === 'stopped') return { reason: 'stopped', detail: 'powerState.code is Stopped: a stopped cluster accepts only start and delete' };
+  if (c.powerState.toLowerCase() === 'stopped')
+    return { reason: 'stopped', detail: 'powerState.code is Stopped: a stopped cluster accepts only start and delete' };
   if (c.provisioningState.toLowerCase() !== 'succeeded') return { reason: 'not-succeeded', detail: `provisioningState is ${c.provisioningState}` };
   if (c.runCommandDisabled) return { reason: 'run-command-disabled', detail: 'apiServerAccessProfile.disableRunCommand is true' };
   if (!c.pools.some((p) => p.osType === 'Linux' && p.count > 0)) {

@@ -10,7 +10,16 @@ import type { CheckRef } from './resolve.js';
 
 export type { Disposition, Escalation, KnowledgeEntry, Responsibility, Triage, Waiver, WaiverScopeRule } from '../model/knowledge.js';
 export type { CheckRef } from './resolve.js';
-export { applyWaivers, expiredWaivers, defaultWaivers, loadWaiverConfig, loadWaiverFile, parseWaiverConfig, parseWaivers, effectiveWaivers } from './waivers.js';
+export {
+  applyWaivers,
+  expiredWaivers,
+  defaultWaivers,
+  loadWaiverConfig,
+  loadWaiverFile,
+  parseWaiverConfig,
+  parseWaivers,
+  effectiveWaivers,
+} from './waivers.js';
 export type { WaiverConfig, WaiverScope } from './waivers.js';
 export { normaliseText } from './normalise.js';
 

@@ -75,13 +75,19 @@ export function parseWaiverConfig(text: string, inputName: string): WaiverConfig
     }
     const bench = normaliseBenchmark(w.benchmark);
     if (bench !== null && !known.benchmarks.has(bench)) {
-      throw new InputError(inputName, `waivers[${i}].benchmark: "${w.benchmark ?? ''}" is not a benchmark of the knowledge base (${[...known.benchmarks].sort().join(', ')})`);
+      throw new InputError(
+        inputName,
+        `waivers[${i}].benchmark: "${w.benchmark ?? ''}" is not a benchmark of the knowledge base (${[...known.benchmarks].sort().join(', ')})`,
+      );
     }
     if (w.check !== undefined) {
       const id = w.check.trim();
       const ok = bench === null ? known.ids.has(id) : kb.byId.has(`${bench}|${id}`);
       if (!ok) {
-        throw new InputError(inputName, `waivers[${i}].check: "${w.check}" is not a check id of ${bench === null ? 'any benchmark' : bench} in the knowledge base`);
+        throw new InputError(
+          inputName,
+          `waivers[${i}].check: "${w.check}" is not a check id of ${bench === null ? 'any benchmark' : bench} in the knowledge base`,
+        );
       }
     }
     return fromInput(w, w.id ?? `${inputName}#${i + 1}`);
@@ -209,8 +215,7 @@ export function applyWaivers(
     const defaultable = entry !== null && WAIVABLE.has(triageOf(entry, check.benchmark, check.actual).disposition);
     for (const w of inScope) {
       const matches =
-        (w.topic !== null && w.topic === topic) ||
-        (w.checkId !== null && w.checkId === check.id.trim() && (w.benchmark === null || w.benchmark === bench));
+        (w.topic !== null && w.topic === topic) || (w.checkId !== null && w.checkId === check.id.trim() && (w.benchmark === null || w.benchmark === bench));
       if (!matches || (w.source === 'default' && !defaultable)) continue;
       if (isExpired(w, now)) {
         expired.add(w);

@@ -33,15 +33,7 @@ export interface EnvelopeMeta {
 }
 
 /** Statuses the Job script reports for nodes without a payload. */
-export type NodeJobStatus =
-  | 'unschedulable'
-  | 'admission-denied'
-  | 'image-pull'
-  | 'not-started'
-  | 'timeout'
-  | 'failed'
-  | 'forbidden'
-  | 'no-output';
+export type NodeJobStatus = 'unschedulable' | 'admission-denied' | 'image-pull' | 'not-started' | 'timeout' | 'failed' | 'forbidden' | 'no-output';
 
 export interface EnvelopeStatus {
   node: string;
@@ -74,7 +66,10 @@ export function encodeEnvelope(payload: string, meta: EnvelopeMeta): string {
 }
 
 export function formatStatusLine(s: EnvelopeStatus): string {
-  const reason = s.reason.replace(/[\r\n]+/g, ' ').replace(/===/g, '= = =').trim();
+  const reason = s.reason
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/===/g, '= = =')
+    .trim();
   return `${MARK}STATUS ${ENVELOPE_VERSION} node=${s.node} pool=${s.pool ?? '-'} status=${s.status} reason=${reason}===\n`;
 }
 
@@ -159,7 +154,12 @@ export function scanEnvelopes(log: string): EnvelopeScan {
       if (open) closeBroken('truncated', `the payload of node ${open.meta.node} is cut off (output truncated?)`);
       else {
         const node = /node=(\S+)/.exec(line)?.[1]?.replace(/=+$/, '') ?? 'unknown';
-        records.push({ kind: 'broken', meta: { node, pool: null, benchmark: null, format: 'json' }, problem: 'truncated', detail: `the output of node ${node} is cut off inside its first line (output truncated?)` });
+        records.push({
+          kind: 'broken',
+          meta: { node, pool: null, benchmark: null, format: 'json' },
+          problem: 'truncated',
+          detail: `the output of node ${node} is cut off inside its first line (output truncated?)`,
+        });
       }
       continue;
     }

@@ -68,9 +68,7 @@ export const MsStatusClaimSchema = z
 export type MsStatusClaim = z.infer<typeof MsStatusClaimSchema>;
 
 /** Keyword rule for text resolution: every `all` word present, no `none` word present. */
-export const TextRuleSchema = z
-  .object({ all: z.array(nonEmpty).min(1), none: z.array(nonEmpty).default([]) })
-  .strict();
+export const TextRuleSchema = z.object({ all: z.array(nonEmpty).min(1), none: z.array(nonEmpty).default([]) }).strict();
 export type TextRule = z.infer<typeof TextRuleSchema>;
 
 /** A check of an edition kube-bench no longer ships; resolved by its text, never by id. */
@@ -244,8 +242,7 @@ function isRealDate(s: string): boolean {
   return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === s;
 }
 
-const SCOPE_HELP =
-  'scope must be "all", a subscription id (GUID), a cluster ARM resource id, { subscription: <id> } or { cluster: <ARM id>, pool: <name> }';
+const SCOPE_HELP = 'scope must be "all", a subscription id (GUID), a cluster ARM resource id, { subscription: <id> } or { cluster: <ARM id>, pool: <name> }';
 
 /** One readable message for every wrong scope, instead of a union's "Invalid input". */
 export const WaiverScopeInputSchema = z.unknown().transform((v, ctx): WaiverScopeRule => {
@@ -286,11 +283,11 @@ export type WaiverInput = z.infer<typeof WaiverInputSchema>;
 
 export const WaiverListSchema = z.array(WaiverInputSchema);
 export const WaiverFileObjectSchema = z
-    .object({
-      /** false turns off every default waiver. */
-      defaults: z.boolean().default(true),
-      /** Topics whose default waiver is turned off. */
-      disableDefaults: z.array(topicId).default([]),
-      waivers: z.array(WaiverInputSchema).default([]),
-    })
-    .strict();
+  .object({
+    /** false turns off every default waiver. */
+    defaults: z.boolean().default(true),
+    /** Topics whose default waiver is turned off. */
+    disableDefaults: z.array(topicId).default([]),
+    waivers: z.array(WaiverInputSchema).default([]),
+  })
+  .strict();

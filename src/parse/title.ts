@@ -8,8 +8,7 @@ export function splitTitle(text: string): { title: string; assessment: Assessmen
   const m = SUFFIX.exec(text);
   if (!m || m[1] === undefined) return { title: text.trim(), assessment: null };
   const word = m[1].toLowerCase();
-  const assessment: Assessment =
-    word === 'automated' ? 'Automated' : word === 'manual' ? 'Manual' : word === 'scored' ? 'Scored' : 'Not Scored';
+  const assessment: Assessment = word === 'automated' ? 'Automated' : word === 'manual' ? 'Manual' : word === 'scored' ? 'Scored' : 'Not Scored';
   return { title: text.slice(0, m.index).trim(), assessment };
 }
 

@@ -2,7 +2,11 @@
 import { randomBytes } from 'node:crypto';
 
 export function newRunId(now: Date): string {
-  const t = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'z').toLowerCase();
+  const t = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'z')
+    .toLowerCase();
   return `${t}-${randomBytes(3).toString('hex')}`;
 }
 

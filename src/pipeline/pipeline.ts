@@ -94,7 +94,13 @@ export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanO
     const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
     deps.log(`cluster ${msg.cluster.id}: the worker failed (delivery ${delivery?.dequeueCount ?? '?'}): ${why}`);
     if (!delivery || delivery.dequeueCount < delivery.maxDequeueCount) throw e;
-    const failed = await recordFailure(msg, deps, 'internal', `the scan worker failed on all ${delivery.maxDequeueCount} deliveries; last error: ${why}`, 'failed');
+    const failed = await recordFailure(
+      msg,
+      deps,
+      'internal',
+      `the scan worker failed on all ${delivery.maxDequeueCount} deliveries; last error: ${why}`,
+      'failed',
+    );
     return failed;
   }
 }
@@ -113,13 +119,21 @@ async function alertOnNewFailures(msg: ScanMessage, scan: ClusterScan, deps: Pip
       now: deps.now(),
       ...(alerts.dashboardUrl ? { dashboardUrl: alerts.dashboardUrl } : {}),
     });
-    deps.log(`cluster ${msg.cluster.id}: Teams alert ${r.outcome.status} (${r.outcome.attempts} attempt(s), ${r.diff.newFailures.length} new FAIL(s)): ${r.outcome.detail}`);
+    deps.log(
+      `cluster ${msg.cluster.id}: Teams alert ${r.outcome.status} (${r.outcome.attempts} attempt(s), ${r.diff.newFailures.length} new FAIL(s)): ${r.outcome.detail}`,
+    );
   } catch (e) {
     deps.log(`cluster ${msg.cluster.id}: Teams alert failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
   }
 }
 
-async function recordFailure(msg: ScanMessage, deps: PipelineDeps, reason: 'internal' | 'poison-message', detail: string, suffix: string): Promise<ClusterScan> {
+async function recordFailure(
+  msg: ScanMessage,
+  deps: PipelineDeps,
+  reason: 'internal' | 'poison-message',
+  detail: string,
+  suffix: string,
+): Promise<ClusterScan> {
   const at = deps.now().toISOString();
   const scan: ClusterScan = { cluster: msg.cluster, benchmark: null, outcome: { kind: 'failed', reason, detail }, startedAt: at, finishedAt: at };
   // Its own scan id: a scan that was stored before a later step failed must not be overwritten.
@@ -141,5 +155,11 @@ export async function recordPoisonMessage(raw: unknown, deps: PipelineDeps): Pro
     deps.log(`poison queue: an unreadable message was dropped: ${e instanceof Error ? e.message : String(e)}`);
     return null;
   }
-  return recordFailure(msg, deps, 'poison-message', 'every delivery of this message failed and the host moved it to the poison queue; the scanCluster logs have the errors', 'poison');
+  return recordFailure(
+    msg,
+    deps,
+    'poison-message',
+    'every delivery of this message failed and the host moved it to the poison queue; the scanCluster logs have the errors',
+    'poison',
+  );
 }

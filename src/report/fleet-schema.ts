@@ -64,7 +64,7 @@ export const StaleClusterSchema = z
     /** The latest attempt's outcome, and its reason when it was skipped or failed. */
     outcome: z.enum(['scanned', 'skipped', 'failed']),
     reason: z.string().nullable(),
-    lastAttempt: isoTime.describe("When the latest attempt, of any outcome, finished."),
+    lastAttempt: isoTime.describe('When the latest attempt, of any outcome, finished.'),
     lastResults: isoTime.nullable().describe('When the latest scan that produced results finished; null when the cluster was never scanned.'),
     firstAttempt: isoTime.describe('When the earliest known attempt started: what staleness counts from for a cluster never scanned.'),
   })

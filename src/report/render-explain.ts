@@ -51,7 +51,10 @@ export function renderExplainText(r: ExplainReport, st: Style = plain): string {
       if (status === 'FAIL' || status === 'WARN') {
         if (c.aks) out.push(`      ${st.cyan(c.aks.disposition)}: ${c.aks.whatToDo}`);
         else out.push(st.dim("      not in the knowledge base: see kube-bench's remediation (--format markdown)"));
-        if (c.waiver) out.push(st.dim(`      waived by ${c.waiver.source === 'default' ? 'a default waiver' : `${c.waiver.id} (${c.waiver.owner})`} until ${c.waiver.expires}`));
+        if (c.waiver)
+          out.push(
+            st.dim(`      waived by ${c.waiver.source === 'default' ? 'a default waiver' : `${c.waiver.id} (${c.waiver.owner})`} until ${c.waiver.expires}`),
+          );
       }
     }
     out.push('');
@@ -75,7 +78,8 @@ export function renderExplainText(r: ExplainReport, st: Style = plain): string {
       `; the others are managed by AKS, met otherwise, quirks of the check or obsolete.`,
   );
   out.push(`  ${st.red('Yours to fix')} (action): ${by('action').length}${by('action').length ? ` — ${ids(by('action'))}` : ''}`);
-  if (by('environment').length) out.push(`  ${st.yellow('Yours to decide')} (depends on how you run the cluster): ${by('environment').length} — ${ids(by('environment'))}`);
+  if (by('environment').length)
+    out.push(`  ${st.yellow('Yours to decide')} (depends on how you run the cluster): ${by('environment').length} — ${ids(by('environment'))}`);
   // An obsolete check can still point at a control the customer owns today (PodSecurityPolicy → Pod Security Admission).
   const replaced = by('obsolete').filter((c) => c.aks?.responsibility === 'customer');
   if (replaced.length) out.push(`  Replaced by a control you own (obsolete check, see what to do): ${ids(replaced)}`);
@@ -162,7 +166,22 @@ export function renderExplainMarkdown(r: ExplainReport): string {
   return out.join('\n');
 }
 
-export const EXPLAIN_CSV_HEADER = ['node', 'id', 'status', 'title', 'scored', 'benchmark', 'disposition', 'responsibility', 'topic', 'what_to_do', 'waived', 'expected', 'actual', 'remediation'] as const;
+export const EXPLAIN_CSV_HEADER = [
+  'node',
+  'id',
+  'status',
+  'title',
+  'scored',
+  'benchmark',
+  'disposition',
+  'responsibility',
+  'topic',
+  'what_to_do',
+  'waived',
+  'expected',
+  'actual',
+  'remediation',
+] as const;
 
 export function renderExplainCsv(r: ExplainReport): string {
   return toCsv(

@@ -43,7 +43,10 @@ export function buildScanReport(scans: readonly ClusterScan[], arm: ArmStats, tr
       outcome: o.kind,
       reason: o.kind === 'scanned' ? null : o.reason,
       detail: o.kind === 'scanned' ? null : o.detail,
-      nodes: o.kind === 'scanned' ? o.nodes.map((n) => ({ name: n.name, pool: n.pool, totals: n.totals, checks: n.checks.map((c) => ({ ...c, aks: triage(c) })) })) : [],
+      nodes:
+        o.kind === 'scanned'
+          ? o.nodes.map((n) => ({ name: n.name, pool: n.pool, totals: n.totals, checks: n.checks.map((c) => ({ ...c, aks: triage(c) })) }))
+          : [],
       nodeFailures: o.kind === 'scanned' ? o.nodeFailures : [],
     };
   });
@@ -60,15 +63,27 @@ export function renderScanText(r: ScanReport, st: Style = plain): string {
   for (const c of r.clusters) {
     const where = `${c.subscriptionId.slice(0, 8)}/${c.resourceGroup}/${c.name}`;
     if (c.outcome === 'scanned') {
-      const t = c.nodes.reduce((a, n) => ({ fail: a.fail + n.totals.fail, warn: a.warn + n.totals.warn, pass: a.pass + n.totals.pass }), { fail: 0, warn: 0, pass: 0 });
+      const t = c.nodes.reduce((a, n) => ({ fail: a.fail + n.totals.fail, warn: a.warn + n.totals.warn, pass: a.pass + n.totals.pass }), {
+        fail: 0,
+        warn: 0,
+        pass: 0,
+      });
       const mine = new Set(c.nodes.flatMap((n) => n.checks.filter((x) => x.status === 'FAIL' && x.aks?.disposition === 'action').map((x) => x.aks?.topic)));
       const partial = c.nodeFailures.length ? st.yellow(` (${c.nodeFailures.length} node(s) without a result)`) : '';
-      out.push(`${st.green('scanned')} ${where} ${c.benchmark ?? ''}: ${c.nodes.length} node(s), ${t.fail} FAIL, ${t.warn} WARN, ${t.pass} PASS; ${mine.size} topic(s) yours to fix${partial}`);
+      out.push(
+        `${st.green('scanned')} ${where} ${c.benchmark ?? ''}: ${c.nodes.length} node(s), ${t.fail} FAIL, ${t.warn} WARN, ${t.pass} PASS; ${mine.size} topic(s) yours to fix${partial}`,
+      );
     } else if (c.outcome === 'skipped') out.push(`${st.dim('skipped')} ${where}: ${c.reason} (${c.detail})`);
     else out.push(`${st.red('failed ')} ${where}: ${c.reason}: ${c.detail}`);
   }
   out.push('');
   out.push(st.bold(`${r.totals.clusters} cluster(s): ${r.totals.scanned} scanned, ${r.totals.skipped} skipped, ${r.totals.failed} failed`));
-  out.push(st.dim(`ARM: ${r.arm.requests} request(s), ${r.arm.throttled} throttled; ${Object.entries(r.arm.byOperation).map(([k, v]) => `${k} ${v}`).join(', ')}`));
+  out.push(
+    st.dim(
+      `ARM: ${r.arm.requests} request(s), ${r.arm.throttled} throttled; ${Object.entries(r.arm.byOperation)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    ),
+  );
   return out.join('\n') + '\n';
 }

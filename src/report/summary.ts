@@ -66,7 +66,8 @@ function sum(t: Record<TriageKey, number>, keys: readonly TriageKey[]): number {
 
 export function summariseFleet(summaries: readonly ClusterSummary[], opts: FleetSummaryOptions): FleetSummary {
   if (!(opts.now instanceof Date) || Number.isNaN(opts.now.getTime())) throw new Error('summariseFleet: now is not a valid Date');
-  if (!Number.isFinite(opts.schedulePeriodMs) || opts.schedulePeriodMs <= 0) throw new Error(`summariseFleet: schedulePeriodMs must be positive, got ${opts.schedulePeriodMs}`);
+  if (!Number.isFinite(opts.schedulePeriodMs) || opts.schedulePeriodMs <= 0)
+    throw new Error(`summariseFleet: schedulePeriodMs must be positive, got ${opts.schedulePeriodMs}`);
   const top = opts.top ?? 10;
   const kb = opts.knowledge ?? knowledgeBaseTopics();
 

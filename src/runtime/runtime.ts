@@ -10,7 +10,7 @@ import type { ArmClients } from '../azure/arm.js';
 import type { Settings } from '../config/settings.js';
 import { readSettings } from '../config/settings.js';
 import type { PipelineDeps, RunPlanOptions } from '../pipeline/pipeline.js';
-import type { POISON_QUEUE} from '../pipeline/message.js';
+import type { POISON_QUEUE } from '../pipeline/message.js';
 import { SCAN_QUEUE } from '../pipeline/message.js';
 import type { PollTiming } from '../scan/run-command.js';
 import { DEFAULT_POLL_TIMING } from '../scan/run-command.js';

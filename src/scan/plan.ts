@@ -77,12 +77,25 @@ export function planClusterScan(cluster: ClusterRef, scanSeed: string, opts: Pla
     const commands: ScanEnv[] = [];
     for (let i = 0; i < linuxPools.length; i += perCommand) {
       const batch = commands.length;
-      commands.push({ ...base, pools: linuxPools.slice(i, i + perCommand), scanId: scanIdFor(scanSeed, batch), selection: 'per-pool', batchIndex: 0, batchSize: perCommand });
+      commands.push({
+        ...base,
+        pools: linuxPools.slice(i, i + perCommand),
+        scanId: scanIdFor(scanSeed, batch),
+        selection: 'per-pool',
+        batchIndex: 0,
+        batchSize: perCommand,
+      });
     }
     return { benchmark, linuxPools, commands };
   }
   const nodes = pools.reduce((n, p) => n + p.count, 0);
   const batches = Math.max(1, Math.ceil(nodes / perCommand));
-  const commands = Array.from({ length: batches }, (_, i): ScanEnv => ({ ...base, scanId: scanIdFor(scanSeed, i), selection: 'all', batchIndex: i, batchSize: perCommand }));
+  const commands = Array.from({ length: batches }, (_, i): ScanEnv => ({
+    ...base,
+    scanId: scanIdFor(scanSeed, i),
+    selection: 'all',
+    batchIndex: i,
+    batchSize: perCommand,
+  }));
   return { benchmark, linuxPools, commands };
 }

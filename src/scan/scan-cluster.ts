@@ -47,7 +47,13 @@ async function clusterToken(deps: ClusterScanDeps, signal: AbortSignal): Promise
   throw new ScanError('missing-cluster-token', 'the credential returned no token for the AKS server application');
 }
 
-async function runPlan(cluster: ClusterRef, scanSeed: string, deps: ClusterScanDeps, opts: ClusterScanOptions, signal: AbortSignal): Promise<{ benchmark: string; outcome: ClusterOutcome }> {
+async function runPlan(
+  cluster: ClusterRef,
+  scanSeed: string,
+  deps: ClusterScanDeps,
+  opts: ClusterScanOptions,
+  signal: AbortSignal,
+): Promise<{ benchmark: string; outcome: ClusterOutcome }> {
   const plan = planClusterScan(cluster, scanSeed, opts);
   const client = deps.arm.containerService(cluster.subscriptionId);
   const nodes: ScannedNode[] = [];
@@ -76,12 +82,24 @@ async function runPlan(cluster: ClusterRef, scanSeed: string, deps: ClusterScanD
           throw new ScanError(result.exitCode !== 0 ? 'command-failed' : 'unparseable-output', why);
         }
         for (const n of parsed.nodes) {
-          nodes.push({ name: n.node ?? 'unknown', pool: n.pool, benchmark: n.benchmark ?? plan.benchmark, totals: n.totals, checks: n.checks, warnings: n.warnings });
+          nodes.push({
+            name: n.node ?? 'unknown',
+            pool: n.pool,
+            benchmark: n.benchmark ?? plan.benchmark,
+            totals: n.totals,
+            checks: n.checks,
+            warnings: n.warnings,
+          });
         }
         nodeFailures.push(...parsed.failures);
         if (result.exitCode !== 0) {
           // The script stopped early (killed, or lost its API connection) after printing some results: say so.
-          nodeFailures.push({ node: '(run-command)', pool: null, status: 'exit-code', detail: `the command exited ${result.exitCode} after printing ${parsed.nodes.length} node result(s): ${lastLines(result.logs, 2)}` });
+          nodeFailures.push({
+            node: '(run-command)',
+            pool: null,
+            status: 'exit-code',
+            detail: `the command exited ${result.exitCode} after printing ${parsed.nodes.length} node result(s): ${lastLines(result.logs, 2)}`,
+          });
         }
         if (env.selection === 'all') {
           // The script says how many Ready nodes it picked for this batch and how many there are.
@@ -91,7 +109,12 @@ async function runPlan(cluster: ClusterRef, scanSeed: string, deps: ClusterScanD
             readyNodes = Math.max(readyNodes, Number(m[3]));
             const answered = parsed.nodes.length + parsed.failures.filter((f) => f.node !== '-').length;
             if (answered < picked) {
-              nodeFailures.push({ node: `(batch ${env.batchIndex})`, pool: null, status: 'missing', detail: `${picked - answered} of the ${picked} nodes of batch ${env.batchIndex} gave no result and no status` });
+              nodeFailures.push({
+                node: `(batch ${env.batchIndex})`,
+                pool: null,
+                status: 'missing',
+                detail: `${picked - answered} of the ${picked} nodes of batch ${env.batchIndex} gave no result and no status`,
+              });
             }
           }
         }
@@ -109,7 +132,12 @@ async function runPlan(cluster: ClusterRef, scanSeed: string, deps: ClusterScanD
   const covered = plan.commands.length * (plan.commands[0]?.batchSize ?? 0);
   if (plan.commands[0]?.selection === 'all' && readyNodes > covered) {
     // Nodes added after ARM was read (the autoscaler) fall beyond the last batch: say so, do not drop them silently.
-    nodeFailures.push({ node: '(not covered)', pool: null, status: 'missing', detail: `${readyNodes - covered} of ${readyNodes} Ready Linux nodes were beyond the ${plan.commands.length} batch(es) planned from ARM's node counts; the next scan covers them` });
+    nodeFailures.push({
+      node: '(not covered)',
+      pool: null,
+      status: 'missing',
+      detail: `${readyNodes - covered} of ${readyNodes} Ready Linux nodes were beyond the ${plan.commands.length} batch(es) planned from ARM's node counts; the next scan covers them`,
+    });
   }
   // Batches finish in any order; results are stored in a stable one.
   nodes.sort((x, y) => x.name.localeCompare(y.name));
@@ -126,7 +154,13 @@ async function runPlan(cluster: ClusterRef, scanSeed: string, deps: ClusterScanD
   return { benchmark: plan.benchmark, outcome: { kind: 'scanned', nodes, nodeFailures } };
 }
 
-export async function scanCluster(cluster: ClusterRef, scanSeed: string, deps: ClusterScanDeps, opts: ClusterScanOptions, outer?: AbortSignal): Promise<ClusterScan> {
+export async function scanCluster(
+  cluster: ClusterRef,
+  scanSeed: string,
+  deps: ClusterScanDeps,
+  opts: ClusterScanOptions,
+  outer?: AbortSignal,
+): Promise<ClusterScan> {
   const now = deps.now ?? (() => new Date());
   const startedAt = now().toISOString();
   const skip = skipDecision(cluster, opts.filter);
@@ -143,7 +177,9 @@ export async function scanCluster(cluster: ClusterRef, scanSeed: string, deps: C
     outcome = r.outcome;
     benchmark = r.benchmark;
   } catch (e) {
-    const f = deadline.aborted ? { reason: 'timeout' as const, detail: `not done within the cluster deadline of ${Math.round(opts.deadlineMs / 1000)} s` } : failureFromError(e, `cluster ${cluster.name}`);
+    const f = deadline.aborted
+      ? { reason: 'timeout' as const, detail: `not done within the cluster deadline of ${Math.round(opts.deadlineMs / 1000)} s` }
+      : failureFromError(e, `cluster ${cluster.name}`);
     outcome = { kind: 'failed', reason: f.reason, detail: f.detail };
   }
   return { cluster, benchmark, outcome, startedAt, finishedAt: now().toISOString() };

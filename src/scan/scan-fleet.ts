@@ -15,7 +15,13 @@ export interface FleetScanOptions extends ClusterScanOptions {
 export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_PER_SUBSCRIPTION = 8;
 
-export async function scanFleet(clusters: readonly ClusterRef[], scanSeed: string, deps: ClusterScanDeps, opts: FleetScanOptions, signal?: AbortSignal): Promise<ClusterScan[]> {
+export async function scanFleet(
+  clusters: readonly ClusterRef[],
+  scanSeed: string,
+  deps: ClusterScanDeps,
+  opts: FleetScanOptions,
+  signal?: AbortSignal,
+): Promise<ClusterScan[]> {
   const global = pLimit(Math.max(1, opts.concurrency));
   const bySub = new Map<string, ReturnType<typeof pLimit>>();
   const limitFor = (sub: string) => {

@@ -8,7 +8,10 @@ import { hash32, uuidFrom } from './random.js';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-export function clusterId(c: Pick<ClusterSpec, 'subscriptionId' | 'resourceGroup' | 'name'>, rgSegment: 'resourceGroups' | 'resourcegroups' = 'resourceGroups'): string {
+export function clusterId(
+  c: Pick<ClusterSpec, 'subscriptionId' | 'resourceGroup' | 'name'>,
+  rgSegment: 'resourceGroups' | 'resourcegroups' = 'resourceGroups',
+): string {
   return `/subscriptions/${c.subscriptionId}/${rgSegment}/${c.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${c.name}`;
 }
 
@@ -97,7 +100,12 @@ export function clusterBody(c: ClusterSpec, tenantId: string, listStyle: boolean
     properties['fqdn'] = host;
   }
   if (c.aad) {
-    properties['aadProfile'] = { managed: c.aad.managed, enableAzureRBAC: c.aad.enableAzureRbac, adminGroupObjectIDs: c.aad.adminGroupObjectIDs, tenantID: tenantId };
+    properties['aadProfile'] = {
+      managed: c.aad.managed,
+      enableAzureRBAC: c.aad.enableAzureRbac,
+      adminGroupObjectIDs: c.aad.adminGroupObjectIDs,
+      tenantID: tenantId,
+    };
   }
   return {
     id: clusterId(c, listStyle ? 'resourcegroups' : 'resourceGroups'),

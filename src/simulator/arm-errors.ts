@@ -18,7 +18,7 @@ export const armErrors = {
   missingApiVersion: (): ArmError => ({
     status: 400,
     code: 'MissingApiVersionParameter',
-    message: "The api-version query parameter (?api-version=) is required for all requests.",
+    message: 'The api-version query parameter (?api-version=) is required for all requests.',
   }),
   invalidApiVersion: (v: string, resourceType: string, supported: readonly string[]): ArmError => ({
     status: 400,
@@ -34,7 +34,11 @@ export const armErrors = {
   }),
   commandNotFound: (id: string): ArmError => ({ status: 404, code: 'NotFound', message: `Command result '${id}' was not found.` }),
   pathNotFound: (path: string): ArmError => ({ status: 404, code: 'NotFound', message: `No route for '${path}' in the ARM simulator.` }),
-  methodNotAllowed: (method: string): ArmError => ({ status: 405, code: 'MethodNotAllowed', message: `The requested resource does not support http method '${method}'.` }),
+  methodNotAllowed: (method: string): ArmError => ({
+    status: 405,
+    code: 'MethodNotAllowed',
+    message: `The requested resource does not support http method '${method}'.`,
+  }),
   badRequest: (code: string, message: string): ArmError => ({ status: 400, code, message }),
   authorizationFailed: (principal: string, action: string, scope: string): ArmError => ({
     status: 403,
@@ -45,7 +49,8 @@ export const armErrors = {
   missingClusterToken: (): ArmError => ({
     status: 400,
     code: 'MissingAADClusterToken',
-    message: 'Cluster token is required for AAD-enabled cluster: provide clusterToken, an Entra token for the AKS server application (6dae42f8-4368-4678-94ff-3960e28e3630).',
+    message:
+      'Cluster token is required for AAD-enabled cluster: provide clusterToken, an Entra token for the AKS server application (6dae42f8-4368-4678-94ff-3960e28e3630).',
   }),
   /** Status inferred: the message is the real one (azure-cli #27776), the HTTP status is not documented. */
   kubernetesPerformance: (commandId: string): ArmError => ({

@@ -26,7 +26,15 @@ function versionPatch(rng: Rng, minor: string): string {
 function pools(rng: Rng, version: string, profile: PoolInput['profile'], extra: Partial<PoolInput> = {}): PoolInput[] {
   const list: PoolInput[] = [
     { name: 'system', mode: 'System', count: 3, vmSize: 'Standard_D4ds_v5', profile, orchestratorVersion: version },
-    { name: 'apps', mode: 'User', count: rng.int(2, 6), vmSize: rng.pick(['Standard_D8ds_v5', 'Standard_D4ds_v5', 'Standard_E8ds_v5']), profile, orchestratorVersion: version, ...extra },
+    {
+      name: 'apps',
+      mode: 'User',
+      count: rng.int(2, 6),
+      vmSize: rng.pick(['Standard_D8ds_v5', 'Standard_D4ds_v5', 'Standard_E8ds_v5']),
+      profile,
+      orchestratorVersion: version,
+      ...extra,
+    },
   ];
   if (rng.chance(0.3)) list.push({ name: 'batch', mode: 'User', count: rng.int(1, 4), vmSize: 'Standard_F8s_v2', profile, orchestratorVersion: version });
   return list;
@@ -176,7 +184,12 @@ const SCENARIOS: readonly Scenario[] = [
     apply: (c) => void c.faults!.push({ kind: 'reset', operation: 'ManagedClusters_RunCommand' }),
     expect: { kind: 'failed', reason: 'arm-unavailable', note: 'the connection is reset on every runCommand POST' },
   },
-  { name: 'deleted', weight: 1, apply: (c) => void c.faults!.push({ kind: 'deleted' }), expect: { kind: 'failed', reason: 'not-found', note: 'listed, then 404 ResourceNotFound' } },
+  {
+    name: 'deleted',
+    weight: 1,
+    apply: (c) => void c.faults!.push({ kind: 'deleted' }),
+    expect: { kind: 'failed', reason: 'not-found', note: 'listed, then 404 ResourceNotFound' },
+  },
   {
     name: 'forbidden',
     weight: 1,
@@ -257,7 +270,11 @@ const SCENARIOS: readonly Scenario[] = [
         (p, i) =>
           (c.pools[i] = {
             ...p,
-            nodeStatus: { status: 'forbidden', reason: 'Kubernetes RBAC: Error from server (Forbidden): jobs.batch is forbidden: User "scanner" cannot create resource "jobs" in API group "batch"' },
+            nodeStatus: {
+              status: 'forbidden',
+              reason:
+                'Kubernetes RBAC: Error from server (Forbidden): jobs.batch is forbidden: User "scanner" cannot create resource "jobs" in API group "batch"',
+            },
           }),
       ),
     expect: { kind: 'failed', reason: 'forbidden', note: 'Kubernetes RBAC refuses every Job' },

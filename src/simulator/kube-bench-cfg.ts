@@ -149,4 +149,3 @@ export function loadControls(benchmark: string, target = 'node', vars: Readonly<
   cache.set(key, controls);
   return controls;
 }
-

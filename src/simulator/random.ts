@@ -44,8 +44,7 @@ export function hash32(s: string): number {
 /** A deterministic v4-shaped UUID from a seed string. */
 export function uuidFrom(s: string): string {
   const r = createRng(hash32(s));
-  const hex = (n: number): string =>
-    Array.from({ length: n }, () => r.int(0, 15).toString(16)).join('');
+  const hex = (n: number): string => Array.from({ length: n }, () => r.int(0, 15).toString(16)).join('');
   return `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[r.int(0, 3)]}${hex(3)}-${hex(12)}`;
 }
 

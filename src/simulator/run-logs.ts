@@ -18,13 +18,11 @@ import type { Rng } from './random.js';
 /** Run-command's documented output limit (AKS docs, access-private-cluster): 512 kB. */
 export const RUN_COMMAND_OUTPUT_LIMIT = 512 * 1024;
 
-export type CommandOutcome =
-  | { provisioningState: 'succeeded'; exitCode: number; logs: string }
-  | { provisioningState: 'failed'; reason: string };
+export type CommandOutcome = { provisioningState: 'succeeded'; exitCode: number; logs: string } | { provisioningState: 'failed'; reason: string };
 
 const DEFAULT_NODE_REASONS: Readonly<Record<string, string>> = {
   unschedulable:
-    '0/6 nodes are available: 1 node(s) didn\'t match Pod\'s node affinity/selector, 5 node(s) had untolerated taint {CriticalAddonsOnly: true}. preemption: 0/6 nodes are available: 6 Preemption is not helpful for scheduling.',
+    "0/6 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 5 node(s) had untolerated taint {CriticalAddonsOnly: true}. preemption: 0/6 nodes are available: 6 Preemption is not helpful for scheduling.",
   'admission-denied':
     'admission webhook "validation.gatekeeper.sh" denied the request: [azurepolicy-k8sazurev2blockhostnamespace-e3b0c44298fc1c149afb] Sharing the host namespace is not allowed: aksfs-job',
   'image-pull': 'Back-off pulling image "docker.io/aquasec/kube-bench:v0.15.6": ErrImagePull',
@@ -69,7 +67,9 @@ function nodeBlock(cluster: ClusterSpec, pool: PoolSpec, node: SimNode, env: Sca
     // kube-bench itself fails on the node; our Job reports that as the node's status.
     return statusLine(node.name, pool.name, 'failed', `kube-bench exited 1: config file for benchmark ${env.benchmark} not found`);
   }
-  const report = generateKubeBenchReport(env.benchmark, failingChecks(pool, env.benchmark), { detectedVersion: minorOf(pool.orchestratorVersion ?? cluster.kubernetesVersion) });
+  const report = generateKubeBenchReport(env.benchmark, failingChecks(pool, env.benchmark), {
+    detectedVersion: minorOf(pool.orchestratorVersion ?? cluster.kubernetesVersion),
+  });
   return encodeEnvelope(JSON.stringify(report), { node: node.name, pool: pool.name, benchmark: env.benchmark, format: 'json' });
 }
 
@@ -110,7 +110,7 @@ function garbage(rng: Rng): string {
     'Error from server (InternalError): an error on the server ("") has prevented the request from succeeding (get pods)',
     `\u0000\u001b[0m${junk}`,
     '{"Controls":[{"id":"3","version":"aks-1.',
-    'E1126 10:02:11.000000       1 memcache.go:265] couldn\'t get current server API group list: the server was unable to return a response in the time allotted',
+    "E1126 10:02:11.000000       1 memcache.go:265] couldn't get current server API group list: the server was unable to return a response in the time allotted",
   ].join('\n');
 }
 

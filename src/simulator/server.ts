@@ -268,21 +268,28 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
 
   const handle = async (req: IncomingMessage, url: URL, rec: RecordedRequest, headers: Record<string, string>): Promise<Reply | Reset> => {
     const auth = req.headers.authorization ?? '';
-    const segments = url.pathname.split('/').filter(Boolean).map((x) => {
-      try {
-        return decodeURIComponent(x);
-      } catch {
-        return x;
-      }
-    });
+    const segments = url.pathname
+      .split('/')
+      .filter(Boolean)
+      .map((x) => {
+        try {
+          return decodeURIComponent(x);
+        } catch {
+          return x;
+        }
+      });
     const r = route(req.method ?? 'GET', segments);
     if ('operation' in r) rec.operation = r.operation;
     // ARM authenticates before anything else, so a bad path without a token is still a 401.
     if (!/^Bearer \S+/.test(auth)) {
       const e = armErrors.unauthenticated();
-      return new Reply(e.status, { error: { code: e.code, message: e.message } }, {
-        'WWW-Authenticate': `Bearer authorization_uri="https://login.microsoftonline.com/${fleet.tenantId}", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`,
-      });
+      return new Reply(
+        e.status,
+        { error: { code: e.code, message: e.message } },
+        {
+          'WWW-Authenticate': `Bearer authorization_uri="https://login.microsoftonline.com/${fleet.tenantId}", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`,
+        },
+      );
     }
     if (!('operation' in r)) return errorReply(r);
     rec.subscriptionId = r.subscriptionId ?? null;
@@ -343,7 +350,10 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
         if (f.kind === 'reset') return new Reset();
         if (f.kind === 'throttle') return errorReply(armErrors.tooManyRequests(retryAfter(1)));
         if (f.kind === 'server-error') return errorReply(f.status === 503 ? armErrors.unavailable(retryAfter(1)) : armErrors.internal(randomUUID()));
-        const action = r.operation === 'ManagedClusters_RunCommand' ? 'Microsoft.ContainerService/managedClusters/runCommand/action' : 'Microsoft.ContainerService/managedClusters/read';
+        const action =
+          r.operation === 'ManagedClusters_RunCommand'
+            ? 'Microsoft.ContainerService/managedClusters/runCommand/action'
+            : 'Microsoft.ContainerService/managedClusters/read';
         return errorReply(armErrors.authorizationFailed(principalOf(auth), action, `/subscriptions/${subSpec.subscriptionId}`));
       }
     }
@@ -354,7 +364,8 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
         rec.fault = hit.fault.kind;
         if (hit.fault.kind === 'reset') return new Reset();
         if (hit.fault.kind === 'throttle') return errorReply(armErrors.tooManyRequests(retryAfter(1)));
-        if (hit.fault.kind === 'server-error') return errorReply(hit.fault.status === 503 ? armErrors.unavailable(retryAfter(1)) : armErrors.internal(randomUUID()));
+        if (hit.fault.kind === 'server-error')
+          return errorReply(hit.fault.status === 503 ? armErrors.unavailable(retryAfter(1)) : armErrors.internal(randomUUID()));
       }
       if (cluster.faults.some((f) => f.kind === 'deleted')) {
         rec.fault = 'deleted';
@@ -420,8 +431,7 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
     return text ? (JSON.parse(text) as unknown) : undefined;
   };
 
-  const locationOf = (c: ClusterSpec, id: string, v: string): string =>
-    `${endpoint}${clusterId(c, 'resourcegroups')}/commandResults/${id}?api-version=${v}`;
+  const locationOf = (c: ClusterSpec, id: string, v: string): string => `${endpoint}${clusterId(c, 'resourcegroups')}/commandResults/${id}?api-version=${v}`;
 
   const runCommand = async (req: IncomingMessage, c: ClusterSpec, v: string, rec: RecordedRequest): Promise<Reply> => {
     let body: unknown;
@@ -484,7 +494,8 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
       return errorReply(armErrors.badRequest('InvalidRequestContent', `The request content is not valid JSON: ${e instanceof Error ? e.message : String(e)}`));
     }
     const q = (body ?? {}) as { query?: unknown; subscriptions?: unknown; options?: { $top?: unknown; $skip?: unknown; $skipToken?: unknown } };
-    if (typeof q.query !== 'string' || q.query.trim() === '') return errorReply(armErrors.badRequest('BadRequest', 'Please provide below info when asking for support: query is required.'));
+    if (typeof q.query !== 'string' || q.query.trim() === '')
+      return errorReply(armErrors.badRequest('BadRequest', 'Please provide below info when asking for support: query is required.'));
     const scope = Array.isArray(q.subscriptions) ? new Set(q.subscriptions.map((s) => String(s).toLowerCase())) : null;
     // Only the cluster inventory query is understood; any other query has no rows here.
     const rows = /microsoft\.containerservice\/managedclusters/i.test(q.query)

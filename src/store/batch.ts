@@ -18,7 +18,11 @@ interface Keyed {
 }
 
 /** Splits entities into batches; batches of one partition are consecutive and in input order. */
-export function planBatches<T extends Keyed>(entities: readonly T[], sizeOf: (e: T) => number, limits: BatchLimits = { maxEntities: MAX_BATCH_ENTITIES, maxBytes: MAX_BATCH_BYTES }): T[][] {
+export function planBatches<T extends Keyed>(
+  entities: readonly T[],
+  sizeOf: (e: T) => number,
+  limits: BatchLimits = { maxEntities: MAX_BATCH_ENTITIES, maxBytes: MAX_BATCH_BYTES },
+): T[][] {
   if (limits.maxEntities < 1 || limits.maxBytes < 1) throw new Error('planBatches: limits must be positive');
   const byPartition = new Map<string, T[]>();
   for (const e of entities) {

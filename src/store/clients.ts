@@ -36,7 +36,10 @@ export function createTableClient(target: StorageTarget, table: string, opts: Cl
     return TableClient.fromConnectionString(target.value, table, { ...common, allowInsecureConnection: connectionStringIsHttp(target.value) });
   }
   const url = new URL(target.tableUrl);
-  return new TableClient(target.tableUrl, table, target.credential, { ...common, allowInsecureConnection: url.protocol === 'http:' && isLoopback(url.hostname) });
+  return new TableClient(target.tableUrl, table, target.credential, {
+    ...common,
+    allowInsecureConnection: url.protocol === 'http:' && isLoopback(url.hostname),
+  });
 }
 
 /** For the timer's fan-out and the worker's queue; retries and timeouts as for tables. */

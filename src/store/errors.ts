@@ -14,7 +14,9 @@ export class StoreError extends Error {
     readonly code: string | undefined,
     detail: string,
   ) {
-    super(`table storage: ${operation} on table "${table}" failed${statusCode ? ` (${statusCode}${code ? ` ${code}` : ''})` : code ? ` (${code})` : ''}: ${detail}`);
+    super(
+      `table storage: ${operation} on table "${table}" failed${statusCode ? ` (${statusCode}${code ? ` ${code}` : ''})` : code ? ` (${code})` : ''}: ${detail}`,
+    );
   }
 }
 

@@ -32,7 +32,7 @@ export function encodeKey(value: string): string {
 
 export function decodeKey(key: string): string {
   let out = '';
-  for (let i = 0; i < key.length; ) {
+  for (let i = 0; i < key.length;) {
     const ch = key.charAt(i);
     if (ch !== '!') {
       if (!SAFE.test(ch)) throw new InputError('table key', `"${key}" holds "${ch}" at ${i}, which encodeKey never writes`);

@@ -90,7 +90,9 @@ export function rollup(scan: ClusterScan, classify: Classifier): ScanRollup {
     triage[d] = (triage[d] ?? 0) + 1;
     if (cl?.topic) topics.add(cl.topic);
   }
-  const checks = [...byKey.values()].sort((a, b) => (a.pool ?? '').localeCompare(b.pool ?? '') || compareIds(a.id, b.id) || (a.benchmark ?? '').localeCompare(b.benchmark ?? ''));
+  const checks = [...byKey.values()].sort(
+    (a, b) => (a.pool ?? '').localeCompare(b.pool ?? '') || compareIds(a.id, b.id) || (a.benchmark ?? '').localeCompare(b.benchmark ?? ''),
+  );
   const storedNodes: StoredNode[] = nodes.map((n) => ({ name: n.name, pool: n.pool, benchmark: n.benchmark, totals: n.totals, warnings: n.warnings.length }));
   const pools = [...new Set(nodes.map((n) => n.pool).filter((p): p is string => p !== null))].sort();
   return { totals, nodes: storedNodes, pools, checks, triage, failingTopics: [...topics].sort(), failingChecks: [...failing.keys()].sort(compareIds) };

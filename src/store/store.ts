@@ -123,7 +123,24 @@ const MAX_DETAIL_CHARS = 4000;
 const HEADER_DETAIL_CHUNKS = 8;
 const POINTER_ATTEMPTS = 5;
 
-const HISTORY_SELECT = ['clusterId', 'scanId', 'runId', 'benchmark', 'startedAt', 'finishedAt', 'outcome', 'reason', 'detail', 'pass', 'fail', 'warn', 'info', 'nodes', 'nodeFailures', 'triage'];
+const HISTORY_SELECT = [
+  'clusterId',
+  'scanId',
+  'runId',
+  'benchmark',
+  'startedAt',
+  'finishedAt',
+  'outcome',
+  'reason',
+  'detail',
+  'pass',
+  'fail',
+  'warn',
+  'info',
+  'nodes',
+  'nodeFailures',
+  'triage',
+];
 
 interface ScanDetails {
   cluster: StoredClusterScan['cluster'];
@@ -206,7 +223,10 @@ class TableStore implements Store {
     const out: Entity[] = [];
     try {
       const pages = this.clients[table]
-        .listEntities<Entity>({ queryOptions: { filter, ...(opts.select ? { select: opts.select } : {}) }, abortSignal: AbortSignal.timeout(this.listTimeoutMs) })
+        .listEntities<Entity>({
+          queryOptions: { filter, ...(opts.select ? { select: opts.select } : {}) },
+          abortSignal: AbortSignal.timeout(this.listTimeoutMs),
+        })
         .byPage({ maxPageSize: Math.min(opts.max ?? 1000, 1000) });
       for await (const page of pages) {
         for (const e of page) {
@@ -231,7 +251,9 @@ class TableStore implements Store {
         else await this.deleteOne(table, operation, first.partitionKey, first.rowKey);
         continue;
       }
-      const actions: TransactionAction[] = batch.map((e) => (kind === 'upsert' ? ['upsert', e, 'Replace'] : ['delete', { partitionKey: e.partitionKey, rowKey: e.rowKey }]));
+      const actions: TransactionAction[] = batch.map((e) =>
+        kind === 'upsert' ? ['upsert', e, 'Replace'] : ['delete', { partitionKey: e.partitionKey, rowKey: e.rowKey }],
+      );
       await this.call(table, `${operation} (transaction of ${batch.length})`, (c, o) => c.submitTransaction(actions, o));
     }
   }
@@ -339,7 +361,14 @@ class TableStore implements Store {
 
     // Everything is computed before the first write, so a bad input or a classifier error writes nothing.
     const r = rollup(scan, classify);
-    const cluster = { id: clusterId, subscriptionId: c.subscriptionId, resourceGroup: c.resourceGroup, name: c.name, location: c.location, kubernetesVersion: c.kubernetesVersion };
+    const cluster = {
+      id: clusterId,
+      subscriptionId: c.subscriptionId,
+      resourceGroup: c.resourceGroup,
+      name: c.name,
+      location: c.location,
+      kubernetesVersion: c.kubernetesVersion,
+    };
     const details: ScanDetails = { cluster, nodeList: r.nodes, nodeFailureList: o.kind === 'scanned' ? o.nodeFailures : [], checks: r.checks };
     const nodesPk = keys.nodesPartition(clusterId, scanId);
 
@@ -464,7 +493,8 @@ class TableStore implements Store {
         }
         Object.assign(next, attemptNewer ? attempt : {}, resultsNewer ? results : {});
         // An entity written before firstAttemptAt existed knows at least its own latest attempt.
-        next['firstAttemptAt'] = [first, at.startedAt, optStr(current, 'startedAt'), optStr(current, 'rStartedAt')].filter((t): t is string => !!t).sort()[0] ?? at.startedAt;
+        next['firstAttemptAt'] =
+          [first, at.startedAt, optStr(current, 'startedAt'), optStr(current, 'rStartedAt')].filter((t): t is string => !!t).sort()[0] ?? at.startedAt;
         const etag = typeof current['etag'] === 'string' ? current['etag'] : '*';
         await this.call('clusters', op, (c, o) => c.updateEntity({ ...k, ...next }, 'Replace', { ...o, etag }));
         return;
@@ -523,7 +553,13 @@ class TableStore implements Store {
     try {
       return this.summaryOf(e);
     } catch (err) {
-      throw new StoreError(this.tables.clusters, operation, undefined, 'CorruptEntity', `cluster entity ${String(e['rowKey'])}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new StoreError(
+        this.tables.clusters,
+        operation,
+        undefined,
+        'CorruptEntity',
+        `cluster entity ${String(e['rowKey'])}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 
@@ -593,7 +629,11 @@ class TableStore implements Store {
       if (parts > 1) {
         const pk = keys.nodesPartition(clusterId, scanId);
         const range = prefixRange(DETAILS_ROW_PREFIX);
-        const rows = await this.list('nodes', `read details of scan ${scanId}`, odata`PartitionKey eq ${pk} and RowKey ge ${range.from} and RowKey lt ${range.to}`);
+        const rows = await this.list(
+          'nodes',
+          `read details of scan ${scanId}`,
+          odata`PartitionKey eq ${pk} and RowKey ge ${range.from} and RowKey lt ${range.to}`,
+        );
         rows.sort((a, b) => num(a, 'part') - num(b, 'part'));
         if (rows.length !== parts - 1) throw new CorruptEntityError(`expected ${parts - 1} details parts, found ${rows.length}`);
         for (const row of rows) {
@@ -603,7 +643,13 @@ class TableStore implements Store {
         }
       }
       const details = unpack(chunks, num(header, 'detailsBytes'), str(header, 'detailsSha256')) as ScanDetails;
-      return { ...this.totalsOfHeader(header), cluster: details.cluster, nodeList: details.nodeList, nodeFailureList: details.nodeFailureList, checks: details.checks };
+      return {
+        ...this.totalsOfHeader(header),
+        cluster: details.cluster,
+        nodeList: details.nodeList,
+        nodeFailureList: details.nodeFailureList,
+        checks: details.checks,
+      };
     } catch (e) {
       if (e instanceof StoreError) throw e;
       throw new StoreError(this.tables.scans, op, undefined, 'CorruptEntity', e instanceof Error ? e.message : String(e));
@@ -651,21 +697,32 @@ class TableStore implements Store {
     const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
     const result: PruneResult = { deleted: 0, runsDeleted: 0, entitiesDeleted: 0 };
 
-    const pointers = await this.list('clusters', 'list clusters to prune', odata`PartitionKey eq ${FLEET_PARTITION}`, { select: ['clusterId', 'scanId', 'rScanId'] });
+    const pointers = await this.list('clusters', 'list clusters to prune', odata`PartitionKey eq ${FLEET_PARTITION}`, {
+      select: ['clusterId', 'scanId', 'rScanId'],
+    });
     await Promise.all(
       pointers.map((p) =>
         this.limit(async () => {
           const clusterId = str(p, 'clusterId');
           const keep = new Set([optStr(p, 'scanId'), optStr(p, 'rScanId')]);
           const pk = clusterKey(clusterId);
-          const old = await this.list('scans', 'list old scans', odata`PartitionKey eq ${pk} and startedAt lt ${cutoff}`, { select: ['partitionKey', 'rowKey', 'scanId'] });
+          const old = await this.list('scans', 'list old scans', odata`PartitionKey eq ${pk} and startedAt lt ${cutoff}`, {
+            select: ['partitionKey', 'rowKey', 'scanId'],
+          });
           for (const s of old) {
             const scanId = str(s, 'scanId');
             if (keep.has(scanId)) continue;
             // Node results first, the header last: if we stop half-way, the header is still there to find the rest next time.
             const nodesPk = keys.nodesPartition(clusterId, scanId);
-            const rows = await this.list('nodes', `list node results of scan ${scanId}`, odata`PartitionKey eq ${nodesPk}`, { select: ['partitionKey', 'rowKey'] });
-            await this.writeAll('nodes', `delete node results of scan ${scanId}`, 'delete', rows.map((r) => ({ partitionKey: str(r, 'partitionKey'), rowKey: str(r, 'rowKey') })));
+            const rows = await this.list('nodes', `list node results of scan ${scanId}`, odata`PartitionKey eq ${nodesPk}`, {
+              select: ['partitionKey', 'rowKey'],
+            });
+            await this.writeAll(
+              'nodes',
+              `delete node results of scan ${scanId}`,
+              'delete',
+              rows.map((r) => ({ partitionKey: str(r, 'partitionKey'), rowKey: str(r, 'rowKey') })),
+            );
             await this.deleteOne('scans', `delete scan ${scanId}`, str(s, 'partitionKey'), str(s, 'rowKey'));
             result.deleted++;
             result.entitiesDeleted += rows.length + 1;
@@ -674,7 +731,9 @@ class TableStore implements Store {
       ),
     );
 
-    const oldRuns = await this.list('runs', 'list old runs', odata`PartitionKey eq ${RUN_INDEX_PARTITION} and startedAt lt ${cutoff}`, { select: ['partitionKey', 'rowKey', 'runId'] });
+    const oldRuns = await this.list('runs', 'list old runs', odata`PartitionKey eq ${RUN_INDEX_PARTITION} and startedAt lt ${cutoff}`, {
+      select: ['partitionKey', 'rowKey', 'runId'],
+    });
     await Promise.all(
       oldRuns.map((run) =>
         this.limit(async () => {
@@ -682,7 +741,12 @@ class TableStore implements Store {
           const rows = await this.list('runs', 'list old run', odata`PartitionKey eq ${runPk}`, { select: ['partitionKey', 'rowKey'] });
           // Cluster rows before the header, the index last, for the same reason as above.
           const ordered = [...rows.filter((r) => r['rowKey'] !== RUN_HEADER_ROW), ...rows.filter((r) => r['rowKey'] === RUN_HEADER_ROW)];
-          await this.writeAll('runs', 'delete old run', 'delete', ordered.map((r) => ({ partitionKey: str(r, 'partitionKey'), rowKey: str(r, 'rowKey') })));
+          await this.writeAll(
+            'runs',
+            'delete old run',
+            'delete',
+            ordered.map((r) => ({ partitionKey: str(r, 'partitionKey'), rowKey: str(r, 'rowKey') })),
+          );
           await this.deleteOne('runs', 'delete run index', str(run, 'partitionKey'), str(run, 'rowKey'));
           result.runsDeleted++;
           result.entitiesDeleted += rows.length + 1;
@@ -692,4 +756,3 @@ class TableStore implements Store {
     return result;
   }
 }
-

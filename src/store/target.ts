@@ -12,9 +12,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { InputError } from '../model/errors.js';
 
-export type StorageTarget =
-  | { kind: 'connection-string'; value: string }
-  | { kind: 'account'; tableUrl: string; queueUrl: string; credential: TokenCredential };
+export type StorageTarget = { kind: 'connection-string'; value: string } | { kind: 'account'; tableUrl: string; queueUrl: string; credential: TokenCredential };
 
 export const DEVELOPMENT_STORAGE = 'UseDevelopmentStorage=true';
 

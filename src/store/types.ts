@@ -123,9 +123,7 @@ export interface StoredNode {
 }
 
 export type StoredOutcome =
-  | { kind: 'scanned' }
-  | { kind: 'skipped'; reason: SkipReason; detail: string }
-  | { kind: 'failed'; reason: FailReason; detail: string };
+  { kind: 'scanned' } | { kind: 'skipped'; reason: SkipReason; detail: string } | { kind: 'failed'; reason: FailReason; detail: string };
 
 export interface ScanTotals {
   clusterId: string;

@@ -45,7 +45,10 @@ beforeEach(() => {
 
 /** One node whose failing checks are given: 3.2.4 (default-waived on AKS) and 5.1.1 (the customer's). */
 function nodeWith(pool: string, failing: string[]): ScannedNode {
-  const checks = [check('3.2.4', READ_ONLY_PORT, failing.includes('3.2.4') ? 'FAIL' : 'PASS'), check('5.1.1', IMAGE_SCANNING, failing.includes('5.1.1') ? 'FAIL' : 'PASS')];
+  const checks = [
+    check('3.2.4', READ_ONLY_PORT, failing.includes('3.2.4') ? 'FAIL' : 'PASS'),
+    check('5.1.1', IMAGE_SCANNING, failing.includes('5.1.1') ? 'FAIL' : 'PASS'),
+  ];
   return { name: `aks-${pool}-0`, pool, benchmark: 'aks-1.8', totals: countTotals(checks), checks, warnings: [] };
 }
 
@@ -113,7 +116,15 @@ describe('alertNewFailures over stored scans', () => {
   it('a first scan posts a short summary that says so', async () => {
     const store = await az.store();
     const ref = clusterRef('aks-first');
-    await save(store, scanned(ref, ['a', 'b', 'c'].map((p) => nodeWith(p, ['5.1.1'])), '2026-11-26T10:00:00.000Z'), 's1');
+    await save(
+      store,
+      scanned(
+        ref,
+        ['a', 'b', 'c'].map((p) => nodeWith(p, ['5.1.1'])),
+        '2026-11-26T10:00:00.000Z',
+      ),
+      's1',
+    );
     const { current, previous } = await currentAndPrevious(store, ref, 's1', '2026-11-26T10:00:00.000Z');
     expect(previous).toBeNull();
     const r = await alertNewFailures({ previous, current, webhookUrl: url, waivers: WAIVERS, now: NOW, firstScanMaxItems: 2, send });

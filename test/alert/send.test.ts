@@ -61,7 +61,10 @@ beforeEach(() => {
   received = [];
 });
 
-const CARD = { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', version: '1.4', body: [] } }] };
+const CARD = {
+  type: 'message',
+  attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', version: '1.4', body: [] } }],
+};
 
 /** Options that keep the test fast: sleeps are recorded, not waited; a private, roomy limiter. */
 function fast(over: SendOptions = {}): SendOptions & { slept: number[] } {

@@ -114,10 +114,19 @@ describe('buildTeamsMessage', () => {
 
   it('applies a waiver scoped to one pool only to that pool', () => {
     const waiver: Waiver = {
-      id: 'pool-waiver', topic: 'registry.image-scanning', checkId: null, benchmark: null,
-      scope: { kind: 'pool', clusterId: CLUSTER.id, pool: 'gpu' }, reason: 'scanned upstream', owner: 'ml team', expires: '2027-06-30', source: 'file',
+      id: 'pool-waiver',
+      topic: 'registry.image-scanning',
+      checkId: null,
+      benchmark: null,
+      scope: { kind: 'pool', clusterId: CLUSTER.id, pool: 'gpu' },
+      reason: 'scanned upstream',
+      owner: 'ml team',
+      expires: '2027-06-30',
+      source: 'file',
     };
-    const items = ['gpu', 'system'].map((pool) => item('5.1.1', { pool, key: `${pool}|registry.image-scanning`, topic: 'registry.image-scanning', title: IMAGE_SCANNING, disposition: 'environment' }));
+    const items = ['gpu', 'system'].map((pool) =>
+      item('5.1.1', { pool, key: `${pool}|registry.image-scanning`, topic: 'registry.image-scanning', title: IMAGE_SCANNING, disposition: 'environment' }),
+    );
     const waivedBy = waiverLookup(items, [waiver], CLUSTER, NOW);
     expect(items.map((i) => waivedBy(i)?.id ?? null)).toEqual(['pool-waiver', null]);
     // An expired waiver no longer hides the check.
@@ -133,7 +142,9 @@ describe('buildTeamsMessage', () => {
     ];
     const m = buildTeamsMessage(input(diffOf(items)));
     if (!m) throw new Error('expected a message');
-    const order = texts(m).filter((t) => /^(\d+\.)+\d+ /.test(t)).map((t) => t.split(' ')[0]);
+    const order = texts(m)
+      .filter((t) => /^(\d+\.)+\d+ /.test(t))
+      .map((t) => t.split(' ')[0]);
     expect(order).toEqual(['3.2.2', '5.4.1', '3.1.1', '4.2.1']);
     const headers = texts(m).filter((t) => t.startsWith('Yours to fix') || t.startsWith('Other new FAILs'));
     expect(headers).toEqual(['Yours to fix (2)', 'Other new FAILs (2): check the disposition before acting']);
@@ -152,7 +163,11 @@ describe('buildTeamsMessage', () => {
     expect(texts(m)).toContain(`+${m.omitted} more new FAILs not shown`);
     // The cut is the largest that fits: one more check would break the budget.
     const oneMore = buildTeamsMessage(
-      input(diffOf(many), { whatToDo: () => 'Do the long and careful thing that the knowledge base recommends for this check.', maxItems: m.included + 1, budgetBytes: 1_000_000 }),
+      input(diffOf(many), {
+        whatToDo: () => 'Do the long and careful thing that the knowledge base recommends for this check.',
+        maxItems: m.included + 1,
+        budgetBytes: 1_000_000,
+      }),
     );
     expect(oneMore?.included).toBe(m.included + 1);
     expect(oneMore?.bytes).toBeGreaterThan(TEAMS_BUDGET_BYTES);

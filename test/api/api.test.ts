@@ -76,7 +76,13 @@ describe('GET /summary', () => {
     const ro = 'kubelet.read-only-port';
     const row = s.topFailing.find((t) => t.topic === ro);
     const failing = clustersFailingTopic(fleet, ro).length;
-    expect(row).toEqual({ topic: ro, title: entryByTopic(ro)?.title, disposition: triageCheck({ id: '3.2.4', benchmark: 'aks-1.8', title: '' })?.disposition, clusters: failing, share: Math.round((failing / withResults(fleet).length) * 10_000) / 10_000 });
+    expect(row).toEqual({
+      topic: ro,
+      title: entryByTopic(ro)?.title,
+      disposition: triageCheck({ id: '3.2.4', benchmark: 'aks-1.8', title: '' })?.disposition,
+      clusters: failing,
+      share: Math.round((failing / withResults(fleet).length) * 10_000) / 10_000,
+    });
     expect(s.topFailing[0]?.topic).toBe(ro);
     // Quirk on aks-1.8, action on cis-1.10: both disposition filters must find it, and it says so.
     expect(s.topFailing.find((t) => t.topic === 'kubelet.rotate-kubelet-server-certificate')?.disposition).toBe('mixed');
@@ -106,7 +112,8 @@ describe('GET /summary', () => {
     expect(await total('resourceGroup=RG-DEV')).toBe(1);
     expect(await total(`subscription=${SUB_B}&resourceGroup=rg-dev`)).toBe(0);
     // The results' benchmark: aks-dev-1's latest attempt was skipped (no benchmark) after an aks-1.8 scan.
-    for (const b of ['cis-1.10', 'aks-1.8']) expect(await total(`benchmark=${b}`), b).toBe(fleet.filter((c) => latestOf(c).results?.scan.benchmark === b).length);
+    for (const b of ['cis-1.10', 'aks-1.8'])
+      expect(await total(`benchmark=${b}`), b).toBe(fleet.filter((c) => latestOf(c).results?.scan.benchmark === b).length);
     const aks18 = ((await call(deps, '/clusters?benchmark=aks-1.8')).json as ClusterList).items.map((i) => i.name);
     expect(aks18).toContain('aks-dev-1');
     expect(aks18).not.toContain('aks-b-1');
@@ -122,7 +129,10 @@ describe('GET /summary', () => {
   it('filters by tag: a name (any case) or name=value split at the first =', async () => {
     const names = async (q: string): Promise<string[]> => ((await call(deps, `/clusters?${q}`)).json as ClusterList).items.map((i) => i.name);
     const tagged = (pred: (t: Record<string, string>) => boolean): string[] =>
-      fleet.filter((c) => pred(c.ref.tags)).map((c) => c.ref.name).sort();
+      fleet
+        .filter((c) => pred(c.ref.tags))
+        .map((c) => c.ref.name)
+        .sort();
     expect((await names('tag=env%3Dprod')).sort()).toEqual(tagged((t) => t['env'] === 'prod'));
     expect((await names('tag=ENV%3Ddev')).sort()).toEqual(tagged((t) => t['env'] === 'dev'));
     expect(await names('tag=env%3DProd')).toEqual([]);
@@ -173,7 +183,13 @@ describe('GET /clusters', () => {
       pages++;
     } while (next && pages < 10);
     expect(pages).toBe(Math.ceil(fleet.length / 2));
-    expect(seen).toEqual([...fleet].sort((a, b) => `${a.ref.subscriptionId}/${a.ref.resourceGroup}/${a.ref.name}`.localeCompare(`${b.ref.subscriptionId}/${b.ref.resourceGroup}/${b.ref.name}`)).map((c) => c.ref.name));
+    expect(seen).toEqual(
+      [...fleet]
+        .sort((a, b) =>
+          `${a.ref.subscriptionId}/${a.ref.resourceGroup}/${a.ref.name}`.localeCompare(`${b.ref.subscriptionId}/${b.ref.resourceGroup}/${b.ref.name}`),
+        )
+        .map((c) => c.ref.name),
+    );
     const skipped = (await call(deps, `/clusters?skip=${fleet.length - 1}`)).json as ClusterList;
     expect(skipped.items.map((i) => i.name)).toEqual([seen[seen.length - 1]]);
     expect(skipped.nextPage).toBeNull();
@@ -228,7 +244,13 @@ describe('GET /clusters', () => {
     const own = await az.store();
     const c = ref(SUB_A, 'rg-x', 'aks-formula');
     await own.saveClusterScan(
-      { cluster: c, benchmark: null, outcome: { kind: 'failed', reason: 'command-failed', detail: '=HYPERLINK("http://x","y")' }, startedAt: '2026-11-26T01:00:00.000Z', finishedAt: '2026-11-26T01:01:00.000Z' },
+      {
+        cluster: c,
+        benchmark: null,
+        outcome: { kind: 'failed', reason: 'command-failed', detail: '=HYPERLINK("http://x","y")' },
+        startedAt: '2026-11-26T01:00:00.000Z',
+        finishedAt: '2026-11-26T01:01:00.000Z',
+      },
       { runId: 'r', scanId: 's' },
       classify,
     );
@@ -242,7 +264,15 @@ describe('GET /clusters/{subscriptionId}/{resourceGroup}/{name}', () => {
   interface Detail {
     cluster: { id: string; name: string };
     scan: { scanId: string; outcome: { kind: string; reason?: string } };
-    results: { scanId: string; pools: { pool: string; nodes: { name: string }[]; triage: Record<string, number>; checks: { id: string; status: string; disposition: string | null; whatToDo: string | null; failingNodes: string[] }[] }[] } | null;
+    results: {
+      scanId: string;
+      pools: {
+        pool: string;
+        nodes: { name: string }[];
+        triage: Record<string, number>;
+        checks: { id: string; status: string; disposition: string | null; whatToDo: string | null; failingNodes: string[] }[];
+      }[];
+    } | null;
   }
 
   it('gives the latest results per node pool, with triage and what to do', async () => {
@@ -324,7 +354,11 @@ describe('GET /checks/{topicOrId}', () => {
     expect(r.status).toBe(200);
     const b = r.json as { entry: { topic: string }; clusters: { name: string }[]; total: number };
     expect(b.entry.topic).toBe('kubelet.read-only-port');
-    expect(b.clusters.map((c) => c.name).sort()).toEqual(clustersFailingTopic(fleet, 'kubelet.read-only-port').map((c) => c.ref.name).sort());
+    expect(b.clusters.map((c) => c.name).sort()).toEqual(
+      clustersFailingTopic(fleet, 'kubelet.read-only-port')
+        .map((c) => c.ref.name)
+        .sort(),
+    );
     const narrowed = (await call(deps, `/checks/kubelet.read-only-port?subscription=${SUB_B}`)).json as { clusters: { name: string }[] };
     expect(narrowed.clusters.map((c) => c.name)).toEqual(['aks-b-old']);
   });
@@ -334,7 +368,11 @@ describe('GET /checks/{topicOrId}', () => {
     const names: string[] = [];
     let next: string | null = null;
     do {
-      const r = (await call(deps, `/checks/kubelet.read-only-port?top=1${next ? `&page=${next}` : ''}`)).json as { clusters: { name: string }[]; total: number; nextPage: string | null };
+      const r = (await call(deps, `/checks/kubelet.read-only-port?top=1${next ? `&page=${next}` : ''}`)).json as {
+        clusters: { name: string }[];
+        total: number;
+        nextPage: string | null;
+      };
       expect(r.total).toBe(all.length);
       expect(r.clusters).toHaveLength(1);
       names.push(...r.clusters.map((c) => c.name));
@@ -368,9 +406,19 @@ describe('GET /checks/{topicOrId}', () => {
     const [header, ...rows] = r.text.trimEnd().split('\r\n');
     const cols = (header ?? '').split(',');
     expect(cols.slice(0, 3)).toEqual(['subscriptionId', 'resourceGroup', 'name']);
-    expect(rows.map((l) => l.split(',')[cols.indexOf('name')]).sort()).toEqual(clustersFailingTopic(fleet, 'kubelet.read-only-port').map((c) => c.ref.name).sort());
+    expect(rows.map((l) => l.split(',')[cols.indexOf('name')]).sort()).toEqual(
+      clustersFailingTopic(fleet, 'kubelet.read-only-port')
+        .map((c) => c.ref.name)
+        .sort(),
+    );
     const byId = await call(deps, '/checks/4.2.11?benchmark=cis-1.10', { headers: { accept: 'text/csv' } });
-    expect(byId.text.trimEnd().split('\r\n').slice(1).map((l) => l.split(',')[2])).toEqual(['aks-prod-2']);
+    expect(
+      byId.text
+        .trimEnd()
+        .split('\r\n')
+        .slice(1)
+        .map((l) => l.split(',')[2]),
+    ).toEqual(['aks-prod-2']);
     expect(byId.headers['content-disposition']).toBe('attachment; filename="failing-cis-1.10-4.2.11.csv"');
     expect((await call(deps, '/checks/kubelet.read-only-port?format=xml')).status).toBe(400);
   });
@@ -393,7 +441,12 @@ describe('/scans', () => {
     expect(one.runId).toBe('run-1');
     expect((await call(deps, '/scans/run-404')).status).toBe(404);
     const csv = await call(deps, '/scans?format=csv');
-    expect(csv.text.trimEnd().split('\r\n').map((l) => l.split(',')[0])).toEqual(['runId', 'run-2', 'run-1']);
+    expect(
+      csv.text
+        .trimEnd()
+        .split('\r\n')
+        .map((l) => l.split(',')[0]),
+    ).toEqual(['runId', 'run-2', 'run-1']);
     const oneCsv = await call(deps, '/scans/run-1?format=csv');
     expect(oneCsv.status).toBe(200);
     expect(oneCsv.headers['content-type']).toMatch(/^text\/csv/);
@@ -454,7 +507,9 @@ describe('routing', () => {
   it('ROUTES gives every route an auth level: only health anonymous, POST /scans admin, the rest behind the function key', () => {
     expect(ROUTES.find((x) => x.method === 'POST' && x.route === 'scans')?.authLevel).toBe('admin');
     expect(ROUTES.filter((x) => x.authLevel === 'anonymous').map((x) => x.route)).toEqual(['health']);
-    expect(ROUTES.filter((x) => x.authLevel === 'function').map((x) => x.route)).toEqual(expect.arrayContaining(['openapi.json', 'dashboard', 'clusters/{subscriptionId}/{resourceGroup}/{name}/nodes/{node}']));
+    expect(ROUTES.filter((x) => x.authLevel === 'function').map((x) => x.route)).toEqual(
+      expect.arrayContaining(['openapi.json', 'dashboard', 'clusters/{subscriptionId}/{resourceGroup}/{name}/nodes/{node}']),
+    );
     expect(new Set(ROUTES.map((x) => `${x.method} ${x.route}`)).size).toBe(ROUTES.length);
   });
 });
@@ -465,7 +520,7 @@ describe('OData injection', () => {
     "') or true or ('",
     "x' or '1' eq '1",
     "rg-prod' or resourceGroupLc ne 'x",
-    "%27 or 1 eq 1",
+    '%27 or 1 eq 1',
     'rg-prod)or(true',
     "aks-1.8' or benchmark ne '",
   ];
@@ -488,7 +543,15 @@ describe('OData injection', () => {
     }
     for (const inj of INJECTIONS) {
       const e = encodeURIComponent(inj);
-      for (const p of [`/clusters/${e}/rg-prod/aks-prod-1`, `/clusters/${SUB_A}/${e}/aks-prod-1`, `/clusters/${SUB_A}/rg-prod/${e}`, `/clusters/${SUB_A}/rg-prod/${e}/history`, `/checks/${e}`, `/scans/${e}`, `/checks/3.2.4?benchmark=${e}`]) {
+      for (const p of [
+        `/clusters/${e}/rg-prod/aks-prod-1`,
+        `/clusters/${SUB_A}/${e}/aks-prod-1`,
+        `/clusters/${SUB_A}/rg-prod/${e}`,
+        `/clusters/${SUB_A}/rg-prod/${e}/history`,
+        `/checks/${e}`,
+        `/scans/${e}`,
+        `/checks/3.2.4?benchmark=${e}`,
+      ]) {
         const r = await call(deps, p);
         expect([400, 404], p).toContain(r.status);
       }
@@ -509,7 +572,8 @@ describe('errors of the store', () => {
     const { createStore } = await import('../../src/store/store.js');
     const target = az.target();
     // A store whose table endpoint is a closed port: a real transport failure, not a mock.
-    const value = target.kind === 'connection-string' ? target.value.replace(/TableEndpoint=http:\/\/127\.0\.0\.1:\d+/, 'TableEndpoint=http://127.0.0.1:9') : '';
+    const value =
+      target.kind === 'connection-string' ? target.value.replace(/TableEndpoint=http:\/\/127\.0\.0\.1:\d+/, 'TableEndpoint=http://127.0.0.1:9') : '';
     expect(value).toContain('127.0.0.1:9');
     const broken = createStore({ kind: 'connection-string', value }, { timeoutMs: 2000, listTimeoutMs: 2000, retry: { maxRetries: 0 } });
     const d = depsFor(broken);

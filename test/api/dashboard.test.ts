@@ -33,7 +33,16 @@ function serve(deps: ApiDeps, seen: URL[]): Promise<Server> {
         return;
       }
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
-      handleApiRequest({ method: req.method ?? 'GET', path: url.pathname.slice('/api'.length), query: url.searchParams, headers, ...(chunks.length ? { body: Buffer.concat(chunks) } : {}) }, deps).then(
+      handleApiRequest(
+        {
+          method: req.method ?? 'GET',
+          path: url.pathname.slice('/api'.length),
+          query: url.searchParams,
+          headers,
+          ...(chunks.length ? { body: Buffer.concat(chunks) } : {}),
+        },
+        deps,
+      ).then(
         (r) => res.writeHead(r.status, r.headers).end(r.body),
         () => res.writeHead(500).end(),
       );
@@ -56,7 +65,16 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     server = await serve(deps, seen);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -103,9 +121,13 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     // Outcomes with their reasons, every cluster listed, subscriptions, stale clusters, last scan.
     expect(await text('[data-testid="reason-skipped-stopped"]')).toContain('1');
     expect(await text('[data-testid="reason-failed-timeout"]')).toContain('1');
-    expect(await page.$$eval('#clusters tbody tr', (rows) => rows.map((r) => r.getAttribute('data-cluster')).sort())).toEqual(fleet.map((c) => c.ref.name).sort());
+    expect(await page.$$eval('#clusters tbody tr', (rows) => rows.map((r) => r.getAttribute('data-cluster')).sort())).toEqual(
+      fleet.map((c) => c.ref.name).sort(),
+    );
     expect(await text('#clusters tr[data-cluster="aks-b-1"]')).toContain('timeout');
-    expect(await page.$$eval('#subscriptions tbody tr', (rows) => rows.map((r) => r.getAttribute('data-subscription')))).toEqual(s.subscriptions.map((x) => x.subscriptionId));
+    expect(await page.$$eval('#subscriptions tbody tr', (rows) => rows.map((r) => r.getAttribute('data-subscription')))).toEqual(
+      s.subscriptions.map((x) => x.subscriptionId),
+    );
     expect(await page.$$eval('#stale tbody tr', (rows) => rows.map((r) => r.getAttribute('data-stale')))).toEqual(fleet.filter(isStale).map((c) => c.ref.name));
     // aks-dev-1 is stale from its last results although its latest (skipped) attempt is recent: both times are shown.
     const dev = await text('#stale tr[data-stale="aks-dev-1"]');
@@ -126,7 +148,9 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     const port = (server.address() as AddressInfo).port;
     const page = await browser.newPage();
     // A dashboard served elsewhere than /api/dashboard falls back to /api/; a route that 404s proves the error path.
-    await page.route('**/api/summary*', (r) => r.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ error: { code: 'Unauthorized', message: 'key missing' } }) }));
+    await page.route('**/api/summary*', (r) =>
+      r.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ error: { code: 'Unauthorized', message: 'key missing' } }) }),
+    );
     await page.goto(`http://127.0.0.1:${port}/api/dashboard`);
     await page.waitForSelector('body[data-state="error"]', { timeout: 15_000 });
     expect(await page.textContent('#error')).toContain('HTTP 401');

@@ -79,7 +79,11 @@ export interface SeededCluster {
 }
 
 function scannedAttempt(r: ClusterRef, benchmark: string, nodes: ScannedNode[], startedAt: string, runId: string, scanId: string): SeededScan {
-  return { runId, scanId, scan: { cluster: r, benchmark, outcome: { kind: 'scanned', nodes, nodeFailures: [] }, startedAt, finishedAt: at(startedAt, 120_000) } };
+  return {
+    runId,
+    scanId,
+    scan: { cluster: r, benchmark, outcome: { kind: 'scanned', nodes, nodeFailures: [] }, startedAt, finishedAt: at(startedAt, 120_000) },
+  };
 }
 
 export function fleetSpec(): SeededCluster[] {
@@ -92,11 +96,18 @@ export function fleetSpec(): SeededCluster[] {
     {
       ref: prod1,
       attempts: [
-        scannedAttempt(prod1, 'aks-1.8', [
-          aksNode('aks-system-0', 'system', ['3.2.4', '3.2.9'], [PRIVILEGED_FAIL]),
-          aksNode('aks-system-1', 'system', ['3.2.4', '3.2.9'], [PRIVILEGED_FAIL]),
-          aksNode('aks-user-0', 'user', ['3.2.4', '3.2.9']),
-        ], '2026-11-26T02:00:00.000Z', 'run-2', 'scan-prod1-2'),
+        scannedAttempt(
+          prod1,
+          'aks-1.8',
+          [
+            aksNode('aks-system-0', 'system', ['3.2.4', '3.2.9'], [PRIVILEGED_FAIL]),
+            aksNode('aks-system-1', 'system', ['3.2.4', '3.2.9'], [PRIVILEGED_FAIL]),
+            aksNode('aks-user-0', 'user', ['3.2.4', '3.2.9']),
+          ],
+          '2026-11-26T02:00:00.000Z',
+          'run-2',
+          'scan-prod1-2',
+        ),
       ],
     },
     { ref: prod2, attempts: [scannedAttempt(prod2, 'cis-1.10', [cisNode('cis-pool-0', 'pool')], '2026-11-26T02:10:00.000Z', 'run-2', 'scan-prod2-2')] },
@@ -107,7 +118,13 @@ export function fleetSpec(): SeededCluster[] {
         {
           runId: 'run-2',
           scanId: 'scan-dev1-2',
-          scan: { cluster: dev1, benchmark: null, outcome: { kind: 'skipped', reason: 'stopped', detail: 'powerState is Stopped' }, startedAt: '2026-11-26T02:00:00.000Z', finishedAt: '2026-11-26T02:00:01.000Z' },
+          scan: {
+            cluster: dev1,
+            benchmark: null,
+            outcome: { kind: 'skipped', reason: 'stopped', detail: 'powerState is Stopped' },
+            startedAt: '2026-11-26T02:00:00.000Z',
+            finishedAt: '2026-11-26T02:00:01.000Z',
+          },
         },
       ],
     },
@@ -117,11 +134,29 @@ export function fleetSpec(): SeededCluster[] {
         {
           runId: 'run-2',
           scanId: 'scan-b1-2',
-          scan: { cluster: b1, benchmark: 'aks-1.8', outcome: { kind: 'failed', reason: 'timeout', detail: 'run-command did not finish in 900 s' }, startedAt: '2026-11-26T02:05:00.000Z', finishedAt: '2026-11-26T02:20:00.000Z' },
+          scan: {
+            cluster: b1,
+            benchmark: 'aks-1.8',
+            outcome: { kind: 'failed', reason: 'timeout', detail: 'run-command did not finish in 900 s' },
+            startedAt: '2026-11-26T02:05:00.000Z',
+            finishedAt: '2026-11-26T02:20:00.000Z',
+          },
         },
       ],
     },
-    { ref: bOld, attempts: [scannedAttempt(bOld, 'aks-1.8', [aksNode('aks-old-0', 'np', ['3.2.4', '3.2.7']), aksNode('aks-old-1', 'np', ['3.2.4', '3.2.7'])], '2026-11-20T03:00:00.000Z', 'run-1', 'scan-bold-1')] },
+    {
+      ref: bOld,
+      attempts: [
+        scannedAttempt(
+          bOld,
+          'aks-1.8',
+          [aksNode('aks-old-0', 'np', ['3.2.4', '3.2.7']), aksNode('aks-old-1', 'np', ['3.2.4', '3.2.7'])],
+          '2026-11-20T03:00:00.000Z',
+          'run-1',
+          'scan-bold-1',
+        ),
+      ],
+    },
   ];
 }
 
@@ -178,7 +213,13 @@ export function depsFor(store: Store, requested: (string[] | null)[] = []): ApiD
 /** Calls the handler with a path such as "/clusters?top=2" (after /api). */
 export async function call(deps: ApiDeps, pathAndQuery: string, opts: Call = {}): Promise<Answer> {
   const u = new URL(pathAndQuery, 'http://127.0.0.1/');
-  const req: ApiRequest = { method: opts.method ?? 'GET', path: u.pathname, query: u.searchParams, headers: opts.headers ?? {}, ...(opts.body !== undefined ? { body: opts.body } : {}) };
+  const req: ApiRequest = {
+    method: opts.method ?? 'GET',
+    path: u.pathname,
+    query: u.searchParams,
+    headers: opts.headers ?? {},
+    ...(opts.body !== undefined ? { body: opts.body } : {}),
+  };
   const res: ApiResponse = await handleApiRequest(req, deps);
   let parsed: unknown;
   if ((res.headers['content-type'] ?? '').startsWith('application/json')) parsed = JSON.parse(res.body);

@@ -19,7 +19,15 @@ interface NodeBody {
     benchmark: string | null;
     totals: { pass: number; fail: number; warn: number; info: number };
     warnings: string[];
-    checks: { id: string; benchmark: string | null; status: string; expected: string | null; actual: string | null; remediation: string | null; triage: { topic: string; disposition: string; whatToDo: string } | null }[];
+    checks: {
+      id: string;
+      benchmark: string | null;
+      status: string;
+      expected: string | null;
+      actual: string | null;
+      remediation: string | null;
+      triage: { topic: string; disposition: string; whatToDo: string } | null;
+    }[];
   };
 }
 
@@ -55,7 +63,13 @@ describe('GET /clusters/{subscriptionId}/{resourceGroup}/{name}/nodes/{node}', (
     const b = r.json as NodeBody;
     expect(b.scanId).toBe(latestOf(c).results?.scanId);
     expect(b.cluster.name).toBe('aks-prod-1');
-    expect([b.node.name, b.node.pool, b.node.benchmark, b.node.totals, b.node.warnings]).toEqual([want.name, want.pool, want.benchmark, want.totals, want.warnings]);
+    expect([b.node.name, b.node.pool, b.node.benchmark, b.node.totals, b.node.warnings]).toEqual([
+      want.name,
+      want.pool,
+      want.benchmark,
+      want.totals,
+      want.warnings,
+    ]);
     expect(b.node.checks.map((k) => [k.id, k.benchmark, k.status, k.expected, k.actual, k.remediation])).toEqual(
       want.checks.map((k) => [k.id, k.benchmark, k.status, k.expected, k.actual, k.remediation]),
     );

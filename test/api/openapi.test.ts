@@ -64,7 +64,13 @@ function catalogue(): [ApiDeps, string, Call?][] {
     ['/scans'],
     ['/scans?format=csv'],
     ['/scans/run-1'],
-    ['/scans', { method: 'POST', body: { clusters: [`/subscriptions/${SUB_A}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod-1`] } }],
+    [
+      '/scans',
+      {
+        method: 'POST',
+        body: { clusters: [`/subscriptions/${SUB_A}/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod-1`] },
+      },
+    ],
     ['/scans', { method: 'POST' }],
     // Errors.
     ['/summary?bogus=1'],
@@ -85,13 +91,25 @@ function catalogue(): [ApiDeps, string, Call?][] {
     ['/scans', { method: 'DELETE' }],
     ['/does/not/exist'],
   ];
-  const down: [string, Call?][] = [['/summary'], ['/clusters'], [prod1], [`${dev1}/history`], [`${prod1}/nodes/aks-system-0`], ['/checks/kubelet.read-only-port'], ['/scans'], ['/scans/run-1']];
+  const down: [string, Call?][] = [
+    ['/summary'],
+    ['/clusters'],
+    [prod1],
+    [`${dev1}/history`],
+    [`${prod1}/nodes/aks-system-0`],
+    ['/checks/kubelet.read-only-port'],
+    ['/scans'],
+    ['/scans/run-1'],
+  ];
   return [...ok.map(([p, o]): [ApiDeps, string, Call?] => [deps, p, o]), ...down.map(([p, o]): [ApiDeps, string, Call?] => [broken, p, o])];
 }
 
 function ajv(): Ajv2020 {
   const a = new Ajv2020({ strict: false, allErrors: true });
-  a.addFormat('date-time', { type: 'string', validate: (s: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)) });
+  a.addFormat('date-time', {
+    type: 'string',
+    validate: (s: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)),
+  });
   a.addFormat('uri', { type: 'string', validate: (s: string) => URL.canParse(s) });
   return a;
 }
@@ -160,7 +178,14 @@ describe('GET /openapi.json', () => {
 
   it('documents exactly the query parameters each route accepts', async () => {
     const paths = doc['paths'] as Record<string, Record<string, { parameters: { name: string; in: string }[] }>>;
-    const sample: Record<string, string> = { subscriptionId: SUB_A, resourceGroup: 'rg-prod', name: 'aks-prod-1', topicOrId: 'kubelet.read-only-port', id: 'run-1', node: 'aks-system-0' };
+    const sample: Record<string, string> = {
+      subscriptionId: SUB_A,
+      resourceGroup: 'rg-prod',
+      name: 'aks-prod-1',
+      topicOrId: 'kubelet.read-only-port',
+      id: 'run-1',
+      node: 'aks-system-0',
+    };
     for (const r of ROUTES) {
       const concrete = `/${r.route.replace(/\{(\w+)\}/g, (_m, k: string) => sample[k] ?? k)}`;
       const documented = paths[`/${r.route}`]?.[r.method.toLowerCase()]?.parameters.filter((p) => p.in === 'query').map((p) => p.name) ?? [];

@@ -7,7 +7,12 @@ import type { ClusterSummary } from '../../src/store/types.js';
 const NOW = new Date('2026-11-26T12:00:00.000Z');
 const DAY = 86_400_000;
 
-function summary(name: string, finishedAt: string, results: { topics: string[]; triage: Record<string, number>; benchmark?: string } | null, sub = 'sub-1'): ClusterSummary {
+function summary(
+  name: string,
+  finishedAt: string,
+  results: { topics: string[]; triage: Record<string, number>; benchmark?: string } | null,
+  sub = 'sub-1',
+): ClusterSummary {
   return {
     clusterId: `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/${name}`,
     subscriptionId: sub,
@@ -46,13 +51,23 @@ function summary(name: string, finishedAt: string, results: { topics: string[]; 
 /** A knowledge base of three topics; "b" is an action on cis-1.10 and a quirk elsewhere. */
 const kb: TopicKnowledge = {
   topic: (t, benchmark) =>
-    t === 'a' ? { title: 'Topic A', disposition: 'action' } : t === 'b' ? { title: 'Topic B', disposition: benchmark === 'cis-1.10' ? 'action' : 'check-quirk' } : t === 'c' ? { title: 'Topic C', disposition: 'platform' } : null,
+    t === 'a'
+      ? { title: 'Topic A', disposition: 'action' }
+      : t === 'b'
+        ? { title: 'Topic B', disposition: benchmark === 'cis-1.10' ? 'action' : 'check-quirk' }
+        : t === 'c'
+          ? { title: 'Topic C', disposition: 'platform' }
+          : null,
 };
 
 describe('summariseFleet', () => {
   it('calls a cluster stale only after more than two schedule periods', () => {
     const at = (ms: number): string => new Date(NOW.getTime() - ms).toISOString();
-    const s = summariseFleet([summary('edge', at(2 * DAY), null), summary('over', at(2 * DAY + 1), null), summary('fresh', at(1000), null)], { now: NOW, schedulePeriodMs: DAY, knowledge: kb });
+    const s = summariseFleet([summary('edge', at(2 * DAY), null), summary('over', at(2 * DAY + 1), null), summary('fresh', at(1000), null)], {
+      now: NOW,
+      schedulePeriodMs: DAY,
+      knowledge: kb,
+    });
     expect(s.clusters.stale).toBe(1);
     expect(s.staleClusters.map((c) => c.name)).toEqual(['over']);
     expect(s.staleAfterMs).toBe(2 * DAY);
@@ -65,7 +80,16 @@ describe('summariseFleet', () => {
     const withOldResults = (name: string, resultsAge: number, attemptAge: number): ClusterSummary => {
       const s = summary(name, at(resultsAge), { topics: [], triage: {} });
       // Failed today (or resultsAge ago), with the results of an earlier scan.
-      return { ...s, outcome: 'failed', reason: 'timeout', detail: 'took too long', scanId: `f-${name}`, startedAt: at(attemptAge), finishedAt: at(attemptAge), firstAttemptAt: at(40 * DAY) };
+      return {
+        ...s,
+        outcome: 'failed',
+        reason: 'timeout',
+        detail: 'took too long',
+        scanId: `f-${name}`,
+        startedAt: at(attemptAge),
+        finishedAt: at(attemptAge),
+        firstAttemptAt: at(40 * DAY),
+      };
     };
     const neverScanned = (name: string, firstAge: number): ClusterSummary => ({ ...summary(name, at(1000), null), firstAttemptAt: at(firstAge) });
     const fleet = [
@@ -79,8 +103,28 @@ describe('summariseFleet', () => {
     expect(s.clusters.stale).toBe(2);
     // Longest unscanned first, with what a reader needs to see why.
     expect(s.staleClusters).toEqual([
-      { clusterId: fleet[0]?.clusterId, subscriptionId: 'sub-1', resourceGroup: 'rg', name: 'fails-daily', outcome: 'failed', reason: 'timeout', lastAttempt: at(1000), lastResults: at(30 * DAY), firstAttempt: at(40 * DAY) },
-      { clusterId: fleet[2]?.clusterId, subscriptionId: 'sub-1', resourceGroup: 'rg', name: 'never-old', outcome: 'failed', reason: 'timeout', lastAttempt: at(1000), lastResults: null, firstAttempt: at(3 * DAY) },
+      {
+        clusterId: fleet[0]?.clusterId,
+        subscriptionId: 'sub-1',
+        resourceGroup: 'rg',
+        name: 'fails-daily',
+        outcome: 'failed',
+        reason: 'timeout',
+        lastAttempt: at(1000),
+        lastResults: at(30 * DAY),
+        firstAttempt: at(40 * DAY),
+      },
+      {
+        clusterId: fleet[2]?.clusterId,
+        subscriptionId: 'sub-1',
+        resourceGroup: 'rg',
+        name: 'never-old',
+        outcome: 'failed',
+        reason: 'timeout',
+        lastAttempt: at(1000),
+        lastResults: null,
+        firstAttempt: at(3 * DAY),
+      },
     ]);
     expect(s.subscriptions[0]?.stale).toBe(2);
   });

@@ -40,7 +40,8 @@ describe('aks-fleet-scanner explain', () => {
     expect(j.source).toMatchObject({ format: 'text', benchmark: null });
     expect(j.totals).toEqual({ pass: 7, fail: 14, warn: 2, info: 0 });
     expect(j.checks).toHaveLength(23);
-    for (const c of j.checks) for (const k of ['id', 'status', 'title', 'scored', 'benchmark', 'expected', 'actual', 'remediation']) expect(c).toHaveProperty(k);
+    for (const c of j.checks)
+      for (const k of ['id', 'status', 'title', 'scored', 'benchmark', 'expected', 'actual', 'remediation']) expect(c).toHaveProperty(k);
     expect(j.warnings).toEqual([]);
     expect(j.nodes).toBeUndefined();
   });
@@ -115,7 +116,42 @@ describe('aks-fleet-scanner explain', () => {
 describe('explain edge cases', () => {
   it('--fail-on counts every check with the status; --ignore-waived lets waived ones pass', async () => {
     const aks = JSON.stringify({
-      Controls: [{ id: '3', version: 'aks-1.8', text: 'Worker Node Security Configuration', node_type: 'node', tests: [{ section: '3.2', desc: 'Kubelet', pass: 0, fail: 1, warn: 0, info: 0, results: [{ test_number: '3.2.9', test_desc: 'Ensure that the RotateKubeletServerCertificate argument is set to true (Automated)', audit: '', type: '', remediation: 'r', test_info: [], status: 'FAIL', actual_value: '', scored: true, expected_result: 'x' }] }], total_pass: 0, total_fail: 1, total_warn: 0, total_info: 0 }],
+      Controls: [
+        {
+          id: '3',
+          version: 'aks-1.8',
+          text: 'Worker Node Security Configuration',
+          node_type: 'node',
+          tests: [
+            {
+              section: '3.2',
+              desc: 'Kubelet',
+              pass: 0,
+              fail: 1,
+              warn: 0,
+              info: 0,
+              results: [
+                {
+                  test_number: '3.2.9',
+                  test_desc: 'Ensure that the RotateKubeletServerCertificate argument is set to true (Automated)',
+                  audit: '',
+                  type: '',
+                  remediation: 'r',
+                  test_info: [],
+                  status: 'FAIL',
+                  actual_value: '',
+                  scored: true,
+                  expected_result: 'x',
+                },
+              ],
+            },
+          ],
+          total_pass: 0,
+          total_fail: 1,
+          total_warn: 0,
+          total_info: 0,
+        },
+      ],
       Totals: { total_pass: 0, total_fail: 1, total_warn: 0, total_info: 0 },
     });
     const f = write('quirk.json', aks);
@@ -155,9 +191,22 @@ describe('explain gates and options', () => {
   });
 
   it('merges repeated --waivers files', async () => {
-    const w = (name: string, topic: string) => write(name, `waivers:\n  - topic: ${topic}\n    scope: all\n    reason: r\n    owner: o\n    expires: 2099-01-01\n`);
-    const r = await runCli(['explain', 'examples/seed-aks-node.txt', '--format', 'json', '--no-default-waivers', '--waivers', w('a.yaml', 'kubelet.allow-privileged'), '--waivers', w('b.yaml', 'kubelet.read-only-port')]);
-    const waived = JSON.parse(r.stdout).checks.filter((c: { waiver: unknown }) => c.waiver).map((c: { id: string }) => c.id);
+    const w = (name: string, topic: string) =>
+      write(name, `waivers:\n  - topic: ${topic}\n    scope: all\n    reason: r\n    owner: o\n    expires: 2099-01-01\n`);
+    const r = await runCli([
+      'explain',
+      'examples/seed-aks-node.txt',
+      '--format',
+      'json',
+      '--no-default-waivers',
+      '--waivers',
+      w('a.yaml', 'kubelet.allow-privileged'),
+      '--waivers',
+      w('b.yaml', 'kubelet.read-only-port'),
+    ]);
+    const waived = JSON.parse(r.stdout)
+      .checks.filter((c: { waiver: unknown }) => c.waiver)
+      .map((c: { id: string }) => c.id);
     expect(waived.sort()).toEqual(['2.1.1', '2.1.5']);
   });
 

@@ -6,7 +6,17 @@ import { useAzurite } from '../support/azurite.js';
 const az = useAzurite();
 
 interface ScanJson {
-  clusters: { id: string; subscriptionId: string; resourceGroup: string; name: string; kubernetesVersion: string; benchmark: string; outcome: string; reason: string | null; nodes: { name: string; pool: string; totals: Record<string, number>; checks: { id: string; status: string; aks: { disposition: string } | null }[] }[] }[];
+  clusters: {
+    id: string;
+    subscriptionId: string;
+    resourceGroup: string;
+    name: string;
+    kubernetesVersion: string;
+    benchmark: string;
+    outcome: string;
+    reason: string | null;
+    nodes: { name: string; pool: string; totals: Record<string, number>; checks: { id: string; status: string; aks: { disposition: string } | null }[] }[];
+  }[];
   totals: { clusters: number; scanned: number; skipped: number; failed: number };
   arm: { requests: number; byOperation: Record<string, number>; throttled: number };
 }
@@ -29,7 +39,9 @@ describe('aks-fleet-scanner scan --simulate', () => {
     const notScanned = j.clusters.filter((x) => x.outcome !== 'scanned');
     expect(notScanned.length).toBeGreaterThan(0);
     for (const c of notScanned) expect(c.reason).toBeTruthy();
-    for (const c of j.clusters) for (const k of ['id', 'subscriptionId', 'resourceGroup', 'name', 'kubernetesVersion', 'benchmark', 'outcome', 'reason', 'nodes']) expect(c).toHaveProperty(k);
+    for (const c of j.clusters)
+      for (const k of ['id', 'subscriptionId', 'resourceGroup', 'name', 'kubernetesVersion', 'benchmark', 'outcome', 'reason', 'nodes'])
+        expect(c).toHaveProperty(k);
     expect(j.arm.byOperation['managedClusters.runCommand']).toBeGreaterThanOrEqual(scanned.length);
     expect(j.arm.requests).toBe(Object.values(j.arm.byOperation).reduce((a, b) => a + b, 0));
   });

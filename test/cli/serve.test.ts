@@ -11,7 +11,9 @@ afterAll(() => setSharedRuntime(undefined));
 describe('the local HTTP host', () => {
   it('serves the API and the dashboard over HTTP from the stored fleet', async () => {
     const store = await az.store();
-    setSharedRuntime(await createRuntime({ AzureWebJobsStorage: az.instance.connectionString }, { credential: simulatorCredential(), store, storage: az.target() }));
+    setSharedRuntime(
+      await createRuntime({ AzureWebJobsStorage: az.instance.connectionString }, { credential: simulatorCredential(), store, storage: az.target() }),
+    );
     let log = '';
     const server = await serveHttp(0, { stderr: { write: (s: string) => (log += s) } });
     try {

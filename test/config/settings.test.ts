@@ -7,7 +7,14 @@ import { ROOT } from '../fixtures/paths.js';
 describe('settings', () => {
   it('defaults: a daily 02:00 UTC scan, 90 days of history, one node per pool, the benchmark from the version', () => {
     const s = readSettings({});
-    expect(s).toMatchObject({ SCAN_SCHEDULE: '0 0 2 * * *', RETENTION_DAYS: 90, SCAN_NODES: 'per-pool', SCAN_BENCHMARK: 'auto', SCAN_SUBSCRIPTIONS: [], SCAN_CLUSTER_DEADLINE_SECONDS: 600 });
+    expect(s).toMatchObject({
+      SCAN_SCHEDULE: '0 0 2 * * *',
+      RETENTION_DAYS: 90,
+      SCAN_NODES: 'per-pool',
+      SCAN_BENCHMARK: 'auto',
+      SCAN_SUBSCRIPTIONS: [],
+      SCAN_CLUSTER_DEADLINE_SECONDS: 600,
+    });
     expect(s.TEAMS_WEBHOOK_URL).toBeUndefined();
   });
 

@@ -10,14 +10,21 @@ describe('skip decision: every in-scope cluster is scanned or skipped with a rea
     ['stopped', cluster({ powerState: 'Stopped' }), 'stopped'],
     ['still updating', cluster({ provisioningState: 'Updating' }), 'not-succeeded'],
     ['run-command disabled', cluster({ runCommandDisabled: true }), 'run-command-disabled'],
-    ['Windows pools only', cluster({ pools: [{ name: 'win', osType: 'Windows', mode: 'System', count: 3, nodeImageVersion: null, orchestratorVersion: null }] }), 'no-linux-pool'],
+    [
+      'Windows pools only',
+      cluster({ pools: [{ name: 'win', osType: 'Windows', mode: 'System', count: 3, nodeImageVersion: null, orchestratorVersion: null }] }),
+      'no-linux-pool',
+    ],
   ])('%s', (_n, c, reason) => {
     expect(skipDecision(c)?.reason ?? null).toBe(reason);
   });
 
   it('opting out wins over everything else, and exclude tags skip with their name', () => {
     expect(skipDecision(cluster({ powerState: 'Stopped', tags: { 'aks-fleet-scanner': 'skip' } }))?.reason).toBe('opted-out');
-    expect(skipDecision(cluster({ tags: { env: 'sandbox' } }), { excludeTags: ['env=sandbox'] })).toEqual({ reason: 'opted-out', detail: 'excluded by tag filter env=sandbox' });
+    expect(skipDecision(cluster({ tags: { env: 'sandbox' } }), { excludeTags: ['env=sandbox'] })).toEqual({
+      reason: 'opted-out',
+      detail: 'excluded by tag filter env=sandbox',
+    });
   });
 
   it('resource-group pattern and include tags select the scope', () => {
@@ -28,7 +35,11 @@ describe('skip decision: every in-scope cluster is scanned or skipped with a rea
   });
 
   it('parses ARM ids whatever their casing', () => {
-    expect(parseClusterId('/subscriptions/S/resourcegroups/G/providers/Microsoft.ContainerService/managedClusters/N')).toEqual({ subscriptionId: 'S', resourceGroup: 'G', name: 'N' });
+    expect(parseClusterId('/subscriptions/S/resourcegroups/G/providers/Microsoft.ContainerService/managedClusters/N')).toEqual({
+      subscriptionId: 'S',
+      resourceGroup: 'G',
+      name: 'N',
+    });
     expect(() => parseClusterId('/subscriptions/S/resourceGroups/G')).toThrow(/not an AKS cluster resource id/);
   });
 });

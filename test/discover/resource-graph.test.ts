@@ -25,7 +25,11 @@ describe('discovery through Azure Resource Graph', () => {
     expect(viaGraph.clusters.map(key).sort()).toEqual(viaArm.clusters.map(key).sort());
     for (const c of viaGraph.clusters) {
       const same = viaArm.clusters.find((a) => key(a) === key(c))!;
-      expect({ ...c, id: key(c), resourceGroup: c.resourceGroup.toLowerCase() }).toEqual({ ...same, id: key(same), resourceGroup: same.resourceGroup.toLowerCase() });
+      expect({ ...c, id: key(c), resourceGroup: c.resourceGroup.toLowerCase() }).toEqual({
+        ...same,
+        id: key(same),
+        resourceGroup: same.resourceGroup.toLowerCase(),
+      });
     }
     // 23 rows at 5 a page: 5 requests, followed through $skipToken, and no per-subscription calls.
     expect(arm.stats.byOperation['resourceGraph.resources']).toBe(5);

@@ -25,13 +25,22 @@ const { HttpRequest, InvocationContext } = azf;
 const az = useAzurite();
 let sim: RunningSimulator;
 
-const ctx = (name: string, meta: Record<string, unknown> = {}) => new InvocationContext({ invocationId: `t-${Math.random()}`, functionName: name, triggerMetadata: meta });
+const ctx = (name: string, meta: Record<string, unknown> = {}) =>
+  new InvocationContext({ invocationId: `t-${Math.random()}`, functionName: name, triggerMetadata: meta });
 const timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
 
 async function runtimeWith(store: Store): Promise<Runtime> {
   const rt = await createRuntime(
     { AzureWebJobsStorage: az.instance.connectionString },
-    { credential: simulatorCredential(), armEndpoint: sim.endpoint, armCa: sim.ca, store, storage: az.target(), timing: { firstPollDelayMs: 30, pollIntervalMs: 30 }, log: () => undefined },
+    {
+      credential: simulatorCredential(),
+      armEndpoint: sim.endpoint,
+      armCa: sim.ca,
+      store,
+      storage: az.target(),
+      timing: { firstPollDelayMs: 30, pollIntervalMs: 30 },
+      log: () => undefined,
+    },
   );
   setSharedRuntime(rt);
   return rt;
@@ -117,7 +126,10 @@ describe('the local queue host, as the Functions host consumes the queue', () =>
   it('on its last delivery a failing message is recorded as a failed outcome with the error', async () => {
     const store = await az.store();
     // Every transaction fails: a scanned cluster (whose node results go in one) can never be stored.
-    const batchesFail: PipelinePolicy = { name: 'batchesFail', sendRequest: (req, next) => (req.url.includes('$batch') ? Promise.reject(new Error('injected: storage transaction failed')) : next(req)) };
+    const batchesFail: PipelinePolicy = {
+      name: 'batchesFail',
+      sendRequest: (req, next) => (req.url.includes('$batch') ? Promise.reject(new Error('injected: storage transaction failed')) : next(req)),
+    };
     const rt = await runtimeWith(az.sameTables(store, { policies: [batchesFail] }));
     const host = new LocalQueueHost(rt, { concurrency: 4, maxDequeueCount: MAX_DEQUEUE_COUNT, visibilityTimeoutSeconds: 0, log: () => undefined });
     await host.ensureQueues();
@@ -139,7 +151,10 @@ describe('the local queue host, as the Functions host consumes the queue', () =>
   it('a message whose failure cannot even be recorded goes to the poison queue and is recorded from there', async () => {
     const store = await az.store();
     let storageDown = true;
-    const writesFail: PipelinePolicy = { name: 'writesFail', sendRequest: (req, next) => (storageDown && req.method !== 'GET' ? Promise.reject(new Error('injected: storage down')) : next(req)) };
+    const writesFail: PipelinePolicy = {
+      name: 'writesFail',
+      sendRequest: (req, next) => (storageDown && req.method !== 'GET' ? Promise.reject(new Error('injected: storage down')) : next(req)),
+    };
     const rt = await runtimeWith(az.sameTables(store, { policies: [writesFail] }));
     const host = new LocalQueueHost(rt, { concurrency: 4, maxDequeueCount: MAX_DEQUEUE_COUNT, visibilityTimeoutSeconds: 0, log: () => undefined });
     await host.ensureQueues();
@@ -193,7 +208,14 @@ describe('the Function app on a fresh storage account', () => {
   it('creates its tables itself: the timer works with nothing created beforehand', async () => {
     const prefixless = await createRuntime(
       { AzureWebJobsStorage: az.instance.connectionString },
-      { credential: simulatorCredential(), armEndpoint: sim.endpoint, armCa: sim.ca, tablePrefix: `fresh${Date.now().toString(36)}`, timing: { firstPollDelayMs: 30, pollIntervalMs: 30 }, log: () => undefined },
+      {
+        credential: simulatorCredential(),
+        armEndpoint: sim.endpoint,
+        armCa: sim.ca,
+        tablePrefix: `fresh${Date.now().toString(36)}`,
+        timing: { firstPollDelayMs: 30, pollIntervalMs: 30 },
+        log: () => undefined,
+      },
     );
     setSharedRuntime(prefixless);
     const messages = await plannedMessages();
@@ -210,7 +232,11 @@ describe('the Function app on a fresh storage account', () => {
     };
     const rt = await runtimeWith(failingPrune);
     const warnings: string[] = [];
-    const c = new InvocationContext({ invocationId: 'prune', functionName: 'scheduledScan', logHandler: (level, ...args) => level === 'warning' && warnings.push(args.join(' ')) });
+    const c = new InvocationContext({
+      invocationId: 'prune',
+      functionName: 'scheduledScan',
+      logHandler: (level, ...args) => level === 'warning' && warnings.push(args.join(' ')),
+    });
     await scheduledScan({ ...timer, isPastDue: true }, c);
     expect((c.extraOutputs.get(scanQueueOutput) as unknown[]).length).toBe(8);
     expect(warnings.some((w) => /isPastDue/.test(w))).toBe(true);
@@ -220,7 +246,10 @@ describe('the Function app on a fresh storage account', () => {
 
   it('host.json retries a message as often as the worker expects', async () => {
     const { readFileSync } = await import('node:fs');
-    const host = JSON.parse(readFileSync(new URL('../../host.json', import.meta.url), 'utf8')) as { extensions: { queues: { maxDequeueCount: number } }; functionTimeout: string };
+    const host = JSON.parse(readFileSync(new URL('../../host.json', import.meta.url), 'utf8')) as {
+      extensions: { queues: { maxDequeueCount: number } };
+      functionTimeout: string;
+    };
     expect(host.extensions.queues.maxDequeueCount).toBe(MAX_DEQUEUE_COUNT);
     // A scan may take up to 10 minutes; the host must let it.
     const [h, m] = host.functionTimeout.split(':').map(Number);

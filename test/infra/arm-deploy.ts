@@ -119,12 +119,7 @@ export function isSecureType(type: string): boolean {
   return t === 'securestring' || t === 'secureobject';
 }
 
-export function deployTemplate(
-  template: ArmTemplate,
-  given: Record<string, Json>,
-  scope: Scope,
-  path = 'main',
-): Deployment {
+export function deployTemplate(template: ArmTemplate, given: Record<string, Json>, scope: Scope, path = 'main'): Deployment {
   const defs = template.parameters ?? {};
   for (const name of Object.keys(given)) {
     if (!(name in defs)) throw new ArmExpressionError(`${path}: parameter ${name} is not declared by the template`);

@@ -97,7 +97,12 @@ describe.skipIf(BICEP === undefined)('infra/main.bicep', () => {
     const user = (x: Deployment): string[] =>
       resourcesOfType(x, 'Microsoft.Authorization/roleAssignments')
         .filter((a) => (a.properties as Record<string, Json>)['principalId'] === 'user-object-id')
-        .map((a) => String((a.properties as Record<string, Json>)['roleDefinitionId']).split('/').pop() ?? '')
+        .map(
+          (a) =>
+            String((a.properties as Record<string, Json>)['roleDefinitionId'])
+              .split('/')
+              .pop() ?? '',
+        )
         .sort();
     expect(user(d)).toEqual(
       [BUILTIN_ROLES.storageBlobDataContributor, BUILTIN_ROLES.storageQueueDataContributor, BUILTIN_ROLES.storageTableDataContributor].sort(),
@@ -174,7 +179,10 @@ describe.skipIf(BICEP === undefined)('infra/main.bicep', () => {
     expect(resourcesOfType(d, 'Microsoft.Web/sites/config').filter((c) => c.name.endsWith('/authsettingsV2'))).toEqual([]);
     const withAuth = deployTemplate(template, { ...BASE, authClientId: '11111111-2222-3333-4444-555555555555' }, SCOPE);
     const auth = resourcesOfType(withAuth, 'Microsoft.Web/sites/config').find((c) => c.name.endsWith('/authsettingsV2'));
-    const p = auth?.properties as { globalValidation: Record<string, Json>; identityProviders: { azureActiveDirectory: { registration: Record<string, Json> } } };
+    const p = auth?.properties as {
+      globalValidation: Record<string, Json>;
+      identityProviders: { azureActiveDirectory: { registration: Record<string, Json> } };
+    };
     expect(p.globalValidation['requireAuthentication']).toBe(true);
     expect(p.globalValidation['excludedPaths']).toEqual(['/api/health']);
     expect(p.identityProviders.azureActiveDirectory.registration['openIdIssuer']).toBe('https://login.microsoftonline.com/tenant-0/v2.0');
@@ -229,9 +237,7 @@ describe.skipIf(BICEP === undefined)('infra/main.bicep', () => {
       const t = clone(template);
       ((nested(t, 'function-app').template.variables as Mutable)['appSettings'] as Mutable)['SCAN_SCHEDULE'] = '0 0 2 * * *';
       const custom = deployTemplate(t, { ...BASE, scanSchedule: '0 0 5 * * *' }, SCOPE);
-      expect(settingValueViolations(custom, { SCAN_SCHEDULE: '0 0 5 * * *' })).toEqual([
-        'app setting SCAN_SCHEDULE is "0 0 2 * * *", expected "0 0 5 * * *"',
-      ]);
+      expect(settingValueViolations(custom, { SCAN_SCHEDULE: '0 0 5 * * *' })).toEqual(['app setting SCAN_SCHEDULE is "0 0 2 * * *", expected "0 0 5 * * *"']);
     });
 
     it('a broader storage role, or a role on the whole resource group', () => {

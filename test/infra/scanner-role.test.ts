@@ -25,10 +25,7 @@ describe.skipIf(BICEP === undefined)('infra/scanner-role.bicep and scanner-role-
   const tmp = mkdtempSync(join(tmpdir(), 'aksfs-bicep-'));
 
   beforeAll(async () => {
-    [sub, mg] = await Promise.all([
-      compileBicep(join(INFRA_DIR, 'scanner-role.bicep')),
-      compileBicep(join(INFRA_DIR, 'scanner-role-mg.bicep')),
-    ]);
+    [sub, mg] = await Promise.all([compileBicep(join(INFRA_DIR, 'scanner-role.bicep')), compileBicep(join(INFRA_DIR, 'scanner-role-mg.bicep'))]);
   });
 
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -43,9 +40,7 @@ describe.skipIf(BICEP === undefined)('infra/scanner-role.bicep and scanner-role-
 
   it('management group: the same four actions, assignable to the management group', () => {
     const d = deployTemplate(mg, { principalId: PRINCIPAL }, MG_SCOPE);
-    expect(
-      scannerRoleViolations(d, { principalId: PRINCIPAL, scopeId: '/providers/Microsoft.Management/managementGroups/platform' }),
-    ).toEqual([]);
+    expect(scannerRoleViolations(d, { principalId: PRINCIPAL, scopeId: '/providers/Microsoft.Management/managementGroups/platform' })).toEqual([]);
   });
 
   it('role names differ per subscription, since custom role names are unique per tenant', () => {

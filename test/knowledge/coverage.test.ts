@@ -41,7 +41,9 @@ describe('kube-bench AKS cfg coverage', () => {
   });
 
   it('node checks (3.x) have entries in full depth', () => {
-    const nodeTopics = new Set(checks.filter((c) => c.nodeType === 'node').map((c) => resolveEntry({ id: c.id, benchmark: c.benchmark, title: c.text })?.topic));
+    const nodeTopics = new Set(
+      checks.filter((c) => c.nodeType === 'node').map((c) => resolveEntry({ id: c.id, benchmark: c.benchmark, title: c.text })?.topic),
+    );
     for (const topic of nodeTopics) {
       const e = entryByTopic(topic ?? '');
       expect(e, topic).not.toBeNull();

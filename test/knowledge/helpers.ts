@@ -104,7 +104,10 @@ export function msRows(path: string = VENDORED_MS_TABLES): MsRow[] {
     }
     if (line.startsWith('## ')) commit = null;
     if (!commit || !line.startsWith('|')) continue;
-    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     const id = cells[0] ?? '';
     if (!/^\d+(?:\.\d+)+$/.test(id) || id.split('.').length < 3) continue;
     rows.push({ commit, id, text: cells[1] ?? '', status: cells[4] ?? '', reason: cells[5] ?? '' });
@@ -114,5 +117,9 @@ export function msRows(path: string = VENDORED_MS_TABLES): MsRow[] {
 
 /** Microsoft's reason without markdown: [text][ref] → text, backticks dropped. */
 export function plainReason(s: string): string {
-  return s.replace(/\[([^\]]+)\]\[[^\]]*\]/g, '$1').replace(/`/g, '').replace(/\s+/g, ' ').trim();
+  return s
+    .replace(/\[([^\]]+)\]\[[^\]]*\]/g, '$1')
+    .replace(/`/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

@@ -39,14 +39,49 @@ describe('knowledge data loading', () => {
   });
 
   it.each([
-    ['a bad disposition', 'kubelet.yaml', (t: string) => t.replace('disposition: platform', 'disposition: fine'), /kubelet\.yaml: entries\[\d+\] \(kubelet\.[a-z-]+\)\.disposition/],
-    ['a multi-line whatToDo', 'policies.yaml', (t: string) => t.replace('whatToDo: Review cluster-admin bindings and remove the ones not needed.', 'whatToDo: "two\\nlines"'), /entries\[1\] \(rbac\.cluster-admin\)\.whatToDo: whatToDo is one line/],
+    [
+      'a bad disposition',
+      'kubelet.yaml',
+      (t: string) => t.replace('disposition: platform', 'disposition: fine'),
+      /kubelet\.yaml: entries\[\d+\] \(kubelet\.[a-z-]+\)\.disposition/,
+    ],
+    [
+      'a multi-line whatToDo',
+      'policies.yaml',
+      (t: string) => t.replace('whatToDo: Review cluster-admin bindings and remove the ones not needed.', 'whatToDo: "two\\nlines"'),
+      /entries\[1\] \(rbac\.cluster-admin\)\.whatToDo: whatToDo is one line/,
+    ],
     ['an unknown Microsoft table', 'kubelet.yaml', (t: string) => t.replace('table: ms-2022-10', 'table: ms-1999'), /unknown Microsoft table "ms-1999"/],
-    ['an unknown benchmark group', 'policies.yaml', (t: string) => t.replace('ids: { aks-all: 4.1.1 }', 'ids: { aks-some: 4.1.1 }'), /"aks-some" is neither a benchmark nor a group/],
-    ['an id claimed twice', 'policies.yaml', (t: string) => t.replace('ids: { aks-all: 4.1.2 }', 'ids: { aks-all: 4.1.1 }'), /aks-1\.\d 4\.1\.1 is claimed by rbac\.cluster-admin and rbac\.secrets-access/],
-    ['a text claimed twice', 'policies.yaml', (t: string) => t.replace('texts: [Minimize access to secrets]', 'texts: [Minimize access to create pods]'), /claimed by/],
-    ['an escalate rule that is not a regular expression', 'kubelet.yaml', (t: string) => t.replace("- when: '(?:--read-only-port", "- when: '(?:--read-only-port["), /\(kubelet\.read-only-port\)\.escalate\[0\]\.when: when is not a valid regular expression/],
-    ['an escalate rule without a responsibility', 'kubelet.yaml', (t: string) => t.replace(/(- when: '\(\?:--read-only-port[^\n]*\n\s+disposition: action\n)\s+responsibility: shared\n/, '$1'), /\(kubelet\.read-only-port\)\.escalate\[0\]\.responsibility/],
+    [
+      'an unknown benchmark group',
+      'policies.yaml',
+      (t: string) => t.replace('ids: { aks-all: 4.1.1 }', 'ids: { aks-some: 4.1.1 }'),
+      /"aks-some" is neither a benchmark nor a group/,
+    ],
+    [
+      'an id claimed twice',
+      'policies.yaml',
+      (t: string) => t.replace('ids: { aks-all: 4.1.2 }', 'ids: { aks-all: 4.1.1 }'),
+      /aks-1\.\d 4\.1\.1 is claimed by rbac\.cluster-admin and rbac\.secrets-access/,
+    ],
+    [
+      'a text claimed twice',
+      'policies.yaml',
+      (t: string) => t.replace('texts: [Minimize access to secrets]', 'texts: [Minimize access to create pods]'),
+      /claimed by/,
+    ],
+    [
+      'an escalate rule that is not a regular expression',
+      'kubelet.yaml',
+      (t: string) => t.replace("- when: '(?:--read-only-port", "- when: '(?:--read-only-port["),
+      /\(kubelet\.read-only-port\)\.escalate\[0\]\.when: when is not a valid regular expression/,
+    ],
+    [
+      'an escalate rule without a responsibility',
+      'kubelet.yaml',
+      (t: string) => t.replace(/(- when: '\(\?:--read-only-port[^\n]*\n\s+disposition: action\n)\s+responsibility: shared\n/, '$1'),
+      /\(kubelet\.read-only-port\)\.escalate\[0\]\.responsibility/,
+    ],
     ['broken YAML', 'managedservices.yaml', (t: string) => `${t}\n  - topic: [`, /managedservices\.yaml/],
   ])('rejects %s, naming the file', (_name, file, edit, message) => {
     const dir = dataWith(file, edit);

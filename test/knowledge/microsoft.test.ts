@@ -76,7 +76,9 @@ describe("Microsoft's CIS tables", () => {
     const e = kb.byTopic.get('kubelet.protect-kernel-defaults');
     const in2024 = rows.find((r) => tableByCommit.get(r.commit) === 'ms-2024-03' && r.id === '4.2.6');
     expect(in2024?.text).toMatch(/protect-kernel-defaults/);
-    expect(rows.some((r) => ['ms-2025-06', 'ms-2025-10', 'ms-2026-04'].includes(tableByCommit.get(r.commit) ?? '') && /protect-kernel-defaults/.test(r.text))).toBe(false);
+    expect(
+      rows.some((r) => ['ms-2025-06', 'ms-2025-10', 'ms-2026-04'].includes(tableByCommit.get(r.commit) ?? '') && /protect-kernel-defaults/.test(r.text)),
+    ).toBe(false);
     // cis-1.7's 4.2.6 is make-iptables-util-chains: the check is gone from that edition.
     expect(resolveEntry({ id: '4.2.6', benchmark: 'cis-1.7', title: '' })?.topic).toBe('kubelet.make-iptables-util-chains');
     expect(e?.ids['cis-b']).toBeUndefined();

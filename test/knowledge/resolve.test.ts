@@ -18,7 +18,9 @@ describe('resolveEntry', () => {
     expect(resolveEntry({ id: '2.1.9', benchmark: '1.8', title: 'Ensure that the --keep-terminated-pod-volumes argument is set to false' })?.topic).toBe(
       'kubelet.keep-terminated-pod-volumes',
     );
-    expect(resolveEntry({ id: '2.1.9', benchmark: '1.11', title: 'Ensure that the --hostname-override argument is not set' })?.topic).toBe('kubelet.hostname-override');
+    expect(resolveEntry({ id: '2.1.9', benchmark: '1.11', title: 'Ensure that the --hostname-override argument is not set' })?.topic).toBe(
+      'kubelet.hostname-override',
+    );
   });
 
   it('normalises benchmark names', () => {
@@ -31,21 +33,23 @@ describe('resolveEntry', () => {
   });
 
   it('falls back to text for unknown benchmarks and unknown ids', () => {
-    expect(resolveEntry({ id: '9.9.9', benchmark: 'eks-1.7.0', title: 'Ensure that the --anonymous-auth argument is set to false' })?.topic).toBe('kubelet.anonymous-auth');
-    expect(resolveEntry({ id: '4.2.99', benchmark: 'cis-1.12', title: 'Verify that if defined, the `--read-only-port` argument is set to 0 (Manual)' })?.topic).toBe(
-      'kubelet.read-only-port',
+    expect(resolveEntry({ id: '9.9.9', benchmark: 'eks-1.7.0', title: 'Ensure that the --anonymous-auth argument is set to false' })?.topic).toBe(
+      'kubelet.anonymous-auth',
     );
+    expect(
+      resolveEntry({ id: '4.2.99', benchmark: 'cis-1.12', title: 'Verify that if defined, the `--read-only-port` argument is set to 0 (Manual)' })?.topic,
+    ).toBe('kubelet.read-only-port');
   });
 
-  it('does not borrow a node topic for a known benchmark\'s control plane check with kubelet-like wording', () => {
+  it("does not borrow a node topic for a known benchmark's control plane check with kubelet-like wording", () => {
     expect(resolveEntry({ id: '1.2.25', benchmark: 'cis-1.10', title: 'Ensure that the --client-ca-file argument is set as appropriate' })).toBeNull();
   });
 
   it('uses keyword rules for wording no edition has, and keeps near topics apart', () => {
     expect(resolveEntry({ id: '1', benchmark: null, title: 'Check that the kubelet read-only-port is closed' })?.topic).toBe('kubelet.read-only-port');
-    expect(resolveEntry({ id: '1', benchmark: null, title: 'If a proxy kubeconfig file exists, ensure permissions are set to 600 or more restrictive' })?.topic).toBe(
-      'files.proxy-kubeconfig.permissions',
-    );
+    expect(
+      resolveEntry({ id: '1', benchmark: null, title: 'If a proxy kubeconfig file exists, ensure permissions are set to 600 or more restrictive' })?.topic,
+    ).toBe('files.proxy-kubeconfig.permissions');
     expect(resolveEntry({ id: '1', benchmark: null, title: 'kubelet kubeconfig file permissions' })?.topic).toBe('files.kubelet-kubeconfig.permissions');
     expect(resolveEntry({ id: '1', benchmark: null, title: 'Something entirely different' })).toBeNull();
     expect(resolveEntry({ id: '1', benchmark: null, title: '' })).toBeNull();
@@ -55,7 +59,9 @@ describe('resolveEntry', () => {
     const a = normaliseText("2.2.4 2.2.4 Ensure that the `--kubeconfig` kubelet.conf file ownership isn't set to root: root (Scored)");
     const b = normaliseText('Ensure that the --kubeconfig kubelet.conf file ownership is not set to root:root');
     expect(a).toBe(b);
-    expect(normaliseText('Ensure that the `--tls-cert-file`and `--tls-private-key-file` arguments')).toBe('ensure that the --tls-cert-file and --tls-private-key-file arguments');
+    expect(normaliseText('Ensure that the `--tls-cert-file`and `--tls-private-key-file` arguments')).toBe(
+      'ensure that the --tls-cert-file and --tls-private-key-file arguments',
+    );
   });
 
   it('normalisation is idempotent and ignores case and backticks (property)', () => {
@@ -98,7 +104,9 @@ describe('triageCheck', () => {
     expect(triageCheck({ id: '4.2.12', benchmark: 'cis-1.5', title: '' })?.disposition).toBe('check-quirk');
     expect(triageCheck({ id: '4.2.11', benchmark: 'cis-1.10', title: '' })?.disposition).toBe('action');
     // Unknown benchmark (the seed): the entry's own disposition.
-    expect(triageCheck({ id: '2.1.15', benchmark: null, title: 'Ensure that the RotateKubeletServerCertificate argument is set to true' })?.disposition).toBe('check-quirk');
+    expect(triageCheck({ id: '2.1.15', benchmark: null, title: 'Ensure that the RotateKubeletServerCertificate argument is set to true' })?.disposition).toBe(
+      'check-quirk',
+    );
   });
 
   it("carries the entry's threat (why) and the seed's answer, null where the entry has none", () => {
@@ -115,7 +123,9 @@ describe('triageCheck', () => {
   });
 
   it('returns null for checks outside the knowledge base', () => {
-    expect(triageCheck({ id: '1.1.1', benchmark: 'cis-1.10', title: 'Ensure that the API server pod specification file permissions are set to 600' })).toBeNull();
+    expect(
+      triageCheck({ id: '1.1.1', benchmark: 'cis-1.10', title: 'Ensure that the API server pod specification file permissions are set to 600' }),
+    ).toBeNull();
   });
 });
 
@@ -210,14 +220,18 @@ describe('text-only checks with a known node type', () => {
     expect(master('1.2.29', apiClientCa)).toBeNull();
     expect(master('1.3.6', cmRotate)).toBeNull();
     expect(triageCheck({ id: '1.2.1', benchmark: null, title: apiAnon, nodeType: 'master' })).toBeNull();
-    expect(resolveEntry({ id: '2.1', benchmark: null, title: 'Ensure that the --cert-file and --key-file arguments are set as appropriate', nodeType: 'etcd' })).toBeNull();
+    expect(
+      resolveEntry({ id: '2.1', benchmark: null, title: 'Ensure that the --cert-file and --key-file arguments are set as appropriate', nodeType: 'etcd' }),
+    ).toBeNull();
   });
 
   it('keep matching node checks under a node header, and every check with no node type as before', () => {
     expect(resolveEntry({ id: '2.1.2', benchmark: null, title: apiAnon, nodeType: 'node' })?.topic).toBe('kubelet.anonymous-auth');
     expect(resolveEntry({ id: '2.1.2', benchmark: null, title: apiAnon, nodeType: null })?.topic).toBe('kubelet.anonymous-auth');
     expect(resolveEntry({ id: '2.1.2', benchmark: null, title: apiAnon })?.topic).toBe('kubelet.anonymous-auth');
-    expect(resolveEntry({ id: '1', benchmark: null, title: 'Check that the kubelet read-only-port is closed', nodeType: 'node' })?.topic).toBe('kubelet.read-only-port');
+    expect(resolveEntry({ id: '1', benchmark: null, title: 'Check that the kubelet read-only-port is closed', nodeType: 'node' })?.topic).toBe(
+      'kubelet.read-only-port',
+    );
   });
 
   it('restrict matching to the areas of the node type', () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { HAS_SHARED, SHARED_CFG, SHARED_MS_TABLES, VENDORED_CFG, VENDORED_MS_TABLES, filesUnder, msRows } from './helpers.js';
 
 describe('vendored reference copies', () => {
-  it("the vendored Microsoft tables hold all six editions and name their source", () => {
+  it('the vendored Microsoft tables hold all six editions and name their source', () => {
     const md = readFileSync(VENDORED_MS_TABLES, 'utf8');
     expect(md).toMatch(/MicrosoftDocs\/azure-aks-docs/);
     expect(new Set(msRows().map((r) => r.commit)).size).toBe(6);

@@ -86,16 +86,48 @@ waivers:
 
   it.each([
     ['a bad date', `- { topic: kubelet.event-qps, scope: all, reason: r, owner: o, expires: 2027-13-45 }`, /waivers\[0\]\.expires: expires is not a real date/],
-    ['a day that rolls over (Feb 30)', `- { topic: kubelet.event-qps, scope: all, reason: r, owner: o, expires: 2026-02-30 }`, /waivers\[0\]\.expires: expires is not a real date/],
-    ['Feb 29 of a common year', `- { topic: kubelet.event-qps, scope: all, reason: r, owner: o, expires: 2027-02-29 }`, /waivers\[0\]\.expires: expires is not a real date/],
-    ['April 31st', `waivers:\n  - { topic: kubelet.event-qps, scope: all, reason: r, owner: o, expires: 2027-04-31 }`, /waivers\[0\]\.expires: expires is not a real date/],
-    ['a check id no benchmark has', `- { check: "9.9.9", scope: all, reason: r, owner: o, expires: 2027-01-01 }`, /waivers\[0\]\.check: "9\.9\.9" is not a check id/],
-    ['a check id its benchmark does not have', `- { check: "3.2.11", benchmark: aks-1.8, scope: all, reason: r, owner: o, expires: 2027-01-01 }`, /waivers\[0\]\.check: "3\.2\.11" is not a check id of aks-1\.8/],
-    ['an unknown benchmark', `waivers:\n  - { check: "3.2.4", benchmark: eks-1.7.0, scope: all, reason: r, owner: o, expires: 2027-01-01 }`, /waivers\[0\]\.benchmark: "eks-1\.7\.0" is not a benchmark/],
+    [
+      'a day that rolls over (Feb 30)',
+      `- { topic: kubelet.event-qps, scope: all, reason: r, owner: o, expires: 2026-02-30 }`,
+      /waivers\[0\]\.expires: expires is not a real date/,
+    ],
+    [
+      'Feb 29 of a common year',
+      `- { topic: kubelet.event-qps, scope: all, reason: r, owner: o, expires: 2027-02-29 }`,
+      /waivers\[0\]\.expires: expires is not a real date/,
+    ],
+    [
+      'April 31st',
+      `waivers:\n  - { topic: kubelet.event-qps, scope: all, reason: r, owner: o, expires: 2027-04-31 }`,
+      /waivers\[0\]\.expires: expires is not a real date/,
+    ],
+    [
+      'a check id no benchmark has',
+      `- { check: "9.9.9", scope: all, reason: r, owner: o, expires: 2027-01-01 }`,
+      /waivers\[0\]\.check: "9\.9\.9" is not a check id/,
+    ],
+    [
+      'a check id its benchmark does not have',
+      `- { check: "3.2.11", benchmark: aks-1.8, scope: all, reason: r, owner: o, expires: 2027-01-01 }`,
+      /waivers\[0\]\.check: "3\.2\.11" is not a check id of aks-1\.8/,
+    ],
+    [
+      'an unknown benchmark',
+      `waivers:\n  - { check: "3.2.4", benchmark: eks-1.7.0, scope: all, reason: r, owner: o, expires: 2027-01-01 }`,
+      /waivers\[0\]\.benchmark: "eks-1\.7\.0" is not a benchmark/,
+    ],
     ['a date in another format', `- { topic: kubelet.event-qps, scope: all, reason: r, owner: o, expires: 31/01/2027 }`, /waivers\[0\]\.expires: .*YYYY-MM-DD/],
     ['a missing owner', `waivers:\n  - { topic: kubelet.event-qps, scope: all, reason: r, expires: 2027-01-01 }`, /waivers\[0\]\.owner/],
-    ['an unknown topic', `- { topic: kubelet.nope, scope: all, reason: r, owner: o, expires: 2027-01-01 }`, /waivers\[0\]\.topic: "kubelet\.nope" is not a topic/],
-    ['topic and check together', `- { topic: kubelet.event-qps, check: "3.2.7", scope: all, reason: r, owner: o, expires: 2027-01-01 }`, /exactly one of topic or check/],
+    [
+      'an unknown topic',
+      `- { topic: kubelet.nope, scope: all, reason: r, owner: o, expires: 2027-01-01 }`,
+      /waivers\[0\]\.topic: "kubelet\.nope" is not a topic/,
+    ],
+    [
+      'topic and check together',
+      `- { topic: kubelet.event-qps, check: "3.2.7", scope: all, reason: r, owner: o, expires: 2027-01-01 }`,
+      /exactly one of topic or check/,
+    ],
     ['a bad scope', `- { topic: kubelet.event-qps, scope: prod, reason: r, owner: o, expires: 2027-01-01 }`, /waivers\[0\]\.scope/],
     ['an unknown field', `- { topic: kubelet.event-qps, scope: all, reason: r, owner: o, expires: 2027-01-01, note: x }`, /waivers\[0\]/],
     ['broken YAML', `waivers: [ { topic: `, /neither valid YAML nor JSON/],
@@ -179,7 +211,9 @@ describe('applyWaivers', () => {
 describe('default waivers', () => {
   it('exist for exactly the platform and check-quirk entries, each citing its entry', () => {
     const defaults = defaultWaivers();
-    const expected = allEntries().filter((e) => e.disposition === 'platform' || e.disposition === 'check-quirk').map((e) => e.topic);
+    const expected = allEntries()
+      .filter((e) => e.disposition === 'platform' || e.disposition === 'check-quirk')
+      .map((e) => e.topic);
     expect(defaults.map((w) => w.topic).sort()).toEqual([...expected].sort());
     for (const w of defaults) {
       expect(w.source).toBe('default');
@@ -196,7 +230,7 @@ describe('default waivers', () => {
     expect(r.waivedBy[1]).toBeNull();
   });
 
-  it('do not hide a check whose benchmark override makes it the customer\'s', () => {
+  it("do not hide a check whose benchmark override makes it the customer's", () => {
     // RotateKubeletServerCertificate: a quirk on aks-1.8, but on cis-1.10 only an explicit false fails (action).
     const onAks = { id: '3.2.9', benchmark: 'aks-1.8', title: '' };
     const onCis = { id: '4.2.11', benchmark: 'cis-1.10', title: '' };
@@ -214,13 +248,7 @@ describe('default waivers', () => {
     const alwaysAllow = { id: '3.2.2', benchmark: 'aks-1.8', title: '', actual: 'kubelet --anonymous-auth=false --authorization-mode=AlwaysAllow' };
     const unset = { ...readOnlyPort, actual: 'root 1 /usr/local/bin/kubelet --v=2' };
     const r = applyWaivers([open, gateOff, alwaysAllow, unset, { ...readOnlyPort, actual: null }], defaultWaivers(), {}, NOW);
-    expect(r.waivedBy.map((w) => w?.id ?? null)).toEqual([
-      null,
-      null,
-      null,
-      'default:kubelet.read-only-port',
-      'default:kubelet.read-only-port',
-    ]);
+    expect(r.waivedBy.map((w) => w?.id ?? null)).toEqual([null, null, null, 'default:kubelet.read-only-port', 'default:kubelet.read-only-port']);
     const own = parseWaivers(`- { id: mine, topic: kubelet.read-only-port, scope: all, reason: r, owner: o, expires: 2027-01-01 }`, 'w.yaml');
     expect(applyWaivers([open], own, {}, NOW).waivedBy[0]?.id).toBe('mine');
   });

@@ -29,7 +29,11 @@ describe('bad input gets a one-line error naming the input', () => {
     ['truncated JSON', bytes(json.slice(0, 500)), /not valid JSON/],
     ['JSON of another shape', bytes('{"items":[],"kind":"List"}'), /not kube-bench output.*items, kind/],
     ['a JSON array of numbers', bytes('[1,2,3]'), /not kube-bench output/],
-    ['kube-bench JSON without results', bytes('{"Controls":[],"Totals":{"total_pass":0,"total_fail":0,"total_warn":0,"total_info":0}}'), /without a single check/],
+    [
+      'kube-bench JSON without results',
+      bytes('{"Controls":[],"Totals":{"total_pass":0,"total_fail":0,"total_warn":0,"total_info":0}}'),
+      /without a single check/,
+    ],
     ['text with no check lines', bytes('# my notes\nnothing to see\n'), /no kube-bench/],
     ['invalid UTF-8', Uint8Array.from([0x5b, 0x46, 0x41, 0x49, 0x4c, 0x5d, 0x20, 0xc3, 0x28, 0xa0, 0xa1, 0x0a]), /is not UTF-8 text/],
   ])('%s', (_name, input, pattern) => {
@@ -56,7 +60,8 @@ describe('parsers never throw anything but InputError (property-based)', () => {
   const inputs = [
     json,
     printKubeBenchText(sampleReport(), { includeTestOutput: true }),
-    encodeEnvelope(json, { node: 'n1', pool: 'p', benchmark: 'aks-1.8', format: 'json' }) + encodeEnvelope(json, { node: 'n2', pool: 'p', benchmark: 'aks-1.8', format: 'json' }),
+    encodeEnvelope(json, { node: 'n1', pool: 'p', benchmark: 'aks-1.8', format: 'json' }) +
+      encodeEnvelope(json, { node: 'n2', pool: 'p', benchmark: 'aks-1.8', format: 'json' }),
   ];
 
   const mutated = fc
@@ -100,8 +105,27 @@ describe('parsers never throw anything but InputError (property-based)', () => {
 
   it('kube-bench-shaped JSON with wrong field types', () => {
     const anyValue = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }));
-    const result = fc.record({ test_number: anyValue, test_desc: anyValue, status: fc.oneof(fc.constantFrom('PASS', 'FAIL', 'WARN', 'INFO'), anyValue), scored: anyValue, type: anyValue, actual_value: anyValue });
-    const doc = fc.record({ Controls: fc.array(fc.record({ id: anyValue, version: anyValue, tests: fc.oneof(fc.constant(null), fc.array(fc.record({ section: anyValue, results: fc.oneof(fc.constant(null), fc.array(result, { maxLength: 4 })) }), { maxLength: 3 })) }), { maxLength: 3 }) });
+    const result = fc.record({
+      test_number: anyValue,
+      test_desc: anyValue,
+      status: fc.oneof(fc.constantFrom('PASS', 'FAIL', 'WARN', 'INFO'), anyValue),
+      scored: anyValue,
+      type: anyValue,
+      actual_value: anyValue,
+    });
+    const doc = fc.record({
+      Controls: fc.array(
+        fc.record({
+          id: anyValue,
+          version: anyValue,
+          tests: fc.oneof(
+            fc.constant(null),
+            fc.array(fc.record({ section: anyValue, results: fc.oneof(fc.constant(null), fc.array(result, { maxLength: 4 })) }), { maxLength: 3 }),
+          ),
+        }),
+        { maxLength: 3 },
+      ),
+    });
     fc.assert(
       fc.property(doc, (d) => {
         try {

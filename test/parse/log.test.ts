@@ -49,7 +49,12 @@ describe('envelopes', () => {
       encodeEnvelope(json, { node: nodes[0]!, pool: 'system', benchmark: 'cis-1.10', format: 'json' }),
       'job.batch/kube-bench-1 condition met',
       encodeEnvelope(json, { node: nodes[1]!, pool: 'user', benchmark: 'cis-1.10', format: 'json' }),
-      formatStatusLine({ node: nodes[2]!, pool: 'gpu', status: 'admission-denied', reason: 'admission webhook "validation.gatekeeper.sh" denied the request: [k8sazurev2noprivilege] privileged' }),
+      formatStatusLine({
+        node: nodes[2]!,
+        pool: 'gpu',
+        status: 'admission-denied',
+        reason: 'admission webhook "validation.gatekeeper.sh" denied the request: [k8sazurev2noprivilege] privileged',
+      }),
     ].join('\n');
     expect(detectFormat(log)).toBe('log');
     const r = parseKubeBenchOutput(log, 'run-command');
@@ -58,7 +63,12 @@ describe('envelopes', () => {
       [nodes[1], 'user', expected.totals],
     ]);
     expect(r.failures).toEqual([
-      { node: nodes[2], pool: 'gpu', status: 'admission-denied', detail: 'admission webhook "validation.gatekeeper.sh" denied the request: [k8sazurev2noprivilege] privileged' },
+      {
+        node: nodes[2],
+        pool: 'gpu',
+        status: 'admission-denied',
+        detail: 'admission webhook "validation.gatekeeper.sh" denied the request: [k8sazurev2noprivilege] privileged',
+      },
     ]);
   });
 

@@ -3,7 +3,8 @@ import { normaliseKubeBench, parseKubeBenchText } from '../../src/parse/index.js
 import { redactSecrets } from '../../src/parse/redact.js';
 import { sampleReport } from '../fixtures/reports.js';
 
-const AZURE_JSON = '{"cloud":"AzurePublicCloud","tenantId":"t","aadClientId":"msi","aadClientSecret":"S3cr3t-Value~xyz","subscriptionId":"s","useManagedIdentityExtension":true,"userAssignedIdentityID":"id"}';
+const AZURE_JSON =
+  '{"cloud":"AzurePublicCloud","tenantId":"t","aadClientId":"msi","aadClientSecret":"S3cr3t-Value~xyz","subscriptionId":"s","useManagedIdentityExtension":true,"userAssignedIdentityID":"id"}';
 
 describe('secrets in actual values', () => {
   it('masks azure.json secrets and secret-looking flags, and keeps the rest', () => {
@@ -15,7 +16,9 @@ describe('secrets in actual values', () => {
       'kubelet --bootstrap-token=[redacted] --client-ca-file=/etc/kubernetes/certs/ca.crt',
     );
     // Paths to key files are not secrets.
-    expect(redactSecrets('--tls-private-key-file=/etc/kubernetes/certs/kubeletserver.key')).toBe('--tls-private-key-file=/etc/kubernetes/certs/kubeletserver.key');
+    expect(redactSecrets('--tls-private-key-file=/etc/kubernetes/certs/kubeletserver.key')).toBe(
+      '--tls-private-key-file=/etc/kubernetes/certs/kubeletserver.key',
+    );
     expect(redactSecrets('permissions=644')).toBe('permissions=644');
   });
 

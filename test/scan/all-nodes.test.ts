@@ -48,7 +48,20 @@ describe('scanning every node of a large cluster', () => {
       bodies.push(scanEnvFromContext(body.context!));
       return orig(rg, name, body, opts);
     };
-    [scan] = (await scanFleet(found.clusters, 'all-nodes', { arm }, { benchmark: 'auto', selection: 'all', nodesPerCommand: 30, timing: { firstPollDelayMs: 20, pollIntervalMs: 20 }, deadlineMs: 20_000, concurrency: 1, perSubscription: 1 })) as [ClusterScan];
+    [scan] = (await scanFleet(
+      found.clusters,
+      'all-nodes',
+      { arm },
+      {
+        benchmark: 'auto',
+        selection: 'all',
+        nodesPerCommand: 30,
+        timing: { firstPollDelayMs: 20, pollIntervalMs: 20 },
+        deadlineMs: 20_000,
+        concurrency: 1,
+        perSubscription: 1,
+      },
+    )) as [ClusterScan];
   });
   afterAll(async () => {
     bodies = [];
@@ -76,7 +89,20 @@ describe('nodes beyond the planned batches', () => {
     const SUB2 = '00000000-0000-4000-8000-00000000abce';
     const spec = (count: number) =>
       parseFleetSpec(
-        { subscriptions: [{ subscriptionId: SUB2, displayName: 'grown' }], clusters: [{ subscriptionId: SUB2, resourceGroup: 'rg', name: 'aks-grown', location: 'westeurope', kubernetesVersion: '1.33.2', pools: [{ name: 'apps', count }], tags: {} }] },
+        {
+          subscriptions: [{ subscriptionId: SUB2, displayName: 'grown' }],
+          clusters: [
+            {
+              subscriptionId: SUB2,
+              resourceGroup: 'rg',
+              name: 'aks-grown',
+              location: 'westeurope',
+              kubernetesVersion: '1.33.2',
+              pools: [{ name: 'apps', count }],
+              tags: {},
+            },
+          ],
+        },
         'grown fleet',
       );
     // ARM (and so the plan) says 10 nodes; the cluster has 14 Ready ones by the time the command runs.
@@ -85,11 +111,26 @@ describe('nodes beyond the planned batches', () => {
       const arm = createArmClients({ credential: simulatorCredential(), endpoint: grown.endpoint, ca: grown.ca });
       const [listed] = (await discoverFleet(arm, {})).clusters;
       const asPlanned = { ...listed!, pools: listed!.pools.map((p) => ({ ...p, count: 10 })) };
-      const [scan] = await scanFleet([asPlanned], 'grown', { arm }, { benchmark: 'auto', selection: 'all', nodesPerCommand: 5, timing: { firstPollDelayMs: 20, pollIntervalMs: 20 }, deadlineMs: 20_000, concurrency: 1, perSubscription: 1 });
+      const [scan] = await scanFleet(
+        [asPlanned],
+        'grown',
+        { arm },
+        {
+          benchmark: 'auto',
+          selection: 'all',
+          nodesPerCommand: 5,
+          timing: { firstPollDelayMs: 20, pollIntervalMs: 20 },
+          deadlineMs: 20_000,
+          concurrency: 1,
+          perSubscription: 1,
+        },
+      );
       expect(scan!.outcome.kind).toBe('scanned');
       if (scan!.outcome.kind !== 'scanned') return;
       expect(scan!.outcome.nodes).toHaveLength(10);
-      expect(scan!.outcome.nodeFailures).toEqual([expect.objectContaining({ node: '(not covered)', status: 'missing', detail: expect.stringMatching(/^4 of 14 Ready Linux nodes/) })]);
+      expect(scan!.outcome.nodeFailures).toEqual([
+        expect.objectContaining({ node: '(not covered)', status: 'missing', detail: expect.stringMatching(/^4 of 14 Ready Linux nodes/) }),
+      ]);
     } finally {
       await grown.stop();
     }

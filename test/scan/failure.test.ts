@@ -21,8 +21,12 @@ describe('failure reasons', () => {
 
   it('command failures by their reason, naming the denying policy', () => {
     expect(failureFromCommandReason('ImagePullBackoff')).toMatchObject({ reason: 'image-pull' });
-    const denial = 'admission webhook "validation.gatekeeper.sh" denied the request: [azurepolicy-k8sazurev2noprivilege-9d1b] Privileged container is not allowed';
-    expect(failureFromCommandReason(denial)).toMatchObject({ reason: 'admission-denied', detail: expect.stringContaining('denied by policy azurepolicy-k8sazurev2noprivilege-9d1b') });
+    const denial =
+      'admission webhook "validation.gatekeeper.sh" denied the request: [azurepolicy-k8sazurev2noprivilege-9d1b] Privileged container is not allowed';
+    expect(failureFromCommandReason(denial)).toMatchObject({
+      reason: 'admission-denied',
+      detail: expect.stringContaining('denied by policy azurepolicy-k8sazurev2noprivilege-9d1b'),
+    });
     expect(deniedPolicy('admission webhook "validation.gatekeeper.sh" denied the request')).toBe('validation.gatekeeper.sh');
     expect(failureFromCommandReason('')).toMatchObject({ reason: 'command-failed' });
   });
@@ -37,7 +41,9 @@ describe('failure reasons', () => {
   });
 
   it('finds Kubernetes RBAC denials in command output', () => {
-    expect(kubernetesForbidden('x\nError from server (Forbidden): namespaces is forbidden: User "y" cannot create resource "namespaces"\n')).toMatch(/^Error from server \(Forbidden\)/);
+    expect(kubernetesForbidden('x\nError from server (Forbidden): namespaces is forbidden: User "y" cannot create resource "namespaces"\n')).toMatch(
+      /^Error from server \(Forbidden\)/,
+    );
     expect(kubernetesForbidden('all good')).toBeNull();
   });
 });

@@ -33,14 +33,19 @@ describe('a fault-injected fleet of 220 clusters', () => {
     stats = arm.stats;
     const found = await discoverFleet(arm, {});
     const t0 = Date.now();
-    scans = await scanFleet(found.clusters, 'fault-run', { arm }, {
-      benchmark: 'auto',
-      selection: 'per-pool',
-      timing: { firstPollDelayMs: 30, pollIntervalMs: 20 },
-      deadlineMs: DEADLINE_MS,
-      concurrency: 32,
-      perSubscription: 16,
-    });
+    scans = await scanFleet(
+      found.clusters,
+      'fault-run',
+      { arm },
+      {
+        benchmark: 'auto',
+        selection: 'per-pool',
+        timing: { firstPollDelayMs: 30, pollIntervalMs: 20 },
+        deadlineMs: DEADLINE_MS,
+        concurrency: 32,
+        perSubscription: 16,
+      },
+    );
     elapsed = Date.now() - t0;
   }, 120_000);
 
@@ -60,7 +65,8 @@ describe('a fault-injected fleet of 220 clusters', () => {
     const seen = new Set<string>();
     const mismatches: string[] = [];
     for (const c of fleet.clusters) {
-      const id = `/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${c.name}`.toLowerCase();
+      const id =
+        `/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${c.name}`.toLowerCase();
       const s = byId.get(id);
       const want = c.expect!;
       seen.add(c.tags?.['scenario'] ?? '?');
@@ -70,7 +76,10 @@ describe('a fault-injected fleet of 220 clusters', () => {
       const okKind = o.kind === want.kind;
       const okReason = want.kind === 'scanned' || reason === wantReason;
       const okNodes = !want.nodeFailures || (o.kind === 'scanned' && want.nodeFailures.every((st) => o.nodeFailures.some((f) => f.status === st)));
-      if (!okKind || !okReason || !okNodes) mismatches.push(`${c.name} [${c.tags?.['scenario']}]: expected ${want.kind}/${wantReason ?? '-'}${want.nodeFailures ? ` nodes ${want.nodeFailures}` : ''}, got ${o.kind}/${reason ?? '-'}: ${o.kind === 'scanned' ? JSON.stringify(o.nodeFailures.map((f) => f.status)) : o.detail}`);
+      if (!okKind || !okReason || !okNodes)
+        mismatches.push(
+          `${c.name} [${c.tags?.['scenario']}]: expected ${want.kind}/${wantReason ?? '-'}${want.nodeFailures ? ` nodes ${want.nodeFailures}` : ''}, got ${o.kind}/${reason ?? '-'}: ${o.kind === 'scanned' ? JSON.stringify(o.nodeFailures.map((f) => f.status)) : o.detail}`,
+        );
     }
     expect(mismatches).toEqual([]);
     for (const scenario of FAULT_SCENARIOS) expect(seen.has(scenario), scenario).toBe(true);
@@ -116,7 +125,19 @@ describe('an Entra ID cluster without a cluster token', () => {
       const found = await discoverFleet(arm, {});
       const aad = found.clusters.filter((c) => c.aadManaged && c.tags['scenario'] === 'aad-managed');
       expect(aad.length).toBeGreaterThan(0);
-      const scans = await scanFleet(aad, 'no-token', { arm }, { benchmark: 'auto', selection: 'per-pool', timing: { firstPollDelayMs: 20, pollIntervalMs: 20 }, deadlineMs: 10_000, concurrency: 4, perSubscription: 4 });
+      const scans = await scanFleet(
+        aad,
+        'no-token',
+        { arm },
+        {
+          benchmark: 'auto',
+          selection: 'per-pool',
+          timing: { firstPollDelayMs: 20, pollIntervalMs: 20 },
+          deadlineMs: 10_000,
+          concurrency: 4,
+          perSubscription: 4,
+        },
+      );
       for (const s of scans) expect(s.outcome).toMatchObject({ kind: 'failed', reason: 'missing-cluster-token' });
       expect(arm.stats.byOperation['managedClusters.runCommand'] ?? 0).toBe(0);
     } finally {
@@ -128,14 +149,28 @@ describe('an Entra ID cluster without a cluster token', () => {
 describe('transient faults at seeded random rates on every request', () => {
   it('healthy clusters are all scanned: 429, 5xx and resets are retried within the budget', async () => {
     const base = faultFleet({ clusters: 120, seed: 5 });
-    const healthy = base.clusters.filter((c) => ['healthy', 'hardened', 'drifted', 'private', 'aad-managed', 'mixed-windows'].includes(c.tags?.['scenario'] ?? ''));
+    const healthy = base.clusters.filter((c) =>
+      ['healthy', 'hardened', 'drifted', 'private', 'aad-managed', 'mixed-windows'].includes(c.tags?.['scenario'] ?? ''),
+    );
     const fleet = { ...base, clusters: healthy, randomFaults: { throttle: 0.03, serverError: 0.03, reset: 0.02 } };
     const sim = await startArmSimulator({ fleet, seed: 5, commandDurationMs: 20, retryAfterSeconds: 0, throttleScale: 100 });
     try {
       const arm = createArmClients({ credential: simulatorCredential(), endpoint: sim.endpoint, ca: sim.ca, retryDelayInMs: 5, maxRetries: 4 });
       const found = await discoverFleet(arm, {});
       expect(found.clusters).toHaveLength(healthy.length);
-      const scans = await scanFleet(found.clusters, 'random', { arm }, { benchmark: 'auto', selection: 'per-pool', timing: { firstPollDelayMs: 20, pollIntervalMs: 20 }, deadlineMs: 10_000, concurrency: 16, perSubscription: 8 });
+      const scans = await scanFleet(
+        found.clusters,
+        'random',
+        { arm },
+        {
+          benchmark: 'auto',
+          selection: 'per-pool',
+          timing: { firstPollDelayMs: 20, pollIntervalMs: 20 },
+          deadlineMs: 10_000,
+          concurrency: 16,
+          perSubscription: 8,
+        },
+      );
       expect(scans.filter((s) => s.outcome.kind !== 'scanned').map((s) => `${s.cluster.name}: ${JSON.stringify(s.outcome)}`)).toEqual([]);
       // The faults really happened, and were retried.
       expect(sim.requests.filter((r) => r.status === 429 || r.status >= 500 || r.status === 0).length).toBeGreaterThan(3);

@@ -12,14 +12,36 @@ async function scanWith(status: 'admission-denied' | 'unschedulable', reason?: s
   const fleet = parseFleetSpec(
     {
       subscriptions: [{ subscriptionId: SUB, displayName: 'd' }],
-      clusters: [{ subscriptionId: SUB, resourceGroup: 'rg', name: 'aks-denied', location: 'westeurope', kubernetesVersion: '1.33.2', pools: [{ name: 'system', mode: 'System', count: 2, nodeStatus: { status, ...(reason ? { reason } : {}) } }], tags: {} }],
+      clusters: [
+        {
+          subscriptionId: SUB,
+          resourceGroup: 'rg',
+          name: 'aks-denied',
+          location: 'westeurope',
+          kubernetesVersion: '1.33.2',
+          pools: [{ name: 'system', mode: 'System', count: 2, nodeStatus: { status, ...(reason ? { reason } : {}) } }],
+          tags: {},
+        },
+      ],
     },
     'denied fleet',
   );
   const sim = await startArmSimulator({ fleet, commandDurationMs: 20, retryAfterSeconds: 0 });
   try {
     const arm = createArmClients({ credential: simulatorCredential(), endpoint: sim.endpoint, ca: sim.ca });
-    const [scan] = await scanFleet((await discoverFleet(arm, {})).clusters, 'denied', { arm }, { benchmark: 'auto', selection: 'per-pool', timing: { firstPollDelayMs: 20, pollIntervalMs: 20 }, deadlineMs: 10_000, concurrency: 1, perSubscription: 1 });
+    const [scan] = await scanFleet(
+      (await discoverFleet(arm, {})).clusters,
+      'denied',
+      { arm },
+      {
+        benchmark: 'auto',
+        selection: 'per-pool',
+        timing: { firstPollDelayMs: 20, pollIntervalMs: 20 },
+        deadlineMs: 10_000,
+        concurrency: 1,
+        perSubscription: 1,
+      },
+    );
     return scan!;
   } finally {
     await sim.stop();

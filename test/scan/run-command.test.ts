@@ -24,7 +24,14 @@ async function run(retryAfterSeconds: number, timing = DEFAULT_POLL_TIMING) {
     await new Promise((r) => setTimeout(r, 60));
   };
   const env = planClusterScan(cluster!, 'timing', { benchmark: 'auto', selection: 'per-pool' }).commands[0]!;
-  const result = await runClusterCommand(arm.containerService(cluster!.subscriptionId), cluster!, buildRunCommandRequest(env), timing, AbortSignal.timeout(10_000), wait);
+  const result = await runClusterCommand(
+    arm.containerService(cluster!.subscriptionId),
+    cluster!,
+    buildRunCommandRequest(env),
+    timing,
+    AbortSignal.timeout(10_000),
+    wait,
+  );
   await sim.stop();
   return { waits, result, polls: arm.stats.byOperation['managedClusters.getCommandResult'] ?? 0 };
 }

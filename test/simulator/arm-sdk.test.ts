@@ -62,7 +62,15 @@ const FLEET = parseFleetSpec(
         ...linux({
           pools: [
             { name: 'system', mode: 'System', count: 2 },
-            { name: 'apps', count: 3, nodeStatus: { status: 'admission-denied', nodes: 1, reason: 'admission webhook "validation.gatekeeper.sh" denied the request: [azurepolicy-x] no hostPID' } },
+            {
+              name: 'apps',
+              count: 3,
+              nodeStatus: {
+                status: 'admission-denied',
+                nodes: 1,
+                reason: 'admission webhook "validation.gatekeeper.sh" denied the request: [azurepolicy-x] no hostPID',
+              },
+            },
           ],
         }),
       },
@@ -161,7 +169,11 @@ describe('listing and reading', () => {
     expect(c.id).toBe(`/subscriptions/${SUB_A}/resourceGroups/rg-one/providers/Microsoft.ContainerService/managedClusters/plain`);
     expect(c.type).toBe('Microsoft.ContainerService/managedClusters');
     expect(c.identity?.type).toBe('SystemAssigned');
-    const r = await raw(sim, 'GET', `/SUBSCRIPTIONS/${SUB_A}/RESOURCEGROUPS/RG-ONE/PROVIDERS/microsoft.containerservice/MANAGEDCLUSTERS/Plain?api-version=2026-06-01`);
+    const r = await raw(
+      sim,
+      'GET',
+      `/SUBSCRIPTIONS/${SUB_A}/RESOURCEGROUPS/RG-ONE/PROVIDERS/microsoft.containerservice/MANAGEDCLUSTERS/Plain?api-version=2026-06-01`,
+    );
     expect(r.status).toBe(200);
     expect((r.body as { name: string }).name).toBe('plain');
   });
@@ -172,7 +184,11 @@ describe('listing and reading', () => {
     let pages = 0;
     do {
       const r = await raw(sim, 'POST', '/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01', {
-        body: { subscriptions: [SUB_A, SUB_B], query: "resources | where type =~ 'microsoft.containerservice/managedclusters'", options: token ? { $skipToken: token } : {} },
+        body: {
+          subscriptions: [SUB_A, SUB_B],
+          query: "resources | where type =~ 'microsoft.containerservice/managedclusters'",
+          options: token ? { $skipToken: token } : {},
+        },
       });
       expect(r.status).toBe(200);
       const b = r.body as { totalRecords: number; count: number; data: typeof rows; $skipToken?: string };
@@ -221,9 +237,17 @@ describe('ARM errors reach the SDK as RestError with status and code', () => {
     const noVersion = await raw(sim, 'GET', `/subscriptions/${SUB_A}/providers/Microsoft.ContainerService/managedClusters`);
     expect(noVersion).toMatchObject({ status: 400, body: { error: { code: 'MissingApiVersionParameter' } } });
     expect((await raw(sim, 'GET', `/subscriptions/${SUB_A}/providers/Microsoft.Compute/virtualMachines?api-version=2024-07-01`)).status).toBe(404);
-    const wrong = await raw(sim, 'DELETE', `/subscriptions/${SUB_A}/resourceGroups/rg-one/providers/Microsoft.ContainerService/managedClusters/plain?api-version=2026-04-01`);
+    const wrong = await raw(
+      sim,
+      'DELETE',
+      `/subscriptions/${SUB_A}/resourceGroups/rg-one/providers/Microsoft.ContainerService/managedClusters/plain?api-version=2026-04-01`,
+    );
     expect(wrong.status).toBe(405);
-    expect(sim.requests.at(-1)).toMatchObject({ method: 'DELETE', status: 405, path: `/subscriptions/${SUB_A}/resourceGroups/rg-one/providers/Microsoft.ContainerService/managedClusters/plain` });
+    expect(sim.requests.at(-1)).toMatchObject({
+      method: 'DELETE',
+      status: 405,
+      path: `/subscriptions/${SUB_A}/resourceGroups/rg-one/providers/Microsoft.ContainerService/managedClusters/plain`,
+    });
   });
 
   it('401 with an ARM error body when there is no bearer token', async () => {
@@ -233,19 +257,33 @@ describe('ARM errors reach the SDK as RestError with status and code', () => {
   });
 
   it('403 AuthorizationFailed on runCommand naming the action', async () => {
-    const m = await expectError(csClient(sim, SUB_A).managedClusters.runCommand('rg-one', 'forbidden', { command: RUN_COMMAND, context: context() }).pollUntilDone(), 403, 'AuthorizationFailed');
+    const m = await expectError(
+      csClient(sim, SUB_A).managedClusters.runCommand('rg-one', 'forbidden', { command: RUN_COMMAND, context: context() }).pollUntilDone(),
+      403,
+      'AuthorizationFailed',
+    );
     expect(m).toContain('Microsoft.ContainerService/managedClusters/runCommand/action');
   });
 
   it('400 MissingAADClusterToken for a managed-AAD cluster without clusterToken; runs with one', async () => {
     const cs = csClient(sim, SUB_A);
-    await expectError(cs.managedClusters.runCommand('rg-one', 'aad', { command: RUN_COMMAND, context: context() }).pollUntilDone(), 400, 'MissingAADClusterToken');
-    const r = await cs.managedClusters.runCommand('rg-one', 'aad', { command: RUN_COMMAND, context: context(), clusterToken: 'aks-token' }, { updateIntervalInMs: 5 }).pollUntilDone();
+    await expectError(
+      cs.managedClusters.runCommand('rg-one', 'aad', { command: RUN_COMMAND, context: context() }).pollUntilDone(),
+      400,
+      'MissingAADClusterToken',
+    );
+    const r = await cs.managedClusters
+      .runCommand('rg-one', 'aad', { command: RUN_COMMAND, context: context(), clusterToken: 'aks-token' }, { updateIntervalInMs: 5 })
+      .pollUntilDone();
     expect(r.provisioningState).toBe('succeeded');
   });
 
   it('KubernetesPerformanceError at POST, with the real message', async () => {
-    const m = await expectError(csClient(sim, SUB_A).managedClusters.runCommand('rg-one', 'perf', { command: RUN_COMMAND, context: context() }).pollUntilDone(), 500, 'KubernetesPerformanceError');
+    const m = await expectError(
+      csClient(sim, SUB_A).managedClusters.runCommand('rg-one', 'perf', { command: RUN_COMMAND, context: context() }).pollUntilDone(),
+      500,
+      'KubernetesPerformanceError',
+    );
     expect(m).toMatch(/container command-[0-9a-f]{32} in aks-command namespace did not start within 30s/);
   });
 
@@ -260,7 +298,9 @@ describe('ARM errors reach the SDK as RestError with status and code', () => {
 
 describe('run-command', () => {
   const run = async (name: string, env: Partial<ScanEnv> = {}) =>
-    csClient(sim, SUB_A).managedClusters.runCommand('rg-one', name, { command: RUN_COMMAND, context: context(env) }, { updateIntervalInMs: 5 }).pollUntilDone();
+    csClient(sim, SUB_A)
+      .managedClusters.runCommand('rg-one', name, { command: RUN_COMMAND, context: context(env) }, { updateIntervalInMs: 5 })
+      .pollUntilDone();
 
   it('answers the POST with 202, an absolute Location on itself and Retry-After, never Azure-AsyncOperation', async () => {
     const path = `/subscriptions/${SUB_A}/resourceGroups/rg-one/providers/Microsoft.ContainerService/managedClusters/plain/runCommand?api-version=2026-04-01`;
@@ -269,7 +309,11 @@ describe('run-command', () => {
     expect(r.headers['azure-asyncoperation']).toBeUndefined();
     expect(r.headers['retry-after']).toBe('0');
     const location = String(r.headers['location']);
-    expect(location).toMatch(new RegExp(`^${sim.endpoint}/subscriptions/${SUB_A}/resourcegroups/rg-one/providers/Microsoft.ContainerService/managedClusters/plain/commandResults/[0-9a-f]{32}\\?api-version=2026-04-01$`));
+    expect(location).toMatch(
+      new RegExp(
+        `^${sim.endpoint}/subscriptions/${SUB_A}/resourcegroups/rg-one/providers/Microsoft.ContainerService/managedClusters/plain/commandResults/[0-9a-f]{32}\\?api-version=2026-04-01$`,
+      ),
+    );
     let poll = await raw(sim, 'GET', location);
     for (let i = 0; poll.status === 202 && i < 100; i++) {
       expect(poll.headers['location']).toBe(location);
@@ -302,7 +346,9 @@ describe('run-command', () => {
       if (p.kind !== 'payload') continue;
       const report = JSON.parse(p.payload) as KubeBenchJsonReport;
       const pool = FLEET.clusters[0]!.pools.find((x) => x.name === p.meta.pool)!;
-      const fails = report.Controls[0]!.tests!.flatMap((g) => g.results!).filter((x) => x.status === 'FAIL').map((x) => x.test_number);
+      const fails = report.Controls[0]!.tests!.flatMap((g) => g.results!)
+        .filter((x) => x.status === 'FAIL')
+        .map((x) => x.test_number);
       expect(new Set(fails)).toEqual(failingChecks(pool, 'aks-1.8'));
       expect(report.Controls[0]!.detected_version).toBe('1.32');
     }
@@ -328,7 +374,14 @@ describe('run-command', () => {
   });
 
   it('prints status lines for nodes our Job could not run on', async () => {
-    const r = await csClient(sim, SUB_A).managedClusters.runCommand('rg-one', 'denied', { command: RUN_COMMAND, context: context({ pools: ['system', 'apps'], selection: 'all' }) }, { updateIntervalInMs: 5 }).pollUntilDone();
+    const r = await csClient(sim, SUB_A)
+      .managedClusters.runCommand(
+        'rg-one',
+        'denied',
+        { command: RUN_COMMAND, context: context({ pools: ['system', 'apps'], selection: 'all' }) },
+        { updateIntervalInMs: 5 },
+      )
+      .pollUntilDone();
     const scan = scanEnvelopes(r.logs ?? '');
     const statuses = scan.records.filter((x) => x.kind === 'status');
     expect(statuses).toHaveLength(1);
@@ -337,7 +390,14 @@ describe('run-command', () => {
     // The same node is hit whichever batch it falls in: apps nodes sort first, so batch 0 holds it.
     const kinds: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const b = await csClient(sim, SUB_A).managedClusters.runCommand('rg-one', 'denied', { command: RUN_COMMAND, context: context({ pools: ['system', 'apps'], selection: 'all', batchSize: 1, batchIndex: i }) }, { updateIntervalInMs: 5 }).pollUntilDone();
+      const b = await csClient(sim, SUB_A)
+        .managedClusters.runCommand(
+          'rg-one',
+          'denied',
+          { command: RUN_COMMAND, context: context({ pools: ['system', 'apps'], selection: 'all', batchSize: 1, batchIndex: i }) },
+          { updateIntervalInMs: 5 },
+        )
+        .pollUntilDone();
       kinds.push(...scanEnvelopes(b.logs ?? '').records.map((x) => x.kind));
     }
     expect(kinds).toEqual(['status', 'payload']);
@@ -387,7 +447,9 @@ describe('run-command', () => {
   });
 
   it('kubectl get nodes lists the cluster nodes with AKS names', async () => {
-    const r = await csClient(sim, SUB_A).managedClusters.runCommand('rg-one', 'plain', { command: 'kubectl get nodes' }, { updateIntervalInMs: 5 }).pollUntilDone();
+    const r = await csClient(sim, SUB_A)
+      .managedClusters.runCommand('rg-one', 'plain', { command: 'kubectl get nodes' }, { updateIntervalInMs: 5 })
+      .pollUntilDone();
     const lines = (r.logs ?? '').trim().split('\n');
     expect(lines).toHaveLength(1 + 3 + 5 + 2);
     expect(lines[1]).toMatch(/^aks-system-\d{8}-vmss000000 +Ready /);
@@ -397,7 +459,9 @@ describe('run-command', () => {
 describe('transient faults are retried by the SDK', () => {
   it('429 with Retry-After on runCommand, then 202', async () => {
     const before = sim.requests.length;
-    const r = await csClient(sim, SUB_A).managedClusters.runCommand('rg-one', 'flaky', { command: RUN_COMMAND, context: context() }, { updateIntervalInMs: 5 }).pollUntilDone();
+    const r = await csClient(sim, SUB_A)
+      .managedClusters.runCommand('rg-one', 'flaky', { command: RUN_COMMAND, context: context() }, { updateIntervalInMs: 5 })
+      .pollUntilDone();
     expect(r.provisioningState).toBe('succeeded');
     const posts = requestsSince(before).filter((x) => x.operation === 'ManagedClusters_RunCommand');
     expect(posts.map((x) => [x.status, x.errorCode])).toEqual([
@@ -408,7 +472,9 @@ describe('transient faults are retried by the SDK', () => {
 
   it('a reset connection while polling', async () => {
     const before = sim.requests.length;
-    const r = await csClient(sim, SUB_A).managedClusters.runCommand('rg-one', 'resetpoll', { command: RUN_COMMAND, context: context() }, { updateIntervalInMs: 5 }).pollUntilDone();
+    const r = await csClient(sim, SUB_A)
+      .managedClusters.runCommand('rg-one', 'resetpoll', { command: RUN_COMMAND, context: context() }, { updateIntervalInMs: 5 })
+      .pollUntilDone();
     expect(r.provisioningState).toBe('succeeded');
     expect(requestsSince(before).some((x) => x.status === 0 && x.fault === 'reset')).toBe(true);
   });

@@ -41,19 +41,36 @@ async function scan(cs: ContainerServiceClient, c: ClusterSpec, deadlineMs: numb
   const pools = (mc.agentPoolProfiles ?? []).filter((p) => p.osType === 'Linux').map((p) => p.name ?? '');
   if (pools.length === 0) return { kind: 'skipped', reason: 'no-linux-pool' };
   const context = zipContext({
-    'scan.env': formatScanEnv({ scanId: 'ff', benchmark: 'aks-1.8', image: 'img', selection: 'per-pool', pools, batchIndex: 0, batchSize: 10, jobTimeoutSeconds: 240 }),
+    'scan.env': formatScanEnv({
+      scanId: 'ff',
+      benchmark: 'aks-1.8',
+      image: 'img',
+      selection: 'per-pool',
+      pools,
+      batchIndex: 0,
+      batchSize: 10,
+      jobTimeoutSeconds: 240,
+    }),
   });
   let r;
   try {
     r = await cs.managedClusters
-      .runCommand(c.resourceGroup, c.name, { command: RUN_COMMAND, context, clusterToken: mc.aadProfile?.managed ? 'aks-token' : undefined }, { updateIntervalInMs: 25 })
+      .runCommand(
+        c.resourceGroup,
+        c.name,
+        { command: RUN_COMMAND, context, clusterToken: mc.aadProfile?.managed ? 'aks-token' : undefined },
+        { updateIntervalInMs: 25 },
+      )
       // Polling much faster would drain the AKS operation-status bucket (200 @ 2/s): the simulator throttles that too.
       .pollUntilDone({ abortSignal: AbortSignal.timeout(deadlineMs) });
   } catch (e) {
     return fromError(e);
   }
   if (r.provisioningState?.toLowerCase() === 'failed') {
-    return { kind: 'failed', reason: /ImagePull/i.test(r.reason ?? '') ? 'image-pull' : /denied the request/.test(r.reason ?? '') ? 'admission-denied' : 'command-failed' };
+    return {
+      kind: 'failed',
+      reason: /ImagePull/i.test(r.reason ?? '') ? 'image-pull' : /denied the request/.test(r.reason ?? '') ? 'admission-denied' : 'command-failed',
+    };
   }
   if (r.exitCode !== 0) return { kind: 'failed', reason: 'command-failed' };
   const logs = r.logs ?? '';

@@ -16,7 +16,14 @@ describe('parseFleetSpec', () => {
   it('fills in defaults', () => {
     const f = parseFleetSpec(minimal(), 'x.json');
     const c = f.clusters[0]!;
-    expect(c).toMatchObject({ location: 'eastus', powerState: 'Running', provisioningState: 'Succeeded', private: false, runCommandDisabled: false, faults: [] });
+    expect(c).toMatchObject({
+      location: 'eastus',
+      powerState: 'Running',
+      provisioningState: 'Succeeded',
+      private: false,
+      runCommandDisabled: false,
+      faults: [],
+    });
     expect(c.pools[0]).toMatchObject({ osType: 'Linux', mode: 'User', profile: 'aks-default', notReady: 0 });
   });
 
@@ -43,7 +50,17 @@ describe('parseFleetSpec', () => {
     const json = minimal();
     (json['clusters'] as unknown[]).push((json['clusters'] as unknown[])[0]);
     expect(() => parseFleetSpec(json, 'dup.json')).toThrow(/duplicate cluster rg\/c/);
-    expect(() => parseFleetSpec(minimal({ pools: [{ name: 'a', count: 1 }, { name: 'a', count: 2 }] }), 'dup.json')).toThrow(/duplicate pool a/);
+    expect(() =>
+      parseFleetSpec(
+        minimal({
+          pools: [
+            { name: 'a', count: 1 },
+            { name: 'a', count: 2 },
+          ],
+        }),
+        'dup.json',
+      ),
+    ).toThrow(/duplicate pool a/);
   });
 
   it('examples/fleets/demo.json is a valid fleet', () => {
@@ -58,7 +75,9 @@ describe('defaultDemoFleet', () => {
   it('has 3 subscriptions, ~30 clusters on 1.29..1.34 and each special case', () => {
     expect(f.subscriptions).toHaveLength(3);
     expect(f.clusters).toHaveLength(30);
-    expect(new Set(f.clusters.map((c) => c.kubernetesVersion.split('.').slice(0, 2).join('.')))).toEqual(new Set(['1.29', '1.30', '1.31', '1.32', '1.33', '1.34']));
+    expect(new Set(f.clusters.map((c) => c.kubernetesVersion.split('.').slice(0, 2).join('.')))).toEqual(
+      new Set(['1.29', '1.30', '1.31', '1.32', '1.33', '1.34']),
+    );
     expect(f.clusters.some((c) => c.pools.some((p) => p.osType === 'Windows'))).toBe(true);
     expect(f.clusters.filter((c) => c.powerState === 'Stopped')).toHaveLength(1);
     expect(f.clusters.filter((c) => c.runCommandDisabled)).toHaveLength(1);
@@ -73,7 +92,7 @@ describe('defaultDemoFleet', () => {
 
 describe('faultFleet', () => {
   const f = faultFleet({ clusters: 200, seed: 3 });
-  it('has >= 200 clusters, every scenario, and an expected outcome in the model\'s reasons for each', () => {
+  it("has >= 200 clusters, every scenario, and an expected outcome in the model's reasons for each", () => {
     expect(f.clusters.length).toBeGreaterThanOrEqual(200);
     expect(new Set(f.clusters.map((c) => c.tags['scenario']))).toEqual(new Set(FAULT_SCENARIOS));
     for (const c of f.clusters) {
@@ -85,7 +104,8 @@ describe('faultFleet', () => {
     }
   });
   it('maps each fault to its reason', () => {
-    const reasonOf = (pred: (c: (typeof f.clusters)[number]) => boolean): Set<string | undefined> => new Set(f.clusters.filter(pred).map((c) => c.expect?.reason));
+    const reasonOf = (pred: (c: (typeof f.clusters)[number]) => boolean): Set<string | undefined> =>
+      new Set(f.clusters.filter(pred).map((c) => c.expect?.reason));
     expect(reasonOf((c) => c.faults.some((x) => x.kind === 'deleted'))).toEqual(new Set(['not-found']));
     expect(reasonOf((c) => c.faults.some((x) => x.kind === 'forbidden'))).toEqual(new Set(['forbidden']));
     expect(reasonOf((c) => c.faults.some((x) => x.kind === 'garbage-logs'))).toEqual(new Set(['unparseable-output']));

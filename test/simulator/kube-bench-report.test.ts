@@ -66,8 +66,19 @@ describe('generateKubeBenchReport', () => {
     expect(got.map((x) => x.scored)).toEqual(want.map((c) => c.scored === true));
     for (const x of got) {
       expect(Object.keys(x)).toEqual([
-        'test_number', 'test_desc', 'audit', 'AuditEnv', 'AuditConfig', 'type', 'remediation', 'test_info',
-        'status', 'actual_value', 'scored', 'IsMultiple', 'expected_result',
+        'test_number',
+        'test_desc',
+        'audit',
+        'AuditEnv',
+        'AuditConfig',
+        'type',
+        'remediation',
+        'test_info',
+        'status',
+        'actual_value',
+        'scored',
+        'IsMultiple',
+        'expected_result',
       ]);
       expect(x.test_info).toEqual([x.remediation]);
       // kube-bench substitutes its variables with the node's paths; none may be left over.
@@ -88,21 +99,28 @@ describe('generateKubeBenchReport', () => {
 
   it('applies the status rules: scored FAIL, unscored WARN, manual WARN, skip INFO, with consistent totals', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...BENCHMARKS), fc.constantFrom('node', 'policies', 'managedservices'), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (b, target, mask) => {
-        const cfg = rawCfg(b, target);
-        const checks = cfg.groups.flatMap((g) => g.checks);
-        const failing = new Set(checks.filter((_, i) => (mask >> i % 31) & 1).map((c) => String(c.id)));
-        const r = generateKubeBenchReport(b, failing, { target });
-        const got = results(r);
-        expect(got.map((x) => x.status)).toEqual(checks.map((c) => expectedStatus(c, failing.has(String(c.id)))));
-        for (const g of r.Controls[0]!.tests!) {
-          const rs = g.results ?? [];
-          expect([g.pass, g.fail, g.warn, g.info]).toEqual(['PASS', 'FAIL', 'WARN', 'INFO'].map((s) => rs.filter((x) => x.status === s).length));
-        }
-        const c = r.Controls[0]!;
-        expect([c.total_pass, c.total_fail, c.total_warn, c.total_info]).toEqual(['PASS', 'FAIL', 'WARN', 'INFO'].map((s) => got.filter((x) => x.status === s).length));
-        expect(r.Totals).toEqual({ total_pass: c.total_pass, total_fail: c.total_fail, total_warn: c.total_warn, total_info: c.total_info });
-      }),
+      fc.property(
+        fc.constantFrom(...BENCHMARKS),
+        fc.constantFrom('node', 'policies', 'managedservices'),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (b, target, mask) => {
+          const cfg = rawCfg(b, target);
+          const checks = cfg.groups.flatMap((g) => g.checks);
+          const failing = new Set(checks.filter((_, i) => (mask >> (i % 31)) & 1).map((c) => String(c.id)));
+          const r = generateKubeBenchReport(b, failing, { target });
+          const got = results(r);
+          expect(got.map((x) => x.status)).toEqual(checks.map((c) => expectedStatus(c, failing.has(String(c.id)))));
+          for (const g of r.Controls[0]!.tests!) {
+            const rs = g.results ?? [];
+            expect([g.pass, g.fail, g.warn, g.info]).toEqual(['PASS', 'FAIL', 'WARN', 'INFO'].map((s) => rs.filter((x) => x.status === s).length));
+          }
+          const c = r.Controls[0]!;
+          expect([c.total_pass, c.total_fail, c.total_warn, c.total_info]).toEqual(
+            ['PASS', 'FAIL', 'WARN', 'INFO'].map((s) => got.filter((x) => x.status === s).length),
+          );
+          expect(r.Totals).toEqual({ total_pass: c.total_pass, total_fail: c.total_fail, total_warn: c.total_warn, total_info: c.total_info });
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -149,7 +167,12 @@ describe('generateKubeBenchReport', () => {
     expect(parsed.nodes).toHaveLength(1);
     const node = parsed.nodes[0]!;
     expect(node.detectedVersion).toBe('1.32');
-    expect(node.checks.filter((c) => c.status === 'FAIL').map((c) => c.id).sort()).toEqual([...failing].sort());
+    expect(
+      node.checks
+        .filter((c) => c.status === 'FAIL')
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual([...failing].sort());
     expect(node.totals).toEqual({ pass: report.Totals.total_pass, fail: 3, warn: report.Totals.total_warn, info: report.Totals.total_info });
     expect(node.warnings).toEqual([]);
   });

@@ -49,9 +49,14 @@ describe('ARM throttling', () => {
 
   it('counts writes separately from reads', async () => {
     const sim = await start({ fleet: fleet(), throttleScale: 0.02, commandDurationMs: 0, clock: () => 1_000_000 });
-    const r = await raw(sim, 'POST', `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c0/runCommand?api-version=2026-04-01`, {
-      body: { command: 'kubectl get nodes' },
-    });
+    const r = await raw(
+      sim,
+      'POST',
+      `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c0/runCommand?api-version=2026-04-01`,
+      {
+        body: { command: 'kubectl get nodes' },
+      },
+    );
     expect(r.status).toBe(202);
     // ARM writes 200 @ 10/s at scale 0.02: 4 in the bucket, one taken.
     expect(r.headers['x-ms-ratelimit-remaining-subscription-writes']).toBe('3');
@@ -86,7 +91,10 @@ describe('ARM throttling', () => {
   it('random fault rates are seeded: the same seed gives the same faults', async () => {
     const run = async (seed: number): Promise<string[]> => {
       const sim = await start({ fleet: fleet([{}], { randomFaults: { throttle: 0.2, serverError: 0.2, reset: 0.1 } }), seed, retryAfterSeconds: 0 });
-      for (let i = 0; i < 30; i++) await raw(sim, 'GET', `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c0?api-version=2026-04-01`).catch(() => null);
+      for (let i = 0; i < 30; i++)
+        await raw(sim, 'GET', `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c0?api-version=2026-04-01`).catch(
+          () => null,
+        );
       return sim.requests.map((r) => `${r.status}:${r.fault ?? ''}`);
     };
     const a = await run(5);
@@ -114,9 +122,19 @@ describe('subscription faults', () => {
       'subscription faults',
     );
     const sim = await start({ fleet: f, retryAfterSeconds: 0 });
-    const e = errorOf(await csClient(sim, SUB).managedClusters.list().next().catch((x: unknown) => x));
+    const e = errorOf(
+      await csClient(sim, SUB)
+        .managedClusters.list()
+        .next()
+        .catch((x: unknown) => x),
+    );
     expect({ statusCode: e.statusCode, code: e.code }).toEqual({ statusCode: 403, code: 'AuthorizationFailed' });
-    expect(sim.requests[0]).toMatchObject({ operation: 'ManagedClusters_List', status: 403, errorCode: 'AuthorizationFailed', fault: 'subscription-forbidden' });
+    expect(sim.requests[0]).toMatchObject({
+      operation: 'ManagedClusters_List',
+      status: 403,
+      errorCode: 'AuthorizationFailed',
+      fault: 'subscription-forbidden',
+    });
     // Only the listed operation is hit: the cluster itself can still be read.
     expect((await csClient(sim, SUB).managedClusters.get('rg', 'a')).name).toBe('a');
     const names: string[] = [];
@@ -130,9 +148,14 @@ describe('command time', () => {
   it('a slow command stays 202 until the injected clock passes its duration', async () => {
     let now = Date.parse('2026-11-26T10:00:00Z');
     const sim = await start({ fleet: fleet([{ faults: [{ kind: 'slow', durationMs: 10 * 60_000 }] }]), clock: () => now, retryAfterSeconds: 5 });
-    const post = await raw(sim, 'POST', `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c0/runCommand?api-version=2026-06-01`, {
-      body: { command: RUN_COMMAND },
-    });
+    const post = await raw(
+      sim,
+      'POST',
+      `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c0/runCommand?api-version=2026-06-01`,
+      {
+        body: { command: RUN_COMMAND },
+      },
+    );
     expect(post.status).toBe(202);
     expect(post.headers['retry-after']).toBe('5');
     const location = String(post.headers['location']);
@@ -152,7 +175,11 @@ describe('command time', () => {
 
   it('an unknown command id is 404', async () => {
     const sim = await start({ fleet: fleet() });
-    const r = await raw(sim, 'GET', `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c0/commandResults/0123?api-version=2026-04-01`);
+    const r = await raw(
+      sim,
+      'GET',
+      `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c0/commandResults/0123?api-version=2026-04-01`,
+    );
     expect(r.status).toBe(404);
   });
 });

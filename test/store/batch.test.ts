@@ -13,18 +13,21 @@ describe('planBatches', () => {
 
   it('keeps every batch within one partition, the count and the byte limit', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ partitionKey: fc.constantFrom('a', 'b', 'c'), size: fc.integer({ min: 1, max: 1_500_000 }) }), { maxLength: 400 }), (es) => {
-        const batches = planBatches(es, (e) => e.size);
-        for (const b of batches) {
-          expect(new Set(b.map((e) => e.partitionKey)).size).toBe(1);
-          expect(b.length).toBeLessThanOrEqual(MAX_BATCH_ENTITIES);
-          expect(b.reduce((n, e) => n + e.size, 0)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
-        }
-        // Nothing lost, and each partition keeps its order.
-        for (const pk of ['a', 'b', 'c']) {
-          expect(batches.flat().filter((e) => e.partitionKey === pk)).toEqual(es.filter((e) => e.partitionKey === pk));
-        }
-      }),
+      fc.property(
+        fc.array(fc.record({ partitionKey: fc.constantFrom('a', 'b', 'c'), size: fc.integer({ min: 1, max: 1_500_000 }) }), { maxLength: 400 }),
+        (es) => {
+          const batches = planBatches(es, (e) => e.size);
+          for (const b of batches) {
+            expect(new Set(b.map((e) => e.partitionKey)).size).toBe(1);
+            expect(b.length).toBeLessThanOrEqual(MAX_BATCH_ENTITIES);
+            expect(b.reduce((n, e) => n + e.size, 0)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
+          }
+          // Nothing lost, and each partition keeps its order.
+          for (const pk of ['a', 'b', 'c']) {
+            expect(batches.flat().filter((e) => e.partitionKey === pk)).toEqual(es.filter((e) => e.partitionKey === pk));
+          }
+        },
+      ),
     );
   });
 

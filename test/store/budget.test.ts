@@ -49,7 +49,10 @@ describe('request budget and batching (Azurite)', () => {
     const store = await az.store();
     const { TableClient } = await import('@azure/data-tables');
     const c = TableClient.fromConnectionString(az.instance.connectionString, store.tables.nodes, { allowInsecureConnection: true });
-    const actions = Array.from({ length: MAX_BATCH_ENTITIES + 1 }, (_, i) => ['upsert', { partitionKey: 'p', rowKey: `r${i}` }] as ['upsert', { partitionKey: string; rowKey: string }]);
+    const actions = Array.from(
+      { length: MAX_BATCH_ENTITIES + 1 },
+      (_, i) => ['upsert', { partitionKey: 'p', rowKey: `r${i}` }] as ['upsert', { partitionKey: string; rowKey: string }],
+    );
     await expect(c.submitTransaction(actions)).rejects.toThrow();
   });
 });

@@ -33,7 +33,9 @@ describe('a save interrupted after N writes, then retried', () => {
     const before = await view(clean);
     clean.requests.reset();
     await clean.saveClusterScan(NEW, { runId: 'r2', scanId: 'new' }, classify);
-    const writes = Object.entries(clean.requests.byKind).filter(([k]) => !k.startsWith('GET')).reduce((n, [, v]) => n + v, 0);
+    const writes = Object.entries(clean.requests.byKind)
+      .filter(([k]) => !k.startsWith('GET'))
+      .reduce((n, [, v]) => n + v, 0);
     expect(writes).toBe(4); // two node transactions, the scan header, the pointer
     const after = await view(clean);
 

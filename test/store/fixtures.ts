@@ -48,7 +48,11 @@ export function scanned(ref: ClusterRef, nodes: ScannedNode[], startedAt = '2026
 
 /** A cluster with three node pools of one node each: the request-budget case. */
 export function threePools(ref: ClusterRef, startedAt?: string, failing?: string[]): ClusterScan {
-  return scanned(ref, ['system', 'user1', 'user2'].map((p, i) => node(`aks-${p}-${10000 + i}-vmss000000`, p, failing)), startedAt);
+  return scanned(
+    ref,
+    ['system', 'user1', 'user2'].map((p, i) => node(`aks-${p}-${10000 + i}-vmss000000`, p, failing)),
+    startedAt,
+  );
 }
 
 export function skipped(ref: ClusterRef, startedAt: string): ClusterScan {

@@ -39,10 +39,14 @@ describe('key encoding', () => {
 
   it('joined keys of different parts never collide', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 4 }), fc.array(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 4 }), (a, b) => {
-        fc.pre(JSON.stringify(a) !== JSON.stringify(b));
-        expect(joinKey('t', ...a.map(encodeKey))).not.toBe(joinKey('t', ...b.map(encodeKey)));
-      }),
+      fc.property(
+        fc.array(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 4 }),
+        (a, b) => {
+          fc.pre(JSON.stringify(a) !== JSON.stringify(b));
+          expect(joinKey('t', ...a.map(encodeKey))).not.toBe(joinKey('t', ...b.map(encodeKey)));
+        },
+      ),
     );
   });
 
@@ -64,10 +68,14 @@ describe('key encoding', () => {
 
   it('inverted time sorts later times first', () => {
     fc.assert(
-      fc.property(fc.date({ min: new Date(0), max: new Date('9999-01-01'), noInvalidDate: true }), fc.date({ min: new Date(0), max: new Date('9999-01-01'), noInvalidDate: true }), (a, b) => {
-        fc.pre(a.getTime() < b.getTime());
-        expect(invertedTime(b.toISOString()) < invertedTime(a.toISOString())).toBe(true);
-      }),
+      fc.property(
+        fc.date({ min: new Date(0), max: new Date('9999-01-01'), noInvalidDate: true }),
+        fc.date({ min: new Date(0), max: new Date('9999-01-01'), noInvalidDate: true }),
+        (a, b) => {
+          fc.pre(a.getTime() < b.getTime());
+          expect(invertedTime(b.toISOString()) < invertedTime(a.toISOString())).toBe(true);
+        },
+      ),
     );
     expect(() => invertedTime('not a time')).toThrow(/time/);
   });

@@ -33,7 +33,13 @@ describe('rollup', () => {
       calls++;
       return classify(c);
     };
-    rollup(scanned(clusterRef('x'), Array.from({ length: 20 }, (_, i) => node(`n${i}`, 'p'))), counting);
+    rollup(
+      scanned(
+        clusterRef('x'),
+        Array.from({ length: 20 }, (_, i) => node(`n${i}`, 'p')),
+      ),
+      counting,
+    );
     expect(calls).toBe(9);
   });
 

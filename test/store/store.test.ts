@@ -124,7 +124,7 @@ describe('saveClusterScan and reads (Azurite)', () => {
       "' or subscriptionIdLc ne 'zzz",
       "sub-a'",
       "''",
-      "%27 or PartitionKey ne %27",
+      '%27 or PartitionKey ne %27',
     ];
     for (const a of attacks) {
       expect(await store.listClusterSummaries({ subscriptionId: a }), a).toEqual([]);
@@ -157,7 +157,9 @@ describe('saveClusterScan and reads (Azurite)', () => {
     // Separate stores, as separate worker instances would be; all race for the same fleet entity.
     await Promise.all(
       days.map((d) =>
-        az.sameTables(store).saveClusterScan(threePools(ref, `2026-11-0${d}T00:00:00.000Z`, d === 5 ? ['3.2.1'] : ['3.2.4']), { runId: `r${d}`, scanId: `s${d}` }, classify),
+        az
+          .sameTables(store)
+          .saveClusterScan(threePools(ref, `2026-11-0${d}T00:00:00.000Z`, d === 5 ? ['3.2.1'] : ['3.2.4']), { runId: `r${d}`, scanId: `s${d}` }, classify),
       ),
     );
     const [summary, ...rest] = await store.listClusterSummaries();
@@ -184,7 +186,9 @@ describe('saveClusterScan and reads (Azurite)', () => {
   it('rejects bad input with an error naming it, before writing anything', async () => {
     const store = await az.store();
     const ref = clusterRef('aks-bad');
-    await expect(store.saveClusterScan({ ...threePools(ref), startedAt: 'yesterday' }, { runId: 'r', scanId: 's' }, classify)).rejects.toThrow(/startedAt.*yesterday/);
+    await expect(store.saveClusterScan({ ...threePools(ref), startedAt: 'yesterday' }, { runId: 'r', scanId: 's' }, classify)).rejects.toThrow(
+      /startedAt.*yesterday/,
+    );
     await expect(store.saveClusterScan(threePools(ref), { runId: 'r', scanId: '' }, classify)).rejects.toThrow(/scan id/);
     const boom = (): never => {
       throw new Error('kb offline');

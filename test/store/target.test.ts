@@ -5,7 +5,10 @@ const KEYED = 'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=c2Vjcm
 
 describe('storageTargetFromEnv', () => {
   it('prefers AZURE_STORAGE_CONNECTION_STRING, then AzureWebJobsStorage', () => {
-    expect(storageTargetFromEnv({ AZURE_STORAGE_CONNECTION_STRING: KEYED, AzureWebJobsStorage: DEVELOPMENT_STORAGE })).toEqual({ kind: 'connection-string', value: KEYED });
+    expect(storageTargetFromEnv({ AZURE_STORAGE_CONNECTION_STRING: KEYED, AzureWebJobsStorage: DEVELOPMENT_STORAGE })).toEqual({
+      kind: 'connection-string',
+      value: KEYED,
+    });
     expect(storageTargetFromEnv({ AzureWebJobsStorage: DEVELOPMENT_STORAGE })).toEqual({ kind: 'connection-string', value: DEVELOPMENT_STORAGE });
   });
 
@@ -16,7 +19,11 @@ describe('storageTargetFromEnv', () => {
       AzureWebJobsStorage__credential: 'managedidentity',
       AzureWebJobsStorage__clientId: '11111111-1111-1111-1111-111111111111',
     });
-    expect(t.kind === 'account' && [t.tableUrl, t.queueUrl, typeof t.credential.getToken]).toEqual(['https://acct.table.core.windows.net', 'https://acct.queue.core.windows.net', 'function']);
+    expect(t.kind === 'account' && [t.tableUrl, t.queueUrl, typeof t.credential.getToken]).toEqual([
+      'https://acct.table.core.windows.net',
+      'https://acct.queue.core.windows.net',
+      'function',
+    ]);
     const n = storageTargetFromEnv({ AzureWebJobsStorage__accountName: 'acct' });
     expect(n.kind === 'account' && [n.tableUrl, n.queueUrl]).toEqual(['https://acct.table.core.windows.net', 'https://acct.queue.core.windows.net']);
   });
@@ -36,10 +43,12 @@ describe('storageTargetFromEnv', () => {
       expect((e as Error).message).toMatch(/setting AZURE_STORAGE_CONNECTION_STRING/);
       expect((e as Error).message).not.toContain('c2VjcmV0');
     }
-    expect(() => storageTargetFromEnv({ AzureWebJobsStorage__tableServiceUri: 'https://acct.table.core.windows.net' })).toThrow(/AzureWebJobsStorage__queueServiceUri: is not set/);
-    expect(() => storageTargetFromEnv({ AzureWebJobsStorage__tableServiceUri: 'http://acct.table.core.windows.net', AzureWebJobsStorage__queueServiceUri: 'https://q' })).toThrow(
-      /tableServiceUri: must be an https URL/,
+    expect(() => storageTargetFromEnv({ AzureWebJobsStorage__tableServiceUri: 'https://acct.table.core.windows.net' })).toThrow(
+      /AzureWebJobsStorage__queueServiceUri: is not set/,
     );
+    expect(() =>
+      storageTargetFromEnv({ AzureWebJobsStorage__tableServiceUri: 'http://acct.table.core.windows.net', AzureWebJobsStorage__queueServiceUri: 'https://q' }),
+    ).toThrow(/tableServiceUri: must be an https URL/);
     expect(() => storageTargetFromEnv({ AzureWebJobsStorage__accountName: 'Bad_Name' })).toThrow(/AzureWebJobsStorage__accountName/);
     expect(() => storageTargetFromEnv({ AzureWebJobsStorage__accountName: 'acct', AzureWebJobsStorage__credential: 'secret' })).toThrow(/__credential/);
   });

@@ -38,14 +38,24 @@ export function useAzurite(): AzuriteHandle {
     async store(opts: StoreOptions = {}): Promise<Store> {
       const prefix = `t${Date.now().toString(36)}${(seq++).toString(36)}`;
       // Tests fail fast rather than wait out the production back-off.
-      const s = createStore(handle.target(), { tablePrefix: prefix, timeoutMs: 10_000, retry: { maxRetries: 1, retryDelayInMs: 50, maxRetryDelayInMs: 200 }, ...opts });
+      const s = createStore(handle.target(), {
+        tablePrefix: prefix,
+        timeoutMs: 10_000,
+        retry: { maxRetries: 1, retryDelayInMs: 50, maxRetryDelayInMs: 200 },
+        ...opts,
+      });
       await s.ensureTables();
       s.requests.reset();
       return s;
     },
     sameTables(of: Store, opts: StoreOptions = {}): Store {
       const prefix = of.tables.clusters.replace(/Clusters$/, '');
-      return createStore(handle.target(), { tablePrefix: prefix, timeoutMs: 10_000, retry: { maxRetries: 1, retryDelayInMs: 50, maxRetryDelayInMs: 200 }, ...opts });
+      return createStore(handle.target(), {
+        tablePrefix: prefix,
+        timeoutMs: 10_000,
+        retry: { maxRetries: 1, retryDelayInMs: 50, maxRetryDelayInMs: 200 },
+        ...opts,
+      });
     },
   };
   return handle;

@@ -33,8 +33,17 @@ export async function serveHttp(port: number, io: Pick<CliIo, 'stderr'>): Promis
           for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
           const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${req.url === '/' ? '/api/dashboard' : (req.url ?? '/')}`;
           const body = Buffer.concat(chunks);
-          const request = new HttpRequest({ method: req.method ?? 'GET', url, headers, ...(body.byteLength ? { body: { string: body.toString('utf8') } } : {}) });
-          const ctx = new InvocationContext({ invocationId: `serve-${Date.now()}`, functionName: 'api', logHandler: (_l, ...a) => io.stderr.write(`${a.map(String).join(' ')}\n`) });
+          const request = new HttpRequest({
+            method: req.method ?? 'GET',
+            url,
+            headers,
+            ...(body.byteLength ? { body: { string: body.toString('utf8') } } : {}),
+          });
+          const ctx = new InvocationContext({
+            invocationId: `serve-${Date.now()}`,
+            functionName: 'api',
+            logHandler: (_l, ...a) => io.stderr.write(`${a.map(String).join(' ')}\n`),
+          });
           const out = await apiHandler(request, ctx);
           res.writeHead(out.status ?? 200, out.headers as Record<string, string>);
           res.end(typeof out.body === 'string' ? out.body : '');

@@ -39,7 +39,11 @@ export interface DrainResult {
 
 let invocation = 0;
 
-function context(functionName: string, triggerMetadata: Record<string, unknown> = {}, log: (l: string) => void = () => undefined): InstanceType<typeof InvocationContext> {
+function context(
+  functionName: string,
+  triggerMetadata: Record<string, unknown> = {},
+  log: (l: string) => void = () => undefined,
+): InstanceType<typeof InvocationContext> {
   const forward = (...args: unknown[]) => log(args.map(String).join(' '));
   return new InvocationContext({
     invocationId: `local-${++invocation}`,

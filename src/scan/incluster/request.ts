@@ -27,9 +27,12 @@ function asset(name: string): string {
       text = readFileSync(url, 'utf8');
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      throw new Error(`in-cluster asset ${name} is missing next to ${new URL('.', import.meta.url).pathname} (the build must copy src/scan/incluster/*.sh and *.yaml): ${why}`, {
-        cause: e,
-      });
+      throw new Error(
+        `in-cluster asset ${name} is missing next to ${new URL('.', import.meta.url).pathname} (the build must copy src/scan/incluster/*.sh and *.yaml): ${why}`,
+        {
+          cause: e,
+        },
+      );
     }
     cache.set(name, text);
   }
@@ -52,7 +55,9 @@ export function buildRunCommandRequest(env: ScanEnv, opts: { clusterToken?: stri
   const badPool = env.pools.find((p) => !/^[a-z0-9]+$/.test(p));
   if (badPool !== undefined) throw new Error(`buildRunCommandRequest: pool ${JSON.stringify(badPool)} is not an AKS pool name (lower-case letters and digits)`);
   if (!/^[a-z0-9]([-a-z0-9]{0,55}[a-z0-9])?$/.test(env.scanId)) {
-    throw new Error(`buildRunCommandRequest: env.scanId ${JSON.stringify(env.scanId)} must be 1-57 lower-case letters, digits or '-' (it names namespace aksfs-<scanId>)`);
+    throw new Error(
+      `buildRunCommandRequest: env.scanId ${JSON.stringify(env.scanId)} must be 1-57 lower-case letters, digits or '-' (it names namespace aksfs-<scanId>)`,
+    );
   }
   if (env.selection === 'all' && env.batchSize < 1) throw new Error('buildRunCommandRequest: env.batchSize must be at least 1 with selection "all"');
   if (env.jobTimeoutSeconds < 1) throw new Error('buildRunCommandRequest: env.jobTimeoutSeconds must be at least 1');

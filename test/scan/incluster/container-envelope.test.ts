@@ -13,7 +13,7 @@ import { containerProgram } from './job-command.js';
 
 const APPLETS = ['sh', 'cat', 'mkdir', 'tail', 'grep', 'tr', 'sed', 'cut', 'sha256sum', 'gzip', 'base64', 'printf'];
 const busybox = spawnSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).stdout.trim();
-if (!busybox) console.warn('busybox is not installed: running the container program with this machine\'s sh and tools instead');
+if (!busybox) console.warn("busybox is not installed: running the container program with this machine's sh and tools instead");
 
 const root = mkdtempSync(join(tmpdir(), 'aksfs-container-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -57,10 +57,23 @@ function runContainer(json: string | null, rc = 0): { code: number | null; stdou
   return { code: split.status, stdout: split.stdout, stderr: split.stderr, merged: merged.stdout, args: readFileSync(env.FAKE_ARGS, 'utf8').trim() };
 }
 
-const REPORT = JSON.stringify({
-  Controls: [{ id: '3', version: 'aks-1.7', text: 'Worker Node Security Configuration', node_type: 'node', tests: [], total_pass: 1, total_fail: 0, total_warn: 0, total_info: 0 }],
-  Totals: { total_pass: 1, total_fail: 0, total_warn: 0, total_info: 0 },
-}) + '\n';
+const REPORT =
+  JSON.stringify({
+    Controls: [
+      {
+        id: '3',
+        version: 'aks-1.7',
+        text: 'Worker Node Security Configuration',
+        node_type: 'node',
+        tests: [],
+        total_pass: 1,
+        total_fail: 0,
+        total_warn: 0,
+        total_info: 0,
+      },
+    ],
+    Totals: { total_pass: 1, total_fail: 0, total_warn: 0, total_info: 0 },
+  }) + '\n';
 
 describe('the kube-bench container program', () => {
   it('runs kube-bench for node targets of the benchmark and wraps exactly its stdout in an envelope', () => {
@@ -79,7 +92,9 @@ describe('the kube-bench container program', () => {
   });
 
   it('carries a large report over many base64 lines intact', () => {
-    const big = JSON.stringify({ Controls: Array.from({ length: 400 }, (_, i) => ({ id: `3.${i}`, text: `check ${i} ${'x'.repeat(i % 97)}`, seed: (i * 2654435761) % 4294967296 })) });
+    const big = JSON.stringify({
+      Controls: Array.from({ length: 400 }, (_, i) => ({ id: `3.${i}`, text: `check ${i} ${'x'.repeat(i % 97)}`, seed: (i * 2654435761) % 4294967296 })),
+    });
     const r = runContainer(big);
     expect(r.stdout.split('\n').length).toBeGreaterThan(20);
     const rec = scanEnvelopes(r.merged).records[0];
@@ -99,7 +114,12 @@ describe('the kube-bench container program', () => {
     expect(records).toEqual([
       {
         kind: 'status',
-        status: { node: 'aks-system-11111111-vmss000001', pool: 'system', status: 'failed', reason: 'kube-bench exited 1: W1126 23:00:00.000000 1 common.go:1] noise = = = on stderr' },
+        status: {
+          node: 'aks-system-11111111-vmss000001',
+          pool: 'system',
+          status: 'failed',
+          reason: 'kube-bench exited 1: W1126 23:00:00.000000 1 common.go:1] noise = = = on stderr',
+        },
       },
     ]);
   });
@@ -108,7 +128,10 @@ describe('the kube-bench container program', () => {
     const r = runContainer('', 0);
     expect(r.code).not.toBe(0);
     expect(scanEnvelopes(r.stdout).records).toEqual([
-      { kind: 'status', status: { node: 'aks-system-11111111-vmss000001', pool: 'system', status: 'no-output', reason: 'kube-bench exited 0 but printed nothing on stdout' } },
+      {
+        kind: 'status',
+        status: { node: 'aks-system-11111111-vmss000001', pool: 'system', status: 'no-output', reason: 'kube-bench exited 0 but printed nothing on stdout' },
+      },
     ]);
   });
 });

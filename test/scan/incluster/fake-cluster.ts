@@ -148,7 +148,8 @@ export class FakeCluster {
       const name = d.metadata?.name ?? '';
       if (d.kind === 'Namespace') {
         if (this.scenario.namespaceError) return { code: 1, stdout: '', stderr: this.scenario.namespaceError };
-        if (verb === 'create' && this.namespaceExists) return { code: 1, stdout: '', stderr: `Error from server (AlreadyExists): error when creating "STDIN": namespaces "${name}" already exists` };
+        if (verb === 'create' && this.namespaceExists)
+          return { code: 1, stdout: '', stderr: `Error from server (AlreadyExists): error when creating "STDIN": namespaces "${name}" already exists` };
         this.namespaceExists = true;
         out.push(`namespace/${name} created`);
       } else if (d.kind === 'Job') {
@@ -189,7 +190,12 @@ export class FakeCluster {
           break;
         case 'failed': {
           const f = o.kind === 'failed' ? o : { kind: 'failed' as const };
-          conditions.push({ type: 'Failed', status: 'True', reason: f.jobReason ?? 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' });
+          conditions.push({
+            type: 'Failed',
+            status: 'True',
+            reason: f.jobReason ?? 'BackoffLimitExceeded',
+            message: 'Job has reached the specified backoff limit',
+          });
           items.push(pod('Failed', [scheduled], { terminated: { exitCode: f.exitCode ?? 1, reason: f.terminatedReason ?? 'Error' } }));
           break;
         }
@@ -200,13 +206,22 @@ export class FakeCluster {
           items.push(pod('Pending', [scheduled], { waiting: { reason: 'ContainerCreating' } }));
           break;
         case 'unschedulable':
-          items.push(pod('Pending', [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: message ?? '0/3 nodes are available: 1 Insufficient cpu.' }], null));
+          items.push(
+            pod(
+              'Pending',
+              [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: message ?? '0/3 nodes are available: 1 Insufficient cpu.' }],
+              null,
+            ),
+          );
           break;
         case 'image-pull':
         case 'image-pull-retry':
           items.push(
             pod('Pending', [scheduled], {
-              waiting: { reason: kind === 'image-pull' ? 'ImagePullBackOff' : 'ErrImagePull', message: message ?? 'Back-off pulling image "registry.invalid/kube-bench:v0.15.6"' },
+              waiting: {
+                reason: kind === 'image-pull' ? 'ImagePullBackOff' : 'ErrImagePull',
+                message: message ?? 'Back-off pulling image "registry.invalid/kube-bench:v0.15.6"',
+              },
             }),
           );
           break;

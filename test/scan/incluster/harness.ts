@@ -48,7 +48,12 @@ export function nodeList(nodes: NodeSpec[]): unknown {
         labels: { 'kubernetes.io/os': n.os ?? 'linux', 'kubernetes.azure.com/agentpool': n.pool, 'kubernetes.io/hostname': n.name },
       },
       spec: n.cordoned ? { unschedulable: true } : {},
-      status: { conditions: [{ type: 'MemoryPressure', status: 'False' }, { type: 'Ready', status: n.ready === false ? 'False' : 'True' }] },
+      status: {
+        conditions: [
+          { type: 'MemoryPressure', status: 'False' },
+          { type: 'Ready', status: n.ready === false ? 'False' : 'True' },
+        ],
+      },
     })),
   };
 }

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DEFAULT_IMAGE, ENV_FILE, JOB_TEMPLATE_FILE, RUN_COMMAND, SCRIPT_FILE, scanEnvFromContext, unzipContext } from '../../../src/scan/incluster/contract.js';
+import {
+  DEFAULT_IMAGE,
+  ENV_FILE,
+  JOB_TEMPLATE_FILE,
+  RUN_COMMAND,
+  SCRIPT_FILE,
+  scanEnvFromContext,
+  unzipContext,
+} from '../../../src/scan/incluster/contract.js';
 import { buildRunCommandRequest, jobTemplate, scanScript } from '../../../src/scan/incluster/request.js';
 import { scanEnv } from './harness.js';
 import { parsedTemplate } from './job-command.js';
@@ -10,7 +18,17 @@ const src = (f: string): string => readFileSync(new URL(`../../../src/scan/inclu
 
 describe('buildRunCommandRequest', () => {
   it('round-trips the scan settings through the context, as the ARM simulator reads them', () => {
-    for (const env of [scanEnv(), scanEnv({ selection: 'all', pools: ['a1', 'b2', 'c3'], batchIndex: 7, batchSize: 25, jobTimeoutSeconds: 200, image: 'myacr.azurecr.io/kube-bench:v0.15.6' })]) {
+    for (const env of [
+      scanEnv(),
+      scanEnv({
+        selection: 'all',
+        pools: ['a1', 'b2', 'c3'],
+        batchIndex: 7,
+        batchSize: 25,
+        jobTimeoutSeconds: 200,
+        image: 'myacr.azurecr.io/kube-bench:v0.15.6',
+      }),
+    ]) {
       const req = buildRunCommandRequest(env);
       expect(req.command).toBe(RUN_COMMAND);
       expect(scanEnvFromContext(req.context)).toEqual(env);

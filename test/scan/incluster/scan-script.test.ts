@@ -17,7 +17,10 @@ const SYS = 'aks-system-11111111-vmss000001';
 const USR = 'aks-user1-22222222-vmss000001';
 
 function report(node: string): string {
-  return JSON.stringify({ Controls: [{ id: '3', node_type: 'node', text: `Worker Node Security Configuration on ${node}` }], Totals: { total_pass: 1, total_fail: 0, total_warn: 0, total_info: 0 } });
+  return JSON.stringify({
+    Controls: [{ id: '3', node_type: 'node', text: `Worker Node Security Configuration on ${node}` }],
+    Totals: { total_pass: 1, total_fail: 0, total_warn: 0, total_info: 0 },
+  });
 }
 function podLog(node: string, pool: string): string {
   return `W1126 23:00:00.000000 1 util.go:1] noise before the envelope\n${encodeEnvelope(report(node), { node, pool, benchmark: 'aks-1.7', format: 'json' })}`;
@@ -116,7 +119,11 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
       outcomes: { 'aks-a-3': { kind: 'complete', log: podLog('aks-a-3', 'a') }, 'aks-b-0': { kind: 'complete', log: podLog('aks-b-0', 'b') } },
     });
     expect(run.code).toBe(0);
-    expect(Object.values(run.jobs).map((j) => (j as { metadata: { labels: Record<string, string> } }).metadata.labels['aksfs.io/node']).sort()).toEqual(['aks-a-3', 'aks-b-0']);
+    expect(
+      Object.values(run.jobs)
+        .map((j) => (j as { metadata: { labels: Record<string, string> } }).metadata.labels['aksfs.io/node'])
+        .sort(),
+    ).toEqual(['aks-a-3', 'aks-b-0']);
     expect(Object.keys(payloads(run)).sort()).toEqual(['aks-a-3', 'aks-b-0']);
   });
 
@@ -152,7 +159,8 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
   });
 
   it('apply refused by Kubernetes RBAC is reported as forbidden, not as an admission denial', async () => {
-    const rbac = 'Error from server (Forbidden): jobs.batch is forbidden: User "x" cannot create resource "jobs" in API group "batch" in the namespace "aksfs-scan1-b0"';
+    const rbac =
+      'Error from server (Forbidden): jobs.batch is forbidden: User "x" cannot create resource "jobs" in API group "batch" in the namespace "aksfs-scan1-b0"';
     const run = await runScan(scanEnv({ pools: ['user1'] }), { nodes, applyErrors: { [USR]: rbac } });
     expect(statuses(run)).toEqual({ [USR]: 'forbidden' });
     expectCleanedUp(run);
@@ -161,7 +169,12 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
   it('pod denied by a webhook (FailedCreate on the Job): admission-denied', async () => {
     const run = await runScan(scanEnv({ pools: ['user1'] }), {
       nodes,
-      outcomes: { [USR]: { kind: 'no-pod', event: 'Error creating: pods "kb-0-abcde" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostPID=true)' } },
+      outcomes: {
+        [USR]: {
+          kind: 'no-pod',
+          event: 'Error creating: pods "kb-0-abcde" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostPID=true)',
+        },
+      },
     });
     expect(run.code).toBe(0);
     expect(statuses(run)).toEqual({ [USR]: 'admission-denied' });
@@ -172,7 +185,12 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
   it('a pod held back only by the namespace’s ServiceAccount not existing yet is not an admission denial', async () => {
     const run = await runScan(scanEnv({ pools: ['user1'], jobTimeoutSeconds: 1 }), {
       nodes,
-      outcomes: { [USR]: { kind: 'no-pod', event: 'Error creating: pods "kb-0-abcde" is forbidden: error looking up service account aksfs-scan1-b0/default: serviceaccount "default" not found' } },
+      outcomes: {
+        [USR]: {
+          kind: 'no-pod',
+          event: 'Error creating: pods "kb-0-abcde" is forbidden: error looking up service account aksfs-scan1-b0/default: serviceaccount "default" not found',
+        },
+      },
     });
     expect(statuses(run)).toEqual({ [USR]: 'not-started' });
     expect(statusRecord(run, USR)?.status.reason).toContain('serviceaccount "default" not found');
@@ -247,7 +265,11 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
   });
 
   it('a namespace left by an earlier attempt of the same scan is deleted (waiting) and created afresh', async () => {
-    const run = await runScan(scanEnv({ pools: ['user1'] }), { nodes, namespaceExists: true, outcomes: { [USR]: { kind: 'complete', log: podLog(USR, 'user1') } } });
+    const run = await runScan(scanEnv({ pools: ['user1'] }), {
+      nodes,
+      namespaceExists: true,
+      outcomes: { [USR]: { kind: 'complete', log: podLog(USR, 'user1') } },
+    });
     expect(run.code).toBe(0);
     const order = run.calls.map(describeCall);
     expect(order.slice(2, 5)).toEqual([`create Namespace/${NS}`, `delete namespace ${NS}`, `create Namespace/${NS}`]);
@@ -258,7 +280,10 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
   });
 
   it('cannot create the namespace: exits non-zero with a clear message, still tries to delete it', async () => {
-    const run = await runScan(scanEnv(), { nodes, namespaceError: 'Error from server (Forbidden): namespaces is forbidden: User "x" cannot create resource "namespaces"' });
+    const run = await runScan(scanEnv(), {
+      nodes,
+      namespaceError: 'Error from server (Forbidden): namespaces is forbidden: User "x" cannot create resource "namespaces"',
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/error: cannot create namespace aksfs-scan1-b0: .*cannot create resource "namespaces"/);
     expect(run.calls.some((c) => c.applied.some((a) => a.kind === 'Job'))).toBe(false);
@@ -273,14 +298,18 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
   });
 
   it('killed with SIGTERM while waiting: exits at once and deletes the namespace', async () => {
-    const run = await runScan(scanEnv({ jobTimeoutSeconds: 120 }), {
-      nodes,
-      outcomes: { [SYS]: { kind: 'running' }, [USR]: { kind: 'running' } },
-    }, {
-      env: { AKSFS_POLL_SECONDS: '30' },
-      // 300 ms after the first poll the script is in its nap between polls, not in a kubectl call.
-      onCall: { match: (c) => describeCall(c) === 'get jobs,pods', act: (pid) => setTimeout(() => process.kill(pid, 'SIGTERM'), 300) },
-    });
+    const run = await runScan(
+      scanEnv({ jobTimeoutSeconds: 120 }),
+      {
+        nodes,
+        outcomes: { [SYS]: { kind: 'running' }, [USR]: { kind: 'running' } },
+      },
+      {
+        env: { AKSFS_POLL_SECONDS: '30' },
+        // 300 ms after the first poll the script is in its nap between polls, not in a kubectl call.
+        onCall: { match: (c) => describeCall(c) === 'get jobs,pods', act: (pid) => setTimeout(() => process.kill(pid, 'SIGTERM'), 300) },
+      },
+    );
     expect(run.code).toBe(143);
     expect(run.stderr).toContain('terminated');
     // The 30 s poll nap is cut short.
@@ -305,7 +334,11 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
   });
 
   it('rejects a bad scan.env with a clear error before touching the cluster', async () => {
-    const run = await runScan(scanEnv(), { nodes }, { scanEnvText: 'AKSFS_SCAN_ID=Scan_1\nAKSFS_BENCHMARK=aks-1.7\nAKSFS_SELECT=per-pool\nAKSFS_POOLS=system\n' });
+    const run = await runScan(
+      scanEnv(),
+      { nodes },
+      { scanEnvText: 'AKSFS_SCAN_ID=Scan_1\nAKSFS_BENCHMARK=aks-1.7\nAKSFS_SELECT=per-pool\nAKSFS_POOLS=system\n' },
+    );
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("error: AKSFS_SCAN_ID must be 1-57 lower-case letters, digits or '-'");
     expect(run.calls).toEqual([]);

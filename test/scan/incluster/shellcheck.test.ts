@@ -9,7 +9,10 @@ if (!has) console.warn('shellcheck is not installed: skipping the shellcheck tes
 
 describe.skipIf(!has)('shellcheck', () => {
   it('passes on the run-command script and the kubectl stand-in', () => {
-    const r = spawnSync('shellcheck', ['--shell=bash', '--severity=style', 'src/scan/incluster/aksfs-scan.sh', 'test/scan/incluster/fake-kubectl.sh'], { cwd: repo, encoding: 'utf8' });
+    const r = spawnSync('shellcheck', ['--shell=bash', '--severity=style', 'src/scan/incluster/aksfs-scan.sh', 'test/scan/incluster/fake-kubectl.sh'], {
+      cwd: repo,
+      encoding: 'utf8',
+    });
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
