@@ -18,22 +18,23 @@
 import type { TableClient, TableEntity, TransactionAction } from '@azure/data-tables';
 import { odata } from '@azure/data-tables';
 import pLimit from 'p-limit';
-import { FAIL_REASONS, SKIP_REASONS, type ClusterScan, type FailReason, type ScannedNode, type SkipReason } from '../model/cluster.js';
+import type { ClusterScan, ScannedNode } from '../model/cluster.js';
 import { InputError } from '../model/errors.js';
-import type { NodeFailure } from '../model/result.js';
 import { entityWireSize, planBatches } from './batch.js';
-import { chunkProps, pack, readChunks, unpack } from './blob.js';
 import { createTableClient, type RetryOptions } from './clients.js';
+import { attemptProps, clusterSummaryOf, FLEET, KEEP_SELECT, keptScansOf, pointerOf, POINTER_SELECT, resultsProps, type AttemptInput } from './codec/fleet.js';
+import { nodeResultEntities, nodeResultOf } from './codec/node.js';
+import { clusterDoneEntity, indexedRunId, RUN, RUN_SELECT, RUN_TRIGGERS, runEntities, runRecordOf } from './codec/run.js';
+import { overflowParts, SCAN_HISTORY_SELECT, SCAN_ID_SELECT, SCAN_STARTED_AT, scanDetailsOf, scanEntities, scanIdOf, scanTotalsOf } from './codec/scan.js';
+import { KEYS_SELECT, keysOf, where, type Entity } from './codec/values.js';
 import { createRequestCounter, type PipelinePolicy, type RequestCounter } from './counter.js';
-import { bool, CorruptEntityError, json, num, optStr, str, totalsOf, totalsProps, type Entity } from './entities.js';
 import { statusOf, StoreError, toStoreError } from './errors.js';
 import { clusterKey, prefixRange } from './keys.js';
 import { keys, RUN_HEADER_ROW, RUN_INDEX_PARTITION, FLEET_PARTITION, tableNames, DETAILS_ROW_PREFIX, type TableNames } from './layout.js';
-import { fitList, rollup } from './rollup.js';
+import { rollup } from './rollup.js';
 import type { StorageTarget } from './target.js';
 import type {
   ClusterPointers,
-  ClusterResultsSummary,
   ClusterSummary,
   Classifier,
   FailingFilter,
@@ -41,11 +42,8 @@ import type {
   PruneResult,
   RunRecord,
   RunStart,
-  RunTrigger,
   ScanTotals,
-  StoredCheck,
   StoredClusterScan,
-  StoredNode,
   StoredOutcome,
   SummaryFilter,
 } from './types.js';
@@ -119,35 +117,7 @@ export function storeOverClients(clients: StoreClients, names: TableNames, count
 
 /** Longest free-text detail kept on an entity. */
 const MAX_DETAIL_CHARS = 4000;
-/** Chunks of scan details kept inline on the header; the rest goes to Nodes as `~details~n`. */
-const HEADER_DETAIL_CHUNKS = 8;
 const POINTER_ATTEMPTS = 5;
-
-const HISTORY_SELECT = [
-  'clusterId',
-  'scanId',
-  'runId',
-  'benchmark',
-  'startedAt',
-  'finishedAt',
-  'outcome',
-  'reason',
-  'detail',
-  'pass',
-  'fail',
-  'warn',
-  'info',
-  'nodes',
-  'nodeFailures',
-  'triage',
-];
-
-interface ScanDetails {
-  cluster: StoredClusterScan['cluster'];
-  nodeList: StoredNode[];
-  nodeFailureList: NodeFailure[];
-  checks: StoredCheck[];
-}
 
 function isoTime(value: string, what: string): string {
   const ms = Date.parse(value);
@@ -170,18 +140,34 @@ function compareAttempt(a: { startedAt: string; scanId: string }, b: { startedAt
   return a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.scanId < b.scanId ? -1 : a.scanId > b.scanId ? 1 : 0;
 }
 
-function outcomeOf(e: Entity): StoredOutcome {
-  const kind = str(e, 'outcome');
-  if (kind === 'scanned') return { kind };
-  const reason = str(e, 'reason');
-  const detail = optStr(e, 'detail') ?? '';
-  if (kind === 'skipped' && (SKIP_REASONS as readonly string[]).includes(reason)) return { kind, reason: reason as SkipReason, detail };
-  if (kind === 'failed' && (FAIL_REASONS as readonly string[]).includes(reason)) return { kind, reason: reason as FailReason, detail };
-  throw new CorruptEntityError(`outcome ${kind} with reason ${reason} is not known`);
-}
-
 function isNotFound(e: unknown): boolean {
   return statusOf(e) === 404;
+}
+
+/** Checks a scan before anything is written: times, ids, node names. */
+function validScan(scan: ClusterScan, ids: { runId: string; scanId: string }): AttemptInput & { nodes: ScannedNode[] } {
+  const runId = nonEmpty(ids.runId, 'run id');
+  const scanId = nonEmpty(ids.scanId, 'scan id');
+  nonEmpty(scan.cluster.id, 'cluster id');
+  const o = scan.outcome;
+  const nodes = o.kind === 'scanned' ? o.nodes : [];
+  const seen = new Set<string>();
+  for (const n of nodes) {
+    nonEmpty(n.name, `a node name in scan ${scanId}`);
+    if (seen.has(n.name)) throw new InputError(`scan ${scanId}`, `node ${n.name} appears twice`);
+    seen.add(n.name);
+  }
+  const outcome: StoredOutcome = o.kind === 'scanned' ? { kind: 'scanned' } : { ...o, detail: o.detail.slice(0, MAX_DETAIL_CHARS) };
+  return {
+    cluster: scan.cluster,
+    outcome,
+    benchmark: scan.benchmark,
+    scanId,
+    runId,
+    startedAt: isoTime(scan.startedAt, `scan ${scanId} startedAt`),
+    finishedAt: isoTime(scan.finishedAt, `scan ${scanId} finishedAt`),
+    nodes,
+  };
 }
 
 class TableStore implements Store {
@@ -277,192 +263,78 @@ class TableStore implements Store {
 
   async startRun(run: RunStart): Promise<void> {
     const runId = nonEmpty(run.runId, 'run id');
-    if (!['timer', 'http', 'cli'].includes(run.trigger)) throw new InputError('run trigger', `"${String(run.trigger)}" is not timer, http or cli`);
+    if (!(RUN_TRIGGERS as readonly string[]).includes(run.trigger))
+      throw new InputError('run trigger', `"${String(run.trigger)}" is not ${RUN_TRIGGERS.join(', ')}`);
     const startedAt = isoTime(run.startedAt, 'run startedAt');
     if (!Number.isInteger(run.queued) || run.queued < 0) throw new InputError('run queued', `must be a whole number, got ${run.queued}`);
-    const body = { runId, trigger: run.trigger, startedAt, queued: run.queued };
-    // Header before index: a run is listed only once its header can be read.
-    await this.call('runs', 'start run', (c, o) => c.upsertEntity({ partitionKey: keys.runPartition(runId), rowKey: RUN_HEADER_ROW, ...body }, 'Replace', o));
-    await this.call('runs', 'index run', (c, o) => c.upsertEntity({ ...keys.runIndex(runId, startedAt), ...body }, 'Replace', o));
+    const { header, index } = runEntities({ runId, trigger: run.trigger, startedAt, queued: run.queued });
+    await this.call('runs', 'start run', (c, o) => c.upsertEntity(header, 'Replace', o));
+    await this.call('runs', 'index run', (c, o) => c.upsertEntity(index, 'Replace', o));
   }
 
   async recordClusterDone(runId: string, clusterId: string, outcome: OutcomeKind): Promise<void> {
     nonEmpty(runId, 'run id');
     nonEmpty(clusterId, 'cluster id');
     if (!['scanned', 'skipped', 'failed'].includes(outcome)) throw new InputError('cluster outcome', `"${String(outcome)}" is not scanned, skipped or failed`);
-    const entity = { partitionKey: keys.runPartition(runId), rowKey: keys.runCluster(clusterId), clusterId, outcome };
+    const entity = clusterDoneEntity(runId, clusterId, outcome);
     await this.call('runs', 'record cluster done', (c, o) => c.upsertEntity(entity, 'Replace', o));
   }
 
   async getRun(runId: string): Promise<RunRecord | null> {
-    const rows = await this.list('runs', 'read run', odata`PartitionKey eq ${keys.runPartition(nonEmpty(runId, 'run id'))}`, {
-      select: ['rowKey', 'timestamp', 'runId', 'trigger', 'startedAt', 'queued', 'outcome'],
-    });
-    return this.runFromRows(rows);
-  }
-
-  private runFromRows(rows: Entity[]): RunRecord | null {
-    const header = rows.find((r) => r['rowKey'] === RUN_HEADER_ROW);
-    if (!header) return null;
-    let scanned = 0;
-    let skipped = 0;
-    let failed = 0;
-    let last: string | null = null;
-    for (const r of rows) {
-      if (r === header) continue;
-      const o = r['outcome'];
-      if (o === 'scanned') scanned++;
-      else if (o === 'skipped') skipped++;
-      else if (o === 'failed') failed++;
-      const ts = typeof r['timestamp'] === 'string' ? new Date(r['timestamp']).toISOString() : null;
-      if (ts && (!last || ts > last)) last = ts;
-    }
-    const queued = num(header, 'queued');
-    const done = scanned + skipped + failed;
-    return {
-      runId: str(header, 'runId'),
-      trigger: str(header, 'trigger') as RunTrigger,
-      startedAt: str(header, 'startedAt'),
-      queued,
-      done,
-      scanned,
-      skipped,
-      failed,
-      pending: Math.max(0, queued - done),
-      complete: done >= queued,
-      lastReportAt: last,
-    };
+    const rows = await this.list('runs', 'read run', odata`PartitionKey eq ${keys.runPartition(nonEmpty(runId, 'run id'))}`, { select: [...RUN_SELECT] });
+    return this.decoded('runs', `read run ${runId}`, () => runRecordOf(rows));
   }
 
   async listRuns(limit: number): Promise<RunRecord[]> {
     positiveInt(limit, 'run list limit', 1000);
-    const index = await this.list('runs', 'list runs', odata`PartitionKey eq ${RUN_INDEX_PARTITION}`, { select: ['runId'], max: limit });
-    const runs = await Promise.all(index.map((i) => this.limit(() => this.getRun(str(i, 'runId')))));
+    const index = await this.list('runs', 'list runs', odata`PartitionKey eq ${RUN_INDEX_PARTITION}`, { select: [RUN.runId], max: limit });
+    const ids = this.decoded('runs', 'list runs', () => index.map(indexedRunId));
+    const runs = await Promise.all(ids.map((id) => this.limit(() => this.getRun(id))));
     return runs.filter((r): r is RunRecord => r !== null);
+  }
+
+  /** Runs a decoder; a CorruptEntityError becomes a StoreError naming the table and the operation. */
+  private decoded<T>(table: keyof TableNames, operation: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      // A decoder throws CorruptEntityError, and unpack a plain Error on a bad hash or gzip stream.
+      if (e instanceof StoreError) throw e;
+      throw new StoreError(this.tables[table], operation, undefined, 'CorruptEntity', e instanceof Error ? e.message : String(e));
+    }
   }
 
   // ---- saving a scan ------------------------------------------------------------------------
 
   async saveClusterScan(scan: ClusterScan, ids: { runId: string; scanId: string }, classify: Classifier): Promise<void> {
-    const runId = nonEmpty(ids.runId, 'run id');
-    const scanId = nonEmpty(ids.scanId, 'scan id');
-    const c = scan.cluster;
-    const clusterId = nonEmpty(c.id, 'cluster id');
-    const startedAt = isoTime(scan.startedAt, `scan ${scanId} startedAt`);
-    const finishedAt = isoTime(scan.finishedAt, `scan ${scanId} finishedAt`);
-    const o = scan.outcome;
-    const nodes = o.kind === 'scanned' ? o.nodes : [];
-    const seen = new Set<string>();
-    for (const n of nodes) {
-      nonEmpty(n.name, `a node name in scan ${scanId}`);
-      if (seen.has(n.name)) throw new InputError(`scan ${scanId}`, `node ${n.name} appears twice`);
-      seen.add(n.name);
-    }
-
     // Everything is computed before the first write, so a bad input or a classifier error writes nothing.
+    const a = validScan(scan, ids);
     const r = rollup(scan, classify);
+    const c = a.cluster;
+    const nodeFailureList = scan.outcome.kind === 'scanned' ? scan.outcome.nodeFailures : [];
     const cluster = {
-      id: clusterId,
+      id: c.id,
       subscriptionId: c.subscriptionId,
       resourceGroup: c.resourceGroup,
       name: c.name,
       location: c.location,
       kubernetesVersion: c.kubernetesVersion,
     };
-    const details: ScanDetails = { cluster, nodeList: r.nodes, nodeFailureList: o.kind === 'scanned' ? o.nodeFailures : [], checks: r.checks };
-    const nodesPk = keys.nodesPartition(clusterId, scanId);
-
-    const nodeEntities: TableEntity<Entity>[] = [];
-    for (const n of nodes) {
-      const p = pack(n);
-      p.parts.forEach((chunks, i) => {
-        nodeEntities.push({
-          partitionKey: nodesPk,
-          rowKey: keys.nodePart(n.name, i),
-          node: n.name,
-          pool: n.pool ?? '',
-          part: i,
-          parts: p.parts.length,
-          bytes: p.bytes,
-          sha256: p.sha256,
-          chunks: chunks.length,
-          ...chunkProps(chunks),
-        });
-      });
-    }
-    const d = pack(details, HEADER_DETAIL_CHUNKS);
-    const [inline = [], ...overflow] = d.parts;
-    overflow.forEach((chunks, i) => {
-      nodeEntities.push({ partitionKey: nodesPk, rowKey: keys.detailsPart(i + 1), part: i + 1, chunks: chunks.length, ...chunkProps(chunks) });
+    const nodesPk = keys.nodesPartition(c.id, a.scanId);
+    const { header, overflow } = scanEntities({
+      ...a,
+      clusterId: c.id,
+      totals: r.totals,
+      triage: r.triage,
+      details: { cluster, nodeList: r.nodes, nodeFailureList, checks: r.checks },
     });
+    const nodeRows = [...a.nodes.flatMap((n) => nodeResultEntities(nodesPk, n)), ...overflow];
+    const attempt = attemptProps(a);
+    const results = a.outcome.kind === 'scanned' ? resultsProps(a, r, nodeFailureList.length) : null;
 
-    const reason = o.kind === 'scanned' ? '' : o.reason;
-    const detail = o.kind === 'scanned' ? '' : o.detail.slice(0, MAX_DETAIL_CHARS);
-    const header: TableEntity<Entity> = {
-      ...keys.scan(clusterId, scanId),
-      clusterId,
-      scanId,
-      runId,
-      benchmark: scan.benchmark ?? '',
-      startedAt,
-      finishedAt,
-      outcome: o.kind,
-      reason,
-      detail,
-      ...totalsProps(r.totals),
-      nodes: r.nodes.length,
-      nodeFailures: details.nodeFailureList.length,
-      triage: JSON.stringify(r.triage),
-      detailsBytes: d.bytes,
-      detailsSha256: d.sha256,
-      detailsChunks: inline.length,
-      detailsParts: d.parts.length,
-      ...chunkProps(inline, 'c'),
-    };
-
-    await this.writeAll('nodes', `save node results of scan ${scanId}`, 'upsert', nodeEntities);
-    await this.call('scans', `save scan ${scanId}`, (cl, opt) => cl.upsertEntity(header, 'Replace', opt));
-
-    const topics = fitList(r.failingTopics);
-    const checks = fitList(r.failingChecks);
-    const attempt: Entity = {
-      clusterId,
-      subscriptionId: c.subscriptionId,
-      subscriptionIdLc: c.subscriptionId.toLowerCase(),
-      resourceGroup: c.resourceGroup,
-      resourceGroupLc: c.resourceGroup.toLowerCase(),
-      name: c.name,
-      location: c.location,
-      kubernetesVersion: c.kubernetesVersion,
-      // Tags ride on the per-cluster entity so tag filters need no other read (ARM allows 50 tags of 512 chars).
-      tags: JSON.stringify(c.tags ?? {}),
-      outcome: o.kind,
-      reason,
-      detail,
-      benchmark: scan.benchmark ?? '',
-      scanId,
-      runId,
-      startedAt,
-      finishedAt,
-    };
-    const results: Entity | null =
-      o.kind !== 'scanned'
-        ? null
-        : {
-            rScanId: scanId,
-            rStartedAt: startedAt,
-            rFinishedAt: finishedAt,
-            rBenchmark: scan.benchmark ?? '',
-            ...totalsProps(r.totals, 'r'),
-            rNodes: r.nodes.length,
-            rNodeFailures: details.nodeFailureList.length,
-            rPools: JSON.stringify(r.pools),
-            rTriage: JSON.stringify(r.triage),
-            rTopics: topics.json,
-            rChecks: checks.json,
-            rTruncated: topics.truncated || checks.truncated,
-          };
-    await this.movePointer(clusterId, { startedAt, scanId }, attempt, results);
+    await this.writeAll('nodes', `save node results of scan ${a.scanId}`, 'upsert', nodeRows);
+    await this.call('scans', `save scan ${a.scanId}`, (cl, opt) => cl.upsertEntity(header, 'Replace', opt));
+    await this.movePointer(c.id, a, attempt, results);
   }
 
   /**
@@ -471,21 +343,19 @@ class TableStore implements Store {
    */
   private async movePointer(clusterId: string, at: { startedAt: string; scanId: string }, attempt: Entity, results: Entity | null): Promise<void> {
     const k = keys.fleet(clusterId);
+    const op = 'move cluster pointer';
     for (let i = 0; i < POINTER_ATTEMPTS; i++) {
       const current = await this.get('clusters', 'read cluster pointer', k.partitionKey, k.rowKey);
-      const op = 'move cluster pointer';
       try {
         if (!current) {
-          await this.call('clusters', op, (c, o) => c.createEntity({ ...k, ...attempt, ...(results ?? {}), firstAttemptAt: at.startedAt }, o));
+          await this.call('clusters', op, (c, o) => c.createEntity({ ...k, ...attempt, ...(results ?? {}), [FLEET.firstAttemptAt]: at.startedAt }, o));
           return;
         }
-        const attemptNewer = compareAttempt(at, { startedAt: str(current, 'startedAt'), scanId: str(current, 'scanId') }) >= 0;
-        const currentResults = optStr(current, 'rScanId');
-        const resultsNewer =
-          results !== null && (currentResults === null || compareAttempt(at, { startedAt: str(current, 'rStartedAt'), scanId: currentResults }) >= 0);
+        const p = this.decoded('clusters', op, () => pointerOf(current));
+        const attemptNewer = compareAttempt(at, p) >= 0;
+        const resultsNewer = results !== null && (p.rScanId === null || compareAttempt(at, { startedAt: p.rStartedAt ?? '', scanId: p.rScanId }) >= 0);
         // A late older attempt still moves the first-attempt time back: staleness of a never-scanned cluster counts from it.
-        const first = optStr(current, 'firstAttemptAt');
-        const firstEarlier = first === null || at.startedAt < first;
+        const firstEarlier = p.firstAttemptAt === null || at.startedAt < p.firstAttemptAt;
         if (!attemptNewer && !resultsNewer && !firstEarlier) return;
         const next: Entity = {};
         for (const [key, v] of Object.entries(current)) {
@@ -493,8 +363,7 @@ class TableStore implements Store {
         }
         Object.assign(next, attemptNewer ? attempt : {}, resultsNewer ? results : {});
         // An entity written before firstAttemptAt existed knows at least its own latest attempt.
-        next['firstAttemptAt'] =
-          [first, at.startedAt, optStr(current, 'startedAt'), optStr(current, 'rStartedAt')].filter((t): t is string => !!t).sort()[0] ?? at.startedAt;
+        next[FLEET.firstAttemptAt] = [p.firstAttemptAt, at.startedAt, p.startedAt, p.rStartedAt].filter((t): t is string => !!t).sort()[0] ?? at.startedAt;
         const etag = typeof current['etag'] === 'string' ? current['etag'] : '*';
         await this.call('clusters', op, (c, o) => c.updateEntity({ ...k, ...next }, 'Replace', { ...o, etag }));
         return;
@@ -504,74 +373,20 @@ class TableStore implements Store {
         if (s !== 412 && s !== 409) throw e;
       }
     }
-    throw new StoreError(this.tables.clusters, 'move cluster pointer', 412, 'ConditionNotMet', `${POINTER_ATTEMPTS} attempts lost a race with other writers`);
+    throw new StoreError(this.tables.clusters, op, 412, 'ConditionNotMet', `${POINTER_ATTEMPTS} attempts lost a race with other writers`);
   }
 
   // ---- reading ------------------------------------------------------------------------------
 
-  private summaryOf(e: Entity): ClusterSummary {
-    const out = outcomeOf(e);
-    const rScanId = optStr(e, 'rScanId');
-    const results: ClusterResultsSummary | null =
-      rScanId === null
-        ? null
-        : {
-            scanId: rScanId,
-            finishedAt: str(e, 'rFinishedAt'),
-            benchmark: optStr(e, 'rBenchmark'),
-            totals: totalsOf(e, 'r'),
-            nodes: num(e, 'rNodes'),
-            nodeFailures: num(e, 'rNodeFailures'),
-            pools: json<string[]>(e, 'rPools', []),
-            triage: json<Record<string, number>>(e, 'rTriage', {}),
-            failingTopics: json<string[]>(e, 'rTopics', []),
-            failingChecks: json<string[]>(e, 'rChecks', []),
-            failingTruncated: bool(e, 'rTruncated'),
-          };
-    return {
-      clusterId: str(e, 'clusterId'),
-      subscriptionId: str(e, 'subscriptionId'),
-      resourceGroup: str(e, 'resourceGroup'),
-      name: str(e, 'name'),
-      location: str(e, 'location'),
-      kubernetesVersion: str(e, 'kubernetesVersion'),
-      tags: json<Record<string, string>>(e, 'tags', {}),
-      outcome: out.kind,
-      reason: out.kind === 'scanned' ? null : out.reason,
-      detail: out.kind === 'scanned' ? null : out.detail,
-      benchmark: optStr(e, 'benchmark'),
-      scanId: str(e, 'scanId'),
-      runId: str(e, 'runId'),
-      startedAt: str(e, 'startedAt'),
-      finishedAt: str(e, 'finishedAt'),
-      firstAttemptAt: optStr(e, 'firstAttemptAt') ?? str(e, 'startedAt'),
-      results,
-    };
-  }
-
-  private readSummary(e: Entity, operation: string): ClusterSummary {
-    try {
-      return this.summaryOf(e);
-    } catch (err) {
-      throw new StoreError(
-        this.tables.clusters,
-        operation,
-        undefined,
-        'CorruptEntity',
-        `cluster entity ${String(e['rowKey'])}: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    }
-  }
-
   async listClusterSummaries(filter: SummaryFilter = {}): Promise<ClusterSummary[]> {
     // Values go through the odata tag, which quotes and escapes them: a filter value cannot widen the query.
     let q = odata`PartitionKey eq ${FLEET_PARTITION}`;
-    if (filter.subscriptionId !== undefined) q += odata` and subscriptionIdLc eq ${filter.subscriptionId.toLowerCase()}`;
-    if (filter.resourceGroup !== undefined) q += odata` and resourceGroupLc eq ${filter.resourceGroup.toLowerCase()}`;
+    if (filter.subscriptionId !== undefined) q += ` and ${where(FLEET.subscriptionIdLc, 'eq', filter.subscriptionId.toLowerCase())}`;
+    if (filter.resourceGroup !== undefined) q += ` and ${where(FLEET.resourceGroupLc, 'eq', filter.resourceGroup.toLowerCase())}`;
     // The results' benchmark: a skipped or failed latest attempt chose none ('') and would hide the cluster.
-    if (filter.benchmark !== undefined) q += odata` and rBenchmark eq ${filter.benchmark}`;
+    if (filter.benchmark !== undefined) q += ` and ${where(FLEET.rBenchmark, 'eq', filter.benchmark)}`;
     const rows = await this.list('clusters', 'list cluster summaries', q);
-    return rows.map((e) => this.readSummary(e, 'list cluster summaries'));
+    return this.decoded('clusters', 'list cluster summaries', () => rows.map(clusterSummaryOf));
   }
 
   async listClustersFailing(filter: FailingFilter): Promise<ClusterSummary[]> {
@@ -586,9 +401,11 @@ class TableStore implements Store {
 
   async getClusterPointers(clusterId: string): Promise<ClusterPointers | null> {
     const k = keys.fleet(clusterId);
-    const pointer = await this.get('clusters', 'read cluster pointer', k.partitionKey, k.rowKey, ['scanId', 'rScanId']);
-    const scanId = pointer ? optStr(pointer, 'scanId') : null;
-    return pointer && scanId ? { scanId, resultsScanId: optStr(pointer, 'rScanId') } : null;
+    const op = 'read cluster pointer';
+    const pointer = await this.get('clusters', op, k.partitionKey, k.rowKey, [...POINTER_SELECT]);
+    if (!pointer) return null;
+    const p = this.decoded('clusters', op, () => pointerOf(pointer));
+    return { scanId: p.scanId, resultsScanId: p.rScanId };
   }
 
   async getClusterLatest(clusterId: string): Promise<StoredClusterScan | null> {
@@ -601,65 +418,24 @@ class TableStore implements Store {
     return p?.resultsScanId ? this.getClusterScan(clusterId, p.resultsScanId) : null;
   }
 
-  private totalsOfHeader(e: Entity): ScanTotals {
-    return {
-      clusterId: str(e, 'clusterId'),
-      scanId: str(e, 'scanId'),
-      runId: str(e, 'runId'),
-      benchmark: optStr(e, 'benchmark'),
-      startedAt: str(e, 'startedAt'),
-      finishedAt: str(e, 'finishedAt'),
-      outcome: outcomeOf(e),
-      totals: totalsOf(e),
-      nodes: num(e, 'nodes'),
-      nodeFailures: num(e, 'nodeFailures'),
-      triage: json<Record<string, number>>(e, 'triage', {}),
-    };
-  }
-
   async getClusterScan(clusterId: string, scanId: string): Promise<StoredClusterScan | null> {
     const k = keys.scan(clusterId, scanId);
     const op = `read scan ${scanId}`;
     const header = await this.get('scans', op, k.partitionKey, k.rowKey);
     if (!header) return null;
-    try {
-      const parts = num(header, 'detailsParts');
-      const chunks = readChunks(header, num(header, 'detailsChunks'), 'c');
-      if (!chunks) throw new CorruptEntityError('a details chunk is missing');
-      if (parts > 1) {
-        const pk = keys.nodesPartition(clusterId, scanId);
-        const range = prefixRange(DETAILS_ROW_PREFIX);
-        const rows = await this.list(
-          'nodes',
-          `read details of scan ${scanId}`,
-          odata`PartitionKey eq ${pk} and RowKey ge ${range.from} and RowKey lt ${range.to}`,
-        );
-        rows.sort((a, b) => num(a, 'part') - num(b, 'part'));
-        if (rows.length !== parts - 1) throw new CorruptEntityError(`expected ${parts - 1} details parts, found ${rows.length}`);
-        for (const row of rows) {
-          const more = readChunks(row, num(row, 'chunks'));
-          if (!more) throw new CorruptEntityError('a details chunk is missing');
-          chunks.push(...more);
-        }
-      }
-      const details = unpack(chunks, num(header, 'detailsBytes'), str(header, 'detailsSha256')) as ScanDetails;
-      return {
-        ...this.totalsOfHeader(header),
-        cluster: details.cluster,
-        nodeList: details.nodeList,
-        nodeFailureList: details.nodeFailureList,
-        checks: details.checks,
-      };
-    } catch (e) {
-      if (e instanceof StoreError) throw e;
-      throw new StoreError(this.tables.scans, op, undefined, 'CorruptEntity', e instanceof Error ? e.message : String(e));
+    let overflow: Entity[] = [];
+    if (this.decoded('scans', op, () => overflowParts(header)) > 0) {
+      const range = prefixRange(DETAILS_ROW_PREFIX);
+      const pk = keys.nodesPartition(clusterId, scanId);
+      overflow = await this.list('nodes', `read details of scan ${scanId}`, odata`PartitionKey eq ${pk} and RowKey ge ${range.from} and RowKey lt ${range.to}`);
     }
+    return this.decoded('scans', op, () => ({ ...scanTotalsOf(header), ...scanDetailsOf(header, overflow) }));
   }
 
   async getClusterHistory(clusterId: string, limit: number): Promise<ScanTotals[]> {
     positiveInt(limit, 'history limit', 10_000);
-    const rows = await this.list('scans', 'read cluster history', odata`PartitionKey eq ${clusterKey(clusterId)}`, { select: HISTORY_SELECT });
-    const out = rows.map((e) => this.totalsOfHeader(e));
+    const rows = await this.list('scans', 'read cluster history', odata`PartitionKey eq ${clusterKey(clusterId)}`, { select: [...SCAN_HISTORY_SELECT] });
+    const out = this.decoded('scans', 'read cluster history', () => rows.map(scanTotalsOf));
     out.sort((a, b) => -compareAttempt(a, b));
     return out.slice(0, limit);
   }
@@ -670,23 +446,7 @@ class TableStore implements Store {
     const op = `read node ${node} of scan ${scanId}`;
     const rows = await this.list('nodes', op, odata`PartitionKey eq ${pk} and RowKey ge ${range.from} and RowKey lt ${range.to}`);
     if (rows.length === 0) return null;
-    try {
-      rows.sort((a, b) => num(a, 'part') - num(b, 'part'));
-      const first = rows[0] as Entity;
-      const parts = num(first, 'parts');
-      // Rows beyond `parts` are left from an earlier, larger write of the same scan: ignore them.
-      const used = rows.slice(0, parts);
-      if (used.length !== parts || used.some((r, i) => num(r, 'part') !== i)) throw new CorruptEntityError(`expected ${parts} parts, found ${rows.length}`);
-      const chunks: Uint8Array[] = [];
-      for (const row of used) {
-        const c = readChunks(row, num(row, 'chunks'));
-        if (!c) throw new CorruptEntityError('a chunk is missing');
-        chunks.push(...c);
-      }
-      return unpack(chunks, num(first, 'bytes'), str(first, 'sha256')) as ScannedNode;
-    } catch (e) {
-      throw new StoreError(this.tables.nodes, op, undefined, 'CorruptEntity', e instanceof Error ? e.message : String(e));
-    }
+    return this.decoded('nodes', op, () => nodeResultOf(rows));
   }
 
   // ---- retention ----------------------------------------------------------------------------
@@ -697,33 +457,28 @@ class TableStore implements Store {
     const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
     const result: PruneResult = { deleted: 0, runsDeleted: 0, entitiesDeleted: 0 };
 
-    const pointers = await this.list('clusters', 'list clusters to prune', odata`PartitionKey eq ${FLEET_PARTITION}`, {
-      select: ['clusterId', 'scanId', 'rScanId'],
-    });
+    const pointers = await this.list('clusters', 'list clusters to prune', odata`PartitionKey eq ${FLEET_PARTITION}`, { select: [...KEEP_SELECT] });
+    const kept = this.decoded('clusters', 'list clusters to prune', () => pointers.map(keptScansOf));
     await Promise.all(
-      pointers.map((p) =>
+      kept.map(({ clusterId, keep }) =>
         this.limit(async () => {
-          const clusterId = str(p, 'clusterId');
-          const keep = new Set([optStr(p, 'scanId'), optStr(p, 'rScanId')]);
-          const pk = clusterKey(clusterId);
-          const old = await this.list('scans', 'list old scans', odata`PartitionKey eq ${pk} and startedAt lt ${cutoff}`, {
-            select: ['partitionKey', 'rowKey', 'scanId'],
-          });
+          const old = await this.list(
+            'scans',
+            'list old scans',
+            `${where('PartitionKey', 'eq', clusterKey(clusterId))} and ${where(SCAN_STARTED_AT, 'lt', cutoff)}`,
+            {
+              select: [...SCAN_ID_SELECT],
+            },
+          );
           for (const s of old) {
-            const scanId = str(s, 'scanId');
+            const scanId = this.decoded('scans', 'list old scans', () => scanIdOf(s));
             if (keep.has(scanId)) continue;
             // Node results first, the header last: if we stop half-way, the header is still there to find the rest next time.
             const nodesPk = keys.nodesPartition(clusterId, scanId);
-            const rows = await this.list('nodes', `list node results of scan ${scanId}`, odata`PartitionKey eq ${nodesPk}`, {
-              select: ['partitionKey', 'rowKey'],
-            });
-            await this.writeAll(
-              'nodes',
-              `delete node results of scan ${scanId}`,
-              'delete',
-              rows.map((r) => ({ partitionKey: str(r, 'partitionKey'), rowKey: str(r, 'rowKey') })),
-            );
-            await this.deleteOne('scans', `delete scan ${scanId}`, str(s, 'partitionKey'), str(s, 'rowKey'));
+            const rows = await this.list('nodes', `list node results of scan ${scanId}`, odata`PartitionKey eq ${nodesPk}`, { select: [...KEYS_SELECT] });
+            await this.writeAll('nodes', `delete node results of scan ${scanId}`, 'delete', rows.map(keysOf));
+            const h = keysOf(s);
+            await this.deleteOne('scans', `delete scan ${scanId}`, h.partitionKey, h.rowKey);
             result.deleted++;
             result.entitiesDeleted += rows.length + 1;
           }
@@ -731,23 +486,19 @@ class TableStore implements Store {
       ),
     );
 
-    const oldRuns = await this.list('runs', 'list old runs', odata`PartitionKey eq ${RUN_INDEX_PARTITION} and startedAt lt ${cutoff}`, {
-      select: ['partitionKey', 'rowKey', 'runId'],
+    const oldRuns = await this.list('runs', 'list old runs', `${where('PartitionKey', 'eq', RUN_INDEX_PARTITION)} and ${where(RUN.startedAt, 'lt', cutoff)}`, {
+      select: [...KEYS_SELECT, RUN.runId],
     });
     await Promise.all(
       oldRuns.map((run) =>
         this.limit(async () => {
-          const runPk = keys.runPartition(str(run, 'runId'));
-          const rows = await this.list('runs', 'list old run', odata`PartitionKey eq ${runPk}`, { select: ['partitionKey', 'rowKey'] });
+          const runPk = keys.runPartition(this.decoded('runs', 'list old runs', () => indexedRunId(run)));
+          const rows = (await this.list('runs', 'list old run', odata`PartitionKey eq ${runPk}`, { select: [...KEYS_SELECT] })).map(keysOf);
           // Cluster rows before the header, the index last, for the same reason as above.
-          const ordered = [...rows.filter((r) => r['rowKey'] !== RUN_HEADER_ROW), ...rows.filter((r) => r['rowKey'] === RUN_HEADER_ROW)];
-          await this.writeAll(
-            'runs',
-            'delete old run',
-            'delete',
-            ordered.map((r) => ({ partitionKey: str(r, 'partitionKey'), rowKey: str(r, 'rowKey') })),
-          );
-          await this.deleteOne('runs', 'delete run index', str(run, 'partitionKey'), str(run, 'rowKey'));
+          const ordered = [...rows.filter((r) => r.rowKey !== RUN_HEADER_ROW), ...rows.filter((r) => r.rowKey === RUN_HEADER_ROW)];
+          await this.writeAll('runs', 'delete old run', 'delete', ordered);
+          const idx = keysOf(run);
+          await this.deleteOne('runs', 'delete run index', idx.partitionKey, idx.rowKey);
           result.runsDeleted++;
           result.entitiesDeleted += rows.length + 1;
         }),
