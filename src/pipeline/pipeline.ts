@@ -15,6 +15,7 @@ import type { RunTrigger, Store } from '../store/index.js';
 import { alertNewFailures } from '../alert/index.js';
 import { previousScannedScan } from '../diff/previous.js';
 import type { Waiver } from '../knowledge/index.js';
+import { classifyError } from '../store/errors.js';
 import { classifyCheck } from './classify.js';
 import { newRunId, scanIdFor } from './ids.js';
 import type { ScanMessage } from './message.js';
@@ -75,8 +76,11 @@ export interface Delivery {
 
 /**
  * Scans and stores one cluster. Safe to redeliver: ids are deterministic and writes are upserts.
- * On the last delivery an error is recorded as the cluster's failed outcome, with its message,
- * instead of leaving only "it went to the poison queue".
+ * An error is classified (store/errors.ts): a deterministic one (input, schema, size) is recorded as
+ * the cluster's failed outcome on this delivery and the message completes, since every redelivery
+ * would run another run-command on the cluster and fail the same way; a transient one (network,
+ * throttling, storage unavailable) is thrown for the host to redeliver, and recorded on the last
+ * delivery instead of leaving only "it went to the poison queue".
  */
 export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanOpts: ClusterScanOptions, delivery?: Delivery): Promise<ClusterScan> {
   const msg = parseScanMessage(raw);
@@ -92,16 +96,13 @@ export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanO
     return scan;
   } catch (e) {
     const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    deps.log(`cluster ${msg.cluster.id}: the worker failed (delivery ${delivery?.dequeueCount ?? '?'}): ${why}`);
+    const kind = classifyError(e);
+    deps.log(`cluster ${msg.cluster.id}: the worker failed (delivery ${delivery?.dequeueCount ?? '?'}, ${kind}): ${why}`);
+    if (kind === 'deterministic') {
+      return recordFailure(msg, deps, 'internal', `the scan failed in a way a retry would repeat, so it was not retried: ${why}`, 'failed');
+    }
     if (!delivery || delivery.dequeueCount < delivery.maxDequeueCount) throw e;
-    const failed = await recordFailure(
-      msg,
-      deps,
-      'internal',
-      `the scan worker failed on all ${delivery.maxDequeueCount} deliveries; last error: ${why}`,
-      'failed',
-    );
-    return failed;
+    return recordFailure(msg, deps, 'internal', `the scan worker failed on all ${delivery.maxDequeueCount} deliveries; last error: ${why}`, 'failed');
   }
 }
 
@@ -127,9 +128,13 @@ async function alertOnNewFailures(msg: ScanMessage, scan: ClusterScan, deps: Pip
   }
 }
 
-async function recordFailure(
+/** What recording an outcome needs: no ARM, no alerts. */
+export type RecordDeps = Pick<PipelineDeps, 'store' | 'now' | 'log'>;
+
+/** Records a failed outcome for the message's cluster under its own scan id (`<scanId>-<suffix>`). */
+export async function recordFailure(
   msg: ScanMessage,
-  deps: PipelineDeps,
+  deps: RecordDeps,
   reason: 'internal' | 'poison-message',
   detail: string,
   suffix: string,
@@ -147,7 +152,7 @@ async function recordFailure(
  * A message that reached the poison queue: the worker could not even record its failure (or the
  * host gave up on it). Recorded as a failed outcome, not lost.
  */
-export async function recordPoisonMessage(raw: unknown, deps: PipelineDeps): Promise<ClusterScan | null> {
+export async function recordPoisonMessage(raw: unknown, deps: RecordDeps): Promise<ClusterScan | null> {
   let msg: ScanMessage;
   try {
     msg = parseScanMessage(raw, 'poison message');

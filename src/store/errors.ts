@@ -52,3 +52,45 @@ export function toStoreError(e: unknown, table: string, operation: string): Stor
   const first = scrub(raw.split('\n')[0] ?? '').slice(0, 300);
   return new StoreError(table, operation, statusOf(e), code, first || 'no detail');
 }
+
+/** A value too large for Table Storage, found before sending: the same scan fails the same way on every delivery. */
+export class EntityTooLargeError extends Error {
+  override readonly name = 'EntityTooLargeError';
+  constructor(
+    readonly what: string,
+    readonly problem: string,
+  ) {
+    super(`${what}: ${problem}`);
+  }
+}
+
+/**
+ * Whether trying again can help. `transient`: the network, a timeout, throttling, the service busy or
+ * unavailable, a lost write race. `deterministic`: the input, its schema, its size, a key too long, a
+ * corrupt entity: the same message fails the same way on every delivery, and in production each
+ * delivery runs another run-command on the cluster, so it is recorded at once and not retried.
+ */
+export type ErrorClass = 'transient' | 'deterministic';
+
+/** HTTP statuses worth a retry: timeout, conflict or lost ETag race, throttling, and every server error. */
+function transientStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 412 || status === 429 || status >= 500;
+}
+
+/** Error names of values that are wrong whatever the moment: our input errors and the runtime's data errors (not TypeError: fetch reports a network failure as one). */
+const DETERMINISTIC_NAMES = new Set(['InputError', 'EntityTooLargeError', 'CorruptEntityError', 'ZodError', 'RangeError', 'SyntaxError']);
+
+export function classifyError(e: unknown): ErrorClass {
+  if (e instanceof StoreError) {
+    if (e.code === 'CorruptEntity') return 'deterministic';
+    // No status: the request never got an answer (connection refused or reset, DNS, timeout).
+    if (e.statusCode === undefined) return 'transient';
+    return transientStatus(e.statusCode) ? 'transient' : 'deterministic';
+  }
+  const err = (e ?? {}) as ErrorLike;
+  const status = statusOf(e);
+  if (status !== undefined) return transientStatus(status) ? 'transient' : 'deterministic';
+  if (typeof err.name === 'string' && DETERMINISTIC_NAMES.has(err.name)) return 'deterministic';
+  // Anything else (a network error, an abort, an error we do not know) keeps the host's bounded retries.
+  return 'transient';
+}

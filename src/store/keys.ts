@@ -7,10 +7,14 @@
  * UTF-8 bytes, so that any JavaScript string, lone surrogates included, survives the round trip.
  * The output never holds `~`, which the layout uses to join key parts, so joined keys cannot collide.
  */
+import { createHash } from 'node:crypto';
 import { InputError } from '../model/errors.js';
 
-/** Table Storage keys are at most 1 KiB. */
-export const MAX_KEY_LENGTH = 1024;
+/**
+ * Table Storage keys are "up to 1 KiB in size"; in UTF-16 that is 512 characters, which is also what
+ * Azurite enforces (DEFAULT_KEY_MAX_LENGTH, InvalidInput beyond it). Our keys are ASCII.
+ */
+export const MAX_KEY_LENGTH = 512;
 /** Joins the parts of a composite key; `encodeKey` never emits it. */
 export const KEY_SEPARATOR = '~';
 
@@ -51,6 +55,27 @@ export function decodeKey(key: string): string {
   return out;
 }
 
+/**
+ * Keeps an encoded key part within `max` characters: a longer one keeps its start and ends in `!x`
+ * and the sha256 of the whole part, so that it stays unique and fits. Such a part does not decode.
+ * An AKS id of ASCII names never needs it (at most ~330 characters encoded); one whose resource group
+ * has many non-ASCII letters (6 characters each encoded) does, and still gets a key, so it can be stored.
+ */
+export function fitKeyPart(encoded: string, max: number): string {
+  if (encoded.length <= max) return encoded;
+  const hash = `!x${createHash('sha256').update(encoded).digest('hex')}`;
+  let keep = encoded.slice(0, max - hash.length);
+  // Never end the kept start inside an escape (`!hh`, `!uhhhh`): it stays readable.
+  const bang = keep.lastIndexOf('!');
+  if (bang >= 0 && keep.length - bang < (keep.charAt(bang + 1) === 'u' ? 6 : 3)) keep = keep.slice(0, bang);
+  return keep + hash;
+}
+
+/** Key budgets: a cluster key joins a scan key (nodes partition) or `c` (run rows) within MAX_KEY_LENGTH. */
+export const CLUSTER_KEY_CHARS = 380;
+export const ID_KEY_CHARS = 128;
+export const NODE_KEY_CHARS = 500;
+
 /** Joins encoded parts and checks the result fits a key. */
 export function joinKey(what: string, ...encodedParts: string[]): string {
   const key = encodedParts.join(KEY_SEPARATOR);
@@ -67,17 +92,17 @@ export function joinKey(what: string, ...encodedParts: string[]): string {
 export function clusterKey(clusterId: string): string {
   const id = clusterId.trim();
   if (!id) throw new InputError('cluster id', 'is empty');
-  return joinKey(`cluster id ${clusterId}`, encodeKey(id.toLowerCase()));
+  return joinKey(`cluster id ${clusterId}`, fitKeyPart(encodeKey(id.toLowerCase()), CLUSTER_KEY_CHARS));
 }
 
 export function scanKey(scanId: string): string {
   if (!scanId) throw new InputError('scan id', 'is empty');
-  return joinKey(`scan id ${scanId}`, encodeKey(scanId));
+  return joinKey(`scan id ${scanId}`, fitKeyPart(encodeKey(scanId), ID_KEY_CHARS));
 }
 
 export function runKey(runId: string): string {
   if (!runId) throw new InputError('run id', 'is empty');
-  return joinKey(`run id ${runId}`, encodeKey(runId));
+  return joinKey(`run id ${runId}`, fitKeyPart(encodeKey(runId), ID_KEY_CHARS));
 }
 
 /**

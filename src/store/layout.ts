@@ -11,7 +11,7 @@
  *
  * Keys are built from `encodeKey`, which never emits `~`, so the separator cannot occur inside a part.
  */
-import { clusterKey, invertedTime, joinKey, KEY_SEPARATOR, encodeKey, runKey, scanKey } from './keys.js';
+import { clusterKey, invertedTime, joinKey, KEY_SEPARATOR, encodeKey, fitKeyPart, NODE_KEY_CHARS, runKey, scanKey } from './keys.js';
 import { InputError } from '../model/errors.js';
 
 export interface TableNames {
@@ -34,15 +34,21 @@ export const RUN_INDEX_PARTITION = 'runs';
 export const RUN_HEADER_ROW = 'run';
 export const DETAILS_ROW_PREFIX = `${KEY_SEPARATOR}details`;
 
+function nodeKey(node: string): string {
+  return fitKeyPart(encodeKey(node), NODE_KEY_CHARS);
+}
+
 export const keys = {
   fleet: (clusterId: string): { partitionKey: string; rowKey: string } => ({ partitionKey: FLEET_PARTITION, rowKey: clusterKey(clusterId) }),
   scan: (clusterId: string, scanId: string): { partitionKey: string; rowKey: string } => ({ partitionKey: clusterKey(clusterId), rowKey: scanKey(scanId) }),
-  nodesPartition: (clusterId: string, scanId: string): string => joinKey(`scan ${scanId} of ${clusterId}`, clusterKey(clusterId), scanKey(scanId)),
+  nodesPartition: (clusterId: string, scanId: string): string => keys.nodesPartitionOf(clusterKey(clusterId), scanId),
+  /** The same from the cluster's key (a fleet entity's RowKey). */
+  nodesPartitionOf: (clusterPk: string, scanId: string): string => joinKey(`scan ${scanId}`, clusterPk, scanKey(scanId)),
   nodePrefix: (node: string): string => {
     if (!node) throw new InputError('node name', 'is empty');
-    return joinKey(`node ${node}`, encodeKey(node));
+    return joinKey(`node ${node}`, nodeKey(node));
   },
-  nodePart: (node: string, part: number): string => joinKey(`node ${node}`, encodeKey(node), part.toString().padStart(3, '0')),
+  nodePart: (node: string, part: number): string => joinKey(`node ${node}`, nodeKey(node), part.toString().padStart(3, '0')),
   detailsPart: (part: number): string => `${DETAILS_ROW_PREFIX}${KEY_SEPARATOR}${part.toString().padStart(3, '0')}`,
   runPartition: (runId: string): string => joinKey(`run id ${runId}`, 'r', runKey(runId)),
   runIndex: (runId: string, startedAt: string): { partitionKey: string; rowKey: string } => ({

@@ -31,6 +31,7 @@ import { createRequestCounter, type PipelinePolicy, type RequestCounter } from '
 import { statusOf, StoreError, toStoreError } from './errors.js';
 import { clusterKey, prefixRange } from './keys.js';
 import { keys, RUN_HEADER_ROW, RUN_INDEX_PARTITION, FLEET_PARTITION, tableNames, DETAILS_ROW_PREFIX, type TableNames } from './layout.js';
+import { assertFits, cutText, MAX_DETAIL_CHARS } from './limits.js';
 import { rollup } from './rollup.js';
 import type { StorageTarget } from './target.js';
 import type {
@@ -115,8 +116,6 @@ export function storeOverClients(clients: StoreClients, names: TableNames, count
   return new TableStore(clients, names, counter, opts);
 }
 
-/** Longest free-text detail kept on an entity. */
-const MAX_DETAIL_CHARS = 4000;
 const POINTER_ATTEMPTS = 5;
 
 function isoTime(value: string, what: string): string {
@@ -157,7 +156,7 @@ function validScan(scan: ClusterScan, ids: { runId: string; scanId: string }): A
     if (seen.has(n.name)) throw new InputError(`scan ${scanId}`, `node ${n.name} appears twice`);
     seen.add(n.name);
   }
-  const outcome: StoredOutcome = o.kind === 'scanned' ? { kind: 'scanned' } : { ...o, detail: o.detail.slice(0, MAX_DETAIL_CHARS) };
+  const outcome: StoredOutcome = o.kind === 'scanned' ? { kind: 'scanned' } : { ...o, detail: cutText(o.detail, MAX_DETAIL_CHARS) };
   return {
     cluster: scan.cluster,
     outcome,
@@ -331,6 +330,10 @@ class TableStore implements Store {
     const nodeRows = [...a.nodes.flatMap((n) => nodeResultEntities(nodesPk, n)), ...overflow];
     const attempt = attemptProps(a);
     const results = a.outcome.kind === 'scanned' ? resultsProps(a, r, nodeFailureList.length) : null;
+    // Every entity is checked against the service's limits before the first write: one too large is found here, once.
+    for (const e of nodeRows) assertFits(e, `node results of scan ${a.scanId} (${e.rowKey})`);
+    assertFits(header, `scan ${a.scanId} header`);
+    assertFits({ ...keys.fleet(c.id), ...attempt, ...results, [FLEET.firstAttemptAt]: a.startedAt }, `cluster entity of scan ${a.scanId}`);
 
     await this.writeAll('nodes', `save node results of scan ${a.scanId}`, 'upsert', nodeRows);
     await this.call('scans', `save scan ${a.scanId}`, (cl, opt) => cl.upsertEntity(header, 'Replace', opt));
@@ -364,6 +367,7 @@ class TableStore implements Store {
         Object.assign(next, attemptNewer ? attempt : {}, resultsNewer ? results : {});
         // An entity written before firstAttemptAt existed knows at least its own latest attempt.
         next[FLEET.firstAttemptAt] = [p.firstAttemptAt, at.startedAt, p.startedAt, p.rStartedAt].filter((t): t is string => !!t).sort()[0] ?? at.startedAt;
+        assertFits({ ...k, ...next }, `cluster entity of scan ${at.scanId}`);
         const etag = typeof current['etag'] === 'string' ? current['etag'] : '*';
         await this.call('clusters', op, (c, o) => c.updateEntity({ ...k, ...next }, 'Replace', { ...o, etag }));
         return;
@@ -460,21 +464,16 @@ class TableStore implements Store {
     const pointers = await this.list('clusters', 'list clusters to prune', odata`PartitionKey eq ${FLEET_PARTITION}`, { select: [...KEEP_SELECT] });
     const kept = this.decoded('clusters', 'list clusters to prune', () => pointers.map(keptScansOf));
     await Promise.all(
-      kept.map(({ clusterId, keep }) =>
+      kept.map(({ clusterKey: pk, keep }) =>
         this.limit(async () => {
-          const old = await this.list(
-            'scans',
-            'list old scans',
-            `${where('PartitionKey', 'eq', clusterKey(clusterId))} and ${where(SCAN_STARTED_AT, 'lt', cutoff)}`,
-            {
-              select: [...SCAN_ID_SELECT],
-            },
-          );
+          const old = await this.list('scans', 'list old scans', `${where('PartitionKey', 'eq', pk)} and ${where(SCAN_STARTED_AT, 'lt', cutoff)}`, {
+            select: [...SCAN_ID_SELECT],
+          });
           for (const s of old) {
             const scanId = this.decoded('scans', 'list old scans', () => scanIdOf(s));
             if (keep.has(scanId)) continue;
             // Node results first, the header last: if we stop half-way, the header is still there to find the rest next time.
-            const nodesPk = keys.nodesPartition(clusterId, scanId);
+            const nodesPk = keys.nodesPartitionOf(pk, scanId);
             const rows = await this.list('nodes', `list node results of scan ${scanId}`, odata`PartitionKey eq ${nodesPk}`, { select: [...KEYS_SELECT] });
             await this.writeAll('nodes', `delete node results of scan ${scanId}`, 'delete', rows.map(keysOf));
             const h = keysOf(s);

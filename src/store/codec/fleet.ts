@@ -5,12 +5,16 @@
  */
 import { z } from 'zod';
 import type { ClusterRef } from '../../model/cluster.js';
+import { chunkProps, pack, readChunks, unpack } from '../blob.js';
+import { cutText, MAX_NAME_CHARS, MAX_TAGS_TEXT_CHARS, TAGS_GZ_CHUNKS } from '../limits.js';
 import { fitList, type ScanRollup } from '../rollup.js';
 import type { ClusterSummary, StoredOutcome } from '../types.js';
 import { outcomeProps, outcomeSchema, outcomeShape } from './results.js';
 import { CorruptEntityError, count, decode, flag, jsonText, optText, propNames, text, totalsFrom, totalsProps, totalsShape, type Entity } from './values.js';
 
 const strings = z.array(z.string());
+const tagsSchema = z.record(z.string(), z.string());
+const TAGS_GZ_PREFIX = 'tagsGz';
 const counts = z.record(z.string(), z.number().int().min(0));
 
 const attemptShape = {
@@ -23,8 +27,13 @@ const attemptShape = {
   name: text,
   location: text,
   kubernetesVersion: text,
-  // Tags ride on the per-cluster entity so tag filters need no other read.
-  tags: jsonText(z.record(z.string(), z.string()), {}),
+  // Tags ride on the per-cluster entity so tag filters need no other read: readable JSON, cut to fit
+  // when large (tagsCut), and then whole, gzip'd, in tagsGz0.. (tagsGzChunks of them).
+  tags: jsonText(tagsSchema, {}),
+  tagsCut: flag,
+  tagsGzChunks: count,
+  tagsGzBytes: count,
+  tagsGzSha256: z.string().optional(),
   ...outcomeShape,
   benchmark: optText,
   scanId: text,
@@ -72,25 +81,79 @@ export interface AttemptInput {
   finishedAt: string;
 }
 
-export function attemptProps(a: AttemptInput): AttemptProps {
+/** ARM's limits on one tag: a longer name or value cannot come from ARM and is cut. */
+const TAG_NAME_CHARS = 512;
+const TAG_VALUE_CHARS = 256;
+/** Added to tags that were cut and could not be kept whole: says what is missing. */
+export const TAGS_CUT_MARKER = 'aks-fleet-scanner:tags-cut';
+
+/** Tags as readable JSON within MAX_TAGS_TEXT_CHARS: whole tags while they fit, then a marker tag. */
+function readableTags(tags: Record<string, string>): { json: string; cut: boolean } {
+  const whole = JSON.stringify(tags);
+  if (whole.length <= MAX_TAGS_TEXT_CHARS) return { json: whole, cut: false };
+  const entries = Object.entries(tags);
+  const kept: Record<string, string> = {};
+  // Room for the marker tag, whose value is at most ~60 characters.
+  let size = 2 + 100;
+  let n = 0;
+  for (const [k, v] of entries) {
+    const name = cutText(k, TAG_NAME_CHARS);
+    const value = cutText(v, TAG_VALUE_CHARS);
+    const add = JSON.stringify(name).length + JSON.stringify(value).length + 2;
+    if (size + add > MAX_TAGS_TEXT_CHARS) break;
+    kept[name] = value;
+    size += add;
+    n++;
+  }
+  kept[TAGS_CUT_MARKER] = `${n} of ${entries.length} tags shown, cut to fit`;
+  return { json: JSON.stringify(kept), cut: true };
+}
+
+/** The tags properties: readable JSON and, when that had to be cut, the whole tags gzip'd (when they fit 4 chunks). */
+function tagsProps(tags: Record<string, string>): Entity {
+  const readable = readableTags(tags);
+  const gz = readable.cut ? pack(tags, TAGS_GZ_CHUNKS) : null;
+  const whole = gz !== null && gz.parts.length === 1 ? (gz.parts[0] ?? []) : [];
+  // Every chunk slot is written, empty when unused, so a replaced entity keeps no stale chunk.
+  const slots = Array.from({ length: TAGS_GZ_CHUNKS }, (_, i) => whole[i] ?? new Uint8Array(0));
+  const props: Pick<AttemptProps, 'tags' | 'tagsCut' | 'tagsGzChunks' | 'tagsGzBytes' | 'tagsGzSha256'> = {
+    tags: readable.json,
+    tagsCut: readable.cut,
+    tagsGzChunks: whole.length,
+    tagsGzBytes: whole.length ? (gz?.bytes ?? 0) : 0,
+    tagsGzSha256: whole.length ? (gz?.sha256 ?? '') : '',
+  };
+  return { ...props, ...chunkProps(slots, TAGS_GZ_PREFIX) };
+}
+
+function tagsOf(e: Entity, p: z.output<typeof fleetSchema>, what: string): Record<string, string> {
+  if (p.tagsGzChunks === 0) return p.tags;
+  const chunks = readChunks(e, p.tagsGzChunks, TAGS_GZ_PREFIX);
+  if (!chunks) throw new CorruptEntityError(`${what}: a tags chunk is missing`);
+  return decode(tagsSchema, unpack(chunks, p.tagsGzBytes, p.tagsGzSha256 ?? ''), `${what} tags`);
+}
+
+const name = (v: string): string => cutText(v, MAX_NAME_CHARS);
+
+export function attemptProps(a: AttemptInput): Entity {
   const c = a.cluster;
-  return {
-    clusterId: c.id,
-    subscriptionId: c.subscriptionId,
-    subscriptionIdLc: c.subscriptionId.toLowerCase(),
-    resourceGroup: c.resourceGroup,
-    resourceGroupLc: c.resourceGroup.toLowerCase(),
-    name: c.name,
-    location: c.location,
-    kubernetesVersion: c.kubernetesVersion,
-    tags: JSON.stringify(c.tags ?? {}),
+  const props: Omit<AttemptProps, 'tags' | 'tagsCut' | 'tagsGzChunks' | 'tagsGzBytes' | 'tagsGzSha256'> = {
+    clusterId: name(c.id),
+    subscriptionId: name(c.subscriptionId),
+    subscriptionIdLc: name(c.subscriptionId.toLowerCase()),
+    resourceGroup: name(c.resourceGroup),
+    resourceGroupLc: name(c.resourceGroup.toLowerCase()),
+    name: name(c.name),
+    location: name(c.location),
+    kubernetesVersion: name(c.kubernetesVersion),
     ...outcomeProps(a.outcome),
-    benchmark: a.benchmark ?? '',
+    benchmark: name(a.benchmark ?? ''),
     scanId: a.scanId,
     runId: a.runId,
     startedAt: a.startedAt,
     finishedAt: a.finishedAt,
   };
+  return { ...props, ...tagsProps(c.tags ?? {}) };
 }
 
 export function resultsProps(a: AttemptInput, r: ScanRollup, nodeFailures: number): ResultsProps {
@@ -100,7 +163,7 @@ export function resultsProps(a: AttemptInput, r: ScanRollup, nodeFailures: numbe
     rScanId: a.scanId,
     rStartedAt: a.startedAt,
     rFinishedAt: a.finishedAt,
-    rBenchmark: a.benchmark ?? '',
+    rBenchmark: name(a.benchmark ?? ''),
     ...totalsProps(r.totals, 'r'),
     rNodes: r.nodes.length,
     rNodeFailures: nodeFailures,
@@ -132,7 +195,7 @@ export function clusterSummaryOf(e: Entity): ClusterSummary {
     name: p.name,
     location: p.location,
     kubernetesVersion: p.kubernetesVersion,
-    tags: p.tags,
+    tags: tagsOf(e, p, what),
     outcome: out.kind,
     reason: out.kind === 'scanned' ? null : out.reason,
     detail: out.kind === 'scanned' ? null : out.detail,
@@ -163,8 +226,9 @@ export function clusterSummaryOf(e: Entity): ClusterSummary {
 
 /** What pruning needs of each fleet entity: the two scans it must keep. */
 const keepSchema = fleetSchema.pick({ clusterId: true, scanId: true, rScanId: true });
-export const KEEP_SELECT: readonly string[] = Object.keys(keepSchema.shape);
-export function keptScansOf(e: Entity): { clusterId: string; keep: Set<string | null> } {
-  const p = decode(keepSchema, e, `cluster entity ${String(e['rowKey'])}`);
-  return { clusterId: p.clusterId, keep: new Set([p.scanId, p.rScanId]) };
+export const KEEP_SELECT: readonly string[] = ['rowKey', ...Object.keys(keepSchema.shape)];
+/** The cluster's key is the entity's RowKey: the id property may have been cut to fit, the key never is. */
+export function keptScansOf(e: Entity): { clusterKey: string; keep: Set<string | null> } {
+  const p = decode(keepSchema.extend({ rowKey: text }), e, `cluster entity ${String(e['rowKey'])}`);
+  return { clusterKey: p.rowKey, keep: new Set([p.scanId, p.rScanId]) };
 }

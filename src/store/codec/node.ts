@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { ScannedNode } from '../../model/cluster.js';
 import { chunkProps, pack, readChunks, unpack } from '../blob.js';
 import { keys } from '../layout.js';
+import { cutText, MAX_NAME_CHARS } from '../limits.js';
 import { scannedNodeSchema } from './results.js';
 import { CorruptEntityError, count, decode, text, type Entity } from './values.js';
 
@@ -25,7 +26,15 @@ type NodeRow = z.input<typeof nodeRowSchema>;
 export function nodeResultEntities(partitionKey: string, node: ScannedNode): TableEntity<Entity>[] {
   const p = pack(node);
   return p.parts.map((chunks, i) => {
-    const row: NodeRow = { node: node.name, pool: node.pool ?? '', part: i, parts: p.parts.length, bytes: p.bytes, sha256: p.sha256, chunks: chunks.length };
+    const row: NodeRow = {
+      node: cutText(node.name, MAX_NAME_CHARS),
+      pool: cutText(node.pool ?? '', MAX_NAME_CHARS),
+      part: i,
+      parts: p.parts.length,
+      bytes: p.bytes,
+      sha256: p.sha256,
+      chunks: chunks.length,
+    };
     return { partitionKey, rowKey: keys.nodePart(node.name, i), ...row, ...chunkProps(chunks) };
   });
 }

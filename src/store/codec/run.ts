@@ -5,6 +5,7 @@
 import type { TableEntity } from '@azure/data-tables';
 import { z } from 'zod';
 import { keys, RUN_HEADER_ROW } from '../layout.js';
+import { cutText, MAX_NAME_CHARS } from '../limits.js';
 import type { OutcomeKind, RunRecord, RunStart } from '../types.js';
 import { CorruptEntityError, count, decode, propNames, text, type Entity } from './values.js';
 
@@ -37,7 +38,7 @@ export function runEntities(run: RunStart): { header: TableEntity<Entity>; index
 }
 
 export function clusterDoneEntity(runId: string, clusterId: string, outcome: OutcomeKind): TableEntity<Entity> {
-  const props: z.input<typeof clusterDoneSchema> = { clusterId, outcome };
+  const props: z.input<typeof clusterDoneSchema> = { clusterId: cutText(clusterId, MAX_NAME_CHARS), outcome };
   return { partitionKey: keys.runPartition(runId), rowKey: keys.runCluster(clusterId), ...props };
 }
 

@@ -7,6 +7,7 @@ import type { TableEntity } from '@azure/data-tables';
 import { z } from 'zod';
 import { chunkProps, pack, readChunks, unpack } from '../blob.js';
 import { keys } from '../layout.js';
+import { cutText, MAX_NAME_CHARS } from '../limits.js';
 import type { ScanTotals } from '../types.js';
 import { outcomeProps, outcomeSchema, outcomeShape, scanDetailsSchema, type ScanDetails } from './results.js';
 import { CorruptEntityError, count, decode, jsonText, optText, text, totalsFrom, totalsProps, totalsShape, type Entity } from './values.js';
@@ -60,10 +61,10 @@ export function scanEntities(s: ScanHeaderInput): { header: TableEntity<Entity>;
     return { partitionKey: nodesPk, rowKey: keys.detailsPart(i + 1), ...row, ...chunkProps(chunks) };
   });
   const props: z.input<typeof headerSchema> = {
-    clusterId: s.clusterId,
+    clusterId: cutText(s.clusterId, MAX_NAME_CHARS),
     scanId: s.scanId,
     runId: s.runId,
-    benchmark: s.benchmark ?? '',
+    benchmark: cutText(s.benchmark ?? '', MAX_NAME_CHARS),
     startedAt: s.startedAt,
     finishedAt: s.finishedAt,
     ...outcomeProps(s.outcome),
