@@ -50,7 +50,9 @@ export function toStoreError(e: unknown, table: string, operation: string): Stor
   // The SDK's messages for service errors are JSON or XML bodies; the first line is enough.
   const raw = typeof err.message === 'string' ? err.message : String(e);
   const first = scrub(raw.split('\n')[0] ?? '').slice(0, 300);
-  return new StoreError(table, operation, statusOf(e), code, first || 'no detail');
+  // Without an x-ms-error-code header (Azurite), the service's code is in the odata.error body.
+  const serviceCode = code ?? /"code"\s*:\s*"([A-Za-z]+)"/.exec(raw)?.[1];
+  return new StoreError(table, operation, statusOf(e), serviceCode, first || 'no detail');
 }
 
 /** A value too large for Table Storage, found before sending: the same scan fails the same way on every delivery. */

@@ -5,6 +5,7 @@
  */
 import azf from '@azure/functions';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { createHttpHeaders } from '@azure/core-rest-pipeline';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { apiHandler } from '../../functions/api.js';
 import { scanClusterHandler } from '../../functions/scanCluster.js';
@@ -96,6 +97,19 @@ describe('timer → queue → worker', () => {
     expect(once.run?.done).toBe(1);
   });
 
+  it('a cluster with the largest tags ARM allows (50 × 512-character names, 256-character values) ends scanned, once, tags whole', async () => {
+    const [msg] = (await plannedMessages()).filter((m) => m.cluster.powerState !== 'Stopped' && !m.cluster.runCommandDisabled);
+    const tags: Record<string, string> = {};
+    // Characters that neither compress nor escape cheaply: the worst case for the stored size.
+    for (let i = 0; i < 50; i++) tags[`${i}`.padEnd(512, String.fromCodePoint(0x1f600 + i))] = String.fromCharCode(1 + (i % 30)).repeat(256);
+    const hostile = { ...msg!, cluster: { ...msg!.cluster, tags } };
+    await scanClusterHandler(hostile, ctx('scanCluster', { dequeueCount: 1 }));
+    const [summary] = await store.listClusterSummaries();
+    expect(summary).toMatchObject({ clusterId: msg!.cluster.id, outcome: 'scanned', scanId: msg!.scanId });
+    expect(summary?.tags).toEqual(tags);
+    expect((await store.getRun(msg!.runId))?.done).toBe(1);
+  });
+
   it('a worker that dies after N writes, then redelivery: consistent state, never a half-written cluster', async () => {
     const messages = (await plannedMessages()).filter((m) => m.cluster.powerState !== 'Stopped' && !m.cluster.runCommandDisabled);
     const msg = messages[1]!;
@@ -122,7 +136,57 @@ describe('timer → queue → worker', () => {
   });
 });
 
+/** Run-commands the simulator received per cluster id (lower-cased) since `from`. */
+function runCommandsSince(from: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of sim.requests.slice(from)) {
+    if (r.operation !== 'ManagedClusters_RunCommand' || !r.clusterId) continue;
+    const id = r.clusterId.toLowerCase();
+    out.set(id, (out.get(id) ?? 0) + 1);
+  }
+  return out;
+}
+
 describe('the local queue host, as the Functions host consumes the queue', () => {
+  it('a deterministic error (the service refuses a value as too large) is recorded on the first delivery, never retried: one run-command', async () => {
+    const store = await az.store();
+    // Table Storage answers every node-results write with 400 PropertyValueTooLarge, as it does for a property over 64 KiB.
+    const tooLarge: PipelinePolicy = {
+      name: 'tooLarge',
+      sendRequest: async (req, next) =>
+        req.method !== 'GET' && (req.url.includes('$batch') || req.url.includes(store.tables.nodes))
+          ? {
+              request: req,
+              status: 400,
+              headers: createHttpHeaders({ 'content-type': 'application/json', 'x-ms-error-code': 'PropertyValueTooLarge' }),
+              bodyAsText: JSON.stringify({
+                'odata.error': {
+                  code: 'PropertyValueTooLarge',
+                  message: { lang: 'en-US', value: 'The property value exceeds the maximum allowed size (64KB).' },
+                },
+              }),
+            }
+          : next(req),
+    };
+    const rt = await runtimeWith(az.sameTables(store, { policies: [tooLarge] }));
+    const host = new LocalQueueHost(rt, { concurrency: 4, maxDequeueCount: MAX_DEQUEUE_COUNT, visibilityTimeoutSeconds: 0, log: () => undefined });
+    await host.ensureQueues();
+    await rt.queue().clearMessages();
+    const from = sim.requests.length;
+    const queued = await host.fireTimer();
+    const result = await host.drain();
+    const summaries = await store.listClusterSummaries();
+    expect(summaries).toHaveLength(queued);
+    const failed = summaries.filter((s) => s.outcome === 'failed' && s.reason === 'internal');
+    expect(failed.length).toBeGreaterThan(0);
+    for (const f of failed) expect(f.detail).toMatch(/a retry would repeat, so it was not retried: .*PropertyValueTooLarge/);
+    // Exactly one outcome per cluster, each on its first delivery: nothing retried, nothing poisoned.
+    expect(result).toMatchObject({ failedAttempts: 0, poisoned: 0, handled: queued });
+    const commands = runCommandsSince(from);
+    for (const f of failed) expect(commands.get(f.clusterId.toLowerCase()), f.clusterId).toBe(1);
+    expect(await store.getRun((await store.listRuns(1))[0]!.runId)).toMatchObject({ queued, done: queued, complete: true });
+  });
+
   it('on its last delivery a failing message is recorded as a failed outcome with the error', async () => {
     const store = await az.store();
     // Every transaction fails: a scanned cluster (whose node results go in one) can never be stored.
@@ -134,14 +198,17 @@ describe('the local queue host, as the Functions host consumes the queue', () =>
     const host = new LocalQueueHost(rt, { concurrency: 4, maxDequeueCount: MAX_DEQUEUE_COUNT, visibilityTimeoutSeconds: 0, log: () => undefined });
     await host.ensureQueues();
     await rt.queue().clearMessages();
+    const from = sim.requests.length;
     const queued = await host.fireTimer();
     const result = await host.drain();
     const summaries = await store.listClusterSummaries();
     expect(summaries).toHaveLength(queued);
     const failed = summaries.filter((s) => s.outcome === 'failed' && s.reason === 'internal');
     expect(failed.length).toBeGreaterThan(0);
-    // Skipped clusters store no node results; the ones that scanned failed on every delivery.
+    // Skipped clusters store no node results; the ones that scanned failed on every delivery: a storage outage is transient.
     expect(result.failedAttempts).toBe(failed.length * (MAX_DEQUEUE_COUNT - 1));
+    const commands = runCommandsSince(from);
+    for (const f of failed) expect(commands.get(f.clusterId.toLowerCase()), f.clusterId).toBe(MAX_DEQUEUE_COUNT);
     expect(result.poisoned).toBe(0);
     expect(failed[0]!.detail).toMatch(/failed on all 3 deliveries; last error: .*injected: storage transaction failed/);
     const run = (await store.listRuns(1))[0]!;
