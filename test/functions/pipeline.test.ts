@@ -63,10 +63,9 @@ afterAll(async () => {
 
 describe('timer → queue → worker', () => {
   let store: Store;
-  let rt: Runtime;
   beforeEach(async () => {
     store = await az.store();
-    rt = await runtimeWith(store);
+    await runtimeWith(store);
   });
 
   it('the timer records a run and outputs one message per discovered cluster', async () => {
@@ -109,31 +108,6 @@ describe('timer → queue → worker', () => {
     expect(summary?.tags).toEqual(tags);
     expect((await store.getRun(msg!.runId))?.done).toBe(1);
   });
-
-  it('a worker that dies after N writes, then redelivery: consistent state, never a half-written cluster', async () => {
-    const messages = (await plannedMessages()).filter((m) => m.cluster.powerState !== 'Stopped' && !m.cluster.runCommandDisabled);
-    const msg = messages[1]!;
-    // A first complete scan of the cluster under another run, so there is an old state to protect.
-    const older = { ...messages[1]!, runId: messages[0]!.runId, scanId: `${messages[1]!.scanId}-old` };
-    await scanClusterHandler(older, ctx('scanCluster'));
-    const before = await store.listClusterSummaries();
-    for (const n of [0, 1, 2]) {
-      const crashing = az.sameTables(store, { policies: [failAfterWrites(n)] });
-      setSharedRuntime({ ...rt, store: crashing, deps: { ...rt.deps, store: crashing } });
-      await expect(scanClusterHandler(msg, ctx('scanCluster'))).rejects.toThrow();
-      // The summary still shows the older, complete scan: the pointer moves last.
-      const during = await store.listClusterSummaries();
-      expect(during.map((s) => [s.clusterId, s.scanId])).toEqual(before.map((s) => [s.clusterId, s.scanId]));
-    }
-    setSharedRuntime(rt);
-    await scanClusterHandler(msg, ctx('scanCluster'));
-    const after = await store.listClusterSummaries();
-    expect(after).toHaveLength(1);
-    expect(after[0]!.scanId).toBe(msg.scanId);
-    const latest = await store.getClusterLatest(msg.cluster.id);
-    expect(latest?.outcome.kind).toBe('scanned');
-    expect(latest?.nodes).toBe(latest?.nodeList.length);
-  });
 });
 
 /** Run-commands the simulator received per cluster id (lower-cased) since `from`. */
@@ -147,28 +121,138 @@ function runCommandsSince(from: number): Map<string, number> {
   return out;
 }
 
+/** Table Storage answering every node-results write with 400 PropertyValueTooLarge, as it does for a property over 64 KiB. */
+function nodeResultsTooLarge(store: Store): PipelinePolicy {
+  const body = {
+    'odata.error': { code: 'PropertyValueTooLarge', message: { lang: 'en-US', value: 'The property value exceeds the maximum allowed size (64KB).' } },
+  };
+  return {
+    name: 'nodeResultsTooLarge',
+    sendRequest: async (req, next) =>
+      req.method !== 'GET' && (req.url.includes('$batch') || req.url.includes(store.tables.nodes))
+        ? {
+            request: req,
+            status: 400,
+            headers: createHttpHeaders({ 'content-type': 'application/json', 'x-ms-error-code': 'PropertyValueTooLarge' }),
+            bodyAsText: JSON.stringify(body),
+          }
+        : next(req),
+  };
+}
+
+/** A scan's visible state: what the API and the alerts read. Times differ between deliveries (a redelivery scans again). */
+async function stateOf(store: Store, msg: ScanMessage): Promise<unknown> {
+  // Each case has its own tables, whose names an error detail may quote.
+  const prefix = store.tables.nodes.replace(/Nodes$/, '');
+  const timeless = (v: unknown) =>
+    JSON.parse(
+      JSON.stringify(v, (k, x) => (['startedAt', 'finishedAt', 'lastReportAt', 'firstAttemptAt'].includes(k) ? undefined : x)).replaceAll(prefix, 'TABLES'),
+    );
+  const latest = await store.getClusterLatest(msg.cluster.id);
+  const nodes = await Promise.all((latest?.nodeList ?? []).map((n) => store.getNodeResult(msg.cluster.id, latest!.scanId, n.name)));
+  return timeless({
+    summaries: await store.listClusterSummaries(),
+    latest,
+    nodes,
+    history: await store.getClusterHistory(msg.cluster.id, 10),
+    run: await store.getRun(msg.runId),
+  });
+}
+
+describe('a worker killed between any two storage writes of a scan', () => {
+  it('at every write point, enumerated: readers see the old scan or the whole new one, and the redelivery ends as one consistent result', async () => {
+    const store0 = await az.store();
+    const rt = await runtimeWith(store0);
+    const scannable = (await plannedMessages()).filter((m) => m.cluster.powerState !== 'Stopped' && !m.cluster.runCommandDisabled);
+    // The cluster with the most nodes, so its node results take the most writes.
+    const msg = scannable.sort((a, b) => b.cluster.pools.reduce((n, p) => n + p.count, 0) - a.cluster.pools.reduce((n, p) => n + p.count, 0))[0]!;
+    const older = { ...msg, runId: `${msg.runId}-old`, scanId: `${msg.scanId}-old` };
+    const use = (s: Store) => setSharedRuntime({ ...rt, store: s, deps: { ...rt.deps, store: s } });
+    const fresh = async (): Promise<Store> => {
+      const s = await az.store();
+      use(s);
+      await s.startRun({ runId: msg.runId, trigger: 'timer', startedAt: '2026-11-30T00:00:00.000Z', queued: 1 });
+      await scanClusterHandler(older, ctx('scanCluster', { dequeueCount: 1 }));
+      s.requests.reset();
+      return s;
+    };
+
+    // The reference: the same delivery without a crash, and how many writes it makes.
+    const clean = await fresh();
+    const before = await stateOf(clean, msg);
+    await scanClusterHandler(msg, ctx('scanCluster', { dequeueCount: 1 }));
+    const writes = Object.entries(clean.requests.byKind)
+      .filter(([k]) => !k.startsWith('GET'))
+      .reduce((n, [, v]) => n + v, 0);
+    const expected = await stateOf(clean, msg);
+    // Node results, the scan header, the pointer and the run row at least.
+    expect(writes).toBeGreaterThanOrEqual(4);
+    expect(expected).not.toEqual(before);
+
+    for (let n = 0; n < writes; n++) {
+      const store = await fresh();
+      const crashing = az.sameTables(store, { policies: [failAfterWrites(n)] });
+      use(crashing);
+      await expect(scanClusterHandler(msg, ctx('scanCluster', { dequeueCount: 1 })), `killed after write ${n}`).rejects.toThrow(/injected failure/);
+      const during = (await store.listClusterSummaries()) as { scanId: string }[];
+      expect(during, `killed after write ${n}`).toHaveLength(1);
+      const latest = await store.getClusterLatest(msg.cluster.id);
+      if (during[0]!.scanId === msg.scanId) {
+        // The pointer moved last: the new scan is whole (every node result readable).
+        expect(latest?.nodeList.length, `killed after write ${n}`).toBe(latest?.nodes);
+        for (const node of latest?.nodeList ?? []) expect(await store.getNodeResult(msg.cluster.id, msg.scanId, node.name)).not.toBeNull();
+      } else {
+        expect(during[0]!.scanId, `killed after write ${n}`).toBe(older.scanId);
+        expect(latest?.scanId).toBe(older.scanId);
+      }
+      // The host redelivers; this time the worker lives.
+      use(store);
+      await scanClusterHandler(msg, ctx('scanCluster', { dequeueCount: 2 }));
+      expect(await stateOf(store, msg), `redelivered after a kill after write ${n}`).toEqual(expected);
+    }
+  });
+
+  it('of its failure record, at every write point: the redelivery records the one failed outcome', async () => {
+    const store0 = await az.store();
+    const rt = await runtimeWith(store0);
+    const msg = (await plannedMessages()).find((m) => m.cluster.powerState !== 'Stopped' && !m.cluster.runCommandDisabled)!;
+    const use = (s: Store, policies: PipelinePolicy[]) => {
+      const v = az.sameTables(s, { policies });
+      setSharedRuntime({ ...rt, store: v, deps: { ...rt.deps, store: v } });
+      return v;
+    };
+    const fresh = async (): Promise<Store> => {
+      const s = await az.store();
+      await s.startRun({ runId: msg.runId, trigger: 'timer', startedAt: '2026-11-30T00:00:00.000Z', queued: 1 });
+      return s;
+    };
+    // The reference: a deterministic failure recorded without a crash.
+    const clean = await fresh();
+    const counted = use(clean, [nodeResultsTooLarge(clean)]);
+    await scanClusterHandler(msg, ctx('scanCluster', { dequeueCount: 1 }));
+    const writes = Object.entries(counted.requests.byKind)
+      .filter(([k]) => !k.startsWith('GET'))
+      .reduce((n, [, v]) => n + v, 0);
+    const expected = await stateOf(clean, msg);
+    expect(expected).toMatchObject({ summaries: [{ outcome: 'failed', reason: 'internal' }], run: { done: 1, failed: 1 } });
+    // The refused node results, then the failure's header, pointer and run row.
+    expect(writes).toBe(4);
+    // The refusal answers before failAfterWrites sees the node results: it counts the failure record's writes only.
+    for (let n = 0; n < writes - 1; n++) {
+      const store = await fresh();
+      use(store, [nodeResultsTooLarge(store), failAfterWrites(n)]);
+      await expect(scanClusterHandler(msg, ctx('scanCluster', { dequeueCount: 1 })), `killed after write ${n}`).rejects.toThrow(/injected failure/);
+      use(store, [nodeResultsTooLarge(store)]);
+      await scanClusterHandler(msg, ctx('scanCluster', { dequeueCount: 2 }));
+      expect(await stateOf(store, msg), `redelivered after a kill after write ${n}`).toEqual(expected);
+    }
+  });
+});
+
 describe('the local queue host, as the Functions host consumes the queue', () => {
   it('a deterministic error (the service refuses a value as too large) is recorded on the first delivery, never retried: one run-command', async () => {
     const store = await az.store();
-    // Table Storage answers every node-results write with 400 PropertyValueTooLarge, as it does for a property over 64 KiB.
-    const tooLarge: PipelinePolicy = {
-      name: 'tooLarge',
-      sendRequest: async (req, next) =>
-        req.method !== 'GET' && (req.url.includes('$batch') || req.url.includes(store.tables.nodes))
-          ? {
-              request: req,
-              status: 400,
-              headers: createHttpHeaders({ 'content-type': 'application/json', 'x-ms-error-code': 'PropertyValueTooLarge' }),
-              bodyAsText: JSON.stringify({
-                'odata.error': {
-                  code: 'PropertyValueTooLarge',
-                  message: { lang: 'en-US', value: 'The property value exceeds the maximum allowed size (64KB).' },
-                },
-              }),
-            }
-          : next(req),
-    };
-    const rt = await runtimeWith(az.sameTables(store, { policies: [tooLarge] }));
+    const rt = await runtimeWith(az.sameTables(store, { policies: [nodeResultsTooLarge(store)] }));
     const host = new LocalQueueHost(rt, { concurrency: 4, maxDequeueCount: MAX_DEQUEUE_COUNT, visibilityTimeoutSeconds: 0, log: () => undefined });
     await host.ensureQueues();
     await rt.queue().clearMessages();
