@@ -50,7 +50,7 @@ export function resolveEntry(check: CheckRef): KnowledgeEntry | null {
  */
 export function triageCheck(check: CheckRef, context: TriageContext = {}): Triage | null {
   const entry = resolveEntry(check);
-  return entry ? triageOf(entry, check.benchmark, check.actual, context.kubernetesVersion) : null;
+  return entry ? triageOf(entry, check.benchmark, check.actual, context.kubernetesVersion, check.id) : null;
 }
 
 /** How long the first load took, in milliseconds (parse, validate, index). */

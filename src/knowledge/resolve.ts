@@ -115,13 +115,17 @@ export function versionRuleFor(entry: KnowledgeEntry, benchmark: string | null, 
  * an escalate rule matching the actual value (the override's first, then the entry's) replaces all of
  * them, because the value shows a real failure. Without a version the verdict is the one for current AKS.
  */
-export function triageOf(entry: KnowledgeEntry, benchmark: string | null, actual?: string | null, kubernetesVersion?: string | null): Triage {
+export function triageOf(entry: KnowledgeEntry, benchmark: string | null, actual?: string | null, kubernetesVersion?: string | null, checkId?: string): Triage {
   const b = normaliseBenchmark(benchmark);
   const kb = knowledgeBase();
   const override = b ? entry.overrides.find((o) => names(kb, o.benchmarks, b)) : undefined;
   const rule = versionRuleFor(entry, benchmark, kubernetesVersion);
   const escalation = escalationFor([...(override?.escalate ?? []), ...entry.escalate], actual);
   const version = kubernetesVersion && parseKubeVersion(kubernetesVersion) ? kubernetesVersion : null;
+  // A legacy edition's check (its id is one of the entry's legacy ids, and no current benchmark is named)
+  // misfires for its own reasons, e.g. it stats kubeadm paths that do not exist on AKS.
+  const legacyCheck = checkId !== undefined && (b === null || /^\d+\.\d+$/.test(b)) && entry.legacy.some((l) => l.id === checkId.trim());
+  const entryMisfire = (legacyCheck ? entry.legacyMisfire : undefined) ?? entry.misfire ?? null;
   return {
     topic: entry.topic,
     title: entry.title,
@@ -136,7 +140,7 @@ export function triageOf(entry: KnowledgeEntry, benchmark: string | null, actual
     whatToDo: escalation?.whatToDo ?? rule?.whatToDo ?? override?.whatToDo ?? entry.whatToDo,
     escalatedBy: escalation?.when ?? null,
     // An escalated value is no misfire: the check read a real failure.
-    misfire: escalation ? null : rule ? (rule.misfire ?? null) : (override?.misfire ?? entry.misfire ?? null),
+    misfire: escalation ? null : rule ? (rule.misfire ?? null) : (override?.misfire ?? entryMisfire),
     kubernetesVersion: version,
     versionRule: rule && !escalation ? describeRange(rule) : null,
   };

@@ -235,6 +235,8 @@ export const KnowledgeEntrySchema = z
     rationale: nonEmpty,
     /** Why kube-bench's check misfires on AKS (check-quirk, or a FAIL with a known cause), e.g. "the flag was absent, not 0". */
     misfire: nonEmpty.optional(),
+    /** Why the check misfires in kube-bench's legacy editions (a check carrying one of `legacy`'s ids, no benchmark); replaces misfire there. */
+    legacyMisfire: nonEmpty.optional(),
     /** Verdicts by Kubernetes version; the first rule whose range holds wins. */
     versions: z.array(VersionRuleSchema).default([]),
     overrides: z.array(BenchmarkOverrideSchema).default([]),

@@ -42,6 +42,13 @@ describe('version-aware verdicts', () => {
     expect(i?.misfire).toMatch(/flag was absent, not that it was false/);
   });
 
+  it("a legacy edition's misfire is told only for the legacy check, not for the same topic in a current benchmark", () => {
+    const legacy = triageCheck({ id: '2.2.3', benchmark: null, title: 'Ensure that the kubelet service file permissions are set to 644 or more restrictive' });
+    expect(legacy?.misfire).toMatch(/kubeadm path/);
+    expect(triageCheck({ id: '4.1.1', benchmark: 'cis-1.10', title: '' })?.misfire).toBeNull();
+    expect(triageCheck({ id: '3.2.4', benchmark: 'aks-1.8', title: '' })?.misfire).toMatch(/azure\.json/);
+  });
+
   it('streaming idle timeout from 1.34: AKS no longer writes it, containerd stream_idle_timeout applies', () => {
     const r = t('3.2.5', 'aks-1.8', '', '1.34.1');
     expect(r?.versionRule).toBe('1.34 and later');
