@@ -51,7 +51,7 @@ export async function alertNewFailures(req: AlertRequest): Promise<AlertReport> 
     };
   }
   const c = req.current.cluster;
-  const waivedBy = waiverLookup(diff.newFailures, req.waivers, { id: c.id, subscriptionId: c.subscriptionId }, req.now);
+  const waivedBy = waiverLookup(diff.newFailures, req.waivers, { id: c.id, subscriptionId: c.subscriptionId, kubernetesVersion: c.kubernetesVersion }, req.now);
   let built: ReturnType<typeof buildTeamsMessage>;
   try {
     built = buildTeamsMessage({

@@ -4,8 +4,9 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../model/errors.js';
 import type { InputFormat } from '../model/result.js';
-import { INPUT_FORMATS, MAX_INPUT_BYTES, parseKubeBenchBytes } from '../parse/index.js';
-import type { ExplainOptions } from '../report/explain.js';
+import { decodeInput, INPUT_FORMATS, MAX_INPUT_BYTES, parseKubeBenchOutput } from '../parse/index.js';
+import { interpretVersion, readVersionFromText, readVersionOption } from '../parse/version.js';
+import type { ExplainOptions, KubernetesVersionInfo } from '../report/explain.js';
 import { buildExplainReport } from '../report/explain.js';
 import { renderExplainCsv, renderExplainMarkdown, renderExplainText } from '../report/render-explain.js';
 import { styleFor } from '../report/style.js';
@@ -28,8 +29,14 @@ export async function explainCommand(argv: string[], io: CliIo): Promise<number>
       waivers: { type: 'string', multiple: true },
       'no-default-waivers': { type: 'boolean' },
       'ignore-waived': { type: 'boolean' },
+      'kubernetes-version': { type: 'string' },
     },
   });
+  const versionOption = values['kubernetes-version'];
+  const optionVersion = versionOption === undefined ? null : readVersionOption(versionOption);
+  if (versionOption !== undefined && !optionVersion) {
+    throw new UsageError(`--kubernetes-version must be a Kubernetes version such as 1.31 or 1.29.4, not "${versionOption}"`);
+  }
   const format: OutputFormat = oneOf(values.format, OUTPUT_FORMATS, '--format') ?? 'text';
   const inputFormat: InputFormat | undefined = oneOf(values['input-format'], INPUT_FORMATS, '--input-format');
   const failOn = oneOf(values['fail-on']?.toUpperCase(), ['FAIL', 'WARN'] as const, '--fail-on');
@@ -40,7 +47,8 @@ export async function explainCommand(argv: string[], io: CliIo): Promise<number>
 
   const input = file === '-' ? 'stdin' : file;
   const bytes = file === '-' ? await readAll(io.stdin, MAX_INPUT_BYTES, 'stdin') : await readInputFile(resolve(io.cwd, file), file);
-  const parsed = parseKubeBenchBytes(bytes, input, inputFormat ? { format: inputFormat } : {});
+  const text = decodeInput(bytes, input);
+  const parsed = parseKubeBenchOutput(text, input, inputFormat ? { format: inputFormat } : {});
   if (parsed.nodes.length === 0) {
     // A log where every node failed has nothing to explain; a CI gate must not pass on it.
     const which = parsed.failures.map((f) => `${f.node} (${f.status})`).join(', ');
@@ -50,6 +58,7 @@ export async function explainCommand(argv: string[], io: CliIo): Promise<number>
   const opts: ExplainOptions = await knowledgeOptions({
     waiverFiles: (values.waivers ?? []).map((f) => resolve(io.cwd, f)),
     defaultWaivers: !values['no-default-waivers'],
+    kubernetesVersion: optionVersion ?? versionOfInput(parsed.nodes, parsed.format === 'json' ? null : text),
   });
   const report = buildExplainReport(parsed, input, opts);
 
@@ -62,6 +71,19 @@ export async function explainCommand(argv: string[], io: CliIo): Promise<number>
   const gated = failOn === 'WARN' ? ['FAIL', 'WARN'] : ['FAIL'];
   if (failOn && report.checks.some((c) => gated.includes(c.status) && !(values['ignore-waived'] && c.waiver))) return 1;
   return 0;
+}
+
+const ASSUMED_DEFAULT = /(?:assuming|using) default version/i;
+
+/** The version the input states: kube-bench's detected_version, else its log lines, else the prose around a paste. */
+function versionOfInput(nodes: readonly { detectedVersion: string | null }[], text: string | null): KubernetesVersionInfo | null {
+  // kube-bench writes a default it assumed into detected_version too, and says so only on stderr.
+  if (text !== null && ASSUMED_DEFAULT.test(text)) return null;
+  // detected_version is "none" or a benchmark name ("aks-1.7") when kube-bench did not read the version.
+  const detected = nodes.map((n) => n.detectedVersion).find((v): v is string => v !== null && v.trim() !== '');
+  const read = detected ? interpretVersion(detected.trim().replace(/^v/, '')) : null;
+  if (detected && read) return { version: read.version, from: 'kube-bench', raw: detected, note: read.note };
+  return text === null ? null : readVersionFromText(text);
 }
 
 async function readInputFile(path: string, name: string): Promise<Buffer> {

@@ -1,7 +1,7 @@
 /** Wires the knowledge base and waivers into the explain report. */
 import type { Waiver } from '../knowledge/index.js';
-import { applyWaivers, effectiveWaivers, expiredWaivers, loadWaiverConfig, triageCheck } from '../knowledge/index.js';
-import type { ExplainOptions, WaiverMark } from '../report/explain.js';
+import { applyWaivers, effectiveWaivers, expiredWaivers, legacyFinding, loadWaiverConfig, triageCheck } from '../knowledge/index.js';
+import type { ExplainOptions, KubernetesVersionInfo, WaiverMark } from '../report/explain.js';
 
 export interface KnowledgeChoice {
   /** Waiver files, merged in order. */
@@ -10,6 +10,8 @@ export interface KnowledgeChoice {
   /** Where the output came from, for scoped waivers; explain of a file has none. */
   scope?: { subscriptionId?: string; clusterId?: string };
   now?: Date;
+  /** The node's Kubernetes version: verdicts and default waivers depend on it. */
+  kubernetesVersion?: KubernetesVersionInfo | null;
 }
 
 export function waiverMark(w: Waiver): WaiverMark {
@@ -29,11 +31,15 @@ export async function knowledgeOptions(choice: KnowledgeChoice): Promise<Explain
   const now = choice.now ?? new Date();
   // Every expired waiver in scope is listed for review, not only those that would have matched.
   const expired: WaiverMark[] = expiredWaivers(waivers, { ...choice.scope }, now).map(waiverMark);
+  const version = choice.kubernetesVersion ?? null;
+  const context = { kubernetesVersion: version?.version ?? null };
   return {
-    triage: (c) => triageCheck(c),
+    triage: (c) => triageCheck(c, context),
+    kubernetesVersion: version,
+    legacy: (checks) => legacyFinding(checks, context.kubernetesVersion),
     waivers: (c, node) => {
       if (c.status !== 'FAIL' && c.status !== 'WARN') return null;
-      const r = applyWaivers([c], waivers, { ...choice.scope, ...(node.pool ? { pool: node.pool } : {}) }, now);
+      const r = applyWaivers([c], waivers, { ...choice.scope, ...(node.pool ? { pool: node.pool } : {}) }, now, context);
       const w = r.waivedBy[0];
       return w ? waiverMark(w) : null;
     },

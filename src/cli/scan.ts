@@ -11,7 +11,7 @@ import { inScope } from '../discover/filters.js';
 import { triageCheck } from '../knowledge/index.js';
 import type { ClusterScan } from '../model/cluster.js';
 import { InputError } from '../model/errors.js';
-import { classifyCheck } from '../pipeline/classify.js';
+import { classifierFor } from '../pipeline/classify.js';
 import { newRunId, scanIdFor } from '../pipeline/ids.js';
 import { buildScanReport, renderScanText } from '../report/scan-report.js';
 import { styleFor } from '../report/style.js';
@@ -217,7 +217,7 @@ async function storeScans(store: Store, runId: string, scans: ClusterScan[], io:
   await store.startRun({ runId, trigger: 'cli', startedAt: scans[0]?.startedAt ?? new Date().toISOString(), queued: scans.length });
   let i = 0;
   for (const s of scans) {
-    await store.saveClusterScan(s, { runId, scanId: scanIdFor(runId, i++) }, classifyCheck);
+    await store.saveClusterScan(s, { runId, scanId: scanIdFor(runId, i++) }, classifierFor(s.cluster));
     await store.recordClusterDone(runId, s.cluster.id, s.outcome.kind);
   }
   io.stderr.write(`aks-fleet-scanner scan: stored run ${runId} (${scans.length} cluster(s))\n`);

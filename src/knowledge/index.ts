@@ -7,6 +7,7 @@ import type { Disposition, KnowledgeEntry, Triage } from '../model/knowledge.js'
 import { knowledgeBase } from './load.js';
 import { resolveIn, triageOf } from './resolve.js';
 import type { CheckRef } from './resolve.js';
+import type { TriageContext } from './waivers.js';
 
 export type { Disposition, Escalation, KnowledgeEntry, Responsibility, Triage, Waiver, WaiverScopeRule } from '../model/knowledge.js';
 export type { CheckRef } from './resolve.js';
@@ -20,8 +21,11 @@ export {
   parseWaivers,
   effectiveWaivers,
 } from './waivers.js';
-export type { WaiverConfig, WaiverScope } from './waivers.js';
+export type { TriageContext, WaiverConfig, WaiverScope } from './waivers.js';
+export { compareKubeVersions, minorOf, parseKubeVersion } from './version.js';
 export { normaliseText } from './normalise.js';
+export { legacyFinding } from './legacy.js';
+export type { LegacyFinding } from './legacy.js';
 
 export const DISPOSITIONS: readonly Disposition[] = DISPOSITION_LIST;
 
@@ -41,11 +45,12 @@ export function resolveEntry(check: CheckRef): KnowledgeEntry | null {
 /**
  * The per-check triage shown in explain --format json under "aks". Pass `actual` when kube-bench
  * reported it: a value that shows a real failure (e.g. --read-only-port=10255) turns a platform or
- * check-quirk topic into `action`.
+ * check-quirk topic into `action`. Pass the node's Kubernetes version when known: on a version where
+ * AKS did not yet set the value, a FAIL is the customer's (upgrade), not "managed by AKS".
  */
-export function triageCheck(check: CheckRef): Triage | null {
+export function triageCheck(check: CheckRef, context: TriageContext = {}): Triage | null {
   const entry = resolveEntry(check);
-  return entry ? triageOf(entry, check.benchmark, check.actual) : null;
+  return entry ? triageOf(entry, check.benchmark, check.actual, context.kubernetesVersion, check.id) : null;
 }
 
 /** How long the first load took, in milliseconds (parse, validate, index). */

@@ -6,10 +6,11 @@
  */
 import type { CheckResult } from '../model/result.js';
 import { ESCALATION_FLAGS } from '../model/knowledge.js';
-import type { Area, Escalation, KnowledgeEntry, Source, Triage } from '../model/knowledge.js';
+import type { Area, Escalation, KnowledgeEntry, Source, Triage, VersionRule } from '../model/knowledge.js';
 import { knowledgeBase } from './load.js';
 import type { KnowledgeBase } from './load.js';
 import { normaliseBenchmark, normaliseText } from './normalise.js';
+import { describeRange, inVersionRange, parseKubeVersion } from './version.js';
 
 /** What resolution and triage read of a check; actual and nodeType are optional so id/text-only callers compile. */
 export type CheckRef = Pick<CheckResult, 'id' | 'benchmark' | 'title'> & Partial<Pick<CheckResult, 'actual' | 'nodeType'>>;
@@ -95,30 +96,52 @@ export function escalationFor(rules: readonly Escalation[], actual: string | nul
   return rules.find((r) => regexOf(r.when).test(actual)) ?? null;
 }
 
-/**
- * The entry's triage for this benchmark and, when given, this actual value: a benchmark override
- * replaces the default disposition; an escalate rule matching the actual value (the override's
- * first, then the entry's) replaces both, because the value shows a real failure.
- */
-export function triageOf(entry: KnowledgeEntry, benchmark: string | null, actual?: string | null): Triage {
+/** Whether a list of benchmark names or groups from the data takes in benchmark b (already normalised). */
+function names(kb: KnowledgeBase, list: readonly string[], b: string): boolean {
+  return list.some((name) => (kb.meta.benchmarkGroups[name] ?? [name]).map((x) => x.toLowerCase()).includes(b));
+}
+
+/** The entry's version rule for this version and benchmark, if one holds. */
+export function versionRuleFor(entry: KnowledgeEntry, benchmark: string | null, version: string | null | undefined): VersionRule | null {
+  if (!version || !parseKubeVersion(version)) return null;
   const b = normaliseBenchmark(benchmark);
   const kb = knowledgeBase();
-  const override = b
-    ? entry.overrides.find((o) => o.benchmarks.some((name) => (kb.meta.benchmarkGroups[name] ?? [name]).map((x) => x.toLowerCase()).includes(b)))
-    : undefined;
+  return entry.versions.find((r) => inVersionRange(version, r) && (r.benchmarks === undefined || (b !== null && names(kb, r.benchmarks, b)))) ?? null;
+}
+
+/**
+ * The entry's triage for this benchmark and, when given, this actual value and Kubernetes version:
+ * a version rule (AKS set the value only from some version on) comes first, then a benchmark override;
+ * an escalate rule matching the actual value (the override's first, then the entry's) replaces all of
+ * them, because the value shows a real failure. Without a version the verdict is the one for current AKS.
+ */
+export function triageOf(entry: KnowledgeEntry, benchmark: string | null, actual?: string | null, kubernetesVersion?: string | null, checkId?: string): Triage {
+  const b = normaliseBenchmark(benchmark);
+  const kb = knowledgeBase();
+  const override = b ? entry.overrides.find((o) => names(kb, o.benchmarks, b)) : undefined;
+  const rule = versionRuleFor(entry, benchmark, kubernetesVersion);
   const escalation = escalationFor([...(override?.escalate ?? []), ...entry.escalate], actual);
+  const version = kubernetesVersion && parseKubeVersion(kubernetesVersion) ? kubernetesVersion : null;
+  // A legacy edition's check (its id is one of the entry's legacy ids, and no current benchmark is named)
+  // misfires for its own reasons, e.g. it stats kubeadm paths that do not exist on AKS.
+  const legacyCheck = checkId !== undefined && (b === null || /^\d+\.\d+$/.test(b)) && entry.legacy.some((l) => l.id === checkId.trim());
+  const entryMisfire = (legacyCheck ? entry.legacyMisfire : undefined) ?? entry.misfire ?? null;
   return {
     topic: entry.topic,
     title: entry.title,
-    disposition: escalation?.disposition ?? override?.disposition ?? entry.disposition,
-    responsibility: escalation?.responsibility ?? entry.responsibility,
-    rationale: escalation?.rationale ?? override?.rationale ?? entry.rationale,
+    disposition: escalation?.disposition ?? rule?.disposition ?? override?.disposition ?? entry.disposition,
+    responsibility: escalation?.responsibility ?? rule?.responsibility ?? entry.responsibility,
+    rationale: escalation?.rationale ?? rule?.rationale ?? override?.rationale ?? entry.rationale,
     why: entry.why.trim(),
     mitigation: entry.mitigation,
     verify: entry.verify ?? 'Read the setting on the cluster or in the Azure portal as the mitigation describes.',
     answers: entry.answers ?? null,
     sources: entry.sources.map(formatSource),
-    whatToDo: escalation?.whatToDo ?? override?.whatToDo ?? entry.whatToDo,
+    whatToDo: escalation?.whatToDo ?? rule?.whatToDo ?? override?.whatToDo ?? entry.whatToDo,
     escalatedBy: escalation?.when ?? null,
+    // An escalated value is no misfire: the check read a real failure.
+    misfire: escalation ? null : rule ? (rule.misfire ?? null) : (override?.misfire ?? entryMisfire),
+    kubernetesVersion: version,
+    versionRule: rule && !escalation ? describeRange(rule) : null,
   };
 }

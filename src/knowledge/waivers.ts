@@ -19,6 +19,12 @@ export interface WaiverScope {
   pool?: string;
 }
 
+/** What a verdict depends on beyond the check itself. */
+export interface TriageContext {
+  /** The node's Kubernetes version (the pool's orchestrator version in a scan); null or absent when unknown. */
+  kubernetesVersion?: string | null;
+}
+
 export interface WaiverConfig {
   waivers: Waiver[];
   /** false: the file turned every default waiver off. */
@@ -201,6 +207,7 @@ export function applyWaivers(
   waivers: readonly Waiver[],
   scope: WaiverScope,
   now: Date,
+  context: TriageContext = {},
 ): { waivedBy: (Waiver | null)[]; expired: Waiver[] } {
   const kb = knowledgeBase();
   const inScope = waivers.filter((w) => scopeApplies(w.scope, scope));
@@ -211,8 +218,9 @@ export function applyWaivers(
     const bench = normaliseBenchmark(check.benchmark);
     // A default waiver stands for "AKS manages this / the check misfires": it must not hide a check
     // whose benchmark override makes it the customer's (e.g. an explicit false on cis-1.x), nor one
-    // whose actual value shows a real failure (e.g. --read-only-port=10255).
-    const defaultable = entry !== null && WAIVABLE.has(triageOf(entry, check.benchmark, check.actual).disposition);
+    // whose actual value shows a real failure (e.g. --read-only-port=10255), nor one on a Kubernetes
+    // version where AKS did not yet set the value (the FAIL is real there: upgrade).
+    const defaultable = entry !== null && WAIVABLE.has(triageOf(entry, check.benchmark, check.actual, context.kubernetesVersion).disposition);
     for (const w of inScope) {
       const matches =
         (w.topic !== null && w.topic === topic) || (w.checkId !== null && w.checkId === check.id.trim() && (w.benchmark === null || w.benchmark === bench));

@@ -43,6 +43,10 @@ const nonEmpty = z.string().trim().min(1);
 const topicId = z.string().regex(/^[a-z0-9]+(?:[.-][a-z0-9]+)+$/, 'a topic id is lower-case words joined by dots or dashes, e.g. kubelet.read-only-port');
 const checkId = z.string().regex(/^\d+(?:\.\d+)+$/, 'a check id is dotted numbers, e.g. 3.2.4');
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date is written YYYY-MM-DD');
+/** A Kubernetes version as the data writes it: "1.27" or "1.27.3". */
+export const KUBE_VERSION = /^1\.\d{1,2}(?:\.\d{1,3})?$/;
+const kubeVersion = z.string().regex(KUBE_VERSION, 'a Kubernetes version is written 1.MINOR or 1.MINOR.PATCH, e.g. 1.27');
+const commitSha = z.string().regex(/^[0-9a-f]{40}$/, 'a commit is its full 40-character hash');
 
 export const SourceSchema = z
   .object({
@@ -114,11 +118,80 @@ export const BenchmarkOverrideSchema = z
     disposition: z.enum(DISPOSITIONS),
     rationale: nonEmpty,
     whatToDo: nonEmpty.optional(),
+    /** Why the check misfires on these benchmarks. */
+    misfire: nonEmpty.optional(),
     /** Evaluated before the entry's own escalate rules for these benchmarks. */
     escalate: z.array(EscalationSchema).default([]),
   })
   .strict();
 export type BenchmarkOverride = z.infer<typeof BenchmarkOverrideSchema>;
+
+/**
+ * Where an AKS value comes from. Only the code that builds the node, Microsoft's own documents, or
+ * (for nodes older than AgentBaker) aks-engine's code or an AKS maintainer's statement count: an issue
+ * thread quoting one node's flags shows one node, not what AKS sets.
+ */
+export const AKS_EVIDENCE_KINDS = ['agentbaker', 'microsoft-doc', 'aks-engine', 'aks-maintainer'] as const;
+export const AksEvidenceSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('agentbaker'),
+      /** Azure/AgentBaker commit read; the tests require meta.yaml's agentBaker.commit. */
+      commit: commitSha,
+      path: nonEmpty,
+      /** The function or lines, e.g. "getKubeletConfigFileContent" or "L120-L141". */
+      at: nonEmpty,
+      /** What the code shows, in a few words. */
+      shows: nonEmpty,
+    })
+    .strict(),
+  z.object({ kind: z.literal('microsoft-doc'), title: nonEmpty, url: z.string().url(), shows: nonEmpty }).strict(),
+  z
+    .object({
+      kind: z.literal('aks-engine'),
+      /** Azure/aks-engine or its predecessor Azure/acs-engine. */
+      repo: z.enum(['Azure/aks-engine', 'Azure/acs-engine']),
+      /** A commit, or a pull request URL when the change is best read there. */
+      ref: nonEmpty,
+      path: nonEmpty.optional(),
+      shows: nonEmpty,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('aks-maintainer'),
+      url: z.string().regex(/^https:\/\/github\.com\/Azure\/AKS\/issues\/\d+/, 'an AKS maintainer statement is a comment in github.com/Azure/AKS/issues'),
+      who: nonEmpty,
+      date: isoDate,
+      shows: nonEmpty,
+    })
+    .strict(),
+]);
+export type AksEvidence = z.infer<typeof AksEvidenceSchema>;
+
+/**
+ * A verdict that holds only on some Kubernetes versions: AKS set the value only from some version on
+ * (the FAIL below it is real), or stopped writing a flag (the check misfires from then on). Checked
+ * before the entry's overrides; an escalate rule on the actual value still wins.
+ */
+export const VersionRuleSchema = z
+  .object({
+    /** The rule holds for versions >= from ... */
+    from: kubeVersion.optional(),
+    /** ... and < below. */
+    below: kubeVersion.optional(),
+    /** Limits the rule to these benchmarks (or groups); all benchmarks and text input when absent. */
+    benchmarks: z.array(nonEmpty).min(1).optional(),
+    disposition: z.enum(DISPOSITIONS),
+    responsibility: z.enum(RESPONSIBILITIES),
+    rationale: nonEmpty,
+    whatToDo: oneLine,
+    /** Why the check misfired, when it did on these versions. */
+    misfire: nonEmpty.optional(),
+  })
+  .strict()
+  .refine((r) => r.from !== undefined || r.below !== undefined, { message: 'a version rule names from, below or both' });
+export type VersionRule = z.infer<typeof VersionRuleSchema>;
 
 export const KnowledgeEntrySchema = z
   .object({
@@ -143,8 +216,14 @@ export const KnowledgeEntrySchema = z
         /** Where it is set on the node. */
         where: z.array(nonEmpty).default([]),
         notes: nonEmpty.optional(),
+        /** Where the value and the place come from: required whenever value or where is stated. */
+        evidence: z.array(AksEvidenceSchema).default([]),
       })
       .strict()
+      .refine((a) => (a.value === undefined && a.where.length === 0) || a.evidence.length > 0, {
+        message: 'aks.value and aks.where need aks.evidence: AgentBaker at a pinned commit, a Microsoft document, aks-engine, or an AKS maintainer',
+        path: ['evidence'],
+      })
       .optional(),
     responsibility: z.enum(RESPONSIBILITIES),
     microsoft: z.array(MsStatusClaimSchema).default([]),
@@ -154,6 +233,12 @@ export const KnowledgeEntrySchema = z
     kubeBench: nonEmpty.optional(),
     disposition: z.enum(DISPOSITIONS),
     rationale: nonEmpty,
+    /** Why kube-bench's check misfires on AKS (check-quirk, or a FAIL with a known cause), e.g. "the flag was absent, not 0". */
+    misfire: nonEmpty.optional(),
+    /** Why the check misfires in kube-bench's legacy editions (a check carrying one of `legacy`'s ids, no benchmark); replaces misfire there. */
+    legacyMisfire: nonEmpty.optional(),
+    /** Verdicts by Kubernetes version; the first rule whose range holds wins. */
+    versions: z.array(VersionRuleSchema).default([]),
     overrides: z.array(BenchmarkOverrideSchema).default([]),
     /** Actual values that make the check a real finding in every benchmark (after an override's own rules). */
     escalate: z.array(EscalationSchema).default([]),
@@ -183,6 +268,17 @@ export const KnowledgeMetaSchema = z
     msTables: z.record(nonEmpty, MsTableSchema),
     /** Group name → kube-bench benchmarks, so entries need not repeat identical ids. */
     benchmarkGroups: z.record(nonEmpty, z.array(nonEmpty).min(1)),
+    /** The Azure/AgentBaker commit every agentbaker evidence was read at. */
+    agentBaker: z.object({ commit: commitSha, date: isoDate }).strict(),
+    /** Kubernetes versions AKS supports, for the legacy headline. */
+    aksSupport: z
+      .object({
+        /** The oldest minor AKS still supports (LTS included), as of `asOf`. */
+        oldest: kubeVersion,
+        asOf: isoDate,
+        source: SourceSchema,
+      })
+      .strict(),
   })
   .strict();
 export type KnowledgeMeta = z.infer<typeof KnowledgeMetaSchema>;
@@ -208,6 +304,12 @@ export interface Triage {
   whatToDo: string;
   /** The escalate rule's `when` that matched the check's actual value, or null when none did. */
   escalatedBy: string | null;
+  /** Why the check misfired on AKS, when it does (check-quirk, or a FAIL with a known cause). */
+  misfire: string | null;
+  /** The Kubernetes version the verdict was made for, or null when unknown (the current-AKS verdict). */
+  kubernetesVersion: string | null;
+  /** The version range of the rule that decided the verdict, e.g. "below 1.27", or null. */
+  versionRule: string | null;
 }
 
 // ---- Waivers ----------------------------------------------------------------------------------

@@ -5,7 +5,9 @@
  * headers, `== Remediations <type> ==` blocks, `== Summary <type> ==` / `== Summary total ==` /
  * the old bare `== Summary ==`, and `--include-test-output` lines ("\t " + a line of the audit
  * output after a FAIL). It also reads text pasted into documents, as in the seed: numbered-list
- * prefixes, a doubled id, checks without an assessment suffix, and prose after the list.
+ * prefixes, a doubled id, checks without an assessment suffix, and prose after the list; and wiki or
+ * issue pastes: status markers wrapped in HTML or written as entities, "(Scored)" wrapped onto the
+ * next line, log lines before the output and "..." lines standing for cut checks.
  */
 import { InputError } from '../model/errors.js';
 import { ACTUAL_VALUE_MAX_CHARS, addTotals, countTotals, emptyTotals } from '../model/result.js';
@@ -24,11 +26,45 @@ const SECTION_BANNER = /^==\s*(Remediations|Summary)(?:\s+([\w-]+))?\s*==$/;
 const SUMMARY_COUNT = /^(\d+)\s+checks?\s+(PASS|FAIL|WARN|INFO)$/;
 const REMEDIATION_START = /^(\d+(?:\.\d+)+)\s+(.*)$/;
 
+// A wiki or issue paste: status markers coloured with HTML (<span style="color:red">[FAIL]</span>) or escaped as entities.
+const HTML_TAG = /<\/?[a-z][^<>]*>/gi;
+const ENTITIES: Readonly<Record<string, string>> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  lsqb: '[',
+  rsqb: ']',
+  lbrack: '[',
+  rbrack: ']',
+};
+// "(Scored)" that a wiki wrapped onto its own line.
+const WRAPPED_SUFFIX = /^\((Scored|Not Scored|Automated|Manual)\)$/i;
+
+function decodeEntities(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
+    if (e[0] === '#') {
+      const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : m;
+    }
+    return ENTITIES[e.toLowerCase()] ?? m;
+  });
+}
+
+/** A line as kube-bench printed it: without terminal colours, HTML markup or entities a paste added. */
+function cleanLine(line: string): string {
+  const noAnsi = line.replace(ANSI, '');
+  if (!noAnsi.includes('<') && !noAnsi.includes('&')) return noAnsi;
+  return decodeEntities(noAnsi.replace(HTML_TAG, ''));
+}
+
 type Block = 'checks' | 'remediations' | 'summary';
 
 /** True when a line of the text looks like a kube-bench check or header line. */
 export function isCheckLine(line: string): boolean {
-  return CHECK_LINE.test(line.replace(ANSI, '').replace(LIST_PREFIX, '').trim());
+  return CHECK_LINE.test(cleanLine(line).replace(LIST_PREFIX, '').trim());
 }
 
 export function parseKubeBenchText(text: string, input: string): NodeResult {
@@ -65,8 +101,9 @@ export function parseKubeBenchText(text: string, input: string): NodeResult {
     remediation = null;
   };
 
+  let lastCheck: CheckResult | null = null;
   for (const rawLine of text.split('\n')) {
-    const noAnsi = rawLine.replace(ANSI, '').replace(/\r$/, '');
+    const noAnsi = cleanLine(rawLine).replace(/\r$/, '');
     // --include-test-output: "\t <line>" right after a check.
     if (block === 'checks' && lastFail && noAnsi.startsWith('\t')) {
       testOutput.push(noAnsi.replace(/^\t ?/, ''));
@@ -88,6 +125,15 @@ export function parseKubeBenchText(text: string, input: string): NodeResult {
       continue;
     }
 
+    const wrapped = block === 'checks' && lastCheck && lastCheck.assessment === null ? WRAPPED_SUFFIX.exec(line) : null;
+    if (wrapped && lastCheck) {
+      const { assessment } = splitTitle(`x ${wrapped[0]}`);
+      lastCheck.assessment = assessment;
+      if (assessment === 'Scored') lastCheck.scored = true;
+      else if (assessment === 'Not Scored') lastCheck.scored = false;
+      lastCheck.kind = kindOfTextCheck(lastCheck.status, assessment);
+      continue;
+    }
     const unprefixed = line.replace(LIST_PREFIX, '');
     const m = CHECK_LINE.exec(unprefixed);
     if (m) {
@@ -105,6 +151,7 @@ export function parseKubeBenchText(text: string, input: string): NodeResult {
         // A controls-file header says what kind of checks follow; ids alone do not.
         if (!id.includes('.')) nodeType = nodeTypeOfHeader(title);
         lastFail = null;
+        lastCheck = null;
         continue;
       }
       const check: CheckResult = {
@@ -125,6 +172,7 @@ export function parseKubeBenchText(text: string, input: string): NodeResult {
       };
       checks.push(check);
       byId.set(id, check);
+      lastCheck = check;
       lastFail = status === 'FAIL' ? check : null;
       continue;
     }
@@ -147,7 +195,8 @@ export function parseKubeBenchText(text: string, input: string): NodeResult {
       }
       continue;
     }
-    // Anything else (prose, markdown notes, glog lines) is not ours to read.
+    // Anything else (prose, markdown notes, glog lines, "..." for cut checks) is not ours to read.
+    if (line) lastCheck = null;
     if (line && lastFail) {
       flushTestOutput();
       lastFail = null;

@@ -16,7 +16,7 @@ import { alertNewFailures } from '../alert/index.js';
 import { previousScannedScan } from '../diff/previous.js';
 import type { Waiver } from '../knowledge/index.js';
 import { classifyError } from '../store/errors.js';
-import { classifyCheck } from './classify.js';
+import { classifierFor, classifyCheck } from './classify.js';
 import { newRunId, scanIdFor } from './ids.js';
 import type { ScanMessage } from './message.js';
 import { parseScanMessage, scanMessage } from './message.js';
@@ -88,7 +88,7 @@ export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanO
     const scan = await scanCluster(msg.cluster, msg.scanId, { arm: deps.arm, now: deps.now }, scanOpts);
     // A redelivery of a scan already stored has had its alert attempt: do not post it twice.
     const redelivered = deps.alerts ? (await deps.store.getClusterScan(msg.cluster.id, msg.scanId)) !== null : false;
-    await deps.store.saveClusterScan(scan, { runId: msg.runId, scanId: msg.scanId }, classifyCheck);
+    await deps.store.saveClusterScan(scan, { runId: msg.runId, scanId: msg.scanId }, classifierFor(msg.cluster));
     if (deps.alerts && scan.outcome.kind === 'scanned' && !redelivered) await alertOnNewFailures(msg, scan, deps, deps.alerts);
     await deps.store.recordClusterDone(msg.runId, msg.cluster.id, scan.outcome.kind);
     const o = scan.outcome;

@@ -21,6 +21,12 @@ export interface CheckTriage {
   verify: string;
   sources: string[];
   whatToDo: string;
+  /** Why the check misfired on AKS (e.g. "the flag was absent, not set to 0"), when known. */
+  misfire?: string | null;
+  /** The Kubernetes version the verdict was made for; null: the verdict for current AKS. */
+  kubernetesVersion?: string | null;
+  /** The version range that decided the verdict, e.g. "below 1.27". */
+  versionRule?: string | null;
 }
 
 export type Triager = (check: CheckResult) => CheckTriage | null;
@@ -72,9 +78,48 @@ export interface ExplainNode {
   warnings: string[];
 }
 
+/** The Kubernetes version the verdicts were made for, and where it was read. */
+export interface KubernetesVersionInfo {
+  version: string;
+  /** option: --kubernetes-version; kube-bench: the JSON's detected_version; log: a kube-bench log line; prose: text around a pasted output. */
+  from: 'option' | 'kube-bench' | 'log' | 'prose';
+  raw: string;
+  note: string | null;
+}
+
+/** What the legacy headline needs to know of the output, from the knowledge base. */
+export interface LegacyFacts {
+  legacyIds: string[];
+  unsupportedVersion: { version: string; oldestSupported: string; asOf: string } | null;
+}
+
+/**
+ * The headline of an output from a node nobody should still run: pre-AKS numbering or an unsupported
+ * Kubernetes version. Every format leads with it.
+ */
+export interface LegacyHeadline {
+  /** One line: what this output is. */
+  headline: string;
+  reasons: string[];
+  /** The FAILs that were real on that node (yours to fix or decide at its version). */
+  realFails: { id: string; title: string; whatToDo: string }[];
+  /** The single action. */
+  action: string;
+}
+
 export interface ExplainReport {
   /** `node` and `pool` name the node when the input holds exactly one and says which. */
-  source: { input: string; format: InputFormat; benchmark: string | null; node?: string; pool?: string };
+  source: {
+    input: string;
+    format: InputFormat;
+    benchmark: string | null;
+    node?: string;
+    pool?: string;
+    /** Absent when neither the option nor the input says; verdicts are then those for current AKS. */
+    kubernetesVersion?: KubernetesVersionInfo;
+  };
+  /** Present for a legacy output (pre-AKS numbering or an unsupported version). */
+  legacy?: LegacyHeadline;
   totals: Totals;
   /** Counts FAIL and WARN checks by disposition; waivers do not change what a check is. */
   triage: TriageCounts;
@@ -98,6 +143,50 @@ export interface ExplainOptions {
   triage?: Triager;
   waivers?: WaiverLookup;
   expiredWaivers?: WaiverMark[];
+  kubernetesVersion?: KubernetesVersionInfo | null;
+  /** Tells a legacy output from a current one (the knowledge base knows the legacy ids). */
+  legacy?: (checks: readonly CheckResult[]) => LegacyFacts | null;
+}
+
+/** The headline for a legacy output: what it is, which FAILs were real on it, and the one thing to do. */
+export function legacyHeadline(facts: LegacyFacts, checks: readonly ExplainCheck[], version: KubernetesVersionInfo | null): LegacyHeadline {
+  const reasons: string[] = [];
+  if (facts.legacyIds.length) {
+    reasons.push(
+      `It uses pre-AKS benchmark numbering (${facts.legacyIds.length} checks numbered like ${facts.legacyIds.slice(0, 3).join(', ')}: ` +
+        `the 2.x node sections of kube-bench's CIS 1.x editions, from before kube-bench had aks-* benchmarks).`,
+    );
+  }
+  const u = facts.unsupportedVersion;
+  if (u) {
+    reasons.push(
+      `The node ran Kubernetes ${u.version}${version?.note ? ` (${version.note})` : ''}, which AKS no longer supports ` +
+        `(oldest supported minor ${u.oldestSupported}, as of ${u.asOf}).`,
+    );
+  } else if (!version) {
+    reasons.push(
+      'The input does not say which Kubernetes version the node ran: pass --kubernetes-version X.Y to judge its FAILs for that version; the verdicts below are for current AKS.',
+    );
+  } else {
+    reasons.push(`The node ran Kubernetes ${version.version} (${version.from === 'option' ? '--kubernetes-version' : `read from the input: ${version.raw}`}).`);
+  }
+  const realFails = checks
+    .filter((c) => c.status === 'FAIL' && (c.aks?.disposition === 'action' || c.aks?.disposition === 'environment'))
+    .map((c) => ({ id: c.id, title: c.title, whatToDo: c.aks?.whatToDo ?? '' }));
+  const current = '(kube-bench --benchmark aks-1.8, or aks-fleet-scanner scan)';
+  const oldest = u?.oldestSupported;
+  return {
+    headline: u
+      ? `Legacy output: the node ran Kubernetes ${u.version}, which AKS no longer supports.`
+      : 'Legacy output: this kube-bench run uses pre-AKS benchmark numbering (2.x node checks).',
+    reasons,
+    realFails,
+    action: u
+      ? `Upgrade the cluster and its node pools to a supported Kubernetes version (${oldest} or later; az aks upgrade), then scan again with the current benchmark ${current}.`
+      : version
+        ? `Scan again with the current benchmark ${current}: this output's checks predate kube-bench's AKS benchmarks and cannot be compared with today's.`
+        : `Upgrade the cluster if it runs a Kubernetes version AKS no longer supports, then scan again with the current benchmark ${current}.`,
+  };
 }
 
 export function buildExplainReport(parsed: ParsedInput, input: string, opts: ExplainOptions = {}): ExplainReport {
@@ -140,6 +229,9 @@ export function buildExplainReport(parsed: ParsedInput, input: string, opts: Exp
   }
   const benchmarks = [...new Set(nodes.map((n) => n.benchmark).filter((b): b is string => b !== null))];
   const only = !multi ? nodes[0] : undefined;
+  const version = opts.kubernetesVersion ?? null;
+  const allChecks = nodes.flatMap((n) => n.checks);
+  const facts = opts.legacy?.(parsed.nodes.flatMap((n) => n.checks)) ?? null;
   const report: ExplainReport = {
     source: {
       input,
@@ -147,10 +239,12 @@ export function buildExplainReport(parsed: ParsedInput, input: string, opts: Exp
       benchmark: benchmarks.length === 1 ? (benchmarks[0] as string) : null,
       ...(only?.node ? { node: only.node } : {}),
       ...(only?.pool ? { pool: only.pool } : {}),
+      ...(version ? { kubernetesVersion: version } : {}),
     },
+    ...(facts ? { legacy: legacyHeadline(facts, allChecks, version) } : {}),
     totals,
     triage,
-    checks: nodes.flatMap((n) => n.checks),
+    checks: allChecks,
     warnings: [...parsed.warnings, ...nodes.flatMap((n) => (multi && n.node ? n.warnings.map((w) => `node ${n.node}: ${w}`) : n.warnings))],
   };
   if (multi) {

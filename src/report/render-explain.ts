@@ -1,7 +1,7 @@
 /** Renders an ExplainReport as terminal text, markdown or CSV (JSON is the report object itself). */
 import type { CheckStatus } from '../model/result.js';
 import { toCsv } from './csv.js';
-import type { ExplainCheck, ExplainReport, TriageKey } from './explain.js';
+import type { ExplainCheck, ExplainReport, KubernetesVersionInfo, LegacyHeadline, TriageKey } from './explain.js';
 import { triageKey } from './explain.js';
 import type { Style } from './style.js';
 import { plain } from './style.js';
@@ -35,10 +35,39 @@ function nonPassing(r: ExplainReport): ExplainCheck[] {
   return r.checks.filter((c) => c.status === 'FAIL' || c.status === 'WARN');
 }
 
+/** "1.10.3 (read from the input: "Kubernetes 10.3"; ...)": where the version came from, in one line. */
+export function describeVersion(v: KubernetesVersionInfo | undefined): string {
+  if (!v) return 'not stated in the input (verdicts are for current AKS; pass --kubernetes-version X.Y)';
+  const from =
+    v.from === 'option'
+      ? 'from --kubernetes-version'
+      : v.from === 'kube-bench'
+        ? `kube-bench's detected_version "${v.raw}"`
+        : v.from === 'log'
+          ? 'read from a kube-bench log line'
+          : `read from the text around the output: "${v.raw}"`;
+  return `${v.version} (${from}${v.note ? `; ${v.note}` : ''})`;
+}
+
+/** The legacy headline as plain lines, shared by the text and CSV renderings. */
+export function legacyLines(l: LegacyHeadline): string[] {
+  const real = l.realFails.length
+    ? `FAILs that were real on that node: ${l.realFails.map((f) => `${f.id} (${f.title})`).join('; ')}.`
+    : 'None of its FAILs was a real finding on that node.';
+  return [l.headline, ...l.reasons, real, `Do this: ${l.action}`];
+}
+
 export function renderExplainText(r: ExplainReport, st: Style = plain): string {
   const out: string[] = [];
   const bench = r.source.benchmark ?? 'unknown benchmark (ids resolved by their text)';
   out.push(st.bold(`kube-bench results: ${r.source.input}`) + st.dim(`  (${r.source.format}, ${bench})`));
+  if (r.legacy) {
+    const [headline, ...rest] = legacyLines(r.legacy);
+    out.push('');
+    out.push(st.red(st.bold(headline ?? '')));
+    for (const line of rest) out.push(`  ${line}`);
+  }
+  out.push(st.dim(`Kubernetes version: ${describeVersion(r.source.kubernetesVersion)}`));
   if (r.nodes) out.push(st.dim(`${r.nodes.length} node(s)${r.failures?.length ? `, ${r.failures.length} without a result` : ''}`));
   out.push('');
   for (const status of GROUP_ORDER) {
@@ -49,8 +78,10 @@ export function renderExplainText(r: ExplainReport, st: Style = plain): string {
       const where = c.node ? st.dim(` @${c.node}`) : '';
       out.push(`  ${statusTag(c.status, st)} ${c.id} ${c.title}${where}`);
       if (status === 'FAIL' || status === 'WARN') {
-        if (c.aks) out.push(`      ${st.cyan(c.aks.disposition)}: ${c.aks.whatToDo}`);
-        else out.push(st.dim("      not in the knowledge base: see kube-bench's remediation (--format markdown)"));
+        if (c.aks) {
+          out.push(`      ${st.cyan(c.aks.disposition)}: ${c.aks.whatToDo}`);
+          if (c.aks.misfire && status === 'FAIL') out.push(`      why it FAILed: ${c.aks.misfire}`);
+        } else out.push(st.dim("      not in the knowledge base: see kube-bench's remediation (--format markdown)"));
         if (c.waiver)
           out.push(
             st.dim(`      waived by ${c.waiver.source === 'default' ? 'a default waiver' : `${c.waiver.id} (${c.waiver.owner})`} until ${c.waiver.expires}`),
@@ -88,6 +119,7 @@ export function renderExplainText(r: ExplainReport, st: Style = plain): string {
     const warns = these.filter((c) => c.status === 'WARN').length;
     if (these.length) out.push(`  ${TRIAGE_LABEL[key]}: ${these.length}${warns ? ` (${these.length - warns} FAIL, ${warns} WARN)` : ''} — ${ids(these)}`);
   }
+  if (r.legacy) out.push(st.bold(`  Legacy output: ${r.legacy.action}`));
   if (r.waivers) {
     out.push(`  waived: ${r.waivers.applied} (they stay in the counts above; waivers silence alerts, not facts)`);
     for (const w of r.waivers.expired) out.push(st.yellow(`  expired waiver ${w.id} (${w.owner}, expired ${w.expires}): no longer applied`));
@@ -110,6 +142,21 @@ export function renderExplainMarkdown(r: ExplainReport): string {
   out.push('');
   out.push(`Benchmark: ${r.source.benchmark ?? 'unknown (checks matched by their text)'} · Format: ${r.source.format} · ${totalsLine(r.totals)}`);
   out.push('');
+  out.push(`Kubernetes version: ${md(describeVersion(r.source.kubernetesVersion))}`);
+  out.push('');
+  if (r.legacy) {
+    out.push(`> **${md(r.legacy.headline)}**`);
+    out.push('>');
+    for (const reason of r.legacy.reasons) out.push(`> - ${md(reason)}`);
+    out.push(
+      r.legacy.realFails.length
+        ? `> - FAILs that were real on that node: ${r.legacy.realFails.map((f) => `${f.id} ${md(f.title)}`).join('; ')}`
+        : '> - None of its FAILs was a real finding on that node.',
+    );
+    out.push('>');
+    out.push(`> **Do this:** ${md(r.legacy.action)}`);
+    out.push('');
+  }
   const open = nonPassing(r);
   out.push('## Summary');
   out.push('');
@@ -136,6 +183,8 @@ export function renderExplainMarkdown(r: ExplainReport): string {
       if (c.aks) {
         out.push(`- **Disposition:** ${c.aks.disposition} (${c.aks.responsibility})`);
         out.push(`- **What to do:** ${md(c.aks.whatToDo)}`);
+        if (c.aks.misfire && c.status === 'FAIL') out.push(`- **Why the check FAILed:** ${md(c.aks.misfire)}`);
+        if (c.aks.versionRule) out.push(`- **Verdict for Kubernetes ${md(c.aks.kubernetesVersion)}** (rule for ${md(c.aks.versionRule)})`);
         if (c.aks.why) out.push(`- **Why it matters:** ${md(c.aks.why)}`);
         out.push(`- **Why this disposition:** ${md(c.aks.rationale)}`);
         if (c.aks.answers) out.push(`- **Your question, answered:** ${md(c.aks.answers)}`);
@@ -177,30 +226,44 @@ export const EXPLAIN_CSV_HEADER = [
   'responsibility',
   'topic',
   'what_to_do',
+  'why_it_failed',
   'waived',
   'expected',
   'actual',
   'remediation',
 ] as const;
 
+/**
+ * CSV with the legacy headline as leading "# " comment lines (spreadsheet programs show them as a first
+ * cell; CSV readers with a comment option skip them).
+ */
 export function renderExplainCsv(r: ExplainReport): string {
-  return toCsv(
-    EXPLAIN_CSV_HEADER,
-    r.checks.map((c) => [
-      c.node ?? '',
-      c.id,
-      c.status,
-      c.title,
-      c.scored,
-      c.benchmark,
-      c.aks?.disposition ?? '',
-      c.aks?.responsibility ?? '',
-      c.aks?.topic ?? '',
-      c.aks?.whatToDo ?? '',
-      c.waiver ? c.waiver.id : '',
-      c.expected,
-      c.actual,
-      c.remediation,
-    ]),
+  const comments = r.legacy
+    ? legacyLines(r.legacy)
+        .map((l) => `# ${l.replace(/[\r\n]+/g, ' ')}\r\n`)
+        .join('')
+    : '';
+  return (
+    comments +
+    toCsv(
+      EXPLAIN_CSV_HEADER,
+      r.checks.map((c) => [
+        c.node ?? '',
+        c.id,
+        c.status,
+        c.title,
+        c.scored,
+        c.benchmark,
+        c.aks?.disposition ?? '',
+        c.aks?.responsibility ?? '',
+        c.aks?.topic ?? '',
+        c.aks?.whatToDo ?? '',
+        c.status === 'FAIL' ? (c.aks?.misfire ?? '') : '',
+        c.waiver ? c.waiver.id : '',
+        c.expected,
+        c.actual,
+        c.remediation,
+      ]),
+    )
   );
 }

@@ -47,9 +47,13 @@ describe('explain triages every FAIL and WARN with the knowledge base', () => {
       const next = r.stdout.split('\n')[r.stdout.split('\n').indexOf(l) + 1]!;
       expect(next).toMatch(/^\s+(action|platform|equivalent-control|check-quirk|environment|obsolete): \S/);
     }
-    // On current AKS none of the seed's FAILs needs a change by its operator; 2.1.1 points at a control they own.
-    expect(r.stdout).toContain('0 of 14 FAILs are yours to fix or decide;');
+    // The seed is a 1.10 node: five of its FAILs were real there, and the summary ends with the one action.
+    expect(r.stdout).toContain('5 of 14 FAILs are yours to fix or decide;');
     expect(r.stdout).toMatch(/Replaced by a control you own .*: 2\.1\.1$/m);
+    expect(r.stdout).toMatch(/^ {2}Legacy output: Upgrade the cluster and its node pools/m);
+    // For a current node none of them needs a change by its operator.
+    const current = await runCli(['explain', SEED, '--kubernetes-version', '1.31']);
+    expect(current.stdout).toContain('0 of 14 FAILs are yours to fix or decide;');
   });
 
   it('a check the knowledge base does not know gets "aks": null and counts as unknown', async () => {
@@ -134,5 +138,45 @@ describe('aks-fleet-scanner checks lists the knowledge base for review', () => {
     const bad = await runCli(['checks', '--benchmark', 'eks-1.0']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--benchmark eks-1.0 is not in the knowledge base/);
+  });
+});
+
+describe('explain of a legacy output, and the Kubernetes version', () => {
+  interface Report {
+    source: { kubernetesVersion?: { version: string; from: string; raw: string; note: string | null } };
+    legacy?: { headline: string; reasons: string[]; realFails: { id: string }[]; action: string };
+    checks: { id: string; aks: { disposition: string; misfire?: string | null } | null; waiver: unknown }[];
+  }
+  const json = async (args: string[]) => JSON.parse((await runCli(['explain', SEED, '--format', 'json', ...args])).stdout) as Report;
+
+  it('the seed opens with the legacy headline in text and markdown, reading "10.3" as 1.10.3', async () => {
+    const text = (await runCli(['explain', SEED])).stdout.split('\n');
+    expect(text[2]).toBe('Legacy output: the node ran Kubernetes 1.10.3, which AKS no longer supports.');
+    expect(text.join('\n')).toMatch(/"10\.3" is not a Kubernetes version/);
+    const md = (await runCli(['explain', SEED, '--format', 'markdown'])).stdout;
+    expect(md.indexOf('> **Legacy output:')).toBeLessThan(md.indexOf('## Summary'));
+  });
+
+  it('JSON: the headline, the real FAILs on 1.10 and the action; --kubernetes-version overrides the input', async () => {
+    const old = await json([]);
+    expect(old.source.kubernetesVersion).toMatchObject({ version: '1.10.3', from: 'prose', raw: 'Kubernetes 10.3' });
+    expect(old.legacy?.realFails.map((f) => f.id)).toEqual(['2.1.5', '2.1.7', '2.1.12', '2.1.14', '2.1.15']);
+    expect(old.legacy?.action).toMatch(/^Upgrade the cluster .* then scan again with the current benchmark/);
+    const byId = (r: Report, id: string) => r.checks.find((c) => c.id === id)!;
+    expect(byId(old, '2.1.5').waiver).toBeNull();
+    expect(byId(old, '2.1.6').aks?.misfire).toMatch(/flag was absent/);
+    const now = await json(['--kubernetes-version', '1.31']);
+    expect(now.source.kubernetesVersion).toMatchObject({ version: '1.31', from: 'option' });
+    expect(now.legacy?.realFails).toEqual([]);
+    expect(now.legacy?.headline).toMatch(/pre-AKS benchmark numbering/);
+    for (const id of ['2.1.5', '2.1.6', '2.1.7', '2.1.8', '2.1.12', '2.1.15']) expect(['platform', 'check-quirk']).toContain(byId(now, id).aks?.disposition);
+    expect(byId(now, '2.1.5').waiver).not.toBeNull();
+  });
+
+  it('a bad --kubernetes-version is a usage error (exit 2, one line)', async () => {
+    const r = await runCli(['explain', SEED, '--kubernetes-version', '10.3']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--kubernetes-version must be a Kubernetes version/);
   });
 });

@@ -69,8 +69,13 @@ describe('aks-fleet-scanner explain', () => {
     expect(md.stdout).toContain('## Passed (7)');
     const csv = await runCli(['explain', SEED, '--format', 'csv']);
     const lines = csv.stdout.trimEnd().split('\r\n');
-    expect(lines).toHaveLength(24);
-    expect(lines[0]).toMatch(/^node,id,status,title,/);
+    // The legacy headline leads as comment lines, then the header and the 23 checks.
+    const comments = lines.filter((l) => l.startsWith('# '));
+    expect(comments[0]).toMatch(/^# Legacy output: the node ran Kubernetes 1\.10\.3, which AKS no longer supports\.$/);
+    expect(comments.some((l) => l.startsWith('# Do this: Upgrade'))).toBe(true);
+    expect(lines.slice(0, comments.length)).toEqual(comments);
+    expect(lines.slice(comments.length)).toHaveLength(24);
+    expect(lines[comments.length]).toMatch(/^node,id,status,title,/);
   });
 
   it('reads stdin with -, and --input-format forces the parser', async () => {

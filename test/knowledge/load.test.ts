@@ -55,13 +55,13 @@ describe('knowledge data loading', () => {
     [
       'an unknown benchmark group',
       'policies.yaml',
-      (t: string) => t.replace('ids: { aks-all: 4.1.1 }', 'ids: { aks-some: 4.1.1 }'),
+      (t: string) => t.replace('ids: { aks-all: 4.1.1, cis-all: 5.1.1 }', 'ids: { aks-some: 4.1.1 }'),
       /"aks-some" is neither a benchmark nor a group/,
     ],
     [
       'an id claimed twice',
       'policies.yaml',
-      (t: string) => t.replace('ids: { aks-all: 4.1.2 }', 'ids: { aks-all: 4.1.1 }'),
+      (t: string) => t.replace('ids: { aks-all: 4.1.2, cis-all: 5.1.2 }', 'ids: { aks-all: 4.1.1 }'),
       /aks-1\.\d 4\.1\.1 is claimed by rbac\.cluster-admin and rbac\.secrets-access/,
     ],
     [

@@ -86,7 +86,23 @@ describe('triageCheck', () => {
     const t = triageCheck({ id: '3.2.4', benchmark: 'aks-1.7', title: '' });
     expect(t).not.toBeNull();
     expect(Object.keys(t ?? {}).sort()).toEqual(
-      ['answers', 'disposition', 'escalatedBy', 'mitigation', 'rationale', 'responsibility', 'sources', 'title', 'topic', 'verify', 'whatToDo', 'why'].sort(),
+      [
+        'answers',
+        'disposition',
+        'escalatedBy',
+        'kubernetesVersion',
+        'misfire',
+        'mitigation',
+        'rationale',
+        'responsibility',
+        'sources',
+        'title',
+        'topic',
+        'verify',
+        'versionRule',
+        'whatToDo',
+        'why',
+      ].sort(),
     );
     expect(DISPOSITIONS).toContain(t?.disposition);
     expect(t?.sources.every((s) => typeof s === 'string' && s.length > 0)).toBe(true);
@@ -129,13 +145,24 @@ describe('triageCheck', () => {
   });
 });
 
-/** A 2022 AKS kubelet command line as ps shows it (flags as quoted in kube-bench issue #1147, shortened). */
+/**
+ * An AKS kubelet command line as ps shows it on a pool with serving-certificate rotation: the flags the RP
+ * sends in Azure/AgentBaker@06836ee2 e2e/node_config.go (L820-L854), minus --tls-cert-file and
+ * --tls-private-key-file, which cse_config.sh configureKubeletServing removes when rotation is on.
+ */
 const AKS_PS =
-  'root 4242 1 3 Nov20 ? 01:02:03 /usr/local/bin/kubelet --address=0.0.0.0 --anonymous-auth=false --authentication-token-webhook=true ' +
-  '--authorization-mode=Webhook --client-ca-file=/etc/kubernetes/certs/ca.crt --event-qps=0 --feature-gates=CSIMigration=true,RotateKubeletServerCertificate=true ' +
+  'root 4242 1 3 Nov20 ? 01:02:03 /opt/bin/kubelet --address=0.0.0.0 --anonymous-auth=false --authentication-token-webhook=true ' +
+  '--authorization-mode=Webhook --client-ca-file=/etc/kubernetes/certs/ca.crt --event-qps=0 --feature-gates=RotateKubeletServerCertificate=true ' +
   '--kubeconfig=/var/lib/kubelet/kubeconfig --pod-max-pids=-1 --protect-kernel-defaults=true --read-only-port=0 --rotate-certificates=true ' +
-  '--streaming-connection-idle-timeout=4h --tls-cert-file=/etc/kubernetes/certs/kubeletserver.crt ' +
-  '--tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305';
+  '--rotate-server-certificates=true --streaming-connection-idle-timeout=4h ' +
+  '--tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305,' +
+  'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305,TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_RSA_WITH_AES_256_GCM_SHA384,TLS_RSA_WITH_AES_128_GCM_SHA256';
+
+/** The same pool without serving-certificate rotation (opted out, or not reimaged since): the static self-signed certificate. */
+const AKS_PS_NO_ROTATION = AKS_PS.replace(
+  '--rotate-server-certificates=true',
+  '--rotate-server-certificates=false --tls-cert-file=/etc/kubernetes/certs/kubeletserver.crt',
+);
 
 describe('escalation by the value kube-bench read', () => {
   const t = (id: string, benchmark: string | null, actual: string | null, title = ''): ReturnType<typeof triageCheck> =>
@@ -199,6 +226,22 @@ describe('escalation by the value kube-bench read', () => {
     expect(escalated).toEqual([]);
     // The same line does escalate once a value is changed.
     expect(t('3.2.4', 'aks-1.8', AKS_PS.replace('--read-only-port=0', '--read-only-port=10255'))?.disposition).toBe('action');
+  });
+
+  it('a pool whose kubelet serves the static self-signed certificate is a real rotation finding, not the gate quirk', () => {
+    for (const [b, id] of [
+      ['aks-1.8', '3.2.9'],
+      ['aks-1.7', '3.2.9'],
+      ['aks-1.0', '3.2.11'],
+    ] as const) {
+      expect(t(id, b, AKS_PS)?.disposition).toBe('check-quirk');
+      const r = t(id, b, AKS_PS_NO_ROTATION);
+      expect(r?.disposition).toBe('action');
+      expect(r?.whatToDo).toMatch(/opt-out tag/);
+    }
+    // Only the rotation topic reads it so: the other kubelet checks stay as they were.
+    const others = ['3.2.1', '3.2.2', '3.2.3', '3.2.4', '3.2.5', '3.2.6', '3.2.7', '3.2.8'].filter((id) => t(id, 'aks-1.8', AKS_PS_NO_ROTATION)?.escalatedBy);
+    expect(others).toEqual([]);
   });
 
   it('no actual value (text input, or kube-bench printed none) never escalates', () => {

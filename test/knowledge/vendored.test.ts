@@ -19,10 +19,21 @@ describe('vendored reference copies', () => {
     expect(readFileSync(VENDORED_MS_TABLES).equals(readFileSync(SHARED_MS_TABLES))).toBe(true);
   });
 
-  it.runIf(HAS_SHARED)('third_party/kube-bench/cfg is identical to shared/kube-bench/cfg', () => {
+  it.runIf(HAS_SHARED)('every cfg file in shared/kube-bench/cfg is vendored byte-identical', () => {
+    const shared = filesUnder(SHARED_CFG);
     const vendored = filesUnder(VENDORED_CFG);
-    expect(vendored).toEqual(filesUnder(SHARED_CFG));
-    const differing = vendored.filter((f) => !readFileSync(join(VENDORED_CFG, f)).equals(readFileSync(join(SHARED_CFG, f))));
+    expect(shared.filter((f) => !vendored.includes(f))).toEqual([]);
+    const differing = shared.filter((f) => !readFileSync(join(VENDORED_CFG, f)).equals(readFileSync(join(SHARED_CFG, f))));
     expect(differing).toEqual([]);
+  });
+
+  it('the vendored cfg is the AKS benchmarks plus node, policies and config of every cis-1.x edition, from one named commit', () => {
+    const files = filesUnder(VENDORED_CFG);
+    const cis = files.filter((f) => f.startsWith('cis-'));
+    expect(new Set(cis.map((f) => f.split('/')[1]))).toEqual(new Set(['config.yaml', 'node.yaml', 'policies.yaml']));
+    expect(new Set(cis.map((f) => f.split('/')[0])).size).toBe(11);
+    const sources = readFileSync(join(VENDORED_CFG, '..', 'SOURCES.md'), 'utf8');
+    expect(sources).toContain('a73ce378418c71c5861e6963753f50dec3badadf');
+    for (const dir of new Set(cis.map((f) => f.split('/')[0] ?? ''))) expect(sources).toContain(dir);
   });
 });

@@ -96,3 +96,74 @@ describe('node type from the controls header', () => {
     expect(parseKubeBenchText('[FAIL] 1.1.1 Ensure something (Automated)\n', 'x').checks[0]!.nodeType).toBeNull();
   });
 });
+
+describe('check lines pasted into wikis and issues', () => {
+  const parse = (text: string) => parseKubeBenchOutput(text, 'pasted.md');
+  const lines = (text: string) => {
+    const r = parse(text);
+    return r.nodes[0]!.checks.map((c) => `${c.status} ${c.id} ${c.title}${c.assessment ? ` (${c.assessment})` : ''}`);
+  };
+
+  it('markdown bullets and numbered lists', () => {
+    expect(
+      lines(
+        '- [FAIL] 3.2.4 Ensure that the --read-only-port is secured (Automated)\n1. [PASS] 3.2.5 Ensure that the --streaming-connection-idle-timeout argument is not set to 0 (Automated)\n',
+      ),
+    ).toEqual([
+      'FAIL 3.2.4 Ensure that the --read-only-port is secured (Automated)',
+      'PASS 3.2.5 Ensure that the --streaming-connection-idle-timeout argument is not set to 0 (Automated)',
+    ]);
+  });
+
+  it('status markers wrapped in HTML or written as entities', () => {
+    const text = [
+      '<p><span style="color:red">[FAIL]</span> 3.2.4 Ensure that the --read-only-port is secured (Automated)</p>',
+      '<li><b>[PASS]</b> 3.2.1 Ensure that the --anonymous-auth argument is set to false (Automated)</li>',
+      '&#91;WARN&#93; 3.2.9 Verify that the RotateKubeletServerCertificate argument is set to true (Automated)',
+      '&lsqb;FAIL&rsqb; 3.1.1 Ensure that the kubeconfig file permissions are set to 644 or more restrictive (Automated)',
+      '[PASS] 3.1.2 Ensure that the kubelet kubeconfig file ownership is set to root&#58;root (Automated)',
+    ].join('\n');
+    expect(lines(text)).toEqual([
+      'FAIL 3.2.4 Ensure that the --read-only-port is secured (Automated)',
+      'PASS 3.2.1 Ensure that the --anonymous-auth argument is set to false (Automated)',
+      'WARN 3.2.9 Verify that the RotateKubeletServerCertificate argument is set to true (Automated)',
+      'FAIL 3.1.1 Ensure that the kubeconfig file permissions are set to 644 or more restrictive (Automated)',
+      'PASS 3.1.2 Ensure that the kubelet kubeconfig file ownership is set to root:root (Automated)',
+    ]);
+  });
+
+  it('"(Scored)" wrapped onto the next line belongs to the check above', () => {
+    const r = parse(
+      '[FAIL] 2.1.5 Ensure that the --read-only-port argument is set to 0\n(Scored)\n[WARN] 2.2.8 Ensure that the client certificate authorities file ownership is set to root:root\n  (Not Scored)\n',
+    );
+    const [a, b] = r.nodes[0]!.checks;
+    expect([a!.title, a!.assessment, a!.scored]).toEqual(['Ensure that the --read-only-port argument is set to 0', 'Scored', true]);
+    expect([b!.assessment, b!.scored]).toEqual(['Not Scored', false]);
+    // A stray "(Scored)" after prose is not attached to anything.
+    expect(parse('[FAIL] 2.1.5 Ensure that the --read-only-port argument is set to 0\nsome note\n(Scored)\n').nodes[0]!.checks[0]!.assessment).toBeNull();
+  });
+
+  it('a leading log line and "..." lines standing for cut checks', () => {
+    const text = [
+      'ERROR 2026/11/20 kube-bench: could not read /etc/kubernetes/azure.json',
+      'Warning: Kubernetes version was not auto-detected',
+      '[INFO] 3 Worker Node Security Configuration',
+      '[FAIL] 3.2.4 Ensure that the --read-only-port is secured (Automated)',
+      '...',
+      '[PASS] 3.2.9 Verify that the RotateKubeletServerCertificate argument is set to true (Automated)',
+      '…',
+    ].join('\n');
+    const r = parse(text);
+    expect(r.nodes[0]!.checks.map((c) => `${c.status} ${c.id}`)).toEqual(['FAIL 3.2.4', 'PASS 3.2.9']);
+    expect(r.nodes[0]!.checks[0]!.nodeType).toBe('node');
+  });
+
+  it('summary-only and remediation-only text is refused with one line naming the input', () => {
+    const summary = '== Summary node ==\n17 checks PASS\n4 checks FAIL\n0 checks WARN\n0 checks INFO\n';
+    const remediation = '== Remediations node ==\n3.2.4 If using a Kubelet config file, edit the file to set readOnlyPort to 0.\n';
+    for (const t of [summary, remediation]) {
+      expect(() => parse(t)).toThrowError(InputError);
+      expect(() => parse(t)).toThrow(/^pasted\.md: [^\n]+$/);
+    }
+  });
+});
