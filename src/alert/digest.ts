@@ -110,9 +110,13 @@ interface ClusterReport {
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 const isYours = (it: DiffItem): boolean => YOURS_TO_FIX.has(it.disposition ?? '');
 
-/** Link text must not close the markdown link early. */
-function linkText(s: string): string {
-  return s.replace(/[[\]]/g, ' ');
+/**
+ * Text from a cluster (check titles and ids, pool names, failure details) or from a waiver file,
+ * clipped to one line. Brackets become parentheses so it cannot form a markdown link: a cluster's
+ * owner controls what kube-bench prints on their nodes, and a card must not carry their links.
+ */
+function plain(s: string, max: number): string {
+  return clip(s, max).replace(/\[/g, '(').replace(/\]/g, ')');
 }
 
 function text(t: string, extra: Partial<Extract<CardElement, { type: 'TextBlock' }>> = {}): CardElement {
@@ -134,7 +138,7 @@ function topicGroups(items: readonly DiffItem[]): DiffItem[][] {
 
 function poolsOf(items: readonly DiffItem[]): string {
   const pools = [...new Set(items.map((it) => it.pool ?? '-'))].sort();
-  return `${pools.length === 1 ? 'pool' : 'pools'} ${clip(pools.join(', '), 120)}`;
+  return `${pools.length === 1 ? 'pool' : 'pools'} ${plain(pools.join(', '), 120)}`;
 }
 
 function compareReports(a: ClusterReport, b: ClusterReport): number {
@@ -168,7 +172,7 @@ export function buildDigest(input: DigestInput): DigestMessage | null {
   const base = input.dashboardUrl !== undefined ? dashboardBase(input.dashboardUrl) : null;
   const whatToDoOf = input.whatToDo ?? defaultWhatToDo;
   const link = (c: DigestCluster): string => {
-    const label = linkText(clip(`${c.resourceGroup} / ${c.name}`, 160));
+    const label = plain(`${c.resourceGroup} / ${c.name}`, 160);
     return base ? `[${label}](${clusterLink(base, c)})` : label;
   };
 
@@ -215,7 +219,7 @@ export function buildDigest(input: DigestInput): DigestMessage | null {
       const first = g[0] as DiffItem;
       const who = g.some(isYours) ? 'yours to fix' : (first.disposition ?? 'unknown to the knowledge base');
       const todo = whatToDoOf(first);
-      const line = `**${clip(first.id, 20)}** ${clip(first.title, 100)} (${poolsOf(g)}; ${who})${todo ? ` → ${clip(todo, 220)}` : ''}`;
+      const line = `**${plain(first.id, 20)}** ${plain(first.title, 100)} (${poolsOf(g)}; ${who})${todo ? ` → ${clip(todo, 220)}` : ''}`;
       units.push({ section: 'changes', block, element: text(line, { spacing: 'Small' }), newFails: g.length });
     }
     const rest = groups.slice(maxLines).reduce((n, g) => n + g.length, 0);
@@ -223,21 +227,21 @@ export function buildDigest(input: DigestInput): DigestMessage | null {
       units.push({ section: 'changes', block, element: text(`+${plural(rest, 'more new FAIL')} on this cluster`, { isSubtle: true }), newFails: rest });
     if (fixed > 0) {
       const list = c.fixed.map((it) => `${it.id} ${clip(it.title, 60)} (${it.pool ?? '-'}${it.after === null ? ', no longer reported' : ''})`).join('; ');
-      units.push({ section: 'changes', block, element: text(clip(`Fixed: ${list}`, 500), { isSubtle: true, spacing: 'Small' }), newFails: 0 });
+      units.push({ section: 'changes', block, element: text(plain(`Fixed: ${list}`, 500), { isSubtle: true, spacing: 'Small' }), newFails: 0 });
     }
     const coverage = coverageLine(c);
     if (coverage) units.push({ section: 'changes', block, element: text(coverage, { isSubtle: true, spacing: 'Small' }), newFails: 0 });
   });
   for (const f of scanFailures) {
     const o = f.outcome as Exclude<DigestOutcome, { kind: 'scanned' }>;
-    units.push({ section: 'scan-failures', block: -1, element: text(`${link(f.cluster)}: **${clip(o.reason, 40)}**: ${clip(o.detail, 200)}`), newFails: 0 });
+    units.push({ section: 'scan-failures', block: -1, element: text(`${link(f.cluster)}: **${plain(o.reason, 40)}**: ${plain(o.detail, 200)}`), newFails: 0 });
   }
   for (const w of expired) {
     const subject = w.topic ?? w.checkId ?? 'a check';
     units.push({
       section: 'waivers',
       block: -1,
-      element: text(clip(`**${w.id}** (${subject}) expired ${w.expires}, owner ${w.owner}: ${w.reason}`, 300)),
+      element: text(`**${plain(w.id, 60)}** (${plain(subject, 80)}) expired ${w.expires}, owner ${plain(w.owner, 80)}: ${plain(w.reason, 200)}`),
       newFails: 0,
     });
   }

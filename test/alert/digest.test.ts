@@ -94,6 +94,24 @@ describe('buildDigest content', () => {
     expect(() => buildDigest({ runId: 'r', channel: 'c', clusters: [], dashboardUrl: 'javascript:alert(1)' })).toThrow(InputError);
   });
 
+  it("carries no link of the cluster's making, and no link at all without DASHBOARD_URL", () => {
+    const after = cfgChecks('aks-1.8', fails('pods.privileged')).map((c) =>
+      c.status === 'FAIL' ? { ...c, title: 'Ensure [this](https://phish.example.net/login) is reviewed' } : c,
+    );
+    const failed: ClusterChange = {
+      cluster: digestCluster(2),
+      outcome: { kind: 'failed', reason: 'command-failed', detail: 'see [the log](https://phish.example.net/log)' },
+      previousOutcome: 'scanned',
+      changes: null,
+    };
+    const m = digest([scannedChange(digestCluster(1), cfgChecks('aks-1.8', fails()), after), failed], { dashboardUrl: undefined });
+    const t = texts(m);
+    expect(t.filter((x) => x.includes('phish'))).toHaveLength(2);
+    for (const x of t) expect(x).not.toContain('](');
+    expect(t.find((x) => x.startsWith('**4.2.1**'))).toContain('Ensure (this)(https://phish.example.net/login) is reviewed');
+    expect(content(m).actions).toBeUndefined();
+  });
+
   it('lists clusters that newly failed to scan with their reason, not those that were failing already', () => {
     const failed = (i: number, previousOutcome: ClusterChange['previousOutcome']): ClusterChange => ({
       cluster: digestCluster(i),
