@@ -31,9 +31,11 @@ export function compareChecks(previous: readonly DiffCheck[] | null, current: re
   const d = diffChecks(previous, current);
   const before = benchmarksOf(previous ?? []);
   const after = benchmarksOf(current);
-  // A first scan has no benchmark to compare with: everything is its baseline, not coverage.
-  const onlyNow = d.firstScan ? [] : d.added.filter((it) => !before.has(it.benchmark));
-  const onlyThen = d.firstScan ? [] : d.removed.filter((it) => !after.has(it.benchmark));
+  // With nothing before (a first scan, or a previous scan that reported no check) there is no
+  // benchmark to compare with, and nothing after means nothing was covered: no coverage change.
+  const comparable = before.size > 0 && after.size > 0;
+  const onlyNow = comparable ? d.added.filter((it) => !before.has(it.benchmark)) : [];
+  const onlyThen = comparable ? d.removed.filter((it) => !after.has(it.benchmark)) : [];
   const addedKeys = new Set(onlyNow.map((it) => it.key));
   const removedKeys = new Set(onlyThen.map((it) => it.key));
   return {

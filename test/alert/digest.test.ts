@@ -272,6 +272,13 @@ describe('buildDigest truncation', () => {
 });
 
 describe('compareChecks', () => {
+  it('a previous scan with no check is no benchmark to compare with: its FAILs are new, not coverage', () => {
+    const c = compareChecks([], [check({ id: '4.1.1' })]);
+    expect(c.firstScan).toBe(false);
+    expect(c.newFailures.map((i) => i.id)).toEqual(['4.1.1']);
+    expect(c.coverageAdded).toEqual([]);
+  });
+
   it('reports new WARNs, but not a FAIL that became a WARN', () => {
     const before = [check({ id: '4.1.1', status: 'PASS' }), check({ id: '4.1.2', status: 'FAIL' }), check({ id: '4.1.3', status: 'WARN' })];
     const after = [check({ id: '4.1.1', status: 'WARN' }), check({ id: '4.1.2', status: 'WARN' }), check({ id: '4.1.3', status: 'WARN' })];
