@@ -39,16 +39,16 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
  * Checks the webhook URL: https, or http for a loopback host only (tests talk to a receiver on
  * 127.0.0.1; nothing real listens on plain http). The message names the setting, never the value.
  */
-export function parseWebhookUrl(url: string): URL {
+export function parseWebhookUrl(url: string, setting: string = TEAMS_SETTING): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new InputError(`setting ${TEAMS_SETTING}`, 'is not a valid URL (the value is a secret and is not shown)');
+    throw new InputError(`setting ${setting}`, 'is not a valid URL (the value is a secret and is not shown)');
   }
   if (parsed.protocol === 'https:') return parsed;
   if (parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname)) return parsed;
-  throw new InputError(`setting ${TEAMS_SETTING}`, `must be an https URL (http only for a loopback host); got a ${parsed.protocol.replace(/:$/, '')} URL`);
+  throw new InputError(`setting ${setting}`, `must be an https URL (http only for a loopback host); got a ${parsed.protocol.replace(/:$/, '')} URL`);
 }
 
 /** Removes every form of the URL's secret parts from a text that may echo them. */

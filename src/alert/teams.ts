@@ -10,6 +10,8 @@ import { triageCheck } from '../knowledge/index.js';
 import { InputError } from '../model/errors.js';
 import type { DiffItem, ScanDiff } from '../diff/diff.js';
 import type { WaivedBy } from './waived.js';
+import { largestFitting } from './fit.js';
+import { parseDashboardUrl } from './links.js';
 
 export const TEAMS_BUDGET_BYTES = 20_000;
 export const ADAPTIVE_CARD_SCHEMA = 'http://adaptivecards.io/schemas/adaptive-card.json';
@@ -63,7 +65,6 @@ export interface AdaptiveCard {
   version: '1.4';
   body: CardElement[];
   actions?: { type: 'Action.OpenUrl'; title: string; url: string }[];
-  msteams: { width: 'Full' };
 }
 
 export type CardElement =
@@ -74,22 +75,24 @@ export type CardElement =
       weight?: 'Bolder';
       size?: 'Medium' | 'Small';
       isSubtle?: true;
-      spacing?: 'None' | 'Medium';
-      color?: 'Attention';
+      spacing?: 'None' | 'Small' | 'Medium';
+      color?: 'Attention' | 'Good' | 'Warning';
     }
   | { type: 'FactSet'; facts: { title: string; value: string }[] }
   | { type: 'Container'; items: CardElement[]; separator?: true };
 
-function clip(s: string, max: number): string {
+/** One line of at most `max` characters, with an ellipsis when cut. */
+export function clip(s: string, max: number): string {
   const one = s.replace(/\s+/g, ' ').trim();
   return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
 }
 
-function defaultWhatToDo(item: DiffItem): string | null {
+/** The knowledge base's one line on what to do about a check. */
+export function defaultWhatToDo(item: DiffItem): string | null {
   return triageCheck({ id: item.id, benchmark: item.benchmark, title: item.title })?.whatToDo ?? null;
 }
 
-function compareItems(a: DiffItem, b: DiffItem): number {
+export function compareItems(a: DiffItem, b: DiffItem): number {
   return a.id.localeCompare(b.id, 'en', { numeric: true }) || (a.pool ?? '').localeCompare(b.pool ?? '') || a.key.localeCompare(b.key);
 }
 
@@ -112,19 +115,25 @@ function itemElement(it: DiffItem, whatToDo: string | null): CardElement {
   };
 }
 
-function byteLength(body: unknown): number {
+/** UTF-8 bytes of the JSON: what goes on the wire. */
+export function byteLength(body: unknown): number {
   return Buffer.byteLength(JSON.stringify(body), 'utf8');
 }
 
-function checkDashboardUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new InputError('dashboardUrl', 'is not a URL');
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new InputError('dashboardUrl', `must be http or https, not ${parsed.protocol}`);
-  return parsed.href;
+export function checkDashboardUrl(url: string): string {
+  return parseDashboardUrl(url, 'dashboardUrl').href;
+}
+
+/** The Workflows envelope around an Adaptive Card 1.4 with this body and an optional dashboard button. */
+export function teamsBody(body: CardElement[], dashboard: string | null): TeamsBody {
+  const card: AdaptiveCard = {
+    $schema: ADAPTIVE_CARD_SCHEMA,
+    type: 'AdaptiveCard',
+    version: '1.4',
+    body,
+    ...(dashboard ? { actions: [{ type: 'Action.OpenUrl' as const, title: 'Open dashboard', url: dashboard }] } : {}),
+  };
+  return { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }] };
 }
 
 /**
@@ -202,28 +211,12 @@ export function buildTeamsMessage(input: TeamsMessageInput): TeamsMessage | null
         wrap: true,
         isSubtle: true,
       });
-    const card: AdaptiveCard = {
-      $schema: ADAPTIVE_CARD_SCHEMA,
-      type: 'AdaptiveCard',
-      version: '1.4',
-      body,
-      ...(dashboard ? { actions: [{ type: 'Action.OpenUrl' as const, title: 'Open dashboard', url: dashboard }] } : {}),
-      msteams: { width: 'Full' },
-    };
-    return { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }] };
+    return teamsBody(body, dashboard);
   };
 
-  // Size grows with n, so the largest n within budget is found by bisection in O(log n) builds.
-  let lo = 0;
   // A listed check takes well over MIN_ITEM_BYTES of JSON, which bounds how many can ever fit.
-  let hi = Math.min(ordered.length, maxItems, Math.floor(budget / MIN_ITEM_BYTES));
-  if (byteLength(build(hi)) > budget) {
-    while (lo < hi) {
-      const mid = Math.ceil((lo + hi) / 2);
-      if (byteLength(build(mid)) <= budget) lo = mid;
-      else hi = mid - 1;
-    }
-  } else lo = hi;
+  const hi = Math.min(ordered.length, maxItems, Math.floor(budget / MIN_ITEM_BYTES));
+  const lo = largestFitting(hi, (n) => byteLength(build(n)) <= budget);
   const body = build(lo);
   const bytes = byteLength(body);
   if (bytes > budget) throw new InputError('Teams message', `does not fit ${budget} bytes even with no check listed (${bytes} bytes)`);

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../model/errors.js';
-import type { InputFormat } from '../model/result.js';
+import type { InputFormat, ParsedInput } from '../model/result.js';
 import { decodeInput, INPUT_FORMATS, MAX_INPUT_BYTES, parseKubeBenchOutput } from '../parse/index.js';
 import { interpretVersion, readVersionFromText, readVersionOption } from '../parse/version.js';
 import type { ExplainOptions, KubernetesVersionInfo } from '../report/explain.js';
@@ -14,8 +14,19 @@ import type { CliIo } from './io.js';
 import { oneOf, readAll, UsageError } from './io.js';
 import { knowledgeOptions } from './knowledge-options.js';
 
-const OUTPUT_FORMATS = ['text', 'json', 'markdown', 'csv'] as const;
-type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export const OUTPUT_FORMATS = ['text', 'json', 'markdown', 'csv'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** The options of every command that reads kube-bench output: its output format and the input's. */
+export const KUBE_BENCH_INPUT_OPTIONS = { format: { type: 'string', short: 'f' }, 'input-format': { type: 'string' } } as const;
+
+/** --format (default text) and --input-format, checked against their lists. */
+export function formatsOf(values: { format?: string | undefined; 'input-format'?: string | undefined }): {
+  format: OutputFormat;
+  inputFormat: InputFormat | undefined;
+} {
+  return { format: oneOf(values.format, OUTPUT_FORMATS, '--format') ?? 'text', inputFormat: oneOf(values['input-format'], INPUT_FORMATS, '--input-format') };
+}
 
 export async function explainCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -23,8 +34,7 @@ export async function explainCommand(argv: string[], io: CliIo): Promise<number>
     allowPositionals: true,
     strict: true,
     options: {
-      format: { type: 'string', short: 'f' },
-      'input-format': { type: 'string' },
+      ...KUBE_BENCH_INPUT_OPTIONS,
       'fail-on': { type: 'string' },
       waivers: { type: 'string', multiple: true },
       'no-default-waivers': { type: 'boolean' },
@@ -37,23 +47,14 @@ export async function explainCommand(argv: string[], io: CliIo): Promise<number>
   if (versionOption !== undefined && !optionVersion) {
     throw new UsageError(`--kubernetes-version must be a Kubernetes version such as 1.31 or 1.29.4, not "${versionOption}"`);
   }
-  const format: OutputFormat = oneOf(values.format, OUTPUT_FORMATS, '--format') ?? 'text';
-  const inputFormat: InputFormat | undefined = oneOf(values['input-format'], INPUT_FORMATS, '--input-format');
+  const { format, inputFormat } = formatsOf(values);
   const failOn = oneOf(values['fail-on']?.toUpperCase(), ['FAIL', 'WARN'] as const, '--fail-on');
   if (values['ignore-waived'] && !failOn) throw new UsageError('--ignore-waived only makes sense with --fail-on');
   if (positionals.length !== 1)
     throw new UsageError(`explain takes exactly one input file (or - for stdin), not ${positionals.length}; see aks-fleet-scanner --help`);
   const file = positionals[0] as string;
 
-  const input = file === '-' ? 'stdin' : file;
-  const bytes = file === '-' ? await readAll(io.stdin, MAX_INPUT_BYTES, 'stdin') : await readInputFile(resolve(io.cwd, file), file);
-  const text = decodeInput(bytes, input);
-  const parsed = parseKubeBenchOutput(text, input, inputFormat ? { format: inputFormat } : {});
-  if (parsed.nodes.length === 0) {
-    // A log where every node failed has nothing to explain; a CI gate must not pass on it.
-    const which = parsed.failures.map((f) => `${f.node} (${f.status})`).join(', ');
-    throw new InputError(input, `holds no node result: ${which || 'no node reported'}`);
-  }
+  const { input, parsed, text } = await readKubeBenchInput(file, io, inputFormat);
 
   const opts: ExplainOptions = await knowledgeOptions({
     waiverFiles: (values.waivers ?? []).map((f) => resolve(io.cwd, f)),
@@ -84,6 +85,24 @@ function versionOfInput(nodes: readonly { detectedVersion: string | null }[], te
   const read = detected ? interpretVersion(detected.trim().replace(/^v/, '')) : null;
   if (detected && read) return { version: read.version, from: 'kube-bench', raw: detected, note: read.note };
   return text === null ? null : readVersionFromText(text);
+}
+
+/** A file (or - for stdin) parsed as kube-bench output; one with no node result is bad input. */
+export async function readKubeBenchInput(
+  file: string,
+  io: CliIo,
+  inputFormat: InputFormat | undefined,
+): Promise<{ input: string; parsed: ParsedInput; text: string }> {
+  const input = file === '-' ? 'stdin' : file;
+  const bytes = file === '-' ? await readAll(io.stdin, MAX_INPUT_BYTES, 'stdin') : await readInputFile(resolve(io.cwd, file), file);
+  const text = decodeInput(bytes, input);
+  const parsed = parseKubeBenchOutput(text, input, inputFormat ? { format: inputFormat } : {});
+  if (parsed.nodes.length === 0) {
+    // A log where every node failed has nothing to explain or compare; a CI gate must not pass on it.
+    const which = parsed.failures.map((f) => `${f.node} (${f.status})`).join(', ');
+    throw new InputError(input, `holds no node result: ${which || 'no node reported'}`);
+  }
+  return { input, parsed, text };
 }
 
 async function readInputFile(path: string, name: string): Promise<Buffer> {

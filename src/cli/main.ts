@@ -11,6 +11,7 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 // Commands load on demand: `explain` should not pay for the Azure SDKs that `scan` needs.
 const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }> = {
   explain: { load: async () => (await import('./explain.js')).explainCommand, summary: 'triage a kube-bench output file (JSON, pod log or text)' },
+  diff: { load: async () => (await import('./diff.js')).diffCommand, summary: 'compare two kube-bench outputs: new FAILs, fixes, coverage changes (for CI)' },
   checks: { load: async () => (await import('./checks.js')).checksCommand, summary: 'list the AKS knowledge base, for review' },
   scan: { load: async () => (await import('./scan.js')).scanCommand, summary: 'scan every AKS cluster the identity can see (or --simulate a fleet)' },
   demo: {

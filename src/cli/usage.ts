@@ -2,6 +2,8 @@
 export const EXPLAIN_USAGE = `usage: aks-fleet-scanner explain <file|-> [--format text|json|markdown|csv] [--input-format json|log|text]
                                  [--fail-on FAIL|WARN [--ignore-waived]] [--waivers FILE]... [--no-default-waivers]`;
 
+export const DIFF_USAGE = `usage: aks-fleet-scanner diff <old> <new> [--fail-on-new] [--format text|json|markdown|csv] [--input-format json|log|text]`;
+
 export const SCAN_USAGE = `usage: aks-fleet-scanner scan [--subscription ID]... [--cluster RESOURCE_ID]... [--nodes per-pool|all]
                               [--benchmark auto|aks-1.0|aks-1.7|aks-1.8] [--concurrency N] [--format text|json]
                               [--arm-endpoint URL --arm-ca FILE] [--simulate [FLEET.json]] [--storage CONNECTION|URL] [--discovery arm|resource-graph]`;
@@ -14,4 +16,4 @@ export const DEMO_USAGE = `usage: aks-fleet-scanner demo [--clusters N] [--once]
 
 export const SERVE_USAGE = `usage: aks-fleet-scanner serve [--port 7071] [--storage CONNECTION|URL] [--no-worker]   (default storage: AZURE_STORAGE_CONNECTION_STRING / AzureWebJobsStorage)`;
 
-export const USAGES = [EXPLAIN_USAGE, CHECKS_USAGE, SCAN_USAGE, DEMO_USAGE, SERVE_USAGE, SIMULATOR_USAGE].join('\n');
+export const USAGES = [EXPLAIN_USAGE, DIFF_USAGE, CHECKS_USAGE, SCAN_USAGE, DEMO_USAGE, SERVE_USAGE, SIMULATOR_USAGE].join('\n');

@@ -44,7 +44,7 @@ interface Group {
   /** Worst status of the group; FAIL when any check FAILs. */
   status: CheckStatus;
   /** The check shown for the group: the first failing one, else the first. */
-  shown: StoredCheck;
+  shown: DiffCheck;
   failingNodes: string[];
 }
 
@@ -63,7 +63,7 @@ export function checkKey(c: Pick<StoredCheck, 'pool' | 'topic' | 'benchmark' | '
   return c.topic ? `${poolPart(c.pool)}|${c.topic}` : idKey(c);
 }
 
-function groupChecks(checks: readonly StoredCheck[]): Map<string, Group> {
+function groupChecks(checks: readonly DiffCheck[]): Map<string, Group> {
   const out = new Map<string, Group>();
   for (const c of checks) {
     const key = checkKey(c);
@@ -111,8 +111,30 @@ function byKey(a: DiffItem, b: DiffItem): number {
 export function diffScans(previous: StoredClusterScan | null, current: StoredClusterScan): ScanDiff {
   const baseline = previous !== null && previous.outcome.kind === 'scanned' ? previous : null;
   if (current.outcome.kind !== 'scanned') return { newFailures: [], fixed: [], stillFailing: [], firstScan: baseline === null };
-  const cur = groupChecks(current.checks);
-  const prev = groupChecks(baseline?.checks ?? []);
+  const { newFailures, fixed, stillFailing, firstScan } = diffChecks(baseline?.checks ?? null, current.checks);
+  return { newFailures, fixed, stillFailing, firstScan };
+}
+
+/** What the diff reads of a check: a stored check, or one rolled up from a kube-bench output. */
+export type DiffCheck = Pick<StoredCheck, 'pool' | 'id' | 'benchmark' | 'title' | 'status' | 'failingNodes' | 'topic' | 'disposition'>;
+
+export interface ChecksDiff extends ScanDiff {
+  /** WARN now, and neither WARN nor FAIL before (a FAIL turned WARN is in fixed). */
+  newWarnings: DiffItem[];
+  /** Current checks, of any status, with no counterpart in the previous checks. */
+  added: DiffItem[];
+  /** Previous checks, of any status, with no counterpart in the current checks. */
+  removed: DiffItem[];
+}
+
+/**
+ * The pure core of diffScans, over two lists of checks: null `previous` means no baseline
+ * (firstScan). Also reports new WARNs and the checks present on one side only, which the CLI's
+ * diff and the digest need to tell a benchmark's added or removed coverage from a real change.
+ */
+export function diffChecks(previous: readonly DiffCheck[] | null, current: readonly DiffCheck[]): ChecksDiff {
+  const cur = groupChecks(current);
+  const prev = groupChecks(previous ?? []);
   const prevByAlt = new Map<string, Group>();
   for (const g of prev.values()) for (const k of g.altKeys) if (!prevByAlt.has(k)) prevByAlt.set(k, g);
 
@@ -144,5 +166,20 @@ export function diffScans(previous: StoredClusterScan | null, current: StoredClu
   for (const p of prev.values()) {
     if (!taken.has(p) && p.status === 'FAIL') fixed.push(item(p, 'FAIL', null, p));
   }
-  return { newFailures: newFailures.sort(byKey), fixed: fixed.sort(byKey), stillFailing: stillFailing.sort(byKey), firstScan: baseline === null };
+  const newWarnings: DiffItem[] = [];
+  const added: DiffItem[] = [];
+  for (const [g, p] of pairs) {
+    if (g.status === 'WARN' && p?.status !== 'WARN' && p?.status !== 'FAIL') newWarnings.push(item(g, p?.status ?? null, g.status, g));
+    if (!p) added.push(item(g, null, g.status, g));
+  }
+  const removed = [...prev.values()].filter((p) => !taken.has(p)).map((p) => item(p, p.status, null, p));
+  return {
+    newFailures: newFailures.sort(byKey),
+    fixed: fixed.sort(byKey),
+    stillFailing: stillFailing.sort(byKey),
+    firstScan: previous === null,
+    newWarnings: newWarnings.sort(byKey),
+    added: added.sort(byKey),
+    removed: removed.sort(byKey),
+  };
 }

@@ -17,7 +17,7 @@ export interface ClusterFilter {
   excludeTags?: string[];
 }
 
-function globToRegExp(glob: string): RegExp {
+export function globToRegExp(glob: string): RegExp {
   const body = glob
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')
@@ -25,7 +25,7 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`, 'i');
 }
 
-function hasTag(tags: Record<string, string>, spec: string): boolean {
+export function hasTag(tags: Record<string, string>, spec: string): boolean {
   const eq = spec.indexOf('=');
   const key = (eq >= 0 ? spec.slice(0, eq) : spec).toLowerCase();
   const value = eq >= 0 ? spec.slice(eq + 1) : undefined;

@@ -18,7 +18,7 @@ export const TRIAGE_LABEL: Record<TriageKey, string> = {
   unknown: 'not in the knowledge base',
 };
 
-function statusTag(s: CheckStatus, st: Style): string {
+export function statusTag(s: CheckStatus, st: Style): string {
   const tag = `[${s}]`;
   return s === 'FAIL' ? st.red(tag) : s === 'WARN' ? st.yellow(tag) : s === 'PASS' ? st.green(tag) : st.dim(tag);
 }
@@ -132,7 +132,7 @@ export function renderExplainText(r: ExplainReport, st: Style = plain): string {
   return out.join('\n') + '\n';
 }
 
-function md(s: string | null | undefined): string {
+export function md(s: string | null | undefined): string {
   return (s ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 

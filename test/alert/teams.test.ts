@@ -8,6 +8,7 @@ import { effectiveWaivers } from '../../src/knowledge/index.js';
 import type { Waiver } from '../../src/knowledge/index.js';
 import { InputError } from '../../src/model/errors.js';
 import { CLUSTER, check, scan } from '../diff/fixtures.js';
+import { messageProblems } from './validate-card.js';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 const IMAGE_SCANNING = 'Ensure Image Vulnerability Scanning using Azure Defender image scanning or a third party provider';
@@ -37,6 +38,8 @@ function diffOf(newFailures: DiffItem[], over: Partial<ScanDiff> = {}): ScanDiff
 }
 
 function card(m: TeamsMessage): Record<string, unknown> & { body: CardElement[] } {
+  // Every card a test looks at must pass the Adaptive Cards parser and the 1.4 schema.
+  expect(messageProblems(m.body)).toEqual([]);
   const a = m.body.attachments[0];
   if (!a) throw new Error('no attachment');
   return a.content as unknown as Record<string, unknown> & { body: CardElement[] };
