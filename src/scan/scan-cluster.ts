@@ -3,15 +3,15 @@ import pLimit from 'p-limit';
 import type { ArmClients } from '../azure/arm.js';
 import { skipDecision } from '../discover/filters.js';
 import type { ClusterFilter } from '../discover/filters.js';
-import type { ClusterOutcome, ClusterRef, ClusterScan, ScannedNode } from '../model/cluster.js';
+import type { ClusterOutcome, ClusterRef, ClusterScan, FailReason, ScannedNode } from '../model/cluster.js';
 import { InputError } from '../model/errors.js';
 import type { NodeFailure } from '../model/result.js';
 import { parseKubeBenchLog } from '../parse/log.js';
 import { buildRunCommandRequest } from './incluster/request.js';
-import { failureFromCommandReason, failureFromError, failureFromNodeStatus, kubernetesForbidden, ScanError } from './failure.js';
+import { admissionDenial, admissionFailure, failureFromError, failureFromNodeStatus, kubernetesForbidden, ScanError } from './failure.js';
 import type { PlanOptions } from './plan.js';
 import { planClusterScan } from './plan.js';
-import type { PollTiming, Sleep } from './run-command.js';
+import type { CommandResult, PollTiming, Sleep } from './run-command.js';
 import { runClusterCommand, sleep } from './run-command.js';
 
 /** The Entra ID application of the AKS API server: run-command needs a token for it on Entra ID clusters. */
@@ -27,10 +27,38 @@ export interface ClusterScanOptions extends PlanOptions {
   filter?: ClusterFilter;
 }
 
+/** One run-command of a cluster's scan, as it ended; attempt 2 is the retry of a command that never started. */
+export interface CommandAttempt {
+  clusterId: string;
+  batch: number;
+  attempt: number;
+  outcome: 'done' | FailReason;
+}
+
 export interface ClusterScanDeps {
   arm: ArmClients;
   wait?: Sleep;
   now?: () => Date;
+  /** Told of every run-command attempt, for the record of what was tried. */
+  onCommand?: (a: CommandAttempt) => void;
+}
+
+/**
+ * Runs a batch's command; a command whose pod never started (KubernetesPerformanceError, or a 404
+ * on its result) gets one new POST, as the support article advises, while the deadline allows.
+ */
+async function runWithRetry(cluster: ClusterRef, batch: number, run: () => Promise<CommandResult>, deps: ClusterScanDeps): Promise<CommandResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const r = await run();
+      deps.onCommand?.({ clusterId: cluster.id, batch, attempt, outcome: 'done' });
+      return r;
+    } catch (e) {
+      const f = failureFromError(e, `cluster ${cluster.name}`);
+      deps.onCommand?.({ clusterId: cluster.id, batch, attempt, outcome: f.reason });
+      if (f.reason !== 'command-not-started' || attempt >= 2) throw e;
+    }
+  }
 }
 
 function lastLines(text: string, n: number): string {
@@ -68,8 +96,20 @@ async function runPlan(
     plan.commands.map((env) =>
       batch(async () => {
         const body = buildRunCommandRequest(env, token ? { clusterToken: token } : {});
-        const result = await runClusterCommand(client, cluster, body, opts.timing, signal, deps.wait ?? sleep);
+        const result = await runWithRetry(
+          cluster,
+          env.batchIndex,
+          () => runClusterCommand(client, cluster, body, opts.timing, signal, deps.wait ?? sleep),
+          deps,
+        );
         if (result.exitCode !== 0) {
+          // The script died on something cluster-wide: an admission policy refusing its namespace
+          // reads "Forbidden" like RBAC does, so it is asked first.
+          const admission = admissionDenial(result.logs);
+          if (admission) {
+            const f = admissionFailure('the scan namespace or its Jobs were', admission);
+            throw new ScanError(f.reason, f.detail);
+          }
           const denied = kubernetesForbidden(result.logs);
           if (denied) throw new ScanError('forbidden', `Kubernetes RBAC: ${denied}`);
         }
@@ -148,7 +188,8 @@ async function runPlan(
     if (!first) throw new ScanError('unparseable-output', 'the command output held no node result');
     const reason = failureFromNodeStatus(first.status);
     // Name the policy that denied our Jobs, as for a denial of the command itself.
-    const detail = reason === 'admission-denied' ? failureFromCommandReason(first.detail).detail : first.detail;
+    const denial = reason === 'admission-denied' ? admissionDenial(first.detail) : null;
+    const detail = denial ? admissionFailure('the kube-bench Job was', denial).detail : first.detail;
     throw new ScanError(reason, `${first.node}: ${detail}`);
   }
   return { benchmark: plan.benchmark, outcome: { kind: 'scanned', nodes, nodeFailures } };

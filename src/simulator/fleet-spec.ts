@@ -65,6 +65,11 @@ const fault = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('forbidden'), operation: operation.default('ManagedClusters_RunCommand') }),
   /** The POST fails: the command pod did not start within 30 s (KubernetesPerformanceError). */
   z.object({ kind: z.literal('not-started'), times }),
+  /**
+   * The POST is accepted (202) but the command pod never starts, so GET commandResults answers 404
+   * (support article "resolve-az-aks-command-invoke-failures": retry).
+   */
+  z.object({ kind: z.literal('result-not-found'), times }),
   /** The command could not run: provisioningState failed with this reason (ImagePullBackoff, an admission denial). */
   z.object({ kind: z.literal('command-failed'), reason: z.string().min(1) }),
   z.object({ kind: z.literal('exit-code'), exitCode: z.number().int().min(1).max(255) }),

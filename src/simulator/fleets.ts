@@ -152,6 +152,18 @@ const SCENARIOS: readonly Scenario[] = [
     expect: { kind: 'scanned', note: 'KubernetesPerformanceError once; a retry succeeds' },
   },
   {
+    name: 'transient-result-not-found',
+    weight: 1,
+    apply: (c) => void c.faults.push({ kind: 'result-not-found', times: 1 }),
+    expect: { kind: 'scanned', note: 'the first command pod never starts (404 on its result); a new POST succeeds' },
+  },
+  {
+    name: 'result-not-found',
+    weight: 1,
+    apply: (c) => void c.faults.push({ kind: 'result-not-found' }),
+    expect: { kind: 'failed', reason: 'command-not-started', note: '404 on commandResults after every accepted POST' },
+  },
+  {
     name: 'persistent-throttle',
     weight: 1,
     apply: (c) => void c.faults.push({ kind: 'throttle' }),

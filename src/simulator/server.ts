@@ -282,7 +282,9 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
     const jitter = opts.commandJitterMs ? rng.int(0, opts.commandJitterMs) : 0;
     const now = clock();
     const outcome = runOnCluster(c, { command: b.command, context: typeof b.context === 'string' ? b.context : undefined }, createRng(hash32(id) ^ seed));
-    commands.add({ id, cluster: c, apiVersion: v, startedAt: now, finishAt: now + base + jitter, outcome });
+    // A command pod that never started leaves no result: the Location answers 404.
+    if (faults.counted(c, 'result-not-found')) rec.fault = 'result-not-found';
+    else commands.add({ id, cluster: c, apiVersion: v, startedAt: now, finishAt: now + base + jitter, outcome });
     return new Reply(202, undefined, { Location: locationOf(c, id, v), 'Retry-After': String(retryAfter(1)) });
   };
 
