@@ -94,6 +94,13 @@ export function failureFromCommandReason(reason: string): ScanFailure {
   return { reason: 'command-failed', detail: reason || 'run-command reported failed without a reason' };
 }
 
+/**
+ * What to do when nodes cannot pull the kube-bench image: it is on Docker Hub and public ECR, not
+ * on MCR, so clusters limited to AKS's required FQDNs or network-isolated ones cannot reach it.
+ */
+export const IMAGE_PULL_FIX =
+  'fix: copy the image into an ACR the cluster pulls from (az acr import, or an ACR cache rule), pinned by digest, grant the kubelet identity AcrPull, and point KUBE_BENCH_IMAGE or the cluster tag aks-fleet-scanner-image at it (README, "Before your first scan")';
+
 /** Kubernetes RBAC denials in a command's own output (kubectl prints them to stderr, merged into logs). */
 export function kubernetesForbidden(logs: string): string | null {
   const m = /Error from server \(Forbidden\):[^\n]*/.exec(logs) ?? /\bis forbidden: User "[^"]*" cannot [^\n]*/.exec(logs);

@@ -46,6 +46,7 @@ async function scan(cs: ContainerServiceClient, c: ClusterSpec, deadlineMs: numb
     'scan.env': formatScanEnv({
       scanId: 'ff',
       benchmark: 'aks-1.8',
+      namespace: 'aks-fleet-scanner',
       image: 'img',
       selection: 'per-pool',
       pools,
