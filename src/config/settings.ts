@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { BENCHMARKS } from '../scan/plan.js';
+import { IMAGE_REFERENCE } from '../scan/incluster/contract.js';
 
 const list = z
   .string()
@@ -56,7 +57,7 @@ export const SETTINGS = {
   KUBE_BENCH_IMAGE: z
     .string()
     .optional()
-    .refine((v) => v === undefined || /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[a-f0-9]{64})$/i.test(v), {
+    .refine((v) => v === undefined || IMAGE_REFERENCE.test(v), {
       message: 'must be an image reference pinned by tag or digest, e.g. myacr.azurecr.io/aquasec/kube-bench:v0.15.6',
     }),
   SCAN_CONCURRENCY: positiveInt(16, 256),

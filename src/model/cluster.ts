@@ -51,6 +51,8 @@ export type FailReason =
   | 'command-failed'
   | 'arm-unavailable'
   | 'poison-message'
+  /** A per-cluster setting (a tag such as aks-fleet-scanner-image) is not valid. */
+  | 'bad-setting'
   | 'internal';
 
 export const SKIP_REASONS: readonly SkipReason[] = ['stopped', 'run-command-disabled', 'not-succeeded', 'no-linux-pool', 'opted-out'];
@@ -69,6 +71,7 @@ export const FAIL_REASONS: readonly FailReason[] = [
   'command-failed',
   'arm-unavailable',
   'poison-message',
+  'bad-setting',
   'internal',
 ];
 

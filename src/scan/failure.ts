@@ -36,12 +36,37 @@ export function deniedPolicy(message: string): string | null {
   return m ? (m[1] ?? null) : null;
 }
 
+/**
+ * An admission controller's refusal: a webhook (Gatekeeper, which Azure Policy and Deployment
+ * Safeguards use), a ValidatingAdmissionPolicy, or Pod Security Admission. Kubernetes prints these
+ * as "Error from server (Forbidden)" too, so this is asked before any RBAC or HTTP status test.
+ */
+export function admissionDenial(text: string): string | null {
+  const m =
+    /admission webhook "[^"]*" denied the request[^\n]*/i.exec(text) ??
+    /ValidatingAdmissionPolicy '[^']*'[^\n]* denied request[^\n]*/i.exec(text) ??
+    /violates PodSecurity "[^"]*"[^\n]*/i.exec(text);
+  if (!m) return null;
+  // Keep what the line says before the match too: it names the object ("pods "x" is forbidden").
+  const start = text.lastIndexOf('\n', m.index) + 1;
+  return text.slice(start, m.index + m[0].length).slice(0, 600);
+}
+
+/** The admission failure for a denial, naming the policy and what was denied. */
+export function admissionFailure(what: string, denial: string): ScanFailure {
+  const policy = deniedPolicy(denial);
+  return { reason: 'admission-denied', detail: `${what} denied${policy ? ` by policy ${policy}` : ''}: ${denial}` };
+}
+
 export function failureFromError(e: unknown, where: string): ScanFailure {
   if (e instanceof ScanError) return { reason: e.reason, detail: e.detail };
   if (!isRestLike(e)) return { reason: 'internal', detail: `${where}: ${String(e)}` };
   const status = e.statusCode;
   const code = e.code ?? '';
   const msg = e.message.split('\n')[0]?.slice(0, 500) ?? '';
+  // ARM passes on the API server's refusal of the command pod itself, whatever status it wraps it in.
+  const denial = admissionDenial(e.message);
+  if (denial) return admissionFailure(`${where}: the run-command pod (namespace aks-command) was`, denial);
   if (e.name === 'AbortError' || /aborted/i.test(msg)) return { reason: 'timeout', detail: `${where}: the cluster's deadline passed` };
   if (code === 'MissingAADClusterToken' || /MissingAADClusterToken/.test(msg)) return { reason: 'missing-cluster-token', detail: `${where}: ${msg}` };
   if (code === 'KubernetesPerformanceError' || /did not start within/i.test(msg)) return { reason: 'command-not-started', detail: `${where}: ${msg}` };
@@ -57,6 +82,8 @@ export function failureFromError(e: unknown, where: string): ScanFailure {
 
 /** A command that ARM reports as failed, by its `reason`. */
 export function failureFromCommandReason(reason: string): ScanFailure {
+  const denial = admissionDenial(reason);
+  if (denial) return admissionFailure('the run-command pod was', denial);
   if (/ImagePull|ErrImagePull|pull access denied/i.test(reason)) return { reason: 'image-pull', detail: reason };
   if (/admission webhook|denied the request|violates PodSecurity|forbidden: .*policy/i.test(reason)) {
     const policy = deniedPolicy(reason);
@@ -66,6 +93,13 @@ export function failureFromCommandReason(reason: string): ScanFailure {
   if (/timed? ?out|deadline/i.test(reason)) return { reason: 'timeout', detail: reason };
   return { reason: 'command-failed', detail: reason || 'run-command reported failed without a reason' };
 }
+
+/**
+ * What to do when nodes cannot pull the kube-bench image: it is on Docker Hub and public ECR, not
+ * on MCR, so clusters limited to AKS's required FQDNs or network-isolated ones cannot reach it.
+ */
+export const IMAGE_PULL_FIX =
+  'fix: copy the image into an ACR the cluster pulls from (az acr import, or an ACR cache rule), pinned by digest, grant the kubelet identity AcrPull, and point KUBE_BENCH_IMAGE or the cluster tag aks-fleet-scanner-image at it (README, "Before your first scan")';
 
 /** Kubernetes RBAC denials in a command's own output (kubectl prints them to stderr, merged into logs). */
 export function kubernetesForbidden(logs: string): string | null {

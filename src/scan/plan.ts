@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { ClusterRef } from '../model/cluster.js';
 import type { NodeSelection, ScanEnv } from './incluster/contract.js';
-import { DEFAULT_IMAGE } from './incluster/contract.js';
+import { DEFAULT_IMAGE, DEFAULT_NAMESPACE, IMAGE_REFERENCE, IMAGE_TAG } from './incluster/contract.js';
 
 export const BENCHMARKS = ['aks-1.0', 'aks-1.7', 'aks-1.8'] as const;
 export type Benchmark = (typeof BENCHMARKS)[number];
@@ -30,6 +30,8 @@ export interface PlanOptions {
   benchmark: 'auto' | Benchmark;
   selection: NodeSelection;
   image?: string;
+  /** The scan namespace; DEFAULT_NAMESPACE when omitted. */
+  namespace?: string;
   /**
    * Nodes per run-command with selection 'all'. An aks-1.8 node result is ~6 KB in its envelope
    * (bench: scan.output_bytes_per_node), so 30 nodes stay well under the 512 kB output cap.
@@ -43,6 +45,8 @@ export interface ScanPlan {
   linuxPools: string[];
   /** One ScanEnv per run-command. */
   commands: ScanEnv[];
+  /** Set when the cluster's image tag is not valid: the cluster is not scanned. */
+  imageProblem?: string;
 }
 
 export const DEFAULT_NODES_PER_COMMAND = 30;
@@ -61,41 +65,42 @@ export function scanIdFor(seed: string, batch: number): string {
   return `${createHash('sha256').update(seed).digest('hex').slice(0, 12)}-${batch}`;
 }
 
+/** The image for this cluster: its `aks-fleet-scanner-image` tag, else the configured one. */
+export function imageFor(cluster: ClusterRef, configured: string | undefined): { image: string } | { problem: string } {
+  const tag = Object.entries(cluster.tags).find(([k]) => k.toLowerCase() === IMAGE_TAG)?.[1];
+  if (tag === undefined) return { image: configured ?? DEFAULT_IMAGE };
+  if (!IMAGE_REFERENCE.test(tag.trim())) {
+    return {
+      problem: `tag ${IMAGE_TAG}=${JSON.stringify(tag.slice(0, 200))} must be an image reference pinned by tag or digest, e.g. myacr.azurecr.io/aquasec/kube-bench:v0.15.6`,
+    };
+  }
+  return { image: tag.trim() };
+}
+
 export function planClusterScan(cluster: ClusterRef, scanSeed: string, opts: PlanOptions): ScanPlan {
   const benchmark = opts.benchmark === 'auto' ? benchmarkForVersion(cluster.kubernetesVersion) : opts.benchmark;
   const pools = cluster.pools.filter((p) => p.osType === 'Linux' && p.count > 0);
   const linuxPools = pools.map((p) => p.name);
+  const image = imageFor(cluster, opts.image);
   const base = {
-    benchmark,
-    image: opts.image ?? DEFAULT_IMAGE,
+    // 'auto' goes to the cluster: the script picks per node from its kubelet, as pools lag behind.
+    benchmark: opts.benchmark,
+    namespace: opts.namespace ?? DEFAULT_NAMESPACE,
+    image: 'image' in image ? image.image : DEFAULT_IMAGE,
     pools: linuxPools,
     jobTimeoutSeconds: opts.jobTimeoutSeconds ?? DEFAULT_JOB_TIMEOUT_SECONDS,
   };
   const perCommand = Math.max(1, opts.nodesPerCommand ?? DEFAULT_NODES_PER_COMMAND);
-  if (opts.selection === 'per-pool') {
-    // One node per pool; pools beyond the per-command budget go into further commands.
-    const commands: ScanEnv[] = [];
-    for (let i = 0; i < linuxPools.length; i += perCommand) {
-      const batch = commands.length;
-      commands.push({
-        ...base,
-        pools: linuxPools.slice(i, i + perCommand),
-        scanId: scanIdFor(scanSeed, batch),
-        selection: 'per-pool',
-        batchIndex: 0,
-        batchSize: perCommand,
-      });
-    }
-    return { benchmark, linuxPools, commands };
-  }
-  const nodes = pools.reduce((n, p) => n + p.count, 0);
-  const batches = Math.max(1, Math.ceil(nodes / perCommand));
+  // per-pool: one node per node group, groups sliced like nodes; ARM's pool count sizes the plan
+  // and groups beyond it (Karpenter node pools) are reported as not covered.
+  const units = opts.selection === 'per-pool' ? linuxPools.length : pools.reduce((n, p) => n + p.count, 0);
+  const batches = Math.max(1, Math.ceil(units / perCommand));
   const commands = Array.from({ length: batches }, (_, i): ScanEnv => ({
     ...base,
     scanId: scanIdFor(scanSeed, i),
-    selection: 'all',
+    selection: opts.selection,
     batchIndex: i,
     batchSize: perCommand,
   }));
-  return { benchmark, linuxPools, commands };
+  return { benchmark, linuxPools, commands, ...('problem' in image ? { imageProblem: image.problem } : {}) };
 }

@@ -83,12 +83,23 @@ export async function runClusterCommand(
   for (;;) {
     await wait(delay, signal);
     let last: RawResponseLike | undefined;
-    const result: RunCommandResult | undefined = await client.managedClusters.getCommandResult(cluster.resourceGroup, cluster.name, commandId, {
-      abortSignal: signal,
-      onResponse: (raw) => {
-        last = { status: raw.status, headers: { get: (n) => raw.headers.get(n) } };
-      },
-    });
+    let result: RunCommandResult | undefined;
+    try {
+      result = await client.managedClusters.getCommandResult(cluster.resourceGroup, cluster.name, commandId, {
+        abortSignal: signal,
+        onResponse: (raw) => {
+          last = { status: raw.status, headers: { get: (n) => raw.headers.get(n) } };
+        },
+      });
+    } catch (e) {
+      // An accepted command without a result: its pod never started (support article
+      // "resolve-az-aks-command-invoke-failures"), not a missing cluster.
+      const err = e as { statusCode?: unknown; code?: unknown };
+      if (err.statusCode === 404 && err.code !== 'ResourceNotFound') {
+        throw new ScanError('command-not-started', `runCommand was accepted but its result ${commandId} is not found: the command pod did not start`);
+      }
+      throw e;
+    }
     const state = (result?.provisioningState ?? '').toLowerCase();
     if (last?.status === 200 && state !== 'running' && state !== '') {
       return finish(result as RunCommandResult, state);

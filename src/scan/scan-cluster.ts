@@ -3,15 +3,15 @@ import pLimit from 'p-limit';
 import type { ArmClients } from '../azure/arm.js';
 import { skipDecision } from '../discover/filters.js';
 import type { ClusterFilter } from '../discover/filters.js';
-import type { ClusterOutcome, ClusterRef, ClusterScan, ScannedNode } from '../model/cluster.js';
+import type { ClusterOutcome, ClusterRef, ClusterScan, FailReason, ScannedNode } from '../model/cluster.js';
 import { InputError } from '../model/errors.js';
 import type { NodeFailure } from '../model/result.js';
 import { parseKubeBenchLog } from '../parse/log.js';
 import { buildRunCommandRequest } from './incluster/request.js';
-import { failureFromCommandReason, failureFromError, failureFromNodeStatus, kubernetesForbidden, ScanError } from './failure.js';
+import { admissionDenial, admissionFailure, failureFromError, IMAGE_PULL_FIX, failureFromNodeStatus, kubernetesForbidden, ScanError } from './failure.js';
 import type { PlanOptions } from './plan.js';
 import { planClusterScan } from './plan.js';
-import type { PollTiming, Sleep } from './run-command.js';
+import type { CommandResult, PollTiming, Sleep } from './run-command.js';
 import { runClusterCommand, sleep } from './run-command.js';
 
 /** The Entra ID application of the AKS API server: run-command needs a token for it on Entra ID clusters. */
@@ -27,10 +27,38 @@ export interface ClusterScanOptions extends PlanOptions {
   filter?: ClusterFilter;
 }
 
+/** One run-command of a cluster's scan, as it ended; attempt 2 is the retry of a command that never started. */
+export interface CommandAttempt {
+  clusterId: string;
+  batch: number;
+  attempt: number;
+  outcome: 'done' | FailReason;
+}
+
 export interface ClusterScanDeps {
   arm: ArmClients;
   wait?: Sleep;
   now?: () => Date;
+  /** Told of every run-command attempt, for the record of what was tried. */
+  onCommand?: (a: CommandAttempt) => void;
+}
+
+/**
+ * Runs a batch's command; a command whose pod never started (KubernetesPerformanceError, or a 404
+ * on its result) gets one new POST, as the support article advises, while the deadline allows.
+ */
+async function runWithRetry(cluster: ClusterRef, batch: number, run: () => Promise<CommandResult>, deps: ClusterScanDeps): Promise<CommandResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const r = await run();
+      deps.onCommand?.({ clusterId: cluster.id, batch, attempt, outcome: 'done' });
+      return r;
+    } catch (e) {
+      const f = failureFromError(e, `cluster ${cluster.name}`);
+      deps.onCommand?.({ clusterId: cluster.id, batch, attempt, outcome: f.reason });
+      if (f.reason !== 'command-not-started' || attempt >= 2) throw e;
+    }
+  }
 }
 
 function lastLines(text: string, n: number): string {
@@ -55,10 +83,12 @@ async function runPlan(
   signal: AbortSignal,
 ): Promise<{ benchmark: string; outcome: ClusterOutcome }> {
   const plan = planClusterScan(cluster, scanSeed, opts);
+  if (plan.imageProblem) throw new ScanError('bad-setting', plan.imageProblem);
   const client = deps.arm.containerService(cluster.subscriptionId);
   const nodes: ScannedNode[] = [];
   const nodeFailures: NodeFailure[] = [];
-  let readyNodes = 0;
+  let readyUnits = 0;
+  const groups = new Set<string>();
   const token = cluster.aadManaged ? await clusterToken(deps, signal) : undefined;
 
   // Batches of a large cluster run side by side (each in its own namespace), a few at a time, so
@@ -68,8 +98,20 @@ async function runPlan(
     plan.commands.map((env) =>
       batch(async () => {
         const body = buildRunCommandRequest(env, token ? { clusterToken: token } : {});
-        const result = await runClusterCommand(client, cluster, body, opts.timing, signal, deps.wait ?? sleep);
+        const result = await runWithRetry(
+          cluster,
+          env.batchIndex,
+          () => runClusterCommand(client, cluster, body, opts.timing, signal, deps.wait ?? sleep),
+          deps,
+        );
         if (result.exitCode !== 0) {
+          // The script died on something cluster-wide: an admission policy refusing its namespace
+          // reads "Forbidden" like RBAC does, so it is asked first.
+          const admission = admissionDenial(result.logs);
+          if (admission) {
+            const f = admissionFailure('the scan namespace or its Jobs were', admission);
+            throw new ScanError(f.reason, f.detail);
+          }
           const denied = kubernetesForbidden(result.logs);
           if (denied) throw new ScanError('forbidden', `Kubernetes RBAC: ${denied}`);
         }
@@ -101,43 +143,46 @@ async function runPlan(
             detail: `the command exited ${result.exitCode} after printing ${parsed.nodes.length} node result(s): ${lastLines(result.logs, 2)}`,
           });
         }
-        if (env.selection === 'all') {
-          // The script says how many Ready nodes it picked for this batch and how many there are.
-          const m = /\[aksfs\] batch (\d+): (\d+) of (\d+) Ready Linux nodes/.exec(result.logs);
-          if (m) {
-            const picked = Number(m[2]);
-            readyNodes = Math.max(readyNodes, Number(m[3]));
-            const answered = parsed.nodes.length + parsed.failures.filter((f) => f.node !== '-').length;
-            if (answered < picked) {
-              nodeFailures.push({
-                node: `(batch ${env.batchIndex})`,
-                pool: null,
-                status: 'missing',
-                detail: `${picked - answered} of the ${picked} nodes of batch ${env.batchIndex} gave no result and no status`,
-              });
-            }
-          }
-        }
-        if (env.selection === 'per-pool') {
-          // Each pool asked for must answer: a result or a status line. Silence is a failure too.
-          for (const pool of env.pools) {
-            if (!parsed.nodes.some((n) => n.pool === pool) && !parsed.failures.some((f) => f.pool === pool)) {
-              nodeFailures.push({ node: `(pool ${pool})`, pool, status: 'missing', detail: `no result and no status for pool ${pool} in the command output` });
-            }
+        // The script says which node groups the cluster has and how many of them (per-pool) or of
+        // its nodes (all) this batch picked.
+        const groupLine = /\[aksfs\] groups: ([^\n]*)/.exec(result.logs);
+        for (const g of (groupLine?.[1] ?? '').split(',').filter(Boolean)) groups.add(g);
+        const m = /\[aksfs\] batch (\d+): (\d+) of (\d+) Ready Linux (?:nodes|groups)/.exec(result.logs);
+        if (m) {
+          const picked = Number(m[2]);
+          readyUnits = Math.max(readyUnits, Number(m[3]));
+          const answered = parsed.nodes.length + parsed.failures.filter((f) => f.node !== '-').length;
+          if (answered < picked) {
+            nodeFailures.push({
+              node: `(batch ${env.batchIndex})`,
+              pool: null,
+              status: 'missing',
+              detail: `${picked - answered} of the ${picked} nodes of batch ${env.batchIndex} gave no result and no status`,
+            });
           }
         }
       }),
     ),
   );
-  const covered = plan.commands.length * (plan.commands[0]?.batchSize ?? 0);
-  if (plan.commands[0]?.selection === 'all' && readyNodes > covered) {
-    // Nodes added after ARM was read (the autoscaler) fall beyond the last batch: say so, do not drop them silently.
+  const first = plan.commands[0];
+  const covered = plan.commands.length * (first?.batchSize ?? 0);
+  if (readyUnits > covered) {
+    // Nodes or node groups the plan did not count (the autoscaler, Karpenter node pools): say so.
+    const unit = first?.selection === 'per-pool' ? 'node groups' : 'Ready Linux nodes';
     nodeFailures.push({
       node: '(not covered)',
       pool: null,
       status: 'missing',
-      detail: `${readyNodes - covered} of ${readyNodes} Ready Linux nodes were beyond the ${plan.commands.length} batch(es) planned from ARM's node counts; the next scan covers them`,
+      detail: `${readyUnits - covered} of ${readyUnits} ${unit} were beyond the ${plan.commands.length} batch(es) planned from ARM's pools; the next scan covers them`,
     });
+  }
+  if (first?.selection === 'per-pool' && readyUnits <= covered) {
+    // Each node group the cluster has, and each ARM pool, must answer: a result or a status line.
+    for (const pool of new Set([...groups, ...plan.linuxPools])) {
+      if (!nodes.some((n) => n.pool === pool) && !nodeFailures.some((f) => f.pool === pool)) {
+        nodeFailures.push({ node: `(pool ${pool})`, pool, status: 'missing', detail: `no result and no status for node group ${pool} in the command output` });
+      }
+    }
   }
   // Batches finish in any order; results are stored in a stable one.
   nodes.sort((x, y) => x.name.localeCompare(y.name));
@@ -148,8 +193,9 @@ async function runPlan(
     if (!first) throw new ScanError('unparseable-output', 'the command output held no node result');
     const reason = failureFromNodeStatus(first.status);
     // Name the policy that denied our Jobs, as for a denial of the command itself.
-    const detail = reason === 'admission-denied' ? failureFromCommandReason(first.detail).detail : first.detail;
-    throw new ScanError(reason, `${first.node}: ${detail}`);
+    const denial = reason === 'admission-denied' ? admissionDenial(first.detail) : null;
+    const detail = denial ? admissionFailure('the kube-bench Job was', denial).detail : first.detail;
+    throw new ScanError(reason, `${first.node}: ${detail}${reason === 'image-pull' ? ` (${IMAGE_PULL_FIX})` : ''}`);
   }
   return { benchmark: plan.benchmark, outcome: { kind: 'scanned', nodes, nodeFailures } };
 }

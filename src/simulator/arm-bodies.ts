@@ -72,7 +72,8 @@ export function clusterBody(c: ClusterSpec, tenantId: string, listStyle: boolean
     dnsPrefix,
     azurePortalFQDN: `${dnsPrefix}-${etag(c.name).slice(0, 8)}.portal.hcp.${c.location}.azmk8s.io`,
     maxAgentPools: 100,
-    agentPoolProfiles: c.pools.map((p) => poolBody(c, p)),
+    // Karpenter node pools live in the cluster only, not among ARM's agent pools.
+    agentPoolProfiles: c.pools.filter((p) => !p.karpenter).map((p) => poolBody(c, p)),
     linuxProfile: { adminUsername: 'azureuser', ssh: { publicKeys: [{ keyData: 'keydata' }] } },
     servicePrincipalProfile: { clientId: 'msi' },
     nodeResourceGroup: `MC_${c.resourceGroup}_${c.name}_${c.location}`,

@@ -54,6 +54,28 @@ const pool = z.object({
   /** The first N nodes (by name) are NotReady; the scan script leaves NotReady nodes out. */
   notReady: z.number().int().min(0).default(0),
   nodeStatus: nodeStatus.optional(),
+  /**
+   * A Karpenter NodePool (node auto-provisioning, AKS Automatic): its nodes carry
+   * karpenter.sh/nodepool instead of kubernetes.azure.com/agentpool, and ARM does not list it.
+   */
+  karpenter: z.boolean().default(false),
+});
+
+/**
+ * An admission policy that denies pods with hostPID or hostPath volumes outside its excluded
+ * namespaces, as Azure Policy's baseline initiative in Deny mode and Deployment Safeguards in
+ * Enforce mode (AKS Automatic) do; Gatekeeper answers for both.
+ */
+const admission = z.object({
+  policy: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]*$/)
+    .default('azurepolicy-k8sazurev2blockhostnamespace-e3b0c44298fc1c149afb'),
+  denies: z
+    .array(z.enum(['hostPID', 'hostPath']))
+    .min(1)
+    .default(['hostPID', 'hostPath']),
+  excludedNamespaces: z.array(z.string()).default(['kube-system', 'gatekeeper-system', 'azure-arc']),
 });
 
 const fault = z.discriminatedUnion('kind', [
@@ -65,6 +87,11 @@ const fault = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('forbidden'), operation: operation.default('ManagedClusters_RunCommand') }),
   /** The POST fails: the command pod did not start within 30 s (KubernetesPerformanceError). */
   z.object({ kind: z.literal('not-started'), times }),
+  /**
+   * The POST is accepted (202) but the command pod never starts, so GET commandResults answers 404
+   * (support article "resolve-az-aks-command-invoke-failures": retry).
+   */
+  z.object({ kind: z.literal('result-not-found'), times }),
   /** The command could not run: provisioningState failed with this reason (ImagePullBackoff, an admission denial). */
   z.object({ kind: z.literal('command-failed'), reason: z.string().min(1) }),
   z.object({ kind: z.literal('exit-code'), exitCode: z.number().int().min(1).max(255) }),
@@ -103,6 +130,7 @@ const cluster = z.object({
   provisioningState: z.string().default('Succeeded'),
   tags: z.record(z.string(), z.string()).default({}),
   faults: z.array(fault).default([]),
+  admission: admission.optional(),
   /** What a correct scanner should end this cluster's scan with (faultFleet fills it in). */
   expect: expectation.optional(),
 });
@@ -159,6 +187,7 @@ export type ClusterSpec = FleetSpec['clusters'][number];
 export type PoolSpec = ClusterSpec['pools'][number];
 export type SubscriptionSpec = FleetSpec['subscriptions'][number];
 export type ClusterExpectation = z.infer<typeof expectation>;
+export type AdmissionSpec = z.infer<typeof admission>;
 
 /** Validates a fleet; the InputError names the input and the first few problems with their paths. */
 export function parseFleetSpec(json: unknown, inputName: string): FleetSpec {

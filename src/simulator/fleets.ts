@@ -8,7 +8,10 @@ import { parseFleetSpec } from './fleet-spec.js';
 import type { Rng } from './random.js';
 import { createRng, uuidFrom } from './random.js';
 
-type ClusterInput = FleetInput['clusters'][number];
+type ClusterBase = FleetInput['clusters'][number];
+type FaultInput = NonNullable<ClusterBase['faults']>[number];
+/** A cluster as the builders here write it: `faults` always present, so scenarios push to it. */
+type ClusterInput = Omit<ClusterBase, 'faults'> & { faults: FaultInput[] };
 type PoolInput = ClusterInput['pools'][number];
 
 const VERSIONS = ['1.29', '1.30', '1.31', '1.32', '1.33', '1.34'] as const;
@@ -48,6 +51,24 @@ function subscriptions(n: number, seed: number, names: readonly string[]): Fleet
   }));
 }
 
+type DemoSpecial = (c: ClusterInput, ctx: { version: string; seed: number }) => void;
+const setPool = (c: ClusterInput, i: number, change: Partial<PoolInput>): void => void (c.pools[i] = { ...(c.pools[i] as PoolInput), ...change });
+
+/** The demo estate's special cases, by cluster index; every other cluster is ordinary. */
+const DEMO_SPECIALS: Readonly<Record<number, DemoSpecial>> = {
+  3: (c, { version }) =>
+    void c.pools.push({ name: 'win22', osType: 'Windows', mode: 'User', count: 2, vmSize: 'Standard_D4s_v5', orchestratorVersion: version }),
+  5: (c) => void (c.powerState = 'Stopped'),
+  7: (c) => void (c.runCommandDisabled = true),
+  9: (c, { seed }) => void (c.aad = { managed: true, enableAzureRbac: true, adminGroupObjectIDs: [uuidFrom(`group/${seed}`)] }),
+  11: (c) => void (c.private = true),
+  13: (c) => void c.faults.push({ kind: 'command-failed', reason: 'ImagePullBackoff' }),
+  17: (c) => setPool(c, 1, { nodeStatus: { status: 'admission-denied', reason: GATEKEEPER_DENIAL, nodes: 1 } }),
+  19: (c) => void c.faults.push({ kind: 'throttle', operation: 'ManagedClusters_RunCommand', times: 1 }),
+  23: (c) => void c.faults.push({ kind: 'not-started', times: 1 }),
+  25: (c) => setPool(c, 1, { notReady: 1 }),
+};
+
 /**
  * 3 subscriptions and ~30 clusters on Kubernetes 1.29 to 1.34, with a Windows pool, a stopped
  * cluster, one with run-command disabled, one with Entra ID, a private one, and a few failures.
@@ -73,39 +94,9 @@ export function defaultDemoFleet(opts: { clusters?: number; seed?: number } = {}
       kubernetesVersion: version,
       pools: pools(rng, version, profile),
       tags: { team, env },
+      faults: [],
     };
-    switch (i) {
-      case 3:
-        c.pools.push({ name: 'win22', osType: 'Windows', mode: 'User', count: 2, vmSize: 'Standard_D4s_v5', orchestratorVersion: version });
-        break;
-      case 5:
-        c.powerState = 'Stopped';
-        break;
-      case 7:
-        c.runCommandDisabled = true;
-        break;
-      case 9:
-        c.aad = { managed: true, enableAzureRbac: true, adminGroupObjectIDs: [uuidFrom(`group/${seed}`)] };
-        break;
-      case 11:
-        c.private = true;
-        break;
-      case 13:
-        c.faults = [{ kind: 'command-failed', reason: 'ImagePullBackoff' }];
-        break;
-      case 17:
-        c.pools[1] = { ...(c.pools[1] as PoolInput), nodeStatus: { status: 'admission-denied', reason: GATEKEEPER_DENIAL, nodes: 1 } };
-        break;
-      case 19:
-        c.faults = [{ kind: 'throttle', operation: 'ManagedClusters_RunCommand', times: 1 }];
-        break;
-      case 23:
-        c.faults = [{ kind: 'not-started', times: 1 }];
-        break;
-      case 25:
-        c.pools[1] = { ...(c.pools[1] as PoolInput), notReady: 1 };
-        break;
-    }
+    DEMO_SPECIALS[i]?.(c, { version, seed });
     clusters.push(c);
   }
   return parseFleetSpec({ subscriptions: subs, clusters }, 'defaultDemoFleet');
@@ -139,99 +130,111 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'transient-throttle',
     weight: 2,
-    apply: (c) => void c.faults!.push({ kind: 'throttle', operation: 'ManagedClusters_RunCommand', times: 1 }),
+    apply: (c) => void c.faults.push({ kind: 'throttle', operation: 'ManagedClusters_RunCommand', times: 1 }),
     expect: { kind: 'scanned', note: 'one 429 with Retry-After, then success' },
   },
   {
     name: 'transient-503',
     weight: 2,
-    apply: (c) => void c.faults!.push({ kind: 'server-error', status: 503, operation: 'ManagedClusters_GetCommandResult', times: 1 }),
+    apply: (c) => void c.faults.push({ kind: 'server-error', status: 503, operation: 'ManagedClusters_GetCommandResult', times: 1 }),
     expect: { kind: 'scanned', note: 'one 503 while polling, then success' },
   },
   {
     name: 'transient-reset',
     weight: 2,
-    apply: (c) => void c.faults!.push({ kind: 'reset', operation: 'ManagedClusters_GetCommandResult', times: 1 }),
+    apply: (c) => void c.faults.push({ kind: 'reset', operation: 'ManagedClusters_GetCommandResult', times: 1 }),
     expect: { kind: 'scanned', note: 'one reset connection while polling, then success' },
   },
   {
     name: 'transient-not-started',
     weight: 1,
-    apply: (c) => void c.faults!.push({ kind: 'not-started', times: 1 }),
+    apply: (c) => void c.faults.push({ kind: 'not-started', times: 1 }),
     expect: { kind: 'scanned', note: 'KubernetesPerformanceError once; a retry succeeds' },
+  },
+  {
+    name: 'transient-result-not-found',
+    weight: 1,
+    apply: (c) => void c.faults.push({ kind: 'result-not-found', times: 1 }),
+    expect: { kind: 'scanned', note: 'the first command pod never starts (404 on its result); a new POST succeeds' },
+  },
+  {
+    name: 'result-not-found',
+    weight: 1,
+    apply: (c) => void c.faults.push({ kind: 'result-not-found' }),
+    expect: { kind: 'failed', reason: 'command-not-started', note: '404 on commandResults after every accepted POST' },
   },
   {
     name: 'persistent-throttle',
     weight: 1,
-    apply: (c) => void c.faults!.push({ kind: 'throttle' }),
+    apply: (c) => void c.faults.push({ kind: 'throttle' }),
     expect: { kind: 'failed', reason: 'throttled', note: 'every call on the cluster gets 429' },
   },
   {
     name: 'persistent-500',
     weight: 1,
-    apply: (c) => void c.faults!.push({ kind: 'server-error', status: 500, operation: 'ManagedClusters_RunCommand' }),
+    apply: (c) => void c.faults.push({ kind: 'server-error', status: 500, operation: 'ManagedClusters_RunCommand' }),
     expect: { kind: 'failed', reason: 'arm-unavailable', note: '500 InternalServerError on every POST' },
   },
   {
     name: 'persistent-503',
     weight: 1,
-    apply: (c) => void c.faults!.push({ kind: 'server-error', status: 503, operation: 'ManagedClusters_GetCommandResult' }),
+    apply: (c) => void c.faults.push({ kind: 'server-error', status: 503, operation: 'ManagedClusters_GetCommandResult' }),
     expect: { kind: 'failed', reason: 'arm-unavailable', note: '503 ServiceUnavailable on every poll' },
   },
   {
     name: 'persistent-reset',
     weight: 1,
-    apply: (c) => void c.faults!.push({ kind: 'reset', operation: 'ManagedClusters_RunCommand' }),
+    apply: (c) => void c.faults.push({ kind: 'reset', operation: 'ManagedClusters_RunCommand' }),
     expect: { kind: 'failed', reason: 'arm-unavailable', note: 'the connection is reset on every runCommand POST' },
   },
   {
     name: 'deleted',
     weight: 1,
-    apply: (c) => void c.faults!.push({ kind: 'deleted' }),
+    apply: (c) => void c.faults.push({ kind: 'deleted' }),
     expect: { kind: 'failed', reason: 'not-found', note: 'listed, then 404 ResourceNotFound' },
   },
   {
     name: 'forbidden',
     weight: 1,
-    apply: (c) => void c.faults!.push({ kind: 'forbidden', operation: 'ManagedClusters_RunCommand' }),
+    apply: (c) => void c.faults.push({ kind: 'forbidden', operation: 'ManagedClusters_RunCommand' }),
     expect: { kind: 'failed', reason: 'forbidden', note: '403 AuthorizationFailed on runCommand' },
   },
   {
     name: 'not-started',
     weight: 1,
-    apply: (c) => void c.faults!.push({ kind: 'not-started' }),
+    apply: (c) => void c.faults.push({ kind: 'not-started' }),
     expect: { kind: 'failed', reason: 'command-not-started', note: 'KubernetesPerformanceError on every POST' },
   },
   {
     name: 'image-pull',
     weight: 1,
-    apply: (c) => void c.faults!.push({ kind: 'command-failed', reason: 'ImagePullBackoff' }),
+    apply: (c) => void c.faults.push({ kind: 'command-failed', reason: 'ImagePullBackoff' }),
     expect: { kind: 'failed', reason: 'image-pull' },
   },
   {
     name: 'admission-denied',
     weight: 1,
-    apply: (c) => void c.faults!.push({ kind: 'command-failed', reason: GATEKEEPER_DENIAL }),
+    apply: (c) => void c.faults.push({ kind: 'command-failed', reason: GATEKEEPER_DENIAL }),
     expect: { kind: 'failed', reason: 'admission-denied' },
   },
-  { name: 'exit-code', weight: 1, apply: (c) => void c.faults!.push({ kind: 'exit-code', exitCode: 1 }), expect: { kind: 'failed', reason: 'command-failed' } },
-  { name: 'garbage', weight: 1, apply: (c) => void c.faults!.push({ kind: 'garbage-logs' }), expect: { kind: 'failed', reason: 'unparseable-output' } },
+  { name: 'exit-code', weight: 1, apply: (c) => void c.faults.push({ kind: 'exit-code', exitCode: 1 }), expect: { kind: 'failed', reason: 'command-failed' } },
+  { name: 'garbage', weight: 1, apply: (c) => void c.faults.push({ kind: 'garbage-logs' }), expect: { kind: 'failed', reason: 'unparseable-output' } },
   {
     name: 'truncated',
     weight: 1,
-    apply: (c) => void c.faults!.push({ kind: 'truncated-logs', at: 0.6 }),
+    apply: (c) => void c.faults.push({ kind: 'truncated-logs', at: 0.6 }),
     expect: { kind: 'scanned', nodeFailures: ['truncated'], note: 'logs end inside an envelope: the cut node is reported truncated' },
   },
   {
     name: 'oversize',
     weight: 1,
-    apply: (c) => void c.faults!.push({ kind: 'oversize-logs' }),
+    apply: (c) => void c.faults.push({ kind: 'oversize-logs' }),
     expect: { kind: 'failed', reason: 'output-truncated', note: 'chatter fills the 512 kB cap: the first envelope is cut, no node survives' },
   },
   {
     name: 'slow',
     weight: 1,
-    apply: (c) => void c.faults!.push({ kind: 'slow', durationMs: 15 * 60_000 }),
+    apply: (c) => void c.faults.push({ kind: 'slow', durationMs: 15 * 60_000 }),
     expect: { kind: 'failed', reason: 'timeout', note: 'the command outlasts any sane deadline' },
   },
   { name: 'stopped', weight: 1, apply: (c) => void (c.powerState = 'Stopped'), expect: { kind: 'skipped', reason: 'stopped' } },
@@ -246,19 +249,19 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'node-unschedulable',
     weight: 1,
-    apply: (c) => void (c.pools[1] = { ...(c.pools[1] as PoolInput), nodeStatus: { status: 'unschedulable' } }),
+    apply: (c) => setPool(c, 1, { nodeStatus: { status: 'unschedulable' } }),
     expect: { kind: 'scanned', nodeFailures: ['unschedulable'] },
   },
   {
     name: 'node-image-pull',
     weight: 1,
-    apply: (c) => void (c.pools[1] = { ...(c.pools[1] as PoolInput), nodeStatus: { status: 'image-pull' } }),
+    apply: (c) => setPool(c, 1, { nodeStatus: { status: 'image-pull' } }),
     expect: { kind: 'scanned', nodeFailures: ['image-pull'] },
   },
   {
     name: 'node-admission-denied',
     weight: 1,
-    apply: (c) => void (c.pools[1] = { ...(c.pools[1] as PoolInput), nodeStatus: { status: 'admission-denied', reason: GATEKEEPER_DENIAL } }),
+    apply: (c) => setPool(c, 1, { nodeStatus: { status: 'admission-denied', reason: GATEKEEPER_DENIAL } }),
     expect: { kind: 'scanned', nodeFailures: ['admission-denied'] },
   },
   {

@@ -35,32 +35,30 @@ export function poolNodes(cluster: ClusterSpec, pool: PoolSpec): SimNode[] {
 export interface NodeChoice {
   /** Nodes the script creates a Job for, in order. */
   nodes: SimNode[];
-  /** Pools of a per-pool selection without a Ready Linux node. */
+  /** ARM pools of the scan without a Ready Linux node (reported by the first batch). */
   empty: string[];
-  /** Ready Linux nodes of the listed pools (the "all" batch is a slice of these). */
+  /** Node groups the cluster has (agent pools and Karpenter node pools), in name order. */
+  groups: string[];
+  /** Ready Linux nodes ('all') or node groups ('per-pool') the batches slice. */
   total: number;
 }
 
+const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 /**
- * Mirrors src/scan/incluster/aksfs-scan.sh: it lists the Ready Linux nodes of the listed pools,
- * sorted by name; per-pool takes the first of each pool, all takes the batch slice.
+ * Mirrors src/scan/incluster/aksfs-scan.sh: the Ready Linux nodes of every group in the cluster,
+ * sorted by name; per-pool takes the first node of each group, groups in name order; both then
+ * take the batch slice.
  */
 export function chooseNodes(cluster: ClusterSpec, env: ScanEnv): NodeChoice {
   const ready = cluster.pools
-    .filter((p) => p.osType === 'Linux' && env.pools.includes(p.name))
+    .filter((p) => p.osType === 'Linux')
     .flatMap((p) => poolNodes(cluster, p))
     .filter((n) => n.ready)
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  if (env.selection === 'per-pool') {
-    const nodes: SimNode[] = [];
-    const empty: string[] = [];
-    for (const pool of env.pools) {
-      const first = ready.find((n) => n.pool === pool);
-      if (first) nodes.push(first);
-      else empty.push(pool);
-    }
-    return { nodes, empty, total: ready.length };
-  }
+    .sort(byName);
+  const groups = [...new Set(ready.map((n) => n.pool))].sort();
+  const empty = env.selection === 'per-pool' && env.batchIndex === 0 ? env.pools.filter((p) => !groups.includes(p)) : [];
+  const candidates = env.selection === 'per-pool' ? groups.map((g) => ready.find((n) => n.pool === g) as SimNode) : ready;
   const start = env.batchIndex * env.batchSize;
-  return { nodes: ready.slice(start, start + env.batchSize), empty: [], total: ready.length };
+  return { nodes: candidates.slice(start, start + env.batchSize), empty, groups, total: candidates.length };
 }

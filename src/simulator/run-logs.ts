@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { encodeEnvelope, formatStatusLine } from '../model/envelope.js';
 import type { ScanEnv } from '../scan/incluster/contract.js';
 import { RUN_COMMAND, SCRIPT_FILE, scanEnvFromContext } from '../scan/incluster/contract.js';
-import type { ClusterSpec, Fault, PoolSpec } from './fleet-spec.js';
+import type { AdmissionSpec, ClusterSpec, Fault, PoolSpec } from './fleet-spec.js';
+import { benchmarkForVersion } from '../scan/plan.js';
 import { kubeBenchCfgDir } from './kube-bench-cfg.js';
 import { generateKubeBenchReport } from './kube-bench-report.js';
 import { failingChecks } from './node-profiles.js';
@@ -63,14 +64,15 @@ function statusLine(node: string, pool: string, status: string, reason: string):
 
 function nodeBlock(cluster: ClusterSpec, pool: PoolSpec, node: SimNode, env: ScanEnv, status: string | null): string {
   if (status !== null) return statusLine(node.name, pool.name, status, pool.nodeStatus?.reason ?? DEFAULT_NODE_REASONS[status] ?? status);
-  if (!knownBenchmark(env.benchmark)) {
+  const kubelet = pool.orchestratorVersion ?? cluster.kubernetesVersion;
+  // 'auto': the script picks per node from its kubelet version, as kube-bench would.
+  const benchmark = env.benchmark === 'auto' ? benchmarkForVersion(kubelet) : env.benchmark;
+  if (!knownBenchmark(benchmark)) {
     // kube-bench itself fails on the node; our Job reports that as the node's status.
-    return statusLine(node.name, pool.name, 'failed', `kube-bench exited 1: config file for benchmark ${env.benchmark} not found`);
+    return statusLine(node.name, pool.name, 'failed', `kube-bench exited 1: config file for benchmark ${benchmark} not found`);
   }
-  const report = generateKubeBenchReport(env.benchmark, failingChecks(pool, env.benchmark), {
-    detectedVersion: minorOf(pool.orchestratorVersion ?? cluster.kubernetesVersion),
-  });
-  return encodeEnvelope(JSON.stringify(report), { node: node.name, pool: pool.name, benchmark: env.benchmark, format: 'json' });
+  const report = generateKubeBenchReport(benchmark, failingChecks(pool, benchmark), { detectedVersion: minorOf(kubelet) });
+  return encodeEnvelope(JSON.stringify(report), { node: node.name, pool: pool.name, benchmark, format: 'json' });
 }
 
 /**
@@ -116,29 +118,41 @@ function garbage(rng: Rng): string {
 
 /** The logs of one run of our scan script, before output faults; stderr and stdout merged as run-command does. */
 function scriptLogs(cluster: ClusterSpec, env: ScanEnv): { logs: string; exitCode: number } {
-  if (env.selection === 'all' && env.batchSize === 0) return { logs: '[aksfs] error: AKSFS_BATCH_SIZE must be above 0 when AKSFS_SELECT=all\n', exitCode: 2 };
+  if (env.batchSize === 0) return { logs: '[aksfs] error: AKSFS_BATCH_SIZE must be above 0\n', exitCode: 2 };
   return { logs: scriptBody(cluster, env), exitCode: 0 };
 }
 
 function scriptBody(cluster: ClusterSpec, env: ScanEnv): string {
-  const ns = `aksfs-${env.scanId}`;
   const choice = chooseNodes(cluster, env);
-  let body = '';
+  let body = `[aksfs] groups: ${choice.groups.join(',')}\n`;
   for (const pool of choice.empty) body += statusLine('-', pool, 'not-started', `no Ready Linux node in pool ${pool}`);
-  if (env.selection === 'all') {
-    body += `[aksfs] batch ${env.batchIndex}: ${choice.nodes.length} of ${choice.total} Ready Linux nodes, from position ${env.batchIndex * env.batchSize}\n`;
-  }
+  const unit = env.selection === 'per-pool' ? 'groups' : 'nodes';
+  body += `[aksfs] batch ${env.batchIndex}: ${choice.nodes.length} of ${choice.total} Ready Linux ${unit}, from position ${env.batchIndex * env.batchSize}\n`;
   if (choice.nodes.length === 0) return body + '[aksfs] no node to scan\n';
-  body += `[aksfs] created ${choice.nodes.length} Job(s) in namespace ${ns}\n`;
+  body += `[aksfs] created ${choice.nodes.length} Job(s) in namespace ${env.namespace}\n`;
+  const denial = admissionDenial(cluster.admission, env.namespace);
   // A pool's nodeStatus fault hits the first N of its Ready nodes by name, whichever batch they fall in.
   for (const n of choice.nodes) {
     const pool = cluster.pools.find((p) => p.name === n.pool);
     if (!pool) continue;
+    if (denial) {
+      body += statusLine(n.name, pool.name, 'admission-denied', denial);
+      continue;
+    }
     const rank = poolNodes(cluster, pool).filter((x) => x.ready && x.name < n.name).length;
     const affected = pool.nodeStatus !== undefined && rank < (pool.nodeStatus.nodes ?? Number.MAX_SAFE_INTEGER);
     body += nodeBlock(cluster, pool, n, env, affected ? (pool.nodeStatus?.status ?? null) : null);
   }
   return body + '[aksfs] done\n';
+}
+
+/** Gatekeeper's refusal of our Job's pod, as the Job's FailedCreate event says it; null when the namespace is excluded. */
+function admissionDenial(a: AdmissionSpec | undefined, namespace: string): string | null {
+  if (!a || a.excludedNamespaces.includes(namespace)) return null;
+  const why = a.denies.includes('hostPID')
+    ? 'Sharing the host namespace is not allowed: kube-bench'
+    : 'HostPath volume {"name": "var-lib-kubelet", "hostPath": {"path": "/var/lib/kubelet"}} is not allowed, pod: kube-bench. Allowed path: []';
+  return `Error creating: admission webhook "validation.gatekeeper.sh" denied the request: [${a.policy}] ${why}`;
 }
 
 /** `kubectl get nodes`, for a scanner's preflight or a person trying the simulator by hand. */

@@ -1,6 +1,7 @@
 /**
- * The HTTPS ARM simulator: routes, checks (auth, api-version, existence), faults, throttling,
- * and the run-command long-running operation, over one fleet spec.
+ * The HTTPS ARM simulator over one fleet spec: checks each request in ARM's order (auth,
+ * api-version, existence, throttling, injected faults), then answers it. Routing is router.ts,
+ * faults fault-injector.ts, run-commands in flight command-store.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,29 +14,21 @@ import type { ArmError } from './arm-errors.js';
 import { armErrors } from './arm-errors.js';
 import type { Json } from './arm-bodies.js';
 import { clusterBody, clusterId, graphRow, subscriptionBody } from './arm-bodies.js';
-import type { ClusterSpec, Fault, FleetSpec, OperationName, SubscriptionFault, SubscriptionSpec } from './fleet-spec.js';
+import { CommandStore } from './command-store.js';
+import { FaultInjector, RESET } from './fault-injector.js';
+import type { ClusterSpec, FleetSpec, OperationName } from './fleet-spec.js';
 import type { Rng } from './random.js';
 import { createRng, hash32, hexId } from './random.js';
-import type { CommandOutcome } from './run-logs.js';
+import type { Route } from './router.js';
+import { checkApiVersion, pathSegments, route } from './router.js';
 import { runOnCluster } from './run-logs.js';
-import type { BucketSpec } from './throttle.js';
-import { AKS_GET, AKS_LIST, AKS_OPERATION_STATUS, AKS_OTHER, ARM_READS, ARM_WRITES, Throttler } from './throttle.js';
+import { Throttler, throttleRequest } from './throttle.js';
 import { makeLoopbackCert } from './tls.js';
 
-/** Stable ContainerService versions the SDK may send: 25.3.0 defaults to 2026-04-01, 25.5.0 to 2026-06-01. */
-export const CONTAINER_SERVICE_API_VERSIONS = ['2025-10-01', '2026-04-01', '2026-06-01'] as const;
-/** @azure/arm-resources-subscriptions 2.x sends 2022-12-01; 2019-11-01 is the example's. */
-export const SUBSCRIPTIONS_API_VERSIONS = ['2016-06-01', '2019-11-01', '2020-01-01', '2021-01-01', '2022-12-01'] as const;
-/** @azure/arm-resourcegraph 4.x sends 2021-03-01; 2024-04-01 is the example's. */
-export const RESOURCE_GRAPH_API_VERSIONS = ['2021-03-01', '2022-10-01', '2024-04-01'] as const;
+export { CONTAINER_SERVICE_API_VERSIONS, RESOURCE_GRAPH_API_VERSIONS, SUBSCRIPTIONS_API_VERSIONS } from './router.js';
 
-const RESULT_RETENTION_MS = 3600_000;
-const MAX_COMMANDS = 5000;
 /** The request log keeps the newest this many; a test never gets near it, a day-long demo would. */
 const MAX_RECORDED = 200_000;
-
-/** Azure Resource Graph: about 15 queries per 5 s per user (run-command.md). */
-const GRAPH_QUOTA: BucketSpec = { capacity: 15, perSecond: 3 };
 
 export interface SimulatorOptions {
   fleet: FleetSpec;
@@ -83,25 +76,6 @@ export interface RunningSimulator {
   stop(): Promise<void>;
 }
 
-interface Command {
-  id: string;
-  cluster: ClusterSpec;
-  apiVersion: string;
-  startedAt: number;
-  finishAt: number;
-  outcome: CommandOutcome;
-}
-
-interface Route {
-  operation: OperationName;
-  method: 'GET' | 'POST';
-  family: 'subscriptions' | 'containerservice' | 'graph';
-  subscriptionId?: string;
-  resourceGroup?: string;
-  clusterName?: string;
-  commandId?: string;
-}
-
 class Reply {
   constructor(
     readonly status: number,
@@ -115,35 +89,6 @@ class Reset {}
 function errorReply(e: ArmError): Reply {
   return new Reply(e.status, { error: { code: e.code, message: e.message } }, e.headers ?? {});
 }
-
-/** Matches the ARM path case-insensitively, as ARM does. */
-function route(method: string, segments: string[]): Route | ArmError {
-  const s = segments.map((x) => x.toLowerCase());
-  const raw = segments;
-  const expect = (m: Route['method'], r: Omit<Route, 'method'>): Route | ArmError => (method === m ? { ...r, method: m } : armErrors.methodNotAllowed(method));
-  if (s[0] === 'providers' && s[1] === 'microsoft.resourcegraph' && s[2] === 'resources' && s.length === 3) {
-    return expect('POST', { operation: 'Resources_Query', family: 'graph' });
-  }
-  if (s[0] !== 'subscriptions') return armErrors.pathNotFound('/' + raw.join('/'));
-  if (s.length === 1) return expect('GET', { operation: 'Subscriptions_List', family: 'subscriptions' });
-  const subscriptionId = raw[1] ?? '';
-  if (s.length === 2) return expect('GET', { operation: 'Subscriptions_Get', family: 'subscriptions', subscriptionId });
-  const isProvider = (i: number): boolean => s[i] === 'providers' && s[i + 1] === 'microsoft.containerservice' && s[i + 2] === 'managedclusters';
-  if (isProvider(2) && s.length === 5) return expect('GET', { operation: 'ManagedClusters_List', family: 'containerservice', subscriptionId });
-  if (s[2] === 'resourcegroups' && s.length >= 7 && isProvider(4)) {
-    const base = { family: 'containerservice' as const, subscriptionId, resourceGroup: raw[3] ?? '' };
-    if (s.length === 7) return expect('GET', { ...base, operation: 'ManagedClusters_ListByResourceGroup' });
-    const clusterName = raw[7] ?? '';
-    if (s.length === 8) return expect('GET', { ...base, operation: 'ManagedClusters_Get', clusterName });
-    if (s.length === 9 && s[8] === 'runcommand') return expect('POST', { ...base, operation: 'ManagedClusters_RunCommand', clusterName });
-    if (s.length === 10 && s[8] === 'commandresults') {
-      return expect('GET', { ...base, operation: 'ManagedClusters_GetCommandResult', clusterName, commandId: raw[9] ?? '' });
-    }
-  }
-  return armErrors.pathNotFound('/' + raw.join('/'));
-}
-
-const CLUSTER_OPS: ReadonlySet<OperationName> = new Set(['ManagedClusters_Get', 'ManagedClusters_RunCommand', 'ManagedClusters_GetCommandResult']);
 
 function encodeSkip(offset: number): string {
   return Buffer.from(JSON.stringify({ o: offset })).toString('base64url');
@@ -182,82 +127,17 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
   const pageSize = Math.max(1, opts.pageSize ?? 100);
   const throttler = new Throttler(opts.throttleScale ?? 1, clock);
   const requests: RecordedRequest[] = [];
-  const commands = new Map<string, Command>();
-  const faultHits = new Map<string, number>();
+  const retryAfter = (fallback: number): number => opts.retryAfterSeconds ?? fallback;
+  const commands = new CommandStore(clock);
+  const faults = new FaultInjector(rng, retryAfter);
   const byKey = new Map<string, ClusterSpec>();
   for (const c of fleet.clusters) byKey.set(`${c.subscriptionId}/${c.resourceGroup}/${c.name}`.toLowerCase(), c);
   const subs = new Map(fleet.subscriptions.map((s) => [s.subscriptionId.toLowerCase(), s]));
-  const retryAfter = (fallback: number): number => opts.retryAfterSeconds ?? fallback;
   let endpoint = '';
 
   const cert = await makeLoopbackCert();
 
   const findCluster = (r: Route): ClusterSpec | undefined => byKey.get(`${r.subscriptionId}/${r.resourceGroup}/${r.clusterName}`.toLowerCase());
-
-  /** Takes a token from every bucket the request counts against; the first refusal wins. */
-  const throttle = (r: Route, rec: RecordedRequest, headers: Record<string, string>): ArmError | null => {
-    const sub = r.subscriptionId?.toLowerCase();
-    if (r.family === 'graph') {
-      const t = throttler.take('graph', GRAPH_QUOTA);
-      headers['x-ms-user-quota-remaining'] = String(t.remaining);
-      headers['x-ms-user-quota-resets-after'] = '00:00:05';
-      return t.ok ? null : armErrors.rpThrottled(retryAfter(Math.ceil(t.waitMs / 1000)));
-    }
-    const write = r.method === 'POST';
-    const armKey = `${write ? 'writes' : 'reads'}:${sub ?? 'tenant'}`;
-    const arm = throttler.take(armKey, write ? ARM_WRITES : ARM_READS);
-    headers[`x-ms-ratelimit-remaining-${sub ? 'subscription' : 'tenant'}-${write ? 'writes' : 'reads'}`] = String(arm.remaining);
-    if (!arm.ok) return armErrors.armThrottled(write ? 'write' : 'read', r.subscriptionId ?? 'tenant', retryAfter(Math.max(1, Math.ceil(arm.waitMs / 1000))));
-    if (r.family !== 'containerservice') return null;
-    let rp;
-    if (r.operation === 'ManagedClusters_List' || r.operation === 'ManagedClusters_ListByResourceGroup') rp = throttler.take(`aks-list:${sub}`, AKS_LIST);
-    else if (r.operation === 'ManagedClusters_Get') rp = throttler.take(`aks-get:${rec.clusterId?.toLowerCase()}`, AKS_GET);
-    else if (r.operation === 'ManagedClusters_GetCommandResult') rp = throttler.take(`aks-op:${sub}`, AKS_OPERATION_STATUS);
-    else rp = throttler.take(`aks-other:${sub}`, AKS_OTHER);
-    return rp.ok ? null : armErrors.rpThrottled(retryAfter(Math.max(1, Math.ceil(rp.waitMs / 1000))));
-  };
-
-  /** The first active transport/HTTP fault of the cluster for this operation, counted against its `times`. */
-  const clusterFault = (c: ClusterSpec, op: OperationName): { fault: Fault; index: number } | null => {
-    for (let i = 0; i < c.faults.length; i++) {
-      const f = c.faults[i] as Fault;
-      if (f.kind !== 'throttle' && f.kind !== 'server-error' && f.kind !== 'reset') continue;
-      if (f.operation ? f.operation !== op : !CLUSTER_OPS.has(op)) continue;
-      const key = `${clusterId(c)}#${i}`;
-      const hits = faultHits.get(key) ?? 0;
-      if (f.times !== undefined && hits >= f.times) continue;
-      faultHits.set(key, hits + 1);
-      return { fault: f, index: i };
-    }
-    return null;
-  };
-
-  const subscriptionFault = (sub: SubscriptionSpec, op: OperationName): SubscriptionFault | null => {
-    for (let i = 0; i < sub.faults.length; i++) {
-      const f = sub.faults[i] as SubscriptionFault;
-      if (f.operation && f.operation !== op) continue;
-      const key = `/subscriptions/${sub.subscriptionId}#${i}`;
-      const hits = faultHits.get(key) ?? 0;
-      if (f.times !== undefined && hits >= f.times) continue;
-      faultHits.set(key, hits + 1);
-      return f;
-    }
-    return null;
-  };
-
-  const countedFault = (c: ClusterSpec, kind: Fault['kind']): Fault | null => {
-    for (let i = 0; i < c.faults.length; i++) {
-      const f = c.faults[i] as Fault;
-      if (f.kind !== kind) continue;
-      const t = 'times' in f ? f.times : undefined;
-      const key = `${clusterId(c)}#${i}`;
-      const hits = faultHits.get(key) ?? 0;
-      if (t !== undefined && hits >= t) continue;
-      faultHits.set(key, hits + 1);
-      return f;
-    }
-    return null;
-  };
 
   const page = (items: Json[], skip: number, nextBase: string): Json => {
     const slice = items.slice(skip, skip + pageSize);
@@ -268,16 +148,7 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
 
   const handle = async (req: IncomingMessage, url: URL, rec: RecordedRequest, headers: Record<string, string>): Promise<Reply | Reset> => {
     const auth = req.headers.authorization ?? '';
-    const segments = url.pathname
-      .split('/')
-      .filter(Boolean)
-      .map((x) => {
-        try {
-          return decodeURIComponent(x);
-        } catch {
-          return x;
-        }
-      });
+    const segments = pathSegments(url.pathname);
     const r = route(req.method ?? 'GET', segments);
     if ('operation' in r) rec.operation = r.operation;
     // ARM authenticates before anything else, so a bad path without a token is still a 401.
@@ -296,13 +167,8 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
 
     const v = url.searchParams.get('api-version');
     if (!v) return errorReply(armErrors.missingApiVersion());
-    const [supported, resourceType] =
-      r.family === 'containerservice'
-        ? [CONTAINER_SERVICE_API_VERSIONS, 'managedClusters']
-        : r.family === 'graph'
-          ? [RESOURCE_GRAPH_API_VERSIONS, 'resources']
-          : [SUBSCRIPTIONS_API_VERSIONS, 'subscriptions'];
-    if (!(supported as readonly string[]).includes(v)) return errorReply(armErrors.invalidApiVersion(v, resourceType, supported));
+    const badVersion = checkApiVersion(r.family, v);
+    if (badVersion) return errorReply(badVersion);
 
     if (r.subscriptionId !== undefined && !subs.has(r.subscriptionId.toLowerCase())) return errorReply(armErrors.subscriptionNotFound(r.subscriptionId));
     if (r.resourceGroup !== undefined) {
@@ -319,69 +185,21 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
       rec.clusterId = clusterId(cluster);
     }
 
-    const throttled = throttle(r, rec, headers);
+    const throttled = throttleRequest(throttler, r, rec.clusterId, headers, retryAfter);
     if (throttled) {
       rec.fault = 'throttle-bucket';
       return errorReply(throttled);
     }
 
-    const rates = fleet.randomFaults;
-    if (rates) {
-      const x = rng.next();
-      if (x < rates.throttle) {
-        rec.fault = 'random-throttle';
-        return errorReply(armErrors.tooManyRequests(retryAfter(1)));
-      }
-      if (x < rates.throttle + rates.serverError) {
-        rec.fault = 'random-server-error';
-        return errorReply(rng.chance(0.5) ? armErrors.internal(randomUUID()) : armErrors.unavailable(retryAfter(1)));
-      }
-      if (x < rates.throttle + rates.serverError + rates.reset) {
-        rec.fault = 'random-reset';
-        return new Reset();
-      }
-    }
-
     const subSpec = r.subscriptionId !== undefined ? subs.get(r.subscriptionId.toLowerCase()) : undefined;
-    if (subSpec) {
-      const f = subscriptionFault(subSpec, r.operation);
-      if (f) {
-        rec.fault = `subscription-${f.kind}`;
-        if (f.kind === 'reset') return new Reset();
-        if (f.kind === 'throttle') return errorReply(armErrors.tooManyRequests(retryAfter(1)));
-        if (f.kind === 'server-error') return errorReply(f.status === 503 ? armErrors.unavailable(retryAfter(1)) : armErrors.internal(randomUUID()));
-        const action =
-          r.operation === 'ManagedClusters_RunCommand'
-            ? 'Microsoft.ContainerService/managedClusters/runCommand/action'
-            : 'Microsoft.ContainerService/managedClusters/read';
-        return errorReply(armErrors.authorizationFailed(principalOf(auth), action, `/subscriptions/${subSpec.subscriptionId}`));
-      }
-    }
-
-    if (cluster) {
-      const hit = clusterFault(cluster, r.operation);
-      if (hit) {
-        rec.fault = hit.fault.kind;
-        if (hit.fault.kind === 'reset') return new Reset();
-        if (hit.fault.kind === 'throttle') return errorReply(armErrors.tooManyRequests(retryAfter(1)));
-        if (hit.fault.kind === 'server-error')
-          return errorReply(hit.fault.status === 503 ? armErrors.unavailable(retryAfter(1)) : armErrors.internal(randomUUID()));
-      }
-      if (cluster.faults.some((f) => f.kind === 'deleted')) {
-        rec.fault = 'deleted';
-        return errorReply(armErrors.clusterNotFound(cluster.resourceGroup, cluster.name));
-      }
-      const forbidden = cluster.faults.find((f) => f.kind === 'forbidden' && f.operation === r.operation);
-      if (forbidden) {
-        rec.fault = 'forbidden';
-        const action =
-          r.operation === 'ManagedClusters_RunCommand'
-            ? 'Microsoft.ContainerService/managedClusters/runCommand/action'
-            : r.operation === 'ManagedClusters_GetCommandResult'
-              ? 'Microsoft.ContainerService/managedClusters/commandResults/read'
-              : 'Microsoft.ContainerService/managedClusters/read';
-        return errorReply(armErrors.authorizationFailed(principalOf(auth), action, clusterId(cluster)));
-      }
+    const principal = principalOf(auth);
+    const injected =
+      faults.random(fleet.randomFaults) ??
+      (subSpec ? faults.subscription(subSpec, r.operation, principal) : null) ??
+      (cluster ? faults.cluster(cluster, r.operation, principal) : null);
+    if (injected) {
+      rec.fault = injected.fault;
+      return injected.reply === RESET ? new Reset() : errorReply(injected.reply);
     }
 
     switch (r.operation) {
@@ -455,7 +273,7 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
       return errorReply(armErrors.missingClusterToken());
     }
     const id = hexId(rng);
-    if (countedFault(c, 'not-started')) {
+    if (faults.counted(c, 'not-started')) {
       rec.fault = 'not-started';
       return errorReply(armErrors.kubernetesPerformance(id));
     }
@@ -464,26 +282,17 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
     const jitter = opts.commandJitterMs ? rng.int(0, opts.commandJitterMs) : 0;
     const now = clock();
     const outcome = runOnCluster(c, { command: b.command, context: typeof b.context === 'string' ? b.context : undefined }, createRng(hash32(id) ^ seed));
-    // A long-running demo must not keep every result: drop those finished an hour ago, as ARM eventually does.
-    for (const [k, cmd] of commands) {
-      if (cmd.finishAt > now - RESULT_RETENTION_MS && commands.size < MAX_COMMANDS) break;
-      commands.delete(k);
-    }
-    commands.set(id, { id, cluster: c, apiVersion: v, startedAt: now, finishAt: now + base + jitter, outcome });
+    // A command pod that never started leaves no result: the Location answers 404.
+    if (faults.counted(c, 'result-not-found')) rec.fault = 'result-not-found';
+    else commands.add({ id, cluster: c, apiVersion: v, startedAt: now, finishAt: now + base + jitter, outcome });
     return new Reply(202, undefined, { Location: locationOf(c, id, v), 'Retry-After': String(retryAfter(1)) });
   };
 
   const commandResult = (c: ClusterSpec, id: string, v: string): Reply => {
-    const cmd = commands.get(id);
-    if (!cmd || cmd.cluster !== c) return errorReply(armErrors.commandNotFound(id));
-    if (clock() < cmd.finishAt) return new Reply(202, undefined, { Location: locationOf(c, id, v), 'Retry-After': String(retryAfter(1)) });
-    const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const o = cmd.outcome;
-    const properties: Record<string, Json> =
-      o.provisioningState === 'failed'
-        ? { provisioningState: 'failed', startedAt: iso(cmd.startedAt), finishedAt: iso(cmd.finishAt), reason: o.reason }
-        : { provisioningState: 'succeeded', exitCode: o.exitCode, startedAt: iso(cmd.startedAt), finishedAt: iso(cmd.finishAt), logs: o.logs };
-    return new Reply(200, { id, properties });
+    const st = commands.state(c, id);
+    if (st.state === 'unknown') return errorReply(armErrors.commandNotFound(id));
+    if (st.state === 'running') return new Reply(202, undefined, { Location: locationOf(c, id, v), 'Retry-After': String(retryAfter(1)) });
+    return new Reply(200, st.body);
   };
 
   const graphQuery = async (req: IncomingMessage): Promise<Reply> => {

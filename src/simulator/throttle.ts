@@ -3,6 +3,10 @@
  * "Throttling"). `scale` shrinks every bucket and its refill rate together so tests can reach
  * the limits with a handful of requests.
  */
+import type { ArmError } from './arm-errors.js';
+import { armErrors } from './arm-errors.js';
+import type { Route } from './router.js';
+
 export interface BucketSpec {
   capacity: number;
   perSecond: number;
@@ -64,4 +68,38 @@ export class Throttler {
     }
     return b.take(this.now());
   }
+}
+
+/** Azure Resource Graph: about 15 queries per 5 s per user (run-command.md). */
+export const GRAPH_QUOTA: BucketSpec = { capacity: 15, perSecond: 3 };
+
+/**
+ * Takes a token from every bucket the request counts against and sets the rate-limit headers ARM
+ * sends; the first refusal wins. `clusterId` keys the per-cluster GET bucket.
+ */
+export function throttleRequest(
+  throttler: Throttler,
+  r: Route,
+  clusterId: string | null,
+  headers: Record<string, string>,
+  retryAfter: (fallback: number) => number,
+): ArmError | null {
+  const sub = r.subscriptionId?.toLowerCase();
+  if (r.family === 'graph') {
+    const t = throttler.take('graph', GRAPH_QUOTA);
+    headers['x-ms-user-quota-remaining'] = String(t.remaining);
+    headers['x-ms-user-quota-resets-after'] = '00:00:05';
+    return t.ok ? null : armErrors.rpThrottled(retryAfter(Math.ceil(t.waitMs / 1000)));
+  }
+  const write = r.method === 'POST';
+  const arm = throttler.take(`${write ? 'writes' : 'reads'}:${sub ?? 'tenant'}`, write ? ARM_WRITES : ARM_READS);
+  headers[`x-ms-ratelimit-remaining-${sub ? 'subscription' : 'tenant'}-${write ? 'writes' : 'reads'}`] = String(arm.remaining);
+  if (!arm.ok) return armErrors.armThrottled(write ? 'write' : 'read', r.subscriptionId ?? 'tenant', retryAfter(Math.max(1, Math.ceil(arm.waitMs / 1000))));
+  if (r.family !== 'containerservice') return null;
+  let rp;
+  if (r.operation === 'ManagedClusters_List' || r.operation === 'ManagedClusters_ListByResourceGroup') rp = throttler.take(`aks-list:${sub}`, AKS_LIST);
+  else if (r.operation === 'ManagedClusters_Get') rp = throttler.take(`aks-get:${clusterId?.toLowerCase()}`, AKS_GET);
+  else if (r.operation === 'ManagedClusters_GetCommandResult') rp = throttler.take(`aks-op:${sub}`, AKS_OPERATION_STATUS);
+  else rp = throttler.take(`aks-other:${sub}`, AKS_OTHER);
+  return rp.ok ? null : armErrors.rpThrottled(retryAfter(Math.max(1, Math.ceil(rp.waitMs / 1000))));
 }

@@ -1,13 +1,15 @@
 /**
- * infra/kubernetes/aksfs-scanner-clusterrole.yaml against what the in-cluster script really does:
- * every kubectl call in src/scan/incluster/aksfs-scan.sh is turned into the RBAC permission it
- * needs, and the ClusterRole must grant each one and nothing dangerous besides. A kubectl verb the
+ * infra/kubernetes/aksfs-scanner-rbac.yaml against what the in-cluster script really does: every
+ * kubectl call in src/scan/incluster/aksfs-scan.sh is turned into the RBAC permission it needs,
+ * and the namespaced Role plus the nodes-only ClusterRole must grant each one and nothing
+ * dangerous besides. Calls marked `# rbac: optional` (creating a missing namespace) are left out. A kubectl verb the
  * mapping does not know fails the test, so a change to the script forces a look at the role.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { scanScript } from '../../src/scan/incluster/request.js';
 import { INFRA_DIR, REPO_ROOT } from './bicep.js';
 
 interface Rule {
@@ -57,7 +59,7 @@ function scriptNeeds(script: string, jobTemplate: string): { needs: Need[]; unkn
     needs.push({ group: GROUP[resource] ?? '', resource, verb, why });
   };
   lines.forEach((line, n) => {
-    if (/^\s*#/.test(line)) return;
+    if (/^\s*#/.test(line) || /# rbac: optional/.test(line)) return;
     // kubectl in command position; the k() wrapper itself starts it after '{', and messages quote it.
     if (/(^|[;&|(!]|\bthen|\bdo|\bif)\s*kubectl\s/.test(line)) unknown.push(`line ${n + 1}: kubectl called directly`);
     for (const m of line.matchAll(/(?:^|[\s;(|&!])k\s+([a-z-]+)((?:\s+(?:"[^"]*"|[^\s;|&)<>]+))*)/g)) {
@@ -77,6 +79,8 @@ function scriptNeeds(script: string, jobTemplate: string): { needs: Need[]; unkn
           if (verb === 'get') add(resource, name === undefined && !r.includes('/') ? 'list' : 'get', why);
           else {
             add(resource, 'delete', why);
+            // Deleting by label selector lists the objects first.
+            if (words.includes('-l')) add(resource, 'list', why);
             // kubectl delete --wait watches the object until it is gone.
             if (words.includes('--wait=true')) {
               add(resource, 'get', why);
@@ -143,27 +147,30 @@ function clusterRoleViolations(rules: Rule[]): string[] {
   return v;
 }
 
-const docs = parseAllDocuments(readFileSync(join(INFRA_DIR, 'kubernetes', 'aksfs-scanner-clusterrole.yaml'), 'utf8')).map(
+const docs = parseAllDocuments(readFileSync(join(INFRA_DIR, 'kubernetes', 'aksfs-scanner-rbac.yaml'), 'utf8')).map(
   (d) =>
     d.toJS() as {
       kind: string;
-      metadata: { name: string };
+      metadata: { name: string; namespace?: string; labels?: Record<string, string> };
       rules?: Rule[];
       roleRef?: { kind: string; name: string };
       subjects?: { kind: string; name: string }[];
     },
 );
-const role = docs.find((d) => d.kind === 'ClusterRole');
-const rules = role?.rules ?? [];
+const role = docs.find((d) => d.kind === 'Role');
+const clusterRole = docs.find((d) => d.kind === 'ClusterRole');
+const rules = [...(role?.rules ?? []), ...(clusterRole?.rules ?? [])];
 
-describe('infra/kubernetes/aksfs-scanner-clusterrole.yaml', () => {
+describe('infra/kubernetes/aksfs-scanner-rbac.yaml', () => {
   const { needs, unknown } = scriptNeeds(readFileSync(SCRIPT, 'utf8'), readFileSync(JOB_TEMPLATE, 'utf8'));
 
   it('every kubectl call of the in-cluster script maps to a known permission', () => {
     expect(unknown).toEqual([]);
     // The script's core steps must all be seen, or the parser has gone blind.
     const seen = new Set(needs.map((n) => `${n.verb} ${n.resource}`));
-    for (const s of ['list nodes', 'create namespaces', 'delete namespaces', 'create jobs', 'get pods/log']) expect(seen).toContain(s);
+    for (const s of ['list nodes', 'list jobs', 'delete jobs', 'create jobs', 'get pods/log']) expect(seen).toContain(s);
+    // Creating a missing namespace is for cluster admins only, not part of what the roles grant.
+    expect(seen).not.toContain('create namespaces');
   });
 
   it('grants every permission the script needs, and no other', () => {
@@ -178,8 +185,8 @@ describe('infra/kubernetes/aksfs-scanner-clusterrole.yaml', () => {
   });
 
   it('the checks notice a missing permission, a script change, and a widened role', () => {
-    const withoutSa = rules.filter((r) => !(r.resources ?? []).includes('serviceaccounts'));
-    expect(missing(withoutSa, needs).some((m) => m.startsWith('get core/serviceaccounts'))).toBe(true);
+    const withoutEvents = rules.filter((r) => !(r.resources ?? []).includes('events'));
+    expect(missing(withoutEvents, needs).some((m) => m.startsWith('list core/events'))).toBe(true);
     expect(surplus([...rules, { apiGroups: ['batch'], resources: ['jobs'], verbs: ['patch'] }], needs)).toEqual(['patch batch/jobs']);
     expect(scriptNeeds('k exec -n "$ns" pod/x -- sh\n', '').unknown.length).toBe(1);
     expect(scriptNeeds('k label node "$n" foo=bar\n', '').unknown.length).toBe(1);
@@ -188,9 +195,22 @@ describe('infra/kubernetes/aksfs-scanner-clusterrole.yaml', () => {
     expect(clusterRoleViolations([{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }])).toContain('wildcard in verbs');
   });
 
+  it('is namespaced except for reading nodes, in the fixed scan namespace labelled privileged', () => {
+    const ns = docs.find((d) => d.kind === 'Namespace');
+    expect(ns?.metadata.name).toBe('aks-fleet-scanner');
+    expect(ns?.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    expect(role?.metadata.namespace).toBe('aks-fleet-scanner');
+    expect(clusterRole?.rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['list'] }]);
+    expect(scanScript()).toContain('AKSFS_NAMESPACE:-aks-fleet-scanner');
+  });
+
   it('is bound to the scanner identity by object id', () => {
-    const binding = docs.find((d) => d.kind === 'ClusterRoleBinding');
-    expect(binding?.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'aksfs-scanner' });
+    const binding = docs.find((d) => d.kind === 'RoleBinding');
+    expect(binding?.roleRef).toMatchObject({ kind: 'Role', name: 'aksfs-scanner' });
+    expect(binding?.metadata.namespace).toBe('aks-fleet-scanner');
     expect(binding?.subjects).toEqual([expect.objectContaining({ kind: 'User', name: '<SCANNER_PRINCIPAL_ID>' })]);
+    const nodes = docs.find((d) => d.kind === 'ClusterRoleBinding');
+    expect(nodes?.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'aksfs-scanner-nodes' });
+    expect(nodes?.subjects).toEqual(binding?.subjects);
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { deniedPolicy, failureFromCommandReason, failureFromError, failureFromNodeStatus, kubernetesForbidden, ScanError } from '../../src/scan/failure.js';
+import {
+  admissionDenial,
+  deniedPolicy,
+  failureFromCommandReason,
+  failureFromError,
+  failureFromNodeStatus,
+  kubernetesForbidden,
+  ScanError,
+} from '../../src/scan/failure.js';
 
 const rest = (statusCode: number | undefined, code: string, message: string) => Object.assign(new Error(message), { name: 'RestError', statusCode, code });
 
@@ -29,6 +37,31 @@ describe('failure reasons', () => {
     });
     expect(deniedPolicy('admission webhook "validation.gatekeeper.sh" denied the request')).toBe('validation.gatekeeper.sh');
     expect(failureFromCommandReason('')).toMatchObject({ reason: 'command-failed' });
+  });
+
+  // Text as kubectl prints a Gatekeeper (Azure Policy) denial on AKS: GoogleCloudPlatform/PerfKitBenchmarker#6089.
+  const GATEKEEPER_FORBIDDEN =
+    'Error from server (Forbidden): error when creating "STDIN": admission webhook "validation.gatekeeper.sh" denied the request: [azurepolicy-k8sazurev2blockhostnamespace-e3b0c44298fc1c149afb] Sharing the host namespace is not allowed: kb-0';
+  const PSA_FORBIDDEN =
+    'Error from server (Forbidden): error when creating "STDIN": pods "command-1a2b" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostPID=true)';
+
+  it('an admission denial is recognised before RBAC and before the HTTP status', () => {
+    expect(admissionDenial(GATEKEEPER_FORBIDDEN)).toContain('validation.gatekeeper.sh');
+    expect(admissionDenial('Error from server (Forbidden): jobs.batch is forbidden: User "x" cannot create resource "jobs"')).toBeNull();
+    // The command pod itself refused, returned by ARM as an error: not "internal", not "forbidden".
+    for (const [status, code] of [
+      [400, 'BadRequest'],
+      [403, 'Forbidden'],
+      [500, 'InternalServerError'],
+    ] as const) {
+      const f = failureFromError(rest(status, code, PSA_FORBIDDEN), 'cluster c');
+      expect(f.reason).toBe('admission-denied');
+      expect(f.detail).toContain('run-command pod');
+    }
+    expect(failureFromError(rest(403, 'Forbidden', GATEKEEPER_FORBIDDEN), 'cluster c').detail).toContain(
+      'by policy azurepolicy-k8sazurev2blockhostnamespace-e3b0c44298fc1c149afb',
+    );
+    expect(failureFromCommandReason(PSA_FORBIDDEN).reason).toBe('admission-denied');
   });
 
   it('node statuses map to cluster reasons when no node could be scanned', () => {

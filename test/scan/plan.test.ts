@@ -46,3 +46,21 @@ describe('scan plan', () => {
     expect(scanEnvFromContext(body.context!)).toEqual(p.commands[0]);
   });
 });
+
+describe('per-cluster image and the fixed namespace', () => {
+  it('the tag aks-fleet-scanner-image overrides the configured image; a bad tag is a problem, not a silent default', () => {
+    const tagged = cluster({ tags: { 'aks-fleet-scanner-image': 'myacr.azurecr.io/aquasec/kube-bench@sha256:' + 'a'.repeat(64) } });
+    const p = planClusterScan(tagged, 'r', { benchmark: 'auto', selection: 'per-pool', image: 'other.azurecr.io/kube-bench:v0.15.6' });
+    expect(p.commands[0]).toMatchObject({
+      image: `myacr.azurecr.io/aquasec/kube-bench@sha256:${'a'.repeat(64)}`,
+      namespace: 'aks-fleet-scanner',
+      benchmark: 'auto',
+    });
+    expect(p.imageProblem).toBeUndefined();
+    expect(planClusterScan(cluster(), 'r', { benchmark: 'auto', selection: 'per-pool', image: 'other.azurecr.io/kube-bench:v0.15.6' }).commands[0]?.image).toBe(
+      'other.azurecr.io/kube-bench:v0.15.6',
+    );
+    const bad = planClusterScan(cluster({ tags: { 'aks-fleet-scanner-image': 'kube-bench:latest' } }), 'r', { benchmark: 'auto', selection: 'per-pool' });
+    expect(bad.imageProblem).toMatch(/aks-fleet-scanner-image="kube-bench:latest" must be an image reference/);
+  });
+});

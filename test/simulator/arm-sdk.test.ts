@@ -87,6 +87,7 @@ function context(env: Partial<ScanEnv> = {}): string {
     'scan.env': formatScanEnv({
       scanId: 'test1',
       benchmark: 'aks-1.8',
+      namespace: 'aks-fleet-scanner',
       image: 'docker.io/aquasec/kube-bench:v0.15.6',
       selection: 'per-pool',
       pools: ['system', 'apps', 'win'],
@@ -335,10 +336,11 @@ describe('run-command', () => {
     expect(r.exitCode).toBe(0);
     const scan = scanEnvelopes(r.logs ?? '');
     const payloads = scan.records.filter((x) => x.kind === 'payload');
+    // One node per node group, groups in name order.
     expect(payloads.map((p) => [p.meta.pool, p.meta.node])).toEqual([
-      ['system', expect.stringMatching(/^aks-system-\d{8}-vmss000000$/)],
       // apps has one NotReady node, vmss000000, so the script takes the next one.
       ['apps', expect.stringMatching(/^aks-apps-\d{8}-vmss000001$/)],
+      ['system', expect.stringMatching(/^aks-system-\d{8}-vmss000000$/)],
     ]);
     const win = scan.records.find((x) => x.kind === 'status');
     expect(win).toMatchObject({ kind: 'status', status: { node: '-', pool: 'win', status: 'not-started' } });
@@ -352,7 +354,7 @@ describe('run-command', () => {
       expect(new Set(fails)).toEqual(failingChecks(pool, 'aks-1.8'));
       expect(report.Controls[0]!.detected_version).toBe('1.32');
     }
-    expect(scan.outside.join('\n')).toContain('[aksfs] created 2 Job(s) in namespace aksfs-test1');
+    expect(scan.outside.join('\n')).toContain('[aksfs] created 2 Job(s) in namespace aks-fleet-scanner');
     const ops = requestsSince(before).map((x) => `${x.operation} ${x.status}`);
     expect(ops[0]).toBe('ManagedClusters_RunCommand 202');
     expect(ops.at(-1)).toBe('ManagedClusters_GetCommandResult 200');
@@ -438,8 +440,8 @@ describe('run-command', () => {
     const statuses = scanEnvelopes(r.logs ?? '').records.filter((x) => x.kind === 'status');
     expect(statuses.map((x) => (x.kind === 'status' ? [x.status.pool, x.status.status] : null))).toEqual([
       ['win', 'not-started'],
-      ['system', 'failed'],
       ['apps', 'failed'],
+      ['system', 'failed'],
     ]);
     const z = await run('plain', { selection: 'all', batchSize: 0 });
     expect(z.exitCode).toBe(2);

@@ -18,6 +18,8 @@ interface Observed {
 
 function fromError(e: unknown): Observed {
   const { statusCode, code, message } = errorOf(e);
+  // The cluster is there but the accepted command's result is not: its pod never started.
+  if (statusCode === 404 && code === 'NotFound') return { kind: 'failed', reason: 'command-not-started' };
   if (statusCode === 404) return { kind: 'failed', reason: 'not-found' };
   if (statusCode === 403) return { kind: 'failed', reason: 'forbidden' };
   if (statusCode === 429) return { kind: 'failed', reason: 'throttled' };
@@ -44,6 +46,7 @@ async function scan(cs: ContainerServiceClient, c: ClusterSpec, deadlineMs: numb
     'scan.env': formatScanEnv({
       scanId: 'ff',
       benchmark: 'aks-1.8',
+      namespace: 'aks-fleet-scanner',
       image: 'img',
       selection: 'per-pool',
       pools,
@@ -53,18 +56,22 @@ async function scan(cs: ContainerServiceClient, c: ClusterSpec, deadlineMs: numb
     }),
   });
   let r;
-  try {
-    r = await cs.managedClusters
-      .runCommand(
-        c.resourceGroup,
-        c.name,
-        { command: RUN_COMMAND, context, clusterToken: mc.aadProfile?.managed ? 'aks-token' : undefined },
-        { updateIntervalInMs: 25 },
-      )
-      // Polling much faster would drain the AKS operation-status bucket (200 @ 2/s): the simulator throttles that too.
-      .pollUntilDone({ abortSignal: AbortSignal.timeout(deadlineMs) });
-  } catch (e) {
-    return fromError(e);
+  // One retry of a command that never started, as the support article advises.
+  for (let attempt = 1; !r; attempt++) {
+    try {
+      r = await cs.managedClusters
+        .runCommand(
+          c.resourceGroup,
+          c.name,
+          { command: RUN_COMMAND, context, clusterToken: mc.aadProfile?.managed ? 'aks-token' : undefined },
+          { updateIntervalInMs: 25 },
+        )
+        // Polling much faster would drain the AKS operation-status bucket (200 @ 2/s): the simulator throttles that too.
+        .pollUntilDone({ abortSignal: AbortSignal.timeout(deadlineMs) });
+    } catch (e) {
+      const o = fromError(e);
+      if (o.reason !== 'command-not-started' || attempt >= 2) return o;
+    }
   }
   if (r.provisioningState?.toLowerCase() === 'failed') {
     return {

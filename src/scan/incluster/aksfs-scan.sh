@@ -2,22 +2,25 @@
 # Runs kube-bench on chosen nodes of one AKS cluster, from inside the run-command pod.
 #
 # The run-command pod (namespace aks-command, non-root, no host access) cannot read node files,
-# so this script creates one Job per node in a namespace of its own, waits for them within a
-# fixed budget, prints each node's result, and deletes the namespace on every way out.
+# so this script creates one Job per node in the scan namespace (one fixed name, default
+# aks-fleet-scanner, so that admission policies can exempt it by name), waits for them within a
+# fixed budget, prints each node's result, and deletes its Jobs on every way out.
+#
+# Nodes are chosen in the cluster, not from ARM's pool names: every Ready Linux node except
+# virtual-kubelet ones, grouped by kubernetes.azure.com/agentpool or, for Karpenter nodes (node
+# auto-provisioning, AKS Automatic), karpenter.sh/nodepool.
 #
 # Output contract (stdout): for each node either the Job's pod log, which holds the envelope of
 # src/model/envelope.ts, or one line
-#   ===AKSFS-STATUS v1 node=<node> pool=<pool> status=<status> reason=<text>===
-# Progress and diagnostics go to stderr. Exit 0 when the script ran to the end, even if nodes
-# failed (they are reported per node); exit 2 when it could not do its job at all.
+#   ===AKSFS-STATUS v1 node=<node> pool=<group> status=<status> reason=<text>===
+# Progress and diagnostics go to stderr; "[aksfs] groups: a,b" names every group found. Exit 0 when
+# the script ran to the end, even if nodes failed (they are reported per node); exit 2 when it
+# could not do its job at all.
 #
 # Inputs: scan.env next to this script (keys in contract.ts) and aksfs-job.yaml. Tunables for
 # tests and slow clusters, all optional: AKSFS_POLL_SECONDS, AKSFS_UNSCHEDULABLE_GRACE,
 # AKSFS_REQUEST_TIMEOUT, AKSFS_LEFTOVER_AGE.
 set -euo pipefail
-
-# The command pod has no writable HOME; kubectl wants one for its cache.
-export HOME=/tmp
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -30,10 +33,29 @@ die() {
   exit 2
 }
 
+# One line per node that produced no log of its own; the same text formatStatusLine emits.
+status_line() {
+  local node="$1" pool="$2" status="$3" reason="$4"
+  reason="${reason//$'\r'/ }"
+  reason="${reason//$'\n'/ }"
+  reason="${reason//===/= = =}"
+  reason="$(printf '%s' "$reason" | sed -e 's/^ *//' -e 's/ *$//' | cut -c1-300)"
+  printf '===AKSFS-STATUS v1 node=%s pool=%s status=%s reason=%s===\n' "$node" "$pool" "$status" "$reason"
+}
+
+# The command pod's documented tools are kubectl, jq, grep and awk; the others are assumed from
+# its base image, so each is checked and a missing one is named instead of failing mid-way.
+missing=()
+for tool in kubectl jq awk sed grep cut head tail wc sort paste mktemp sleep; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  status_line - - failed "the run-command pod lacks ${missing[*]}"
+  die "missing tools: ${missing[*]}"
+fi
+
 [[ -r "$here/scan.env" ]] || die "scan.env not found next to $0"
 [[ -r "$here/aksfs-job.yaml" ]] || die "aksfs-job.yaml not found next to $0"
-command -v kubectl >/dev/null || die "kubectl is not on PATH"
-command -v jq >/dev/null || die "jq is not on PATH"
 
 # shellcheck source=/dev/null
 source "$here/scan.env"
@@ -41,7 +63,8 @@ source "$here/scan.env"
 : "${AKSFS_SCAN_ID:?scan.env has no AKSFS_SCAN_ID}"
 : "${AKSFS_BENCHMARK:?scan.env has no AKSFS_BENCHMARK}"
 : "${AKSFS_SELECT:?scan.env has no AKSFS_SELECT}"
-: "${AKSFS_POOLS:?scan.env has no AKSFS_POOLS}"
+AKSFS_POOLS="${AKSFS_POOLS:-}"
+AKSFS_NAMESPACE="${AKSFS_NAMESPACE:-aks-fleet-scanner}"
 AKSFS_IMAGE="${AKSFS_IMAGE:-docker.io/aquasec/kube-bench:v0.15.6}"
 AKSFS_BATCH_INDEX="${AKSFS_BATCH_INDEX:-0}"
 AKSFS_BATCH_SIZE="${AKSFS_BATCH_SIZE:-0}"
@@ -52,21 +75,28 @@ request_timeout="${AKSFS_REQUEST_TIMEOUT:-30s}"
 leftover_age="${AKSFS_LEFTOVER_AGE:-3600}"
 
 # Values end up in YAML and in Kubernetes names and labels.
-[[ "$AKSFS_SCAN_ID" =~ ^[a-z0-9]([-a-z0-9]{0,55}[a-z0-9])?$ ]] ||
-  die "AKSFS_SCAN_ID must be 1-57 lower-case letters, digits or '-' (it names namespace aksfs-<id>), not '$AKSFS_SCAN_ID'"
+[[ "$AKSFS_SCAN_ID" =~ ^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$ ]] ||
+  die "AKSFS_SCAN_ID must be 1-40 lower-case letters, digits or '-' (it names Jobs kb-<id>-<n>), not '$AKSFS_SCAN_ID'"
+[[ "$AKSFS_NAMESPACE" =~ ^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$ ]] || die "AKSFS_NAMESPACE '$AKSFS_NAMESPACE' is not a namespace name"
 [[ "$AKSFS_BENCHMARK" =~ ^[A-Za-z0-9._-]+$ ]] || die "AKSFS_BENCHMARK '$AKSFS_BENCHMARK' is not a benchmark name"
 [[ "$AKSFS_IMAGE" =~ ^[A-Za-z0-9._:/@-]+$ ]] || die "AKSFS_IMAGE '$AKSFS_IMAGE' is not an image reference"
 [[ "$AKSFS_SELECT" == per-pool || "$AKSFS_SELECT" == all ]] || die "AKSFS_SELECT must be per-pool or all, not '$AKSFS_SELECT'"
-[[ "$AKSFS_POOLS" =~ ^[a-z0-9]+(,[a-z0-9]+)*$ ]] || die "AKSFS_POOLS must be comma-separated pool names, not '$AKSFS_POOLS'"
+[[ "$AKSFS_POOLS" =~ ^([a-z0-9]+(,[a-z0-9]+)*)?$ ]] || die "AKSFS_POOLS must be comma-separated pool names, not '$AKSFS_POOLS'"
 for n in AKSFS_BATCH_INDEX AKSFS_BATCH_SIZE AKSFS_JOB_TIMEOUT; do
   [[ "${!n}" =~ ^[0-9]+$ ]] || die "$n must be a whole number, not '${!n}'"
 done
-[[ "$AKSFS_SELECT" != all || "$AKSFS_BATCH_SIZE" -gt 0 ]] || die "AKSFS_BATCH_SIZE must be above 0 when AKSFS_SELECT=all"
+[[ "$AKSFS_BATCH_SIZE" -gt 0 ]] || die "AKSFS_BATCH_SIZE must be above 0"
 [[ "$AKSFS_JOB_TIMEOUT" -gt 0 ]] || die "AKSFS_JOB_TIMEOUT must be above 0"
 [[ "$unschedulable_grace" =~ ^[0-9]+$ ]] || die "AKSFS_UNSCHEDULABLE_GRACE must be a whole number of seconds"
 
-ns="aksfs-$AKSFS_SCAN_ID"
-work="$(mktemp -d /tmp/aksfs.XXXXXX)"
+ns="$AKSFS_NAMESPACE"
+scan_label="aksfs.io/scan=$AKSFS_SCAN_ID"
+# No source confirms that /tmp is writable in the command pod; its working directory
+# (/command-files, where the context was unzipped) is the fallback.
+work="$(mktemp -d "${TMPDIR:-/tmp}/aksfs.XXXXXX" 2>/dev/null || mktemp -d "$here/aksfs.XXXXXX" 2>/dev/null)" ||
+  die "no writable directory for work files (tried ${TMPDIR:-/tmp} and $here)"
+# The command pod has no writable HOME; kubectl wants one for its cache.
+export HOME="$work"
 napper=""
 
 k() { kubectl --request-timeout="$request_timeout" "$@"; }
@@ -76,9 +106,10 @@ cleanup() {
   [[ "$cleaned" == 1 ]] && return 0
   cleaned=1
   [[ -z "$napper" ]] || kill "$napper" 2>/dev/null || true
-  # --wait=false: the namespace's finalizers may take minutes and run-command's clock is short.
-  if ! k delete namespace "$ns" --ignore-not-found --wait=false >/dev/null 2>"$work/delete.err"; then
-    log "could not delete namespace $ns: $(head -c 300 "$work/delete.err"); it is labelled app.kubernetes.io/managed-by=aks-fleet-scanner and the next scan removes it once older than ${leftover_age}s"
+  # --wait=false: pods may take a while to stop and run-command's clock is short; the Jobs'
+  # ttlSecondsAfterFinished and the next scan's sweep remove what is left.
+  if ! k delete jobs -n "$ns" -l "$scan_label" --ignore-not-found --wait=false --cascade=background >/dev/null 2>"$work/delete.err"; then
+    log "could not delete the Jobs of scan $AKSFS_SCAN_ID in $ns: $(head -c 300 "$work/delete.err"); they are labelled app.kubernetes.io/managed-by=aks-fleet-scanner and the next scan removes them once older than ${leftover_age}s"
   fi
   rm -rf "$work"
 }
@@ -94,110 +125,133 @@ nap() {
   napper=""
 }
 
-# One line per node that produced no log of its own; the same text formatStatusLine emits.
-status_line() {
-  local node="$1" pool="$2" status="$3" reason="$4"
-  reason="${reason//$'\r'/ }"
-  reason="${reason//$'\n'/ }"
-  reason="${reason//===/= = =}"
-  reason="$(printf '%s' "$reason" | sed -e 's/^ *//' -e 's/ *$//' | cut -c1-300)"
-  printf '===AKSFS-STATUS v1 node=%s pool=%s status=%s reason=%s===\n' "$node" "$pool" "$status" "$reason"
+# kube-bench's own mapping for AKS (cmd/util.go getPlatformBenchmarkVersion), as in plan.ts:
+# 1.19-1.24 -> aks-1.0, 1.29-1.31 -> aks-1.7, every other version -> aks-1.8. Chosen per node
+# from its kubelet, because pools can lag behind the control plane.
+benchmark_for() {
+  local minor=999
+  if [[ "$AKSFS_BENCHMARK" != auto ]]; then
+    echo "$AKSFS_BENCHMARK"
+    return
+  fi
+  [[ "$1" =~ ^v?1\.([0-9]+) ]] && minor="${BASH_REMATCH[1]}"
+  if ((minor <= 24)); then
+    echo aks-1.0
+  elif ((minor >= 29 && minor <= 31)); then
+    echo aks-1.7
+  else
+    echo aks-1.8
+  fi
 }
 
-# --- Leftovers of scans whose script was killed before its trap ran --------------------------
-if k get namespaces -l app.kubernetes.io/managed-by=aks-fleet-scanner -o json >"$work/leftovers.json" 2>"$work/leftovers.err"; then
-  jq -r --argjson age "$leftover_age" --arg self "$ns" '
-    .items[]
-    | select(.metadata.name != $self)
-    | select((now - (.metadata.creationTimestamp | fromdateiso8601)) > $age)
-    | .metadata.name' "$work/leftovers.json" >"$work/leftovers.txt" || : >"$work/leftovers.txt"
-  while read -r old; do
-    log "deleting leftover namespace $old"
-    k delete namespace "$old" --ignore-not-found --wait=false >/dev/null 2>&1 || log "could not delete leftover namespace $old"
-  done <"$work/leftovers.txt"
-else
-  log "could not list leftover namespaces: $(head -c 300 "$work/leftovers.err")"
-fi
-
-# --- Nodes -------------------------------------------------------------------------------------
-selector="kubernetes.io/os=linux,kubernetes.azure.com/agentpool in (${AKSFS_POOLS})"
-k get nodes -l "$selector" -o json >"$work/nodes.json" 2>"$work/nodes.err" ||
-  die "cannot list nodes: $(head -c 500 "$work/nodes.err")"
-
-# Ready Linux nodes of the listed pools, as "name<TAB>pool<TAB>cordoned", sorted by name.
-jq -r --arg pools "$AKSFS_POOLS" '
-  ($pools | split(",")) as $want
-  | [.items[]
-     | select(.metadata.labels["kubernetes.io/os"] == "linux")
-     | select(.metadata.labels["kubernetes.azure.com/agentpool"] as $p | $want | index($p))
-     | select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))
-     | {name: .metadata.name, pool: .metadata.labels["kubernetes.azure.com/agentpool"], cordoned: (.spec.unschedulable == true)}]
-  | sort_by(.name)[]
-  | [.name, .pool, (if .cordoned then "1" else "0" end)] | @tsv' "$work/nodes.json" >"$work/ready.tsv" ||
-  die "cannot read the node list (not the JSON of a NodeList?)"
-
-targets=()      # "node<TAB>pool"
-if [[ "$AKSFS_SELECT" == per-pool ]]; then
-  IFS=',' read -r -a pools <<<"$AKSFS_POOLS"
-  for pool in "${pools[@]}"; do
-    # A cordoned node still runs the Job (we tolerate its taint) but is the last choice.
-    pick="$(awk -F '\t' -v p="$pool" '
-      $2 == p && $3 == "0" && a == "" { a = $1 }
-      $2 == p && c == "" { c = $1 }
-      END { print (a != "" ? a : c) }' "$work/ready.tsv")"
-    if [[ -z "$pick" ]]; then
-      status_line - "$pool" not-started "no Ready Linux node in pool $pool"
-    else
-      targets+=("$pick"$'\t'"$pool")
-    fi
-  done
-else
-  first=$((AKSFS_BATCH_INDEX * AKSFS_BATCH_SIZE))
-  while IFS=$'\t' read -r name pool _; do
-    targets+=("$name"$'\t'"$pool")
-  done < <(awk -v f="$first" -v n="$AKSFS_BATCH_SIZE" 'NR > f && NR <= f + n' "$work/ready.tsv")
-  total="$(wc -l <"$work/ready.tsv")"
-  log "batch $AKSFS_BATCH_INDEX: ${#targets[@]} of $total Ready Linux nodes, from position $first"
-fi
-
-if [[ ${#targets[@]} -eq 0 ]]; then
-  log "no node to scan"
-  exit 0
-fi
-
-# --- Namespace -----------------------------------------------------------------------------------
+# --- The scan namespace --------------------------------------------------------------------------
+# One fixed namespace that owners exempt from admission policies by name. It normally exists
+# (infra/kubernetes/aksfs-scanner-rbac.yaml creates it); with cluster-admin credentials the script
+# creates it the first time.
 create_namespace() {
-  k create -f - >/dev/null 2>"$work/ns.err" <<EOF
+  k create -f - >/dev/null 2>"$work/ns.err" <<EOF # rbac: optional (a cluster admin; the shipped roles do not grant it)
 apiVersion: v1
 kind: Namespace
 metadata:
   name: $ns
   labels:
     app.kubernetes.io/managed-by: aks-fleet-scanner
-    aksfs.io/scan: $AKSFS_SCAN_ID
+    pod-security.kubernetes.io/enforce: privileged
 EOF
 }
-if ! create_namespace; then
-  grep -q AlreadyExists "$work/ns.err" || die "cannot create namespace $ns: $(head -c 500 "$work/ns.err")"
-  # A retry of this scan id: its Jobs and results must not be mixed with the earlier attempt's,
-  # and a namespace being deleted refuses new Jobs. Start from nothing.
-  log "namespace $ns already exists (an earlier attempt of this scan); replacing it"
-  k delete namespace "$ns" --ignore-not-found --wait=true --timeout=60s >/dev/null 2>"$work/ns.err" ||
-    die "cannot remove the earlier namespace $ns: $(head -c 500 "$work/ns.err")"
-  create_namespace || die "cannot create namespace $ns: $(head -c 500 "$work/ns.err")"
+if ! k get jobs -n "$ns" -l app.kubernetes.io/managed-by=aks-fleet-scanner -o json >"$work/jobs.json" 2>"$work/jobs.err"; then
+  grep -qiE 'namespaces? "[^"]*" not found' "$work/jobs.err" || die "cannot list Jobs in namespace $ns: $(head -c 500 "$work/jobs.err")"
+  log "namespace $ns does not exist; creating it"
+  create_namespace ||
+    die "namespace $ns does not exist and cannot be created (apply infra/kubernetes/aksfs-scanner-rbac.yaml): $(head -c 500 "$work/ns.err")"
+  # The Job controller cannot create pods until the namespace's default ServiceAccount exists.
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    k get serviceaccount default -n "$ns" -o name >/dev/null 2>&1 && break # rbac: optional
+    nap 1
+  done
+  echo '{"items":[]}' >"$work/jobs.json"
 fi
 
-# The Job controller cannot create pods until the namespace's default ServiceAccount exists.
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-  k get serviceaccount default -n "$ns" -o name >/dev/null 2>&1 && break
-  nap 1
-done
+# --- Leftovers of scans whose script was killed before its trap ran ----------------------------
+jq -r --argjson age "$leftover_age" --arg self "$AKSFS_SCAN_ID" '
+  .items[]
+  | select(.metadata.labels["aksfs.io/scan"] != $self)
+  | select((now - (.metadata.creationTimestamp | fromdateiso8601)) > $age)
+  | .metadata.name' "$work/jobs.json" >"$work/leftovers.txt" 2>/dev/null || : >"$work/leftovers.txt"
+while read -r old; do
+  log "deleting leftover Job $old"
+  k delete job "$old" -n "$ns" --ignore-not-found --wait=false --cascade=background >/dev/null 2>&1 || log "could not delete leftover Job $old"
+done <"$work/leftovers.txt"
+# A retry of this scan id: its Jobs and results must not be mixed with the earlier attempt's.
+earlier="$(jq --arg self "$AKSFS_SCAN_ID" '[.items[] | select(.metadata.labels["aksfs.io/scan"] == $self)] | length' "$work/jobs.json" 2>/dev/null || echo 0)"
+if [[ "$earlier" != 0 ]]; then
+  log "Jobs of an earlier attempt of scan $AKSFS_SCAN_ID exist; replacing them"
+  k delete jobs -n "$ns" -l "$scan_label" --ignore-not-found --wait=true --timeout=60s --cascade=foreground >/dev/null 2>"$work/old.err" ||
+    die "cannot remove the Jobs of the earlier attempt: $(head -c 500 "$work/old.err")"
+fi
+
+# --- Nodes -------------------------------------------------------------------------------------
+k get nodes -l kubernetes.io/os=linux -o json >"$work/nodes.json" 2>"$work/nodes.err" ||
+  die "cannot list nodes: $(head -c 500 "$work/nodes.err")"
+
+# Ready Linux nodes that can run a pod (virtual-kubelet ones cannot run kube-bench), as
+# "name<TAB>group<TAB>cordoned<TAB>kubelet version<TAB>tolerations", sorted by name. The Job
+# tolerates exactly the node's own taints: AKS Automatic refuses broad wildcard tolerations.
+jq -r '
+  [.items[]
+   | select(.metadata.labels["kubernetes.io/os"] == "linux")
+   | select((.metadata.labels.type // "") != "virtual-kubelet")
+   | select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))
+   | {name: .metadata.name,
+      group: (.metadata.labels["kubernetes.azure.com/agentpool"] // .metadata.labels["karpenter.sh/nodepool"] // "-"),
+      cordoned: (.spec.unschedulable == true),
+      version: (.status.nodeInfo.kubeletVersion // "-"),
+      tolerations: ([.spec.taints[]? | {key, operator: "Exists", effect}] | tojson)}]
+  | sort_by(.name)[]
+  | [.name, .group, (if .cordoned then "1" else "0" end), .version, .tolerations] | @tsv' "$work/nodes.json" >"$work/ready.tsv" ||
+  die "cannot read the node list (not the JSON of a NodeList?)"
+
+log "groups: $(cut -f 2 "$work/ready.tsv" | sort -u | paste -sd, -)"
+
+# per-pool: ARM agent pools with no Ready Linux node in the cluster are reported, not dropped.
+if [[ "$AKSFS_SELECT" == per-pool && -n "$AKSFS_POOLS" && "$AKSFS_BATCH_INDEX" == 0 ]]; then
+  IFS=',' read -r -a arm_pools <<<"$AKSFS_POOLS"
+  for pool in "${arm_pools[@]}"; do
+    awk -F '\t' -v p="$pool" '$2 == p { found = 1 } END { exit !found }' "$work/ready.tsv" ||
+      status_line - "$pool" not-started "no Ready Linux node in pool $pool"
+  done
+fi
+
+if [[ "$AKSFS_SELECT" == per-pool ]]; then
+  # One node per group, groups in name order; a cordoned node still runs the Job (it tolerates
+  # the node's taints) but is the last choice.
+  awk -F '\t' '
+    !($2 in seen) { seen[$2] = 1; order[++n] = $2 }
+    $3 == "0" && !($2 in pick) { pick[$2] = $0 }
+    !($2 in first) { first[$2] = $0 }
+    END { for (i = 1; i <= n; i++) { g = order[i]; print ((g in pick) ? pick[g] : first[g]) } }' "$work/ready.tsv" |
+    sort -t $'\t' -k 2,2 >"$work/candidates.tsv"
+  unit=groups
+else
+  cp "$work/ready.tsv" "$work/candidates.tsv"
+  unit=nodes
+fi
+start=$((AKSFS_BATCH_INDEX * AKSFS_BATCH_SIZE))
+awk -v f="$start" -v n="$AKSFS_BATCH_SIZE" 'NR > f && NR <= f + n' "$work/candidates.tsv" >"$work/targets.tsv"
+total="$(wc -l <"$work/candidates.tsv" | tr -d ' ')"
+picked="$(wc -l <"$work/targets.tsv" | tr -d ' ')"
+log "batch $AKSFS_BATCH_INDEX: $picked of $total Ready Linux $unit, from position $start"
+
+if [[ "$picked" -eq 0 ]]; then
+  log "no node to scan"
+  exit 0
+fi
 
 # Admission webhooks (Gatekeeper, Azure Policy) and Pod Security say "denied" or "forbidden";
 # RBAC also says "forbidden" but names the verb the caller lacks, and a missing ServiceAccount is
 # a passing state of a new namespace.
 is_denial() {
-  grep -qiE 'denied the request|violates PodSecurity|admission webhook|forbidden' <<<"$1" &&
+  grep -qiE 'denied the request|denied request|violates PodSecurity|admission webhook|forbidden' <<<"$1" &&
     ! grep -qiE 'cannot (create|get|list|patch|update) resource|service ?account|being terminated' <<<"$1"
 }
 
@@ -210,18 +264,20 @@ is_rbac_denial() {
 template="$(cat "$here/aksfs-job.yaml")"
 # Jobs stop on their own a little after the script has given up on them.
 deadline_seconds=$((AKSFS_JOB_TIMEOUT + 30))
+label_value='^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$'
+# jq's JSON of {key, operator, effect} objects, which YAML reads as a flow sequence.
+tolerations_json='^\[[A-Za-z0-9.:/",{}_-]*\]$'
 
 declare -A job_node=() job_pool=() pending=() last_state=() last_detail=() unsched_since=()
 i=0
-for t in "${targets[@]}"; do
-  node="${t%%$'\t'*}"
-  pool="${t#*$'\t'}"
-  job="kb-$i"
+while IFS=$'\t' read -r -u 4 node pool _ version tolerations; do
+  job="kb-$AKSFS_SCAN_ID-$i"
   i=$((i + 1))
-  if [[ ! "$node" =~ ^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$ ]]; then
-    status_line "$node" "$pool" failed "node name is not usable as a label value"
+  if [[ ! "$node" =~ $label_value || ! "$pool" =~ $label_value ]]; then
+    status_line "$node" "$pool" failed "node or pool name is not usable as a label value"
     continue
   fi
+  [[ "$tolerations" =~ $tolerations_json ]] || tolerations='[]'
   manifest="$template"
   manifest="${manifest//__AKSFS_JOB_NAME__/$job}"
   manifest="${manifest//__AKSFS_NAMESPACE__/$ns}"
@@ -229,8 +285,9 @@ for t in "${targets[@]}"; do
   manifest="${manifest//__AKSFS_NODE__/$node}"
   manifest="${manifest//__AKSFS_POOL__/$pool}"
   manifest="${manifest//__AKSFS_IMAGE__/$AKSFS_IMAGE}"
-  manifest="${manifest//__AKSFS_BENCHMARK__/$AKSFS_BENCHMARK}"
+  manifest="${manifest//__AKSFS_BENCHMARK__/$(benchmark_for "$version")}"
   manifest="${manifest//__AKSFS_DEADLINE__/$deadline_seconds}"
+  manifest="${manifest//__AKSFS_TOLERATIONS__/$tolerations}"
   if k apply -f - >/dev/null 2>"$work/apply.err" <<<"$manifest"; then
     job_node[$job]="$node"
     job_pool[$job]="$pool"
@@ -247,7 +304,7 @@ for t in "${targets[@]}"; do
       status_line "$node" "$pool" failed "kubectl apply failed: $err"
     fi
   fi
-done
+done 4<"$work/targets.tsv"
 log "created ${#pending[@]} Job(s) in namespace $ns"
 
 # --- Results ---------------------------------------------------------------------------------------
@@ -275,7 +332,7 @@ finish() {
 # state: complete | failed | image-pull (final) | image-pull-retry | unschedulable | pending |
 # running | no-pod
 poll() {
-  k get jobs,pods -n "$ns" -o json >"$work/state.json" 2>"$work/state.err" || {
+  k get jobs,pods -n "$ns" -l "$scan_label" -o json >"$work/state.json" 2>"$work/state.err" || {
     log "could not read Job state: $(head -c 300 "$work/state.err")"
     return 1
   }

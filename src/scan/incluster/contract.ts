@@ -15,6 +15,13 @@ export const ENV_FILE = 'scan.env';
 export const RUN_COMMAND = `bash ./${SCRIPT_FILE}`;
 
 export const DEFAULT_IMAGE = 'docker.io/aquasec/kube-bench:v0.15.6';
+/** An image reference pinned by tag or digest: KUBE_BENCH_IMAGE and the per-cluster tag both must match. */
+export const IMAGE_REFERENCE = /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[a-f0-9]{64})$/i;
+/** A cluster tag that overrides the image for that cluster, e.g. to pull from a registry it can reach. */
+export const IMAGE_TAG = 'aks-fleet-scanner-image';
+
+/** One fixed namespace for every scan, so admission policies can exempt it by name. */
+export const DEFAULT_NAMESPACE = 'aks-fleet-scanner';
 
 export type NodeSelection = 'per-pool' | 'all';
 
@@ -22,12 +29,18 @@ export type NodeSelection = 'per-pool' | 'all';
 export interface ScanEnv {
   /** Unique per scan and batch; lower-case DNS label characters only. */
   scanId: string;
+  /** A benchmark name, or 'auto': the script then picks per node from its kubelet version. */
   benchmark: string;
+  /** The scan namespace (DEFAULT_NAMESPACE unless configured). */
+  namespace: string;
   image: string;
   selection: NodeSelection;
-  /** Linux pools to cover (agentpool label values). */
+  /**
+   * ARM's Linux agent pools: each should have a node in the cluster, or the script says it has
+   * none. Nodes are chosen from what the cluster has, Karpenter node pools included.
+   */
   pools: string[];
-  /** With selection 'all': Linux nodes sorted by name, the slice [index*size, (index+1)*size). */
+  /** The slice [index*size, (index+1)*size) of the Ready Linux nodes ('all') or node groups ('per-pool'), sorted by name. */
   batchIndex: number;
   batchSize: number;
   /** Seconds the script waits for all Jobs; kept well under run-command's ~5 minute ceiling. */
@@ -37,6 +50,7 @@ export interface ScanEnv {
 const KEYS: Record<keyof ScanEnv, string> = {
   scanId: 'AKSFS_SCAN_ID',
   benchmark: 'AKSFS_BENCHMARK',
+  namespace: 'AKSFS_NAMESPACE',
   image: 'AKSFS_IMAGE',
   selection: 'AKSFS_SELECT',
   pools: 'AKSFS_POOLS',
@@ -80,6 +94,7 @@ export function parseScanEnv(text: string): ScanEnv {
   return {
     scanId: get('scanId'),
     benchmark: get('benchmark'),
+    namespace: get('namespace'),
     image: get('image'),
     selection,
     pools: get('pools').split(',').filter(Boolean),
@@ -89,10 +104,22 @@ export function parseScanEnv(text: string): ScanEnv {
   };
 }
 
-/** Builds the run-command `context`: base64 of a zip of the given files. */
+/** Unix file type "regular file" in a zip entry's external attributes (high 16 bits). */
+const REGULAR_FILE = 0o100000;
+/** "Version made by" host system 3: Unix, so unzip honours the modes. */
+const UNIX_HOST = 3;
+
+/**
+ * Builds the run-command `context`: base64 of a zip of the given files. Every entry carries an
+ * explicit Unix mode (0755 for *.sh, else 0644): zips whose entries had zero modes have extracted
+ * unreadable in the command pod before (azure-powershell #17454).
+ */
 export function zipContext(files: Record<string, string>): string {
-  const entries: Record<string, Uint8Array> = {};
-  for (const [name, body] of Object.entries(files)) entries[name] = strToU8(body);
+  const entries: Record<string, [Uint8Array, { os: number; attrs: number }]> = {};
+  for (const [name, body] of Object.entries(files)) {
+    const mode = name.endsWith('.sh') ? 0o755 : 0o644;
+    entries[name] = [strToU8(body), { os: UNIX_HOST, attrs: ((REGULAR_FILE | mode) << 16) >>> 0 }];
+  }
   return Buffer.from(zipSync(entries, { level: 9 })).toString('base64');
 }
 

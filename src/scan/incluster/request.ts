@@ -51,15 +51,16 @@ export function jobTemplate(): string {
 
 /** The body of ManagedClusters runCommand for one scan (or one batch of a scan). */
 export function buildRunCommandRequest(env: ScanEnv, opts: { clusterToken?: string } = {}): RunCommandRequest {
-  if (env.pools.length === 0) throw new Error('buildRunCommandRequest: env.pools is empty; name at least one Linux pool to scan');
   const badPool = env.pools.find((p) => !/^[a-z0-9]+$/.test(p));
   if (badPool !== undefined) throw new Error(`buildRunCommandRequest: pool ${JSON.stringify(badPool)} is not an AKS pool name (lower-case letters and digits)`);
-  if (!/^[a-z0-9]([-a-z0-9]{0,55}[a-z0-9])?$/.test(env.scanId)) {
+  if (!/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/.test(env.scanId)) {
     throw new Error(
-      `buildRunCommandRequest: env.scanId ${JSON.stringify(env.scanId)} must be 1-57 lower-case letters, digits or '-' (it names namespace aksfs-<scanId>)`,
+      `buildRunCommandRequest: env.scanId ${JSON.stringify(env.scanId)} must be 1-40 lower-case letters, digits or '-' (it names Jobs kb-<scanId>-<n>)`,
     );
   }
-  if (env.selection === 'all' && env.batchSize < 1) throw new Error('buildRunCommandRequest: env.batchSize must be at least 1 with selection "all"');
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(env.namespace))
+    throw new Error(`buildRunCommandRequest: namespace ${JSON.stringify(env.namespace)} is not a namespace name`);
+  if (env.batchSize < 1) throw new Error('buildRunCommandRequest: env.batchSize must be at least 1');
   if (env.jobTimeoutSeconds < 1) throw new Error('buildRunCommandRequest: env.jobTimeoutSeconds must be at least 1');
   const context = zipContext({
     [SCRIPT_FILE]: scanScript(),

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scanEnvelopes } from '../../../src/model/envelope.js';
+import { NOT_SECRETS, SECRET_CASES } from '../../fixtures/secrets.js';
 import { containerProgram } from './job-command.js';
 
 const APPLETS = ['sh', 'cat', 'mkdir', 'tail', 'grep', 'tr', 'sed', 'cut', 'sha256sum', 'gzip', 'base64', 'printf'];
@@ -30,6 +31,9 @@ if (busybox) {
   const bb = join(root, 'busybox');
   mkdirSync(bb);
   for (const a of APPLETS) symlinkSync(busybox, join(bb, a));
+  // The kube-bench image adds jq to Alpine's busybox (its Dockerfile: apk add jq).
+  const jq = spawnSync('sh', ['-c', 'command -v jq'], { encoding: 'utf8' }).stdout.trim();
+  if (jq) symlinkSync(jq, join(bb, 'jq'));
   path = `${bin}:${bb}`;
   shell = join(bb, 'sh');
 }
@@ -98,7 +102,8 @@ describe('the kube-bench container program', () => {
     const r = runContainer(big);
     expect(r.stdout.split('\n').length).toBeGreaterThan(20);
     const rec = scanEnvelopes(r.merged).records[0];
-    expect(rec?.kind === 'payload' ? rec.payload : rec).toBe(big);
+    // jq re-serialises the scrubbed report compactly: the same JSON, one trailing newline.
+    expect(rec?.kind === 'payload' ? rec.payload : rec).toBe(`${big}\n`);
   });
 
   it('the sha256 on the END line is checked: a damaged payload is reported broken, not decoded', () => {
@@ -122,6 +127,26 @@ describe('the kube-bench container program', () => {
         },
       },
     ]);
+  });
+
+  it('scrubs every shared secret case from "actual" before the report leaves the node, keeping the evidence around it', () => {
+    const values = [...SECRET_CASES.map((c) => c.actual), ...NOT_SECRETS];
+    const report = JSON.stringify({
+      Controls: [{ id: '3', tests: [{ section: '3.1', results: values.map((actual, i) => ({ test_number: `3.1.${i}`, status: 'FAIL', actual })) }] }],
+    });
+    const r = runContainer(report);
+    expect(r.code).toBe(0);
+    for (const c of SECRET_CASES) expect(r.merged, c.name).not.toContain(c.secret);
+    const rec = scanEnvelopes(r.merged).records[0];
+    expect(rec?.kind).toBe('payload');
+    const payload = rec?.kind === 'payload' ? rec.payload : '';
+    const actuals = (JSON.parse(payload) as { Controls: { tests: { results: { actual: string }[] }[] }[] }).Controls[0]!.tests[0]!.results.map((x) => x.actual);
+    SECRET_CASES.forEach((c, i) => {
+      expect(actuals[i], c.name).not.toContain(c.secret);
+      expect(actuals[i], c.name).toContain('[redacted]');
+      for (const k of c.keep ?? []) expect(actuals[i], `${c.name} keeps ${k}`).toContain(k);
+    });
+    NOT_SECRETS.forEach((v, i) => expect(actuals[SECRET_CASES.length + i]).toBe(v));
   });
 
   it('kube-bench printing nothing: a no-output STATUS line', () => {

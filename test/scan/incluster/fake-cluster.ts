@@ -20,12 +20,13 @@ export interface Scenario {
   nodes: unknown;
   nodesError?: string;
   namespaceError?: string;
-  /** The namespace is left over from an earlier attempt: create says AlreadyExists until it is deleted. */
-  namespaceExists?: boolean;
+  /** The scan namespace does not exist yet: listing its Jobs says NotFound until it is created. */
+  namespaceMissing?: boolean;
+  /** Jobs already in the scan namespace (earlier scans, an earlier attempt of this one). */
+  existingJobs?: unknown[];
   /** kubectl apply's error for the Job of that node. */
   applyErrors?: Record<string, string>;
   outcomes?: Record<string, Outcome>;
-  leftovers?: unknown[];
 }
 
 export interface Call {
@@ -70,10 +71,12 @@ export class FakeCluster {
   private readonly created: { name: string; node: string }[] = [];
   private polls = 0;
   private namespaceExists: boolean;
+  private existingJobs: unknown[];
   private server: Server | undefined;
 
   constructor(private readonly scenario: Scenario) {
-    this.namespaceExists = scenario.namespaceExists ?? false;
+    this.namespaceExists = !(scenario.namespaceMissing ?? false);
+    this.existingJobs = scenario.existingJobs ?? [];
   }
 
   async listen(): Promise<number> {
@@ -117,13 +120,21 @@ export class FakeCluster {
 
     if (!flags['--request-timeout']) return { code: 98, stdout: '', stderr: 'fake kubectl: every call must carry --request-timeout' };
     const [verb, what, name] = words;
-    if (verb === 'get' && what === 'namespaces') return list(this.scenario.leftovers ?? []);
+    const ns = String(flags['-n'] ?? '');
+    if (verb === 'get' && what === 'jobs') {
+      if (!this.namespaceExists) return fail(`Error from server (NotFound): namespaces "${ns}" not found`);
+      return list(this.existingJobs);
+    }
+    if (verb === 'delete' && (what === 'jobs' || what === 'job')) {
+      const sel = /^aksfs\.io\/scan=(.*)$/.exec(String(flags['-l'] ?? ''));
+      this.existingJobs = this.existingJobs.filter((j) => {
+        const m = (j as K8sObject).metadata;
+        return sel ? m?.labels?.['aksfs.io/scan'] !== sel[1] : m?.name !== name;
+      });
+      return ok(`job.batch deleted\n`);
+    }
     if (verb === 'get' && what === 'nodes') return this.scenario.nodesError ? fail(this.scenario.nodesError) : ok(JSON.stringify(this.scenario.nodes));
     if (verb === 'get' && what === 'serviceaccount') return ok(`serviceaccount/${name ?? ''}\n`);
-    if (verb === 'delete' && what === 'namespace') {
-      this.namespaceExists = false;
-      return ok(`namespace "${name ?? ''}" deleted\n`);
-    }
     if (verb === 'apply' || verb === 'create') return this.apply(verb, docs);
     if (verb === 'get' && what === 'jobs,pods') return list(this.state());
     if (verb === 'get' && what === 'events') {
@@ -148,8 +159,6 @@ export class FakeCluster {
       const name = d.metadata?.name ?? '';
       if (d.kind === 'Namespace') {
         if (this.scenario.namespaceError) return { code: 1, stdout: '', stderr: this.scenario.namespaceError };
-        if (verb === 'create' && this.namespaceExists)
-          return { code: 1, stdout: '', stderr: `Error from server (AlreadyExists): error when creating "STDIN": namespaces "${name}" already exists` };
         this.namespaceExists = true;
         out.push(`namespace/${name} created`);
       } else if (d.kind === 'Job') {

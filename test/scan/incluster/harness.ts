@@ -34,6 +34,11 @@ export interface NodeSpec {
   ready?: boolean;
   os?: string;
   cordoned?: boolean;
+  /** A Karpenter node: labelled karpenter.sh/nodepool=<pool> instead of the agentpool label. */
+  karpenter?: boolean;
+  virtualKubelet?: boolean;
+  taints?: { key: string; value?: string; effect: string }[];
+  kubeletVersion?: string;
 }
 
 export function nodeList(nodes: NodeSpec[]): unknown {
@@ -45,10 +50,16 @@ export function nodeList(nodes: NodeSpec[]): unknown {
       kind: 'Node',
       metadata: {
         name: n.name,
-        labels: { 'kubernetes.io/os': n.os ?? 'linux', 'kubernetes.azure.com/agentpool': n.pool, 'kubernetes.io/hostname': n.name },
+        labels: {
+          'kubernetes.io/os': n.os ?? 'linux',
+          [n.karpenter ? 'karpenter.sh/nodepool' : 'kubernetes.azure.com/agentpool']: n.pool,
+          'kubernetes.io/hostname': n.name,
+          ...(n.virtualKubelet ? { type: 'virtual-kubelet' } : {}),
+        },
       },
-      spec: n.cordoned ? { unschedulable: true } : {},
+      spec: { ...(n.cordoned ? { unschedulable: true } : {}), ...(n.taints ? { taints: n.taints } : {}) },
       status: {
+        nodeInfo: { kubeletVersion: n.kubeletVersion ?? 'v1.33.2' },
         conditions: [
           { type: 'MemoryPressure', status: 'False' },
           { type: 'Ready', status: n.ready === false ? 'False' : 'True' },
@@ -62,6 +73,7 @@ export function scanEnv(over: Partial<ScanEnv> = {}): ScanEnv {
   return {
     scanId: 'scan1-b0',
     benchmark: 'aks-1.7',
+    namespace: 'aks-fleet-scanner',
     image: 'docker.io/aquasec/kube-bench:v0.15.6',
     selection: 'per-pool',
     pools: ['system', 'user1'],
@@ -78,6 +90,8 @@ export interface RunOptions {
   /** Called once the script has made a call matching this predicate; used to signal it. */
   onCall?: { match: (c: Call) => boolean; act: (pid: number) => void };
   timeoutMs?: number;
+  /** When given, PATH is the fake kubectl's directory and these, nothing else. */
+  pathDirs?: string[];
   /** Replaces the scan.env built from the ScanEnv, to feed the script input the TS side refuses. */
   scanEnvText?: string;
 }
@@ -98,7 +112,7 @@ export async function runScan(env: ScanEnv, scenario: Scenario, opts: RunOptions
   const child = spawn('bash', ['./aksfs-scan.sh'], {
     cwd: work,
     env: {
-      PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
+      PATH: [bin, ...(opts.pathDirs ?? [process.env['PATH'] ?? '/usr/bin:/bin'])].join(':'),
       FAKE_KUBE_PORT: String(port),
       AKSFS_POLL_SECONDS: '0.1',
       AKSFS_UNSCHEDULABLE_GRACE: '0',

@@ -57,13 +57,36 @@ describe('buildRunCommandRequest', () => {
   });
 
   it('refuses settings the script would refuse, naming the field', () => {
-    expect(() => buildRunCommandRequest(scanEnv({ pools: [] }))).toThrow(/pools is empty/);
+    expect(() => buildRunCommandRequest(scanEnv({ namespace: 'Kube_Bench' }))).toThrow(/namespace "Kube_Bench"/);
     expect(() => buildRunCommandRequest(scanEnv({ pools: ['Sys Pool'] }))).toThrow(/pool "Sys Pool"/);
     expect(() => buildRunCommandRequest(scanEnv({ scanId: 'Scan_1' }))).toThrow(/scanId "Scan_1"/);
-    expect(() => buildRunCommandRequest(scanEnv({ scanId: 'x'.repeat(58) }))).toThrow(/scanId/);
+    expect(() => buildRunCommandRequest(scanEnv({ scanId: 'x'.repeat(41) }))).toThrow(/scanId/);
     expect(() => buildRunCommandRequest(scanEnv({ selection: 'all', batchSize: 0 }))).toThrow(/batchSize/);
     expect(() => buildRunCommandRequest(scanEnv({ jobTimeoutSeconds: 0 }))).toThrow(/jobTimeoutSeconds/);
     expect(() => buildRunCommandRequest(scanEnv({ image: 'evil;rm -rf /' }))).toThrow(/AKSFS_IMAGE/);
+  });
+});
+
+/** Each entry's "version made by" host and external attributes, read from the zip's central directory. */
+function zipModes(b64: string): Record<string, { host: number; mode: number }> {
+  const buf = Buffer.from(b64, 'base64');
+  const out: Record<string, { host: number; mode: number }> = {};
+  for (let i = buf.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])); i >= 0; i = buf.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), i + 4)) {
+    const nameLen = buf.readUInt16LE(i + 28);
+    const name = buf.subarray(i + 46, i + 46 + nameLen).toString();
+    out[name] = { host: buf.readUInt8(i + 5), mode: buf.readUInt32LE(i + 38) >>> 16 };
+  }
+  return out;
+}
+
+describe('the context zip', () => {
+  it('gives every entry an explicit Unix mode: 0755 for the script, 0644 for the rest', () => {
+    const modes = zipModes(buildRunCommandRequest(scanEnv()).context);
+    expect(Object.keys(modes).sort()).toEqual(['aksfs-job.yaml', 'aksfs-scan.sh', 'scan.env']);
+    for (const m of Object.values(modes)) expect(m.host).toBe(3);
+    expect(modes['aksfs-scan.sh']?.mode).toBe(0o100755);
+    expect(modes['aksfs-job.yaml']?.mode).toBe(0o100644);
+    expect(modes['scan.env']?.mode).toBe(0o100644);
   });
 });
 
@@ -89,7 +112,8 @@ describe('the Job template', () => {
     expect(t.spec.activeDeadlineSeconds).toBe('__AKSFS_DEADLINE__');
     expect(t.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
     expect(pod.automountServiceAccountToken).toBe(false);
-    expect(pod.tolerations).toEqual([{ operator: 'Exists' }]);
+    // The script fills in exactly the node's taints; never a wildcard.
+    expect(pod.tolerations).toBe('__AKSFS_TOLERATIONS__');
     expect(container?.image).toBe('__AKSFS_IMAGE__');
     expect(container?.securityContext).toMatchObject({ readOnlyRootFilesystem: true, privileged: false, allowPrivilegeEscalation: false });
     expect(container?.resources.requests).toHaveProperty('cpu');

@@ -1,17 +1,24 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeEnvelope, formatStatusLine, scanEnvelopes } from '../../../src/model/envelope.js';
 import type { EnvelopeRecord } from '../../../src/model/envelope.js';
 import { describeCall, nodeList, runScan, scanEnv } from './harness.js';
 import type { Call, Run } from './harness.js';
 
-const NS = 'aksfs-scan1-b0';
+const NS = 'aks-fleet-scanner';
 
 const nodes = nodeList([
   { name: 'aks-user1-22222222-vmss000001', pool: 'user1' },
   { name: 'aks-system-11111111-vmss000000', pool: 'system', cordoned: true },
   { name: 'aks-system-11111111-vmss000001', pool: 'system' },
   { name: 'aks-user1-22222222-vmss000000', pool: 'user1', ready: false },
-  { name: 'aks-other-33333333-vmss000000', pool: 'other' },
+]);
+const userNodes = nodeList([
+  { name: 'aks-user1-22222222-vmss000001', pool: 'user1' },
+  { name: 'aks-user1-22222222-vmss000000', pool: 'user1', ready: false },
 ]);
 const SYS = 'aks-system-11111111-vmss000001';
 const USR = 'aks-user1-22222222-vmss000001';
@@ -39,17 +46,21 @@ function payloads(run: Run): Record<string, string> {
 function statusRecord(run: Run, node: string): Extract<EnvelopeRecord, { kind: 'status' }> | undefined {
   return scanEnvelopes(run.stdout).records.find((r): r is Extract<EnvelopeRecord, { kind: 'status' }> => r.kind === 'status' && r.status.node === node);
 }
-const isDeleteNs = (c: Call): boolean => c.words[0] === 'delete' && c.words[1] === 'namespace' && c.words[2] === NS;
+const isCleanup = (c: Call): boolean =>
+  c.words[0] === 'delete' && c.words[1] === 'jobs' && c.flags['-l'] === 'aksfs.io/scan=scan1-b0' && c.flags['--wait'] === 'false';
 
+/** The scan's own Jobs (and, by background cascade, their pods) are deleted last, once. */
 function expectCleanedUp(run: Run): void {
   const last = run.calls.at(-1);
-  expect(last && describeCall(last)).toBe(`delete namespace ${NS}`);
-  expect(last?.flags['--wait']).toBe('false');
-  expect(run.calls.filter(isDeleteNs)).toHaveLength(1);
+  expect(last && describeCall(last)).toBe('delete jobs');
+  expect(last && isCleanup(last)).toBe(true);
+  expect(last?.flags['-n']).toBe(NS);
+  expect(last?.flags['--cascade']).toBe('background');
+  expect(run.calls.filter(isCleanup)).toHaveLength(1);
 }
 
 describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
-  it('per-pool: one Ready node of each listed pool, Jobs pinned to them, logs printed, namespace deleted last', async () => {
+  it('per-pool: one Ready node of each node group, Jobs pinned to them, logs printed, Jobs deleted last', async () => {
     const run = await runScan(scanEnv(), {
       nodes,
       outcomes: { [SYS]: { kind: 'complete', log: podLog(SYS, 'system'), afterPolls: 2 }, [USR]: { kind: 'complete', log: podLog(USR, 'user1') } },
@@ -57,22 +68,16 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expect(run.stderr).not.toContain('error');
     expect(run.code).toBe(0);
     const order = run.calls.map(describeCall);
-    expect(order.slice(0, 6)).toEqual([
-      'get namespaces',
-      'get nodes',
-      `create Namespace/${NS}`,
-      'get serviceaccount default',
-      'apply Job/kb-0',
-      'apply Job/kb-1',
-    ]);
-    expect(order).toContain('logs pod/kb-0-x7k2p');
-    expect(order).toContain('logs pod/kb-1-x7k2p');
-    // kb-0 (system) completes only on the third poll: the script must keep polling, not give up.
+    expect(order.slice(0, 4)).toEqual(['get jobs', 'get nodes', 'apply Job/kb-scan1-b0-0', 'apply Job/kb-scan1-b0-1']);
+    expect(order).toContain('logs pod/kb-scan1-b0-0-x7k2p');
+    expect(order).toContain('logs pod/kb-scan1-b0-1-x7k2p');
+    // kb-scan1-b0-0 (system) completes only on the third poll: the script must keep polling, not give up.
     expect(order.filter((c) => c === 'get jobs,pods').length).toBeGreaterThanOrEqual(3);
     expectCleanedUp(run);
-    // The node list was narrowed on the server to Linux nodes of the listed pools.
+    // Nodes are chosen from what the cluster has, not from ARM's pool names.
     const getNodes = run.calls.find((c) => c.words[1] === 'nodes');
-    expect(getNodes?.flags['-l']).toBe('kubernetes.io/os=linux,kubernetes.azure.com/agentpool in (system,user1)');
+    expect(getNodes?.flags['-l']).toBe('kubernetes.io/os=linux');
+    expect(run.stderr).toContain('[aksfs] groups: system,user1');
     // Every call is bounded.
     for (const c of run.calls) expect(c.flags['--request-timeout']).toBe('30s');
 
@@ -81,13 +86,41 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expect(statuses(run)).toEqual({});
   });
 
+  it('Karpenter node pools are groups too; virtual-kubelet nodes are left out; the benchmark follows each node’s kubelet', async () => {
+    const mixed = nodeList([
+      { name: 'aks-system-1', pool: 'system', kubeletVersion: 'v1.30.4', taints: [{ key: 'CriticalAddonsOnly', value: 'true', effect: 'NoSchedule' }] },
+      { name: 'aks-default-abcde', pool: 'default', karpenter: true, kubeletVersion: 'v1.33.1' },
+      { name: 'virtual-node-aci-linux', pool: 'aci', virtualKubelet: true },
+    ]);
+    const run = await runScan(scanEnv({ pools: ['system'], benchmark: 'auto' }), {
+      nodes: mixed,
+      outcomes: { 'aks-system-1': { kind: 'complete', log: podLog('aks-system-1', 'system') } },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('[aksfs] groups: default,system');
+    type J = {
+      metadata: { labels: Record<string, string> };
+      spec: { template: { spec: { tolerations: unknown; containers: { env: { name: string; value: string }[] }[] } } };
+    };
+    const jobs = Object.values(run.jobs) as J[];
+    const byNode = Object.fromEntries(jobs.map((j) => [j.metadata.labels['aksfs.io/node'], j]));
+    expect(Object.keys(byNode).sort()).toEqual(['aks-default-abcde', 'aks-system-1']);
+    expect(byNode['aks-default-abcde']?.metadata.labels['aksfs.io/pool']).toBe('default');
+    const bench = (j: J | undefined) => j?.spec.template.spec.containers[0]?.env.find((e) => e.name === 'AKSFS_BENCHMARK')?.value;
+    expect(bench(byNode['aks-system-1'])).toBe('aks-1.7');
+    expect(bench(byNode['aks-default-abcde'])).toBe('aks-1.8');
+    // Exactly the node's own taints, by key and effect: no wildcard.
+    expect(byNode['aks-system-1']?.spec.template.spec.tolerations).toEqual([{ key: 'CriticalAddonsOnly', operator: 'Exists', effect: 'NoSchedule' }]);
+    expect(byNode['aks-default-abcde']?.spec.template.spec.tolerations).toEqual([]);
+  });
+
   it('renders the Job for its node: affinity on the node name, labels, image, benchmark, deadline', async () => {
     const run = await runScan(scanEnv({ pools: ['user1'], image: 'myacr.azurecr.io/aquasec/kube-bench:v0.15.6', benchmark: 'aks-1.8', jobTimeoutSeconds: 2 }), {
-      nodes,
+      nodes: userNodes,
       outcomes: { [USR]: { kind: 'complete', log: podLog(USR, 'user1') } },
     });
     expect(run.code).toBe(0);
-    const job = run.jobs['kb-0'] as {
+    const job = run.jobs['kb-scan1-b0-0'] as {
       metadata: { namespace: string; labels: Record<string, string> };
       spec: {
         activeDeadlineSeconds: number;
@@ -103,7 +136,7 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expect(JSON.stringify(job)).not.toContain('__AKSFS_');
   });
 
-  it('all: Ready Linux nodes of the listed pools sorted by name, the slice of this batch', async () => {
+  it('all: Ready Linux nodes of every group sorted by name, the slice of this batch', async () => {
     const many = nodeList([
       { name: 'aks-b-1', pool: 'b' },
       { name: 'aks-a-3', pool: 'a' },
@@ -136,13 +169,13 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
   });
 
   it('reports a pool without a Ready node as not-started', async () => {
-    const run = await runScan(scanEnv({ pools: ['user1', 'gpu'] }), { nodes, outcomes: { [USR]: { kind: 'complete', log: podLog(USR, 'user1') } } });
+    const run = await runScan(scanEnv({ pools: ['user1', 'gpu'] }), { nodes: userNodes, outcomes: { [USR]: { kind: 'complete', log: podLog(USR, 'user1') } } });
     expect(run.code).toBe(0);
     const rec = scanEnvelopes(run.stdout).records.find((r) => r.kind === 'status');
     expect(rec).toMatchObject({ kind: 'status', status: { node: '-', pool: 'gpu', status: 'not-started' } });
   });
 
-  it('apply denied by admission: admission-denied for that node, the others still run, namespace deleted', async () => {
+  it('apply denied by admission: admission-denied for that node, the others still run, Jobs deleted', async () => {
     const denial =
       'Error from server (Forbidden): error when creating "STDIN": admission webhook "validation.gatekeeper.sh" denied the request: [azurepolicy-k8sazurev2noprivilege] Privileged container is not allowed: kube-bench';
     const run = await runScan(scanEnv(), {
@@ -161,18 +194,18 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
   it('apply refused by Kubernetes RBAC is reported as forbidden, not as an admission denial', async () => {
     const rbac =
       'Error from server (Forbidden): jobs.batch is forbidden: User "x" cannot create resource "jobs" in API group "batch" in the namespace "aksfs-scan1-b0"';
-    const run = await runScan(scanEnv({ pools: ['user1'] }), { nodes, applyErrors: { [USR]: rbac } });
+    const run = await runScan(scanEnv({ pools: ['user1'] }), { nodes: userNodes, applyErrors: { [USR]: rbac } });
     expect(statuses(run)).toEqual({ [USR]: 'forbidden' });
     expectCleanedUp(run);
   });
 
   it('pod denied by a webhook (FailedCreate on the Job): admission-denied', async () => {
     const run = await runScan(scanEnv({ pools: ['user1'] }), {
-      nodes,
+      nodes: userNodes,
       outcomes: {
         [USR]: {
           kind: 'no-pod',
-          event: 'Error creating: pods "kb-0-abcde" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostPID=true)',
+          event: 'Error creating: pods "kb-scan1-b0-0-abcde" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostPID=true)',
         },
       },
     });
@@ -184,11 +217,12 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
 
   it('a pod held back only by the namespace’s ServiceAccount not existing yet is not an admission denial', async () => {
     const run = await runScan(scanEnv({ pools: ['user1'], jobTimeoutSeconds: 1 }), {
-      nodes,
+      nodes: userNodes,
       outcomes: {
         [USR]: {
           kind: 'no-pod',
-          event: 'Error creating: pods "kb-0-abcde" is forbidden: error looking up service account aksfs-scan1-b0/default: serviceaccount "default" not found',
+          event:
+            'Error creating: pods "kb-scan1-b0-0-abcde" is forbidden: error looking up service account aksfs-scan1-b0/default: serviceaccount "default" not found',
         },
       },
     });
@@ -227,7 +261,7 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
   });
 
   it('an image pull still retrying at the deadline is reported as image-pull', async () => {
-    const run = await runScan(scanEnv({ pools: ['user1'], jobTimeoutSeconds: 1 }), { nodes, outcomes: { [USR]: { kind: 'image-pull-retry' } } });
+    const run = await runScan(scanEnv({ pools: ['user1'], jobTimeoutSeconds: 1 }), { nodes: userNodes, outcomes: { [USR]: { kind: 'image-pull-retry' } } });
     expect(statuses(run)).toEqual({ [USR]: 'image-pull' });
     expectCleanedUp(run);
   });
@@ -260,32 +294,46 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
   });
 
   it('a completed Job whose log holds no envelope is no-output', async () => {
-    const run = await runScan(scanEnv({ pools: ['user1'] }), { nodes, outcomes: { [USR]: { kind: 'complete', log: '' } } });
+    const run = await runScan(scanEnv({ pools: ['user1'] }), { nodes: userNodes, outcomes: { [USR]: { kind: 'complete', log: '' } } });
     expect(statuses(run)).toEqual({ [USR]: 'no-output' });
   });
 
-  it('a namespace left by an earlier attempt of the same scan is deleted (waiting) and created afresh', async () => {
+  it('Jobs left by an earlier attempt of the same scan are deleted (waiting) before new ones are made', async () => {
     const run = await runScan(scanEnv({ pools: ['user1'] }), {
-      nodes,
-      namespaceExists: true,
+      nodes: userNodes,
+      existingJobs: [{ kind: 'Job', metadata: { name: 'kb-scan1-b0-0', labels: { 'aksfs.io/scan': 'scan1-b0' }, creationTimestamp: '2026-11-26T23:00:00Z' } }],
       outcomes: { [USR]: { kind: 'complete', log: podLog(USR, 'user1') } },
     });
     expect(run.code).toBe(0);
     const order = run.calls.map(describeCall);
-    expect(order.slice(2, 5)).toEqual([`create Namespace/${NS}`, `delete namespace ${NS}`, `create Namespace/${NS}`]);
-    expect(run.calls[3]?.flags['--wait']).toBe('true');
-    expect(run.calls[3]?.flags['--timeout']).toBeDefined();
+    expect(order.slice(0, 3)).toEqual(['get jobs', 'delete jobs', 'get nodes']);
+    expect(run.calls[1]?.flags).toMatchObject({ '-l': 'aksfs.io/scan=scan1-b0', '--wait': 'true' });
+    expect(run.calls[1]?.flags['--timeout']).toBeDefined();
     expect(Object.keys(payloads(run))).toEqual([USR]);
-    expect(describeCall(run.calls.at(-1)!)).toBe(`delete namespace ${NS}`);
+    expectCleanedUp(run);
   });
 
-  it('cannot create the namespace: exits non-zero with a clear message, still tries to delete it', async () => {
+  it('a missing scan namespace is created, labelled privileged for Pod Security, before any Job', async () => {
+    const run = await runScan(scanEnv({ pools: ['user1'] }), {
+      nodes: userNodes,
+      namespaceMissing: true,
+      outcomes: { [USR]: { kind: 'complete', log: podLog(USR, 'user1') } },
+    });
+    expect(run.code).toBe(0);
+    expect(run.calls.map(describeCall).slice(0, 3)).toEqual(['get jobs', `create Namespace/${NS}`, 'get serviceaccount default']);
+    expect(Object.keys(payloads(run))).toEqual([USR]);
+  });
+
+  it('a missing namespace that cannot be created: exits non-zero naming the manifest to apply', async () => {
     const run = await runScan(scanEnv(), {
       nodes,
+      namespaceMissing: true,
       namespaceError: 'Error from server (Forbidden): namespaces is forbidden: User "x" cannot create resource "namespaces"',
     });
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/error: cannot create namespace aksfs-scan1-b0: .*cannot create resource "namespaces"/);
+    expect(run.stderr).toMatch(
+      /error: namespace aks-fleet-scanner does not exist and cannot be created \(apply infra\/kubernetes\/aksfs-scanner-rbac.yaml\): .*cannot create resource "namespaces"/,
+    );
     expect(run.calls.some((c) => c.applied.some((a) => a.kind === 'Job'))).toBe(false);
     expectCleanedUp(run);
   });
@@ -297,7 +345,7 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expectCleanedUp(run);
   });
 
-  it('killed with SIGTERM while waiting: exits at once and deletes the namespace', async () => {
+  it('killed with SIGTERM while waiting: exits at once and deletes its Jobs', async () => {
     const run = await runScan(
       scanEnv({ jobTimeoutSeconds: 120 }),
       {
@@ -317,20 +365,48 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expectCleanedUp(run);
   });
 
-  it('deletes leftover namespaces of earlier scans once they are old, and no others', async () => {
+  it('deletes leftover Jobs of earlier scans once they are old, and no others', async () => {
     const old = new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
     const fresh = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const job = (name: string, scan: string, at: string) => ({ kind: 'Job', metadata: { name, labels: { 'aksfs.io/scan': scan }, creationTimestamp: at } });
     const run = await runScan(scanEnv({ pools: ['user1'] }), {
-      nodes,
-      leftovers: [
-        { kind: 'Namespace', metadata: { name: 'aksfs-old', creationTimestamp: old } },
-        { kind: 'Namespace', metadata: { name: 'aksfs-concurrent', creationTimestamp: fresh } },
-      ],
+      nodes: userNodes,
+      existingJobs: [job('kb-old-0', 'old', old), job('kb-concurrent-0', 'concurrent', fresh)],
       outcomes: { [USR]: { kind: 'complete', log: podLog(USR, 'user1') } },
     });
-    const deletes = run.calls.filter((c) => c.words[0] === 'delete').map((c) => c.words[2]);
-    expect(deletes).toEqual(['aksfs-old', NS]);
+    const deletes = run.calls.filter((c) => c.words[0] === 'delete').map((c) => c.words[2] ?? c.flags['-l']);
+    expect(deletes).toEqual(['kb-old-0', 'aksfs.io/scan=scan1-b0']);
     expect(run.calls[0]?.flags['-l']).toBe('app.kubernetes.io/managed-by=aks-fleet-scanner');
+  });
+
+  it('a /tmp it cannot write to: work files go to its working directory instead', async () => {
+    const run = await runScan(
+      scanEnv({ pools: ['user1'] }),
+      { nodes: userNodes, outcomes: { [USR]: { kind: 'complete', log: podLog(USR, 'user1') } } },
+      { env: { TMPDIR: '/proc/aksfs-not-writable' } },
+    );
+    expect(run.code).toBe(0);
+    expect(Object.keys(payloads(run))).toEqual([USR]);
+  });
+
+  it('a tool missing from the command pod is named in a status line before anything runs', async () => {
+    // A PATH holding every tool the script needs except jq.
+    const dir = mkdtempSync(join(tmpdir(), 'aksfs-path-'));
+    for (const tool of ['bash', 'dirname', 'awk', 'sed', 'grep', 'cut', 'head', 'tail', 'wc', 'sort', 'paste', 'mktemp', 'sleep', 'cat', 'rm', 'tr', 'cp']) {
+      const at = execFileSync('bash', ['-c', `command -v ${tool}`])
+        .toString()
+        .trim();
+      symlinkSync(at, join(dir, tool));
+    }
+    try {
+      const run = await runScan(scanEnv(), { nodes }, { pathDirs: [dir] });
+      expect(run.code).toBe(2);
+      expect(statuses(run)).toEqual({ '-': 'failed' });
+      expect(statusRecord(run, '-')?.status.reason).toBe('the run-command pod lacks jq');
+      expect(run.calls).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects a bad scan.env with a clear error before touching the cluster', async () => {
@@ -340,7 +416,7 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
       { scanEnvText: 'AKSFS_SCAN_ID=Scan_1\nAKSFS_BENCHMARK=aks-1.7\nAKSFS_SELECT=per-pool\nAKSFS_POOLS=system\n' },
     );
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("error: AKSFS_SCAN_ID must be 1-57 lower-case letters, digits or '-'");
+    expect(run.stderr).toContain("error: AKSFS_SCAN_ID must be 1-40 lower-case letters, digits or '-'");
     expect(run.calls).toEqual([]);
   });
 });
