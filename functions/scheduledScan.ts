@@ -1,8 +1,9 @@
 // Timer: records a scan run, discovers the fleet, and enqueues one message per cluster; then prunes history.
 import type { InvocationContext, Timer } from '@azure/functions';
 import { app, output } from '@azure/functions';
+import { SCAN_QUEUE, STORAGE_CONNECTION } from '../src/pipeline/queues.js';
 
-export const scanQueueOutput = output.storageQueue({ queueName: 'scan-cluster', connection: 'AzureWebJobsStorage' });
+export const scanQueueOutput = output.storageQueue({ queueName: SCAN_QUEUE, connection: STORAGE_CONNECTION });
 
 export async function scheduledScan(timer: Timer, context: InvocationContext): Promise<void> {
   // Loaded here, not at import: a cold start pays for the SDKs only when a handler runs.

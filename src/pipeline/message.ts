@@ -7,11 +7,6 @@ import { z } from 'zod';
 import type { ClusterRef } from '../model/cluster.js';
 import { InputError } from '../model/errors.js';
 
-export const SCAN_QUEUE = 'scan-cluster';
-export const POISON_QUEUE = `${SCAN_QUEUE}-poison`;
-/** host.json extensions.queues.maxDequeueCount (a test keeps the two equal). */
-export const MAX_DEQUEUE_COUNT = 3;
-
 const pool = z.object({
   name: z.string().min(1),
   osType: z.enum(['Linux', 'Windows']),

@@ -13,7 +13,7 @@ import pLimit from 'p-limit';
 import { scanClusterHandler } from '../../../functions/scanCluster.js';
 import { scanClusterPoisonHandler } from '../../../functions/scanClusterPoison.js';
 import { scanQueueOutput, scheduledScan } from '../../../functions/scheduledScan.js';
-import { POISON_QUEUE, SCAN_QUEUE } from '../../pipeline/message.js';
+import { POISON_QUEUE, SCAN_QUEUE } from '../../pipeline/queues.js';
 import type { Runtime } from '../../runtime/runtime.js';
 
 const { InvocationContext } = azf;
