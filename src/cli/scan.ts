@@ -10,7 +10,7 @@ import { discoverViaResourceGraph } from '../discover/resource-graph.js';
 import { inScope } from '../discover/filters.js';
 import { triageCheck } from '../knowledge/index.js';
 import type { ClusterScan } from '../model/cluster.js';
-import { InputError } from '../model/errors.js';
+import { InputError, errorMessage } from '../model/errors.js';
 import { classifyCheck } from '../pipeline/classify.js';
 import { newRunId, scanIdFor } from '../pipeline/ids.js';
 import { buildScanReport, renderScanText } from '../report/scan-report.js';
@@ -208,7 +208,7 @@ function parseJsonFile(path: string, name: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new InputError(name, `is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new InputError(name, `is not valid JSON (${errorMessage(e)})`);
   }
 }
 

@@ -19,6 +19,7 @@ import { classifyCheck } from './classify.js';
 import { newRunId, scanIdFor } from './ids.js';
 import type { ScanMessage } from './message.js';
 import { parseScanMessage, scanMessage } from './message.js';
+import { errorMessage, errorLine } from '../model/errors.js';
 
 export interface AlertSettings {
   /** The Teams Workflows webhook (a secret: never logged). */
@@ -91,7 +92,7 @@ export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanO
     deps.log(`cluster ${msg.cluster.id}: ${o.kind}${o.kind === 'scanned' ? ` (${o.nodes.length} node(s))` : ` (${o.reason}: ${o.detail})`}`);
     return scan;
   } catch (e) {
-    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    const why = errorLine(e);
     deps.log(`cluster ${msg.cluster.id}: the worker failed (delivery ${delivery?.dequeueCount ?? '?'}): ${why}`);
     if (!delivery || delivery.dequeueCount < delivery.maxDequeueCount) throw e;
     const failed = await recordFailure(
@@ -123,7 +124,7 @@ async function alertOnNewFailures(msg: ScanMessage, scan: ClusterScan, deps: Pip
       `cluster ${msg.cluster.id}: Teams alert ${r.outcome.status} (${r.outcome.attempts} attempt(s), ${r.diff.newFailures.length} new FAIL(s)): ${r.outcome.detail}`,
     );
   } catch (e) {
-    deps.log(`cluster ${msg.cluster.id}: Teams alert failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    deps.log(`cluster ${msg.cluster.id}: Teams alert failed: ${errorLine(e)}`);
   }
 }
 
@@ -152,7 +153,7 @@ export async function recordPoisonMessage(raw: unknown, deps: PipelineDeps): Pro
   try {
     msg = parseScanMessage(raw, 'poison message');
   } catch (e) {
-    deps.log(`poison queue: an unreadable message was dropped: ${e instanceof Error ? e.message : String(e)}`);
+    deps.log(`poison queue: an unreadable message was dropped: ${errorMessage(e)}`);
     return null;
   }
   return recordFailure(

@@ -9,6 +9,7 @@ import type { ApiDeps } from '../api/types.js';
 import { schedulePeriodMs } from '../config/schedule.js';
 import type { Runtime } from './runtime.js';
 import { sharedRuntime, sharedRuntimeIfReady } from './runtime.js';
+import { errorLine } from '../model/errors.js';
 
 /** A scan the API could not start because Azure could not be reached or signed in to: 503, one line. */
 async function scanOr503(start: () => Promise<{ runId: string; queued: number }>): Promise<{ runId: string; queued: number }> {
@@ -16,7 +17,7 @@ async function scanOr503(start: () => Promise<{ runId: string; queued: number }>
     return await start();
   } catch (e) {
     if (e instanceof Error && e.name === 'StoreError') throw e;
-    const first = (e instanceof Error ? e.message : String(e)).split('\n')[0]?.slice(0, 300) ?? '';
+    const first = errorLine(e).slice(0, 300);
     throw new ApiError(503, 'ScannerUnavailable', `the scan could not be started (Azure sign-in or Resource Manager): ${first}`, { 'retry-after': '60' });
   }
 }
