@@ -1,5 +1,6 @@
 /** GET /scans, GET /scans/{id} and POST /scans. */
 import { z } from 'zod';
+import { CLUSTER_ID } from '../model/ids.js';
 import { badRequest, csv, json, notFound } from './respond.js';
 import { noQuery, parseQuery, SCAN_OR_RUN_ID, scanQuery, scansQuery, wantsCsv } from './query.js';
 import type { RunRecord } from '../store/types.js';
@@ -7,7 +8,6 @@ import { ScanRequestSchema, type RunList, type ScanAccepted } from './schemas.js
 import type { ApiDeps, ApiRequest, ApiResponse } from './types.js';
 
 const DEFAULT_RUNS = 20;
-const CLUSTER_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/[^/]{1,90}\/providers\/microsoft\.containerservice\/managedclusters\/[^/]{1,63}$/i;
 
 const RUN_CSV_HEADER = ['runId', 'trigger', 'startedAt', 'queued', 'done', 'scanned', 'skipped', 'failed', 'pending', 'complete', 'lastReportAt'];
 

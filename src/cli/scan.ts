@@ -15,8 +15,9 @@ import { classifyCheck } from '../pipeline/classify.js';
 import { newRunId, scanIdFor } from '../pipeline/ids.js';
 import { buildScanReport, renderScanText } from '../report/scan-report.js';
 import { styleFor } from '../report/style.js';
-import type { Benchmark } from '../scan/plan.js';
-import { BENCHMARKS } from '../scan/plan.js';
+import type { Benchmark } from '../model/kube-bench.js';
+import { BENCHMARKS } from '../model/kube-bench.js';
+import { GUID } from '../model/ids.js';
 import type { PollTiming } from '../scan/run-command.js';
 import { DEFAULT_POLL_TIMING } from '../scan/run-command.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_PER_SUBSCRIPTION, scanFleet } from '../scan/scan-fleet.js';
@@ -30,8 +31,6 @@ import { storeFromOption } from './storage-option.js';
 
 /** Poll timing for the simulator, whose commands take about a second instead of half a minute. */
 export const SIMULATED_POLL_TIMING: PollTiming = { firstPollDelayMs: 300, pollIntervalMs: 200 };
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function positive(v: string | undefined, flag: string, dflt: number): number {
   if (v === undefined) return dflt;

@@ -5,7 +5,7 @@
  */
 import { InputError, errorMessage } from '../model/errors.js';
 import type { KubeBenchControls, KubeBenchGroup, KubeBenchResult, KubeBenchTotals } from '../model/kube-bench.js';
-import { ACTUAL_VALUE_MAX_CHARS, countTotals } from '../model/result.js';
+import { ACTUAL_VALUE_MAX_CHARS, CHECK_STATUSES, countTotals } from '../model/result.js';
 import type { CheckResult, CheckStatus, NodeResult, Totals } from '../model/result.js';
 import { redactSecrets } from './redact.js';
 import { kindOfType, sectionOf, splitTitle } from './title.js';
@@ -16,7 +16,7 @@ export interface NodeMeta {
 }
 
 const NO_META: NodeMeta = { node: null, pool: null };
-const STATUSES = new Set<string>(['PASS', 'FAIL', 'WARN', 'INFO']);
+const STATUSES = new Set<string>(CHECK_STATUSES);
 
 type Json = unknown;
 
