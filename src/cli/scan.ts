@@ -20,9 +20,10 @@ import { BENCHMARKS } from '../model/kube-bench.js';
 import { GUID } from '../model/ids.js';
 import type { PollTiming } from '../scan/run-command.js';
 import { DEFAULT_POLL_TIMING } from '../scan/run-command.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_PER_SUBSCRIPTION, scanFleet } from '../scan/scan-fleet.js';
+import { scanFleet } from '../scan/scan-fleet.js';
 import type { CliIo } from './io.js';
 import { oneOf, UsageError } from './io.js';
+import type { Settings } from '../config/settings.js';
 import { readSettings } from '../config/settings.js';
 import { planOptionsFrom, scanOptionsFrom } from '../runtime/runtime.js';
 import type { Store } from '../store/index.js';
@@ -37,6 +38,18 @@ function positive(v: string | undefined, flag: string, dflt: number): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`${flag} must be a whole number from 1 to 1000, not "${v}"`);
   return n;
+}
+
+/**
+ * Clusters scanned at once, across the fleet and per subscription (ARM's write budget is per
+ * subscription): SCAN_CONCURRENCY and SCAN_PER_SUBSCRIPTION, or --concurrency for both bounds.
+ */
+export function scanLimits(
+  settings: Pick<Settings, 'SCAN_CONCURRENCY' | 'SCAN_PER_SUBSCRIPTION'>,
+  concurrencyFlag?: string,
+): { concurrency: number; perSubscription: number } {
+  const concurrency = positive(concurrencyFlag, '--concurrency', settings.SCAN_CONCURRENCY);
+  return { concurrency, perSubscription: Math.min(concurrency, settings.SCAN_PER_SUBSCRIPTION) };
 }
 
 /** `--simulate` takes an optional fleet file; parseArgs cannot express that, so give it an explicit value. */
@@ -80,7 +93,7 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
   const format = oneOf(values.format, ['text', 'json'] as const, '--format') ?? 'text';
   const selection = oneOf(values.nodes, ['per-pool', 'all'] as const, '--nodes') ?? settings.SCAN_NODES;
   const benchmark: 'auto' | Benchmark = oneOf(values.benchmark, ['auto', ...BENCHMARKS] as const, '--benchmark') ?? settings.SCAN_BENCHMARK;
-  const concurrency = positive(values.concurrency, '--concurrency', settings.SCAN_CONCURRENCY ?? DEFAULT_CONCURRENCY);
+  const limits = scanLimits(settings, values.concurrency);
   for (const sub of values.subscription ?? []) {
     if (!GUID.test(sub)) throw new UsageError(`--subscription must be a subscription id (a GUID), not "${sub}"`);
   }
@@ -168,8 +181,7 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
         ...scanOptionsFrom(settings, timing),
         benchmark,
         selection,
-        concurrency,
-        perSubscription: Math.min(concurrency, DEFAULT_PER_SUBSCRIPTION),
+        ...limits,
         onClusterDone: (s, done, total) => {
           if (s.outcome.kind === 'failed') failed++;
           if (progress) io.stderr.write(`\r${done}/${total} clusters, ${failed} failed `);
