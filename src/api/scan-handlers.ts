@@ -70,8 +70,9 @@ export async function requestScan(req: ApiRequest, deps: ApiDeps): Promise<ApiRe
     ids = [...seen.values()];
   }
   const started = await deps.requestScan(ids);
-  const accepted = z.object({ runId: z.string().min(1), queued: z.int().min(0) }).safeParse(started);
+  const accepted = z.object({ runId: z.string().min(1), queued: z.int().min(0), missing: z.array(z.string()) }).safeParse(started);
   if (!accepted.success) throw new Error('requestScan returned no run id');
   const status = `/api/scans/${encodeURIComponent(accepted.data.runId)}`;
-  return json(202, { runId: accepted.data.runId, queued: accepted.data.queued, status } satisfies ScanAccepted, { location: status });
+  const { runId, queued, missing } = accepted.data;
+  return json(202, { runId, queued, status, missing } satisfies ScanAccepted, { location: status });
 }

@@ -269,7 +269,15 @@ export const ScanRequestSchema = z
   .strict()
   .register(apiSchemas, { id: 'ScanRequest' });
 
-export const ScanAcceptedSchema = z.object({ runId: z.string(), queued: count, status: z.string() }).strict().register(apiSchemas, { id: 'ScanAccepted' });
+export const ScanAcceptedSchema = z
+  .object({
+    runId: z.string(),
+    queued: count,
+    status: z.string(),
+    missing: z.array(z.string()).describe('Requested cluster ids that were not found (deleted, or not visible to the scanner); not queued.'),
+  })
+  .strict()
+  .register(apiSchemas, { id: 'ScanAccepted' });
 
 export type ClusterItem = z.infer<typeof ClusterItemSchema>;
 export type ClusterList = z.infer<typeof ClusterListSchema>;

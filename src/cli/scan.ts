@@ -5,9 +5,7 @@ import { parseArgs } from 'node:util';
 import type { TokenCredential } from '@azure/core-auth';
 import { createArmClients } from '../azure/arm.js';
 import { parseClusterId } from '../discover/cluster-ref.js';
-import { discoverFleet } from '../discover/discover.js';
-import { discoverViaResourceGraph } from '../discover/resource-graph.js';
-import { inScope } from '../discover/filters.js';
+import { selectClusters } from '../discover/select.js';
 import { triageCheck } from '../knowledge/index.js';
 import type { ClusterScan } from '../model/cluster.js';
 import { InputError, errorMessage } from '../model/errors.js';
@@ -156,19 +154,15 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
   try {
     const arm = createArmClients({ credential, ...(endpoint ? { endpoint } : {}), ...(ca ? { ca } : {}) });
     const plan = planOptionsFrom(settings);
-    const subs = clusterIds.length
-      ? [...new Set(clusterIds.map((id) => parseClusterId(id).subscriptionId))]
-      : values.subscription?.length
-        ? values.subscription
-        : plan.subscriptions;
     const discovery = oneOf(values.discovery, ['arm', 'resource-graph'] as const, '--discovery') ?? plan.discovery ?? 'arm';
-    const choice = { include: subs, exclude: plan.excludeSubscriptions };
-    const fleet = discovery === 'resource-graph' ? await discoverViaResourceGraph(arm, choice) : await discoverFleet(arm, choice);
+    const fleet = await selectClusters(arm, {
+      ...plan,
+      discovery,
+      ...(values.subscription?.length ? { subscriptions: values.subscription } : {}),
+      ids: clusterIds,
+    });
     for (const p of fleet.problems) io.stderr.write(`aks-fleet-scanner scan: subscription ${p.subscriptionId}: clusters could not be listed: ${p.message}\n`);
-    const wanted = new Set(clusterIds.map((id) => id.toLowerCase()));
-    // A cluster named with --cluster is scanned whatever the filters say; the rest go through them.
-    const clusters = fleet.clusters.filter((c) => (wanted.size ? wanted.has(c.id.toLowerCase()) : inScope(c, plan.filter)));
-    const missing = [...wanted].filter((id) => !clusters.some((c) => c.id.toLowerCase() === id));
+    const { clusters, missing } = fleet;
 
     const runId = newRunId(new Date());
     const progress = io.stderr.isTTY === true;

@@ -4,10 +4,8 @@
  * what the worker could not. Functions bindings live in functions/, which only call these.
  */
 import type { ArmClients } from '../azure/arm.js';
-import { discoverFleet } from '../discover/discover.js';
-import { discoverViaResourceGraph } from '../discover/resource-graph.js';
-import type { ClusterFilter } from '../discover/filters.js';
-import { inScope } from '../discover/filters.js';
+import type { ClusterSelectionOptions } from '../discover/select.js';
+import { selectClusters } from '../discover/select.js';
 import type { ClusterScan } from '../model/cluster.js';
 import type { ClusterScanOptions } from '../scan/scan-cluster.js';
 import { scanCluster } from '../scan/scan-cluster.js';
@@ -38,13 +36,8 @@ export interface PipelineDeps {
   alerts?: AlertSettings;
 }
 
-export interface RunPlanOptions {
-  /** One list call per subscription, or one tenant-wide Resource Graph query. */
-  discovery?: 'arm' | 'resource-graph';
-  subscriptions: string[];
-  excludeSubscriptions: string[];
-  filter: ClusterFilter;
-  /** Scan only these cluster ids (POST /api/scans with a list); all in scope when null. */
+export interface RunPlanOptions extends Omit<ClusterSelectionOptions, 'ids'> {
+  /** Scan only these cluster ids (POST /api/scans with a list), by selectClusters' rule; all in scope when null. */
   only?: string[] | null;
 }
 
@@ -53,20 +46,21 @@ export interface PlannedRun {
   messages: ScanMessage[];
   /** Subscriptions whose clusters could not be listed. */
   problems: { subscriptionId: string; message: string }[];
+  /** Ids of `only` that were not found (deleted, or not visible to this identity). */
+  missing: string[];
 }
 
 export async function planRun(deps: PipelineDeps, trigger: RunTrigger, opts: RunPlanOptions): Promise<PlannedRun> {
   const started = deps.now();
   const runId = newRunId(started);
-  const choice = { include: opts.subscriptions, exclude: opts.excludeSubscriptions };
-  const fleet = opts.discovery === 'resource-graph' ? await discoverViaResourceGraph(deps.arm, choice) : await discoverFleet(deps.arm, choice);
-  const only = opts.only ? new Set(opts.only.map((id) => id.toLowerCase())) : null;
-  const clusters = fleet.clusters.filter((c) => inScope(c, opts.filter) && (!only || only.has(c.id.toLowerCase())));
-  const messages = clusters.map((c, i) => scanMessage(runId, scanIdFor(runId, i), c));
+  const { only, ...scope } = opts;
+  const fleet = await selectClusters(deps.arm, { ...scope, ids: only ?? null });
+  const messages = fleet.clusters.map((c, i) => scanMessage(runId, scanIdFor(runId, i), c));
   await deps.store.startRun({ runId, trigger, startedAt: started.toISOString(), queued: messages.length });
   for (const p of fleet.problems) deps.log(`subscription ${p.subscriptionId}: clusters could not be listed: ${p.message}`);
+  if (fleet.missing.length) deps.log(`run ${runId}: not found (deleted, or not visible to this identity): ${fleet.missing.join(', ')}`);
   deps.log(`run ${runId}: ${messages.length} cluster(s) in ${fleet.subscriptions.length} subscription(s) queued`);
-  return { runId, messages, problems: fleet.problems };
+  return { runId, messages, problems: fleet.problems, missing: fleet.missing };
 }
 
 /** Which delivery of the message this is, as the queue trigger reports it. */

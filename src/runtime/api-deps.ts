@@ -12,7 +12,9 @@ import { sharedRuntime, sharedRuntimeIfReady } from './runtime.js';
 import { errorLine } from '../model/errors.js';
 
 /** A scan the API could not start because Azure could not be reached or signed in to: 503, one line. */
-async function scanOr503(start: () => Promise<{ runId: string; queued: number }>): Promise<{ runId: string; queued: number }> {
+type ScanStarted = Awaited<ReturnType<ApiDeps['requestScan']>>;
+
+async function scanOr503(start: () => Promise<ScanStarted>): Promise<ScanStarted> {
   try {
     return await start();
   } catch (e) {
@@ -22,7 +24,7 @@ async function scanOr503(start: () => Promise<{ runId: string; queued: number }>
   }
 }
 
-async function requestScanWith(rt: Runtime, clusterIds: string[] | null): Promise<{ runId: string; queued: number }> {
+async function requestScanWith(rt: Runtime, clusterIds: string[] | null): Promise<ScanStarted> {
   const { planRun } = await import('../pipeline/pipeline.js');
   const run = await planRun(rt.deps, 'http', { ...rt.planOptions, only: clusterIds });
   const queue = rt.queue();
@@ -30,7 +32,7 @@ async function requestScanWith(rt: Runtime, clusterIds: string[] | null): Promis
   // Sixteen at a time: a fleet-wide request must fit the HTTP timeout.
   const limit = pLimit(16);
   await Promise.all(run.messages.map((m) => limit(() => queue.sendMessage(Buffer.from(JSON.stringify(m)).toString('base64')))));
-  return { runId: run.runId, queued: run.messages.length };
+  return { runId: run.runId, queued: run.messages.length, missing: run.missing };
 }
 
 export function apiDepsFor(rt: Runtime, log?: ApiDeps['log']): ApiDeps {
