@@ -1,8 +1,10 @@
 // Timer: records a scan run, discovers the fleet, and enqueues one message per cluster; then prunes history.
 import type { InvocationContext, Timer } from '@azure/functions';
 import { app, output } from '@azure/functions';
+import { SCAN_QUEUE, STORAGE_CONNECTION } from '../src/pipeline/queues.js';
+import { errorMessage } from '../src/model/errors.js';
 
-export const scanQueueOutput = output.storageQueue({ queueName: 'scan-cluster', connection: 'AzureWebJobsStorage' });
+export const scanQueueOutput = output.storageQueue({ queueName: SCAN_QUEUE, connection: STORAGE_CONNECTION });
 
 export async function scheduledScan(timer: Timer, context: InvocationContext): Promise<void> {
   // Loaded here, not at import: a cold start pays for the SDKs only when a handler runs.
@@ -18,7 +20,7 @@ export async function scheduledScan(timer: Timer, context: InvocationContext): P
     const pruned = await rt.store.pruneHistory(rt.deps.now(), rt.settings.RETENTION_DAYS);
     context.log(`pruned ${pruned.deleted} scan(s) and ${pruned.runsDeleted} run(s) older than ${rt.settings.RETENTION_DAYS} days`);
   } catch (e) {
-    context.warn(`pruning history failed; it is retried on the next run: ${e instanceof Error ? e.message : String(e)}`);
+    context.warn(`pruning history failed; it is retried on the next run: ${errorMessage(e)}`);
   }
 }
 

@@ -6,11 +6,12 @@
 import { performance } from 'node:perf_hooks';
 import { createArmClients } from '../../src/azure/arm.js';
 import { simulatorCredential } from '../../src/cli/static-credential.js';
+import { readSettings } from '../../src/config/settings.js';
 import { discoverFleet } from '../../src/discover/discover.js';
 import { encodeEnvelope } from '../../src/model/envelope.js';
 import type { PollTiming } from '../../src/scan/run-command.js';
 import { DEFAULT_POLL_TIMING } from '../../src/scan/run-command.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_PER_SUBSCRIPTION, scanFleet } from '../../src/scan/scan-fleet.js';
+import { scanFleet } from '../../src/scan/scan-fleet.js';
 import type { FleetSpec } from '../../src/simulator/index.js';
 import { parseFleetSpec, startArmSimulator } from '../../src/simulator/index.js';
 import type { Figure } from '../measure.js';
@@ -86,8 +87,8 @@ async function timeScan(
 export async function scanFigures(): Promise<Record<string, Figure>> {
   const N = 500;
   const SUBS = 10;
-  const concurrency = DEFAULT_CONCURRENCY;
-  const perSub = DEFAULT_PER_SUBSCRIPTION;
+  // The defaults of SCAN_CONCURRENCY and SCAN_PER_SUBSCRIPTION.
+  const { SCAN_CONCURRENCY: concurrency, SCAN_PER_SUBSCRIPTION: perSub } = readSettings({});
   // Sequential baseline on a subset, scaled linearly to the fleet.
   const subset = 20;
   const seq = await timeScan(fleetOf(subset, 1), 1, 1);

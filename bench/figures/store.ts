@@ -139,7 +139,12 @@ export async function storeFigures(): Promise<Record<string, Figure>> {
     await seed(store, N);
     const seedMs = performance.now() - t0;
     await seedCheckRows(az.connectionString, 'benchcheckrows', N);
-    const deps = { store, now: () => new Date('2026-11-26T12:00:00Z'), schedulePeriodMs: 86_400_000, requestScan: async () => ({ runId: '-', queued: 0 }) };
+    const deps = {
+      store,
+      now: () => new Date('2026-11-26T12:00:00Z'),
+      schedulePeriodMs: 86_400_000,
+      requestScan: async () => ({ runId: '-', queued: 0, missing: [] }),
+    };
     const summaryOnce = async () => {
       const res = await handleApiRequest({ method: 'GET', path: '/summary', query: new URLSearchParams(), headers: {} }, deps);
       if (res.status !== 200) throw new Error(`GET /summary answered ${res.status}: ${res.body}`);

@@ -1,5 +1,6 @@
 /** GET /summary, /clusters, /clusters/{sub}/{rg}/{name}[/history | /nodes/{node}] and /checks/{topicOrId}. */
 import { entryByTopic, resolveEntry, triageCheck } from '../knowledge/index.js';
+import { GUID } from '../model/ids.js';
 import { compareClusters, filterFleet } from '../report/fleet-filter.js';
 import { knowledgeBaseTopics } from '../report/fleet-knowledge.js';
 import { TRIAGE_KEYS } from '../report/fleet-schema.js';
@@ -9,7 +10,6 @@ import { badRequest, csv, json, notFound } from './respond.js';
 import {
   CHECK_ID,
   CLUSTER_NAME,
-  GUID,
   RESOURCE_GROUP,
   TOPIC,
   checkQuery,

@@ -72,7 +72,13 @@ function operation(doc: RouteDoc): Json {
     summary: doc.summary,
     ...(doc.description ? { description: doc.description } : {}),
     parameters: [
-      ...doc.pathParams.map((p) => ({ name: p.name, in: 'path', required: true, description: p.description, schema: { type: 'string' } })),
+      ...doc.pathParams.map((p) => ({
+        name: p.name,
+        in: 'path',
+        required: true,
+        description: p.description,
+        schema: { type: 'string', ...(p.pattern ? { pattern: p.pattern } : {}) },
+      })),
       ...queryParameters(doc),
     ],
     responses,

@@ -7,12 +7,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DISPOSITIONS } from '../knowledge/index.js';
+import { GUID } from '../model/ids.js';
 import { badRequest } from './respond.js';
 
 /** Azure Functions passes the function key as ?code=; accepted everywhere and never used. */
 const FUNCTION_KEY_PARAM = 'code';
 
-export const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 /** ARM: 1-90 letters, digits, underscores, hyphens, periods and parentheses, not ending in a period. */
 export const RESOURCE_GROUP = /^[\p{L}\p{N}_\-.()]{0,89}[\p{L}\p{N}_\-()]$/u;
 /** AKS: 1-63 letters, digits, underscores and hyphens, starting and ending with a letter or digit. */

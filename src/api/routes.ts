@@ -4,6 +4,7 @@
  * from ROUTES (one catch-all function, or one function per entry with its authLevel).
  */
 import type { z } from 'zod';
+import { GUID } from '../model/ids.js';
 import { checkQuery, clusterQuery, clustersQuery, historyQuery, noQuery, nodeQuery, scanQuery, scansQuery, summaryQuery } from './query.js';
 import {
   CheckFailingSchema,
@@ -50,7 +51,7 @@ export interface RouteDoc {
 }
 
 const CLUSTER_PARAMS: PathParam[] = [
-  { name: 'subscriptionId', description: 'Subscription id (GUID).' },
+  { name: 'subscriptionId', description: 'Subscription id (GUID).', pattern: GUID.source },
   { name: 'resourceGroup', description: 'Resource group name.' },
   { name: 'name', description: 'AKS cluster name.' },
 ];

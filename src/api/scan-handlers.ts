@@ -1,5 +1,6 @@
 /** GET /scans, GET /scans/{id} and POST /scans. */
 import { z } from 'zod';
+import { CLUSTER_ID } from '../model/ids.js';
 import { badRequest, csv, json, notFound } from './respond.js';
 import { noQuery, parseQuery, SCAN_OR_RUN_ID, scanQuery, scansQuery, wantsCsv } from './query.js';
 import type { RunRecord } from '../store/types.js';
@@ -7,7 +8,6 @@ import { ScanRequestSchema, type RunList, type ScanAccepted } from './schemas.js
 import type { ApiDeps, ApiRequest, ApiResponse } from './types.js';
 
 const DEFAULT_RUNS = 20;
-const CLUSTER_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/[^/]{1,90}\/providers\/microsoft\.containerservice\/managedclusters\/[^/]{1,63}$/i;
 
 const RUN_CSV_HEADER = ['runId', 'trigger', 'startedAt', 'queued', 'done', 'scanned', 'skipped', 'failed', 'pending', 'complete', 'lastReportAt'];
 
@@ -70,8 +70,9 @@ export async function requestScan(req: ApiRequest, deps: ApiDeps): Promise<ApiRe
     ids = [...seen.values()];
   }
   const started = await deps.requestScan(ids);
-  const accepted = z.object({ runId: z.string().min(1), queued: z.int().min(0) }).safeParse(started);
+  const accepted = z.object({ runId: z.string().min(1), queued: z.int().min(0), missing: z.array(z.string()) }).safeParse(started);
   if (!accepted.success) throw new Error('requestScan returned no run id');
   const status = `/api/scans/${encodeURIComponent(accepted.data.runId)}`;
-  return json(202, { runId: accepted.data.runId, queued: accepted.data.queued, status } satisfies ScanAccepted, { location: status });
+  const { runId, queued, missing } = accepted.data;
+  return json(202, { runId, queued, status, missing } satisfies ScanAccepted, { location: status });
 }

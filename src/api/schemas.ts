@@ -3,7 +3,10 @@
  * OpenAPI document publishes their JSON Schema (z.toJSONSchema), so code and document agree.
  */
 import { z } from 'zod';
+import { OUTCOME_KINDS } from '../model/cluster.js';
 import { KnowledgeEntrySchema } from '../model/knowledge.js';
+import { CHECK_STATUSES } from '../model/result.js';
+import { RUN_TRIGGERS } from '../model/run.js';
 import { CheckCountsSchema, FleetSummarySchema } from '../report/fleet-schema.js';
 
 /** Every schema the OpenAPI document names under components.schemas. */
@@ -11,7 +14,7 @@ export const apiSchemas = z.registry<{ id: string }>();
 
 const count = z.int().min(0);
 const isoTime = z.iso.datetime({ offset: true });
-const outcomeKind = z.enum(['scanned', 'skipped', 'failed']);
+const outcomeKind = z.enum(OUTCOME_KINDS);
 const triageCounts = z.record(z.string(), count).describe('Distinct failing checks per disposition (action, platform, ..., unknown).');
 
 export const ErrorSchema = z
@@ -90,7 +93,7 @@ export const ClusterListSchema = z
 
 const outcome = z.union([
   z.object({ kind: z.literal('scanned') }).strict(),
-  z.object({ kind: z.enum(['skipped', 'failed']), reason: z.string(), detail: z.string() }).strict(),
+  z.object({ kind: outcomeKind.exclude(['scanned']), reason: z.string(), detail: z.string() }).strict(),
 ]);
 
 export const ScanHeaderSchema = z
@@ -115,7 +118,7 @@ export const CheckViewSchema = z
     benchmark: z.string().nullable(),
     section: z.string().nullable(),
     title: z.string(),
-    status: z.enum(['PASS', 'FAIL', 'WARN', 'INFO']),
+    status: z.enum(CHECK_STATUSES),
     counts: CheckCountsSchema.describe("How many of the pool's nodes reported each status."),
     failingNodes: z.array(z.string()),
     topic: z.string().nullable(),
@@ -187,7 +190,7 @@ export const NodeCheckSchema = z
     section: z.string().nullable(),
     title: z.string(),
     assessment: z.string().nullable(),
-    status: z.enum(['PASS', 'FAIL', 'WARN', 'INFO']),
+    status: z.enum(CHECK_STATUSES),
     scored: z.boolean().nullable(),
     kind: z.string(),
     nodeType: z.string().nullable(),
@@ -247,7 +250,7 @@ export const CheckFailingSchema = z
 export const RunSchema = z
   .object({
     runId: z.string(),
-    trigger: z.enum(['timer', 'http', 'cli']),
+    trigger: z.enum(RUN_TRIGGERS),
     startedAt: isoTime,
     queued: count,
     done: count,
@@ -271,7 +274,15 @@ export const ScanRequestSchema = z
   .strict()
   .register(apiSchemas, { id: 'ScanRequest' });
 
-export const ScanAcceptedSchema = z.object({ runId: z.string(), queued: count, status: z.string() }).strict().register(apiSchemas, { id: 'ScanAccepted' });
+export const ScanAcceptedSchema = z
+  .object({
+    runId: z.string(),
+    queued: count,
+    status: z.string(),
+    missing: z.array(z.string()).describe('Requested cluster ids that were not found (deleted, or not visible to the scanner); not queued.'),
+  })
+  .strict()
+  .register(apiSchemas, { id: 'ScanAccepted' });
 
 export type ClusterItem = z.infer<typeof ClusterItemSchema>;
 export type ClusterList = z.infer<typeof ClusterListSchema>;

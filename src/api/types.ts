@@ -26,8 +26,8 @@ export interface ApiDeps {
   now: () => Date;
   /** The scan schedule's period: clusters not scanned for two periods are stale. */
   schedulePeriodMs: number;
-  /** Starts a scan of the given clusters (ARM ids), or of the whole fleet with null. */
-  requestScan: (clusterIds: string[] | null) => Promise<{ runId: string; queued: number }>;
+  /** Starts a scan of the given clusters (ARM ids), or of the whole fleet with null; `missing`: given ids not found. */
+  requestScan: (clusterIds: string[] | null) => Promise<{ runId: string; queued: number; missing: string[] }>;
   /** Optional features and why any is off ("off: TEAMS_WEBHOOK_URL is an unresolved Key Vault reference"), for GET /health. */
   features?: () => Record<string, string>;
   /** Where unexpected errors go (they are answered as a bare 500); default nowhere. */

@@ -4,6 +4,7 @@
  * real queue, worker handlers consume it, results land in the tables, and the API serves them.
  */
 import { parseArgs } from 'node:util';
+import { MAX_DEQUEUE_COUNT, SCAN_QUEUE } from '../pipeline/queues.js';
 import type { CliIo } from './io.js';
 import { stopSignal, UsageError } from './io.js';
 import { loadDevTooling } from './dev-tooling.js';
@@ -60,11 +61,11 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     );
     setSharedRuntime(rt);
     await rt.store.ensureTables();
-    const host = new LocalQueueHost(rt, { concurrency: 8, maxDequeueCount: 3, visibilityTimeoutSeconds: 1, log: () => undefined });
+    const host = new LocalQueueHost(rt, { concurrency: 8, maxDequeueCount: MAX_DEQUEUE_COUNT, visibilityTimeoutSeconds: 1, log: () => undefined });
     await host.ensureQueues();
     const t0 = Date.now();
     const queued = await host.fireTimer();
-    say(`demo: timer fired: ${queued} message(s) on the scan-cluster queue`);
+    say(`demo: timer fired: ${queued} message(s) on the ${SCAN_QUEUE} queue`);
     const drained = await host.drain();
     say(
       `demo: workers handled ${drained.handled} message(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s (${drained.failedAttempts} failed attempt(s), ${drained.poisoned} to the poison queue); ARM requests: ${rt.arm.stats.requests}`,

@@ -1,5 +1,5 @@
 /** The aks-fleet-scanner command line: one small dispatcher over the core. */
-import { InputError } from '../model/errors.js';
+import { InputError, errorMessage } from '../model/errors.js';
 import type { CliIo } from './io.js';
 import { SettingsError } from '../config/settings.js';
 import { processIo, UsageError } from './io.js';
@@ -125,7 +125,7 @@ if (invokedDirectly) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`aks-fleet-scanner: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.stderr.write(`aks-fleet-scanner: internal error: ${errorMessage(e)}\n`);
       process.exitCode = 70;
     },
   );

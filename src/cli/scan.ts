@@ -5,23 +5,23 @@ import { parseArgs } from 'node:util';
 import type { TokenCredential } from '@azure/core-auth';
 import { createArmClients } from '../azure/arm.js';
 import { parseClusterId } from '../discover/cluster-ref.js';
-import { discoverFleet } from '../discover/discover.js';
-import { discoverViaResourceGraph } from '../discover/resource-graph.js';
-import { inScope } from '../discover/filters.js';
+import { selectClusters } from '../discover/select.js';
 import { triageCheck } from '../knowledge/index.js';
 import type { ClusterScan } from '../model/cluster.js';
-import { InputError } from '../model/errors.js';
+import { InputError, errorMessage } from '../model/errors.js';
 import { classifierFor } from '../pipeline/classify.js';
 import { newRunId, scanIdFor } from '../pipeline/ids.js';
 import { buildScanReport, renderScanText } from '../report/scan-report.js';
 import { styleFor } from '../report/style.js';
-import type { Benchmark } from '../scan/plan.js';
-import { BENCHMARKS } from '../scan/plan.js';
+import type { Benchmark } from '../model/kube-bench.js';
+import { BENCHMARKS } from '../model/kube-bench.js';
+import { GUID } from '../model/ids.js';
 import type { PollTiming } from '../scan/run-command.js';
 import { DEFAULT_POLL_TIMING } from '../scan/run-command.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_PER_SUBSCRIPTION, scanFleet } from '../scan/scan-fleet.js';
+import { scanFleet } from '../scan/scan-fleet.js';
 import type { CliIo } from './io.js';
 import { oneOf, UsageError } from './io.js';
+import type { Settings } from '../config/settings.js';
 import { readSettings } from '../config/settings.js';
 import { planOptionsFrom, scanOptionsFrom } from '../runtime/runtime.js';
 import type { Store } from '../store/index.js';
@@ -32,13 +32,23 @@ import { storeFromOption } from './storage-option.js';
 /** Poll timing for the simulator, whose commands take about a second instead of half a minute. */
 export const SIMULATED_POLL_TIMING: PollTiming = { firstPollDelayMs: 300, pollIntervalMs: 200 };
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function positive(v: string | undefined, flag: string, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`${flag} must be a whole number from 1 to 1000, not "${v}"`);
   return n;
+}
+
+/**
+ * Clusters scanned at once, across the fleet and per subscription (ARM's write budget is per
+ * subscription): SCAN_CONCURRENCY and SCAN_PER_SUBSCRIPTION, or --concurrency for both bounds.
+ */
+export function scanLimits(
+  settings: Pick<Settings, 'SCAN_CONCURRENCY' | 'SCAN_PER_SUBSCRIPTION'>,
+  concurrencyFlag?: string,
+): { concurrency: number; perSubscription: number } {
+  const concurrency = positive(concurrencyFlag, '--concurrency', settings.SCAN_CONCURRENCY);
+  return { concurrency, perSubscription: Math.min(concurrency, settings.SCAN_PER_SUBSCRIPTION) };
 }
 
 /** `--simulate` takes an optional fleet file; parseArgs cannot express that, so give it an explicit value. */
@@ -82,7 +92,7 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
   const format = oneOf(values.format, ['text', 'json'] as const, '--format') ?? 'text';
   const selection = oneOf(values.nodes, ['per-pool', 'all'] as const, '--nodes') ?? settings.SCAN_NODES;
   const benchmark: 'auto' | Benchmark = oneOf(values.benchmark, ['auto', ...BENCHMARKS] as const, '--benchmark') ?? settings.SCAN_BENCHMARK;
-  const concurrency = positive(values.concurrency, '--concurrency', settings.SCAN_CONCURRENCY ?? DEFAULT_CONCURRENCY);
+  const limits = scanLimits(settings, values.concurrency);
   for (const sub of values.subscription ?? []) {
     if (!GUID.test(sub)) throw new UsageError(`--subscription must be a subscription id (a GUID), not "${sub}"`);
   }
@@ -145,19 +155,15 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
   try {
     const arm = createArmClients({ credential, ...(endpoint ? { endpoint } : {}), ...(ca ? { ca } : {}) });
     const plan = planOptionsFrom(settings);
-    const subs = clusterIds.length
-      ? [...new Set(clusterIds.map((id) => parseClusterId(id).subscriptionId))]
-      : values.subscription?.length
-        ? values.subscription
-        : plan.subscriptions;
     const discovery = oneOf(values.discovery, ['arm', 'resource-graph'] as const, '--discovery') ?? plan.discovery ?? 'arm';
-    const choice = { include: subs, exclude: plan.excludeSubscriptions };
-    const fleet = discovery === 'resource-graph' ? await discoverViaResourceGraph(arm, choice) : await discoverFleet(arm, choice);
+    const fleet = await selectClusters(arm, {
+      ...plan,
+      discovery,
+      ...(values.subscription?.length ? { subscriptions: values.subscription } : {}),
+      ids: clusterIds,
+    });
     for (const p of fleet.problems) io.stderr.write(`aks-fleet-scanner scan: subscription ${p.subscriptionId}: clusters could not be listed: ${p.message}\n`);
-    const wanted = new Set(clusterIds.map((id) => id.toLowerCase()));
-    // A cluster named with --cluster is scanned whatever the filters say; the rest go through them.
-    const clusters = fleet.clusters.filter((c) => (wanted.size ? wanted.has(c.id.toLowerCase()) : inScope(c, plan.filter)));
-    const missing = [...wanted].filter((id) => !clusters.some((c) => c.id.toLowerCase() === id));
+    const { clusters, missing } = fleet;
 
     const runId = newRunId(new Date());
     const progress = io.stderr.isTTY === true;
@@ -170,8 +176,7 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
         ...scanOptionsFrom(settings, timing),
         benchmark,
         selection,
-        concurrency,
-        perSubscription: Math.min(concurrency, DEFAULT_PER_SUBSCRIPTION),
+        ...limits,
         onClusterDone: (s, done, total) => {
           if (s.outcome.kind === 'failed') failed++;
           if (progress) io.stderr.write(`\r${done}/${total} clusters, ${failed} failed `);
@@ -209,7 +214,7 @@ function parseJsonFile(path: string, name: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new InputError(name, `is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new InputError(name, `is not valid JSON (${errorMessage(e)})`);
   }
 }
 

@@ -1,5 +1,6 @@
 /** `aks-fleet-scanner serve`: the API and dashboard over stored results, on localhost, with a worker for POST /api/scans. */
 import { parseArgs } from 'node:util';
+import { MAX_DEQUEUE_COUNT } from '../pipeline/queues.js';
 import type { CliIo } from './io.js';
 import { stopSignal, UsageError } from './io.js';
 import { storageTargetFromOption } from './storage-option.js';
@@ -27,7 +28,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     // POST /api/scans queues scans; this worker runs them, as the Function app's queue trigger would.
     const host = new LocalQueueHost(rt, {
       concurrency: rt.settings.SCAN_CONCURRENCY,
-      maxDequeueCount: 3,
+      maxDequeueCount: MAX_DEQUEUE_COUNT,
       visibilityTimeoutSeconds: 60,
       log: (l) => io.stderr.write(`worker: ${l}\n`),
     });

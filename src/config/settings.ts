@@ -5,7 +5,7 @@
  * are read by src/store/target.ts.
  */
 import { z } from 'zod';
-import { BENCHMARKS } from '../scan/plan.js';
+import { BENCHMARKS } from '../model/kube-bench.js';
 import { IMAGE_REFERENCE } from '../scan/incluster/contract.js';
 
 const list = z

@@ -1,10 +1,11 @@
 /** ARM's ManagedCluster → our ClusterRef: plain data, everything later stages need and nothing else. */
 import type { ManagedCluster } from '@azure/arm-containerservice';
 import type { ClusterRef, NodePoolRef } from '../model/cluster.js';
+import { CLUSTER_ID } from '../model/ids.js';
 
 /** Splits /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ContainerService/managedClusters/{n}. */
 export function parseClusterId(id: string): { subscriptionId: string; resourceGroup: string; name: string } {
-  const m = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/managedclusters\/([^/]+)$/i.exec(id.trim());
+  const m = CLUSTER_ID.exec(id.trim());
   if (!m) throw new Error(`not an AKS cluster resource id: ${JSON.stringify(id)}`);
   return { subscriptionId: m[1] as string, resourceGroup: m[2] as string, name: m[3] as string };
 }

@@ -11,6 +11,7 @@ import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { KnowledgeEntriesFileSchema, KnowledgeMetaFileSchema } from '../model/knowledge.js';
 import type { KnowledgeEntry, KnowledgeMeta, TextRule } from '../model/knowledge.js';
 import { normaliseBenchmark, normaliseText } from './normalise.js';
+import { errorLine } from '../model/errors.js';
 
 export interface KnowledgeBase {
   meta: KnowledgeMeta;
@@ -51,7 +52,7 @@ export function loadFrom(dir: URL): KnowledgeBase {
     try {
       raw = loadYaml(readFileSync(new URL(file, dir), 'utf8'), { schema: CORE_SCHEMA, filename: file });
     } catch (e) {
-      throw new KnowledgeDataError(`knowledge data ${file}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      throw new KnowledgeDataError(`knowledge data ${file}: ${errorLine(e)}`);
     }
     // Pick the schema by the file's top key, so an error names the real field instead of "no union member".
     const isMeta = typeof raw === 'object' && raw !== null && 'meta' in raw;

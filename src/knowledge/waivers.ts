@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
-import { InputError } from '../model/errors.js';
+import { InputError, errorLine } from '../model/errors.js';
 import { WaiverFileObjectSchema, WaiverListSchema } from '../model/knowledge.js';
 import type { Waiver, WaiverInput, WaiverScopeRule } from '../model/knowledge.js';
 import { knowledgeBase } from './load.js';
@@ -59,7 +59,7 @@ export function parseWaiverConfig(text: string, inputName: string): WaiverConfig
     // `expires: 2027-01-31` a string instead of turning it into a Date.
     raw = loadYaml(text, { schema: CORE_SCHEMA, filename: inputName });
   } catch (e) {
-    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    const why = errorLine(e);
     throw new InputError(inputName, `is neither valid YAML nor JSON (${why})`);
   }
   if (raw === null || raw === undefined) throw new InputError(inputName, 'is empty: expected a list of waivers or an object with "waivers"');

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { errorMessage } from '../model/errors.js';
 
 /** Azurite's published development account; a well-known value, not a secret. */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -144,7 +145,7 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<AzuriteIn
   } catch (e) {
     await Promise.allSettled(started.map((s) => s.close()));
     if (dir) rmSync(dir, { recursive: true, force: true });
-    throw new Error(`startAzurite: a service did not start (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+    throw new Error(`startAzurite: a service did not start (${errorMessage(e)})`, { cause: e });
   }
 
   const blobPort = portOf(blob);

@@ -85,6 +85,10 @@ export interface ScannedNode {
   warnings: string[];
 }
 
+/** The one outcome every discovered cluster ends a scan with. */
+export const OUTCOME_KINDS = ['scanned', 'skipped', 'failed'] as const;
+export type OutcomeKind = (typeof OUTCOME_KINDS)[number];
+
 export type ClusterOutcome =
   | { kind: 'scanned'; nodes: ScannedNode[]; nodeFailures: NodeFailure[] }
   | { kind: 'skipped'; reason: SkipReason; detail: string }

@@ -18,6 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { errorMessage } from './errors.js';
 
 export const ENVELOPE_VERSION = 'v1';
 const MARK = '===AKSFS-';
@@ -203,7 +204,7 @@ function decodePayload(meta: EnvelopeMeta, b64: string, sha: string): EnvelopeRe
   try {
     raw = gunzipSync(Buffer.from(b64, 'base64'));
   } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
+    const why = errorMessage(e);
     return { kind: 'broken', meta, problem: 'corrupt', detail: `the payload of node ${meta.node} does not decompress (${why})` };
   }
   if (sha && sha256Hex(raw) !== sha.toLowerCase()) {

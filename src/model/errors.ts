@@ -13,3 +13,13 @@ export class InputError extends Error {
     super(`${input}: ${problem}`);
   }
 }
+
+/** The message of anything thrown: an Error's message, or the thrown value as text (a library may throw a string). */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The first line of errorMessage(e), for one-line logs and outcomes: SDK errors append request details on later lines. */
+export function errorLine(e: unknown): string {
+  return errorMessage(e).split('\n')[0] ?? '';
+}

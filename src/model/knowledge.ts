@@ -4,6 +4,7 @@
  * the CLI, the API and the tests agree on one shape.
  */
 import { z } from 'zod';
+import { CLUSTER_ID, GUID } from './ids.js';
 
 export const DISPOSITIONS = ['action', 'platform', 'equivalent-control', 'check-quirk', 'environment', 'obsolete'] as const;
 /**
@@ -334,9 +335,6 @@ export interface Waiver {
   expires: string;
   source: 'default' | 'file';
 }
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const CLUSTER_ID = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+$/i;
 
 /** Date.parse rolls 2026-02-30 over to March 2nd: a real date survives the round trip unchanged. */
 function isRealDate(s: string): boolean {

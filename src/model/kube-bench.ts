@@ -5,7 +5,13 @@
  * and the group `type` arrived later, and `reason` is written only when it is not empty.
  */
 
-export type KubeBenchStatus = 'PASS' | 'FAIL' | 'WARN' | 'INFO';
+/** kube-bench's check statuses, worst first: the order reports list them in. */
+export const CHECK_STATUSES = ['FAIL', 'WARN', 'PASS', 'INFO'] as const;
+export type KubeBenchStatus = (typeof CHECK_STATUSES)[number];
+
+/** The AKS benchmarks of kube-bench (cfg/aks-1.0, aks-1.7, aks-1.8 in v0.15.6) this scanner runs. */
+export const BENCHMARKS = ['aks-1.0', 'aks-1.7', 'aks-1.8'] as const;
+export type Benchmark = (typeof BENCHMARKS)[number];
 
 /** One check as kube-bench reports it (`check.Check` serialised). */
 export interface KubeBenchResult {

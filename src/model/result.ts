@@ -5,7 +5,7 @@
 import type { KubeBenchStatus } from './kube-bench.js';
 
 export type CheckStatus = KubeBenchStatus;
-export const CHECK_STATUSES: readonly CheckStatus[] = ['FAIL', 'WARN', 'PASS', 'INFO'];
+export { CHECK_STATUSES } from './kube-bench.js';
 
 /** How kube-bench evaluates a check: automated tests, a manual check (always WARN), or skipped (INFO). */
 export type CheckKind = 'automated' | 'manual' | 'skip';

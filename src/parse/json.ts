@@ -3,9 +3,9 @@
  * array of `--nototals`) and old releases. Validation is hand-written and shallow on purpose:
  * this runs on every node of every cluster, and `bench/` holds it to 2x the cost of JSON.parse.
  */
-import { InputError } from '../model/errors.js';
+import { InputError, errorMessage } from '../model/errors.js';
 import type { KubeBenchControls, KubeBenchGroup, KubeBenchResult, KubeBenchTotals } from '../model/kube-bench.js';
-import { ACTUAL_VALUE_MAX_CHARS, countTotals } from '../model/result.js';
+import { ACTUAL_VALUE_MAX_CHARS, CHECK_STATUSES, countTotals } from '../model/result.js';
 import type { CheckResult, CheckStatus, NodeResult, Totals } from '../model/result.js';
 import { redactSecrets } from './redact.js';
 import { kindOfType, sectionOf, splitTitle } from './title.js';
@@ -16,7 +16,7 @@ export interface NodeMeta {
 }
 
 const NO_META: NodeMeta = { node: null, pool: null };
-const STATUSES = new Set<string>(['PASS', 'FAIL', 'WARN', 'INFO']);
+const STATUSES = new Set<string>(CHECK_STATUSES);
 
 type Json = unknown;
 
@@ -37,7 +37,7 @@ export function parseJsonText(text: string, input: string): Json {
   try {
     return JSON.parse(text) as Json;
   } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
+    const why = errorMessage(e);
     throw new InputError(input, `is not valid JSON (${why}); truncated output?`);
   }
 }

@@ -6,11 +6,7 @@
 import { z } from 'zod';
 import type { ClusterRef } from '../model/cluster.js';
 import { InputError } from '../model/errors.js';
-
-export const SCAN_QUEUE = 'scan-cluster';
-export const POISON_QUEUE = `${SCAN_QUEUE}-poison`;
-/** host.json extensions.queues.maxDequeueCount (a test keeps the two equal). */
-export const MAX_DEQUEUE_COUNT = 3;
+import { CLUSTER_ID } from '../model/ids.js';
 
 const pool = z.object({
   name: z.string().min(1),
@@ -22,7 +18,7 @@ const pool = z.object({
 });
 
 const clusterRef = z.object({
-  id: z.string().regex(/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+$/i),
+  id: z.string().regex(CLUSTER_ID),
   subscriptionId: z.string().min(1),
   resourceGroup: z.string().min(1),
   name: z.string().min(1),

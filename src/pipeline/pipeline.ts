@@ -4,14 +4,13 @@
  * what the worker could not. Functions bindings live in functions/, which only call these.
  */
 import type { ArmClients } from '../azure/arm.js';
-import { discoverFleet } from '../discover/discover.js';
-import { discoverViaResourceGraph } from '../discover/resource-graph.js';
-import type { ClusterFilter } from '../discover/filters.js';
-import { inScope } from '../discover/filters.js';
+import type { ClusterSelectionOptions } from '../discover/select.js';
+import { selectClusters } from '../discover/select.js';
 import type { ClusterScan } from '../model/cluster.js';
 import type { ClusterScanOptions } from '../scan/scan-cluster.js';
 import { scanCluster } from '../scan/scan-cluster.js';
-import type { RunTrigger, Store } from '../store/index.js';
+import type { RunTrigger } from '../model/run.js';
+import type { Store } from '../store/index.js';
 import { alertNewFailures } from '../alert/index.js';
 import { previousScannedScan } from '../diff/previous.js';
 import type { Waiver } from '../knowledge/index.js';
@@ -20,6 +19,7 @@ import { classifierFor, classifyCheck } from './classify.js';
 import { newRunId, scanIdFor } from './ids.js';
 import type { ScanMessage } from './message.js';
 import { parseScanMessage, scanMessage } from './message.js';
+import { errorMessage, errorLine } from '../model/errors.js';
 
 export interface AlertSettings {
   /** The Teams Workflows webhook (a secret: never logged). */
@@ -37,13 +37,8 @@ export interface PipelineDeps {
   alerts?: AlertSettings;
 }
 
-export interface RunPlanOptions {
-  /** One list call per subscription, or one tenant-wide Resource Graph query. */
-  discovery?: 'arm' | 'resource-graph';
-  subscriptions: string[];
-  excludeSubscriptions: string[];
-  filter: ClusterFilter;
-  /** Scan only these cluster ids (POST /api/scans with a list); all in scope when null. */
+export interface RunPlanOptions extends Omit<ClusterSelectionOptions, 'ids'> {
+  /** Scan only these cluster ids (POST /api/scans with a list), by selectClusters' rule; all in scope when null. */
   only?: string[] | null;
 }
 
@@ -52,20 +47,21 @@ export interface PlannedRun {
   messages: ScanMessage[];
   /** Subscriptions whose clusters could not be listed. */
   problems: { subscriptionId: string; message: string }[];
+  /** Ids of `only` that were not found (deleted, or not visible to this identity). */
+  missing: string[];
 }
 
 export async function planRun(deps: PipelineDeps, trigger: RunTrigger, opts: RunPlanOptions): Promise<PlannedRun> {
   const started = deps.now();
   const runId = newRunId(started);
-  const choice = { include: opts.subscriptions, exclude: opts.excludeSubscriptions };
-  const fleet = opts.discovery === 'resource-graph' ? await discoverViaResourceGraph(deps.arm, choice) : await discoverFleet(deps.arm, choice);
-  const only = opts.only ? new Set(opts.only.map((id) => id.toLowerCase())) : null;
-  const clusters = fleet.clusters.filter((c) => inScope(c, opts.filter) && (!only || only.has(c.id.toLowerCase())));
-  const messages = clusters.map((c, i) => scanMessage(runId, scanIdFor(runId, i), c));
+  const { only, ...scope } = opts;
+  const fleet = await selectClusters(deps.arm, { ...scope, ids: only ?? null });
+  const messages = fleet.clusters.map((c, i) => scanMessage(runId, scanIdFor(runId, i), c));
   await deps.store.startRun({ runId, trigger, startedAt: started.toISOString(), queued: messages.length });
   for (const p of fleet.problems) deps.log(`subscription ${p.subscriptionId}: clusters could not be listed: ${p.message}`);
+  if (fleet.missing.length) deps.log(`run ${runId}: not found (deleted, or not visible to this identity): ${fleet.missing.join(', ')}`);
   deps.log(`run ${runId}: ${messages.length} cluster(s) in ${fleet.subscriptions.length} subscription(s) queued`);
-  return { runId, messages, problems: fleet.problems };
+  return { runId, messages, problems: fleet.problems, missing: fleet.missing };
 }
 
 /** Which delivery of the message this is, as the queue trigger reports it. */
@@ -95,7 +91,7 @@ export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanO
     deps.log(`cluster ${msg.cluster.id}: ${o.kind}${o.kind === 'scanned' ? ` (${o.nodes.length} node(s))` : ` (${o.reason}: ${o.detail})`}`);
     return scan;
   } catch (e) {
-    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    const why = errorLine(e);
     const kind = classifyError(e);
     deps.log(`cluster ${msg.cluster.id}: the worker failed (delivery ${delivery?.dequeueCount ?? '?'}, ${kind}): ${why}`);
     if (kind === 'deterministic') {
@@ -124,7 +120,7 @@ async function alertOnNewFailures(msg: ScanMessage, scan: ClusterScan, deps: Pip
       `cluster ${msg.cluster.id}: Teams alert ${r.outcome.status} (${r.outcome.attempts} attempt(s), ${r.diff.newFailures.length} new FAIL(s)): ${r.outcome.detail}`,
     );
   } catch (e) {
-    deps.log(`cluster ${msg.cluster.id}: Teams alert failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    deps.log(`cluster ${msg.cluster.id}: Teams alert failed: ${errorLine(e)}`);
   }
 }
 
@@ -157,7 +153,7 @@ export async function recordPoisonMessage(raw: unknown, deps: RecordDeps): Promi
   try {
     msg = parseScanMessage(raw, 'poison message');
   } catch (e) {
-    deps.log(`poison queue: an unreadable message was dropped: ${e instanceof Error ? e.message : String(e)}`);
+    deps.log(`poison queue: an unreadable message was dropped: ${errorMessage(e)}`);
     return null;
   }
   return recordFailure(

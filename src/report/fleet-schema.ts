@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 
+import { OUTCOME_KINDS } from '../model/cluster.js';
 import { TRIAGE_KEYS } from '../model/knowledge.js';
 import type { TriageKey } from '../model/knowledge.js';
 export { TRIAGE_KEYS, YOURS, NOT_YOURS } from '../model/knowledge.js';
@@ -62,7 +63,7 @@ export const StaleClusterSchema = z
     resourceGroup: z.string(),
     name: z.string(),
     /** The latest attempt's outcome, and its reason when it was skipped or failed. */
-    outcome: z.enum(['scanned', 'skipped', 'failed']),
+    outcome: z.enum(OUTCOME_KINDS),
     reason: z.string().nullable(),
     lastAttempt: isoTime.describe('When the latest attempt, of any outcome, finished.'),
     lastResults: isoTime.nullable().describe('When the latest scan that produced results finished; null when the cluster was never scanned.'),

@@ -1,12 +1,11 @@
 /** Renders an ExplainReport as terminal text, markdown or CSV (JSON is the report object itself). */
 import type { CheckStatus } from '../model/result.js';
+import { CHECK_STATUSES } from '../model/result.js';
 import { toCsv } from './csv.js';
 import type { ExplainCheck, ExplainReport, KubernetesVersionInfo, LegacyHeadline, TriageKey } from './explain.js';
 import { triageKey } from './explain.js';
 import type { Style } from './style.js';
 import { plain } from './style.js';
-
-const GROUP_ORDER: CheckStatus[] = ['FAIL', 'WARN', 'PASS', 'INFO'];
 
 export const TRIAGE_LABEL: Record<TriageKey, string> = {
   action: 'yours to fix',
@@ -70,7 +69,7 @@ export function renderExplainText(r: ExplainReport, st: Style = plain): string {
   out.push(st.dim(`Kubernetes version: ${describeVersion(r.source.kubernetesVersion)}`));
   if (r.nodes) out.push(st.dim(`${r.nodes.length} node(s)${r.failures?.length ? `, ${r.failures.length} without a result` : ''}`));
   out.push('');
-  for (const status of GROUP_ORDER) {
+  for (const status of CHECK_STATUSES) {
     const group = r.checks.filter((c) => c.status === status);
     if (group.length === 0) continue;
     out.push(st.bold(`${status} (${group.length})`));

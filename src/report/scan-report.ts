@@ -1,6 +1,6 @@
 /** The result of a fleet scan as JSON and as terminal text. Checks carry the knowledge base's triage. */
 import type { ArmStats } from '../azure/arm.js';
-import type { ClusterScan } from '../model/cluster.js';
+import type { ClusterScan, OutcomeKind } from '../model/cluster.js';
 import type { CheckResult, Totals } from '../model/result.js';
 import type { CheckTriage } from './explain.js';
 import type { Style } from './style.js';
@@ -17,7 +17,7 @@ export interface ScanReportCluster {
   name: string;
   kubernetesVersion: string;
   benchmark: string | null;
-  outcome: 'scanned' | 'skipped' | 'failed';
+  outcome: OutcomeKind;
   reason: string | null;
   detail: string | null;
   nodes: { name: string; pool: string | null; totals: Totals; checks: ScanReportCheck[] }[];

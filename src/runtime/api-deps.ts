@@ -9,19 +9,22 @@ import type { ApiDeps } from '../api/types.js';
 import { schedulePeriodMs } from '../config/schedule.js';
 import type { Runtime } from './runtime.js';
 import { sharedRuntime, sharedRuntimeIfReady } from './runtime.js';
+import { errorLine } from '../model/errors.js';
 
 /** A scan the API could not start because Azure could not be reached or signed in to: 503, one line. */
-async function scanOr503(start: () => Promise<{ runId: string; queued: number }>): Promise<{ runId: string; queued: number }> {
+type ScanStarted = Awaited<ReturnType<ApiDeps['requestScan']>>;
+
+async function scanOr503(start: () => Promise<ScanStarted>): Promise<ScanStarted> {
   try {
     return await start();
   } catch (e) {
     if (e instanceof Error && e.name === 'StoreError') throw e;
-    const first = (e instanceof Error ? e.message : String(e)).split('\n')[0]?.slice(0, 300) ?? '';
+    const first = errorLine(e).slice(0, 300);
     throw new ApiError(503, 'ScannerUnavailable', `the scan could not be started (Azure sign-in or Resource Manager): ${first}`, { 'retry-after': '60' });
   }
 }
 
-async function requestScanWith(rt: Runtime, clusterIds: string[] | null): Promise<{ runId: string; queued: number }> {
+async function requestScanWith(rt: Runtime, clusterIds: string[] | null): Promise<ScanStarted> {
   const { planRun } = await import('../pipeline/pipeline.js');
   const run = await planRun(rt.deps, 'http', { ...rt.planOptions, only: clusterIds });
   const queue = rt.queue();
@@ -29,7 +32,7 @@ async function requestScanWith(rt: Runtime, clusterIds: string[] | null): Promis
   // Sixteen at a time: a fleet-wide request must fit the HTTP timeout.
   const limit = pLimit(16);
   await Promise.all(run.messages.map((m) => limit(() => queue.sendMessage(Buffer.from(JSON.stringify(m)).toString('base64')))));
-  return { runId: run.runId, queued: run.messages.length };
+  return { runId: run.runId, queued: run.messages.length, missing: run.missing };
 }
 
 export function apiDepsFor(rt: Runtime, log?: ApiDeps['log']): ApiDeps {

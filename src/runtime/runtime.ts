@@ -11,13 +11,14 @@ import type { FeatureStates } from '../config/features.js';
 import { loadSettings, turnOff } from '../config/features.js';
 import type { Settings } from '../config/settings.js';
 import type { PipelineDeps, RunPlanOptions } from '../pipeline/pipeline.js';
-import type { POISON_QUEUE } from '../pipeline/message.js';
-import { SCAN_QUEUE } from '../pipeline/message.js';
+import type { POISON_QUEUE } from '../pipeline/queues.js';
+import { SCAN_QUEUE } from '../pipeline/queues.js';
 import type { PollTiming } from '../scan/run-command.js';
 import { DEFAULT_POLL_TIMING } from '../scan/run-command.js';
 import type { ClusterScanOptions } from '../scan/scan-cluster.js';
 import type { Store, StorageTarget } from '../store/index.js';
 import { createQueueClient, createStore, storageTargetFromEnv } from '../store/index.js';
+import { errorLine } from '../model/errors.js';
 
 export interface RuntimeOverrides {
   credential?: TokenCredential;
@@ -107,7 +108,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv, o: RuntimeOverrides 
       if (o.teamsWebhookUrl) loaded.features.alerts = 'on';
     } catch (e) {
       // Alerts without the waivers someone wrote would post what they chose to silence.
-      turnOff(loaded, 'alerts', `WAIVERS_FILE could not be loaded: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
+      turnOff(loaded, 'alerts', `WAIVERS_FILE could not be loaded: ${errorLine(e)}`);
     }
   }
   const warn = o.log ?? ((l: string) => console.warn(l));

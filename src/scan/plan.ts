@@ -4,11 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { ClusterRef } from '../model/cluster.js';
+import type { Benchmark } from '../model/kube-bench.js';
 import type { NodeSelection, ScanEnv } from './incluster/contract.js';
 import { DEFAULT_IMAGE, DEFAULT_NAMESPACE, IMAGE_REFERENCE, IMAGE_TAG } from './incluster/contract.js';
-
-export const BENCHMARKS = ['aks-1.0', 'aks-1.7', 'aks-1.8'] as const;
-export type Benchmark = (typeof BENCHMARKS)[number];
 
 /**
  * kube-bench's own mapping for AKS: 1.19–1.24 → aks-1.0, 1.29–1.31 → aks-1.7, every other

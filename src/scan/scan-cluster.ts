@@ -4,7 +4,7 @@ import type { ArmClients } from '../azure/arm.js';
 import { skipDecision } from '../discover/filters.js';
 import type { ClusterFilter } from '../discover/filters.js';
 import type { ClusterOutcome, ClusterRef, ClusterScan, FailReason, ScannedNode } from '../model/cluster.js';
-import { InputError } from '../model/errors.js';
+import { InputError, errorLine } from '../model/errors.js';
 import type { NodeFailure } from '../model/result.js';
 import { parseKubeBenchLog } from '../parse/log.js';
 import { buildRunCommandRequest } from './incluster/request.js';
@@ -70,7 +70,7 @@ async function clusterToken(deps: ClusterScanDeps, signal: AbortSignal): Promise
     const t = await deps.arm.credential.getToken(AKS_SERVER_SCOPE, { abortSignal: signal });
     if (t?.token) return t.token;
   } catch (e) {
-    throw new ScanError('missing-cluster-token', `no token for the AKS server application (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+    throw new ScanError('missing-cluster-token', `no token for the AKS server application (${errorLine(e)})`);
   }
   throw new ScanError('missing-cluster-token', 'the credential returned no token for the AKS server application');
 }

@@ -12,9 +12,6 @@ export interface FleetScanOptions extends ClusterScanOptions {
   onClusterDone?: (scan: ClusterScan, done: number, total: number) => void;
 }
 
-export const DEFAULT_CONCURRENCY = 16;
-export const DEFAULT_PER_SUBSCRIPTION = 8;
-
 export async function scanFleet(
   clusters: readonly ClusterRef[],
   scanSeed: string,

@@ -464,10 +464,16 @@ describe('/scans', () => {
     const ids = [byName('aks-prod-1').ref.id, byName('aks-prod-1').ref.id.toLowerCase(), byName('aks-b-1').ref.id];
     const r = await call(deps, '/scans', { method: 'POST', body: { clusters: ids } });
     expect(r.status).toBe(202);
-    const body = r.json as { runId: string; queued: number; status: string };
+    const body = r.json as { runId: string; queued: number; status: string; missing: string[] };
     expect(body.queued).toBe(2);
+    expect(body.missing).toEqual([]);
     expect(r.headers['location']).toBe(`/api/scans/${body.runId}`);
     expect(requested[requested.length - 1]).toEqual([ids[0], ids[2]]);
+    // An id the scanner cannot find is answered as missing, not dropped.
+    const gone = ref(SUB_A, 'rg-prod', 'aks-deleted').id;
+    const partly = await call(deps, '/scans', { method: 'POST', body: { clusters: [ids[0], gone] } });
+    expect(partly.status).toBe(202);
+    expect(partly.json).toMatchObject({ queued: 1, missing: [gone] });
     for (const empty of [undefined, '', '{}', {}]) {
       const all = await call(deps, '/scans', { method: 'POST', ...(empty === undefined ? {} : { body: empty }) });
       expect(all.status).toBe(202);

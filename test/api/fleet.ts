@@ -205,7 +205,10 @@ export function depsFor(store: Store, requested: (string[] | null)[] = []): ApiD
     requestScan: async (ids) => {
       requested.push(ids);
       n++;
-      return { runId: `http-run-${n}`, queued: ids ? ids.length : 5 };
+      // Like selectClusters: ids of the seeded fleet are queued, others reported missing.
+      const known = new Set(fleetSpec().map((c) => c.ref.id.toLowerCase()));
+      const missing = (ids ?? []).filter((id) => !known.has(id.toLowerCase()));
+      return { runId: `http-run-${n}`, queued: ids ? ids.length - missing.length : 5, missing };
     },
   };
 }

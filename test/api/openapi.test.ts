@@ -7,6 +7,10 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type ApiDeps } from '../../src/api/index.js';
 import { matchRoutes, pathSegments } from '../../src/api/routes.js';
+import { OUTCOME_KINDS } from '../../src/model/cluster.js';
+import { GUID } from '../../src/model/ids.js';
+import { CHECK_STATUSES } from '../../src/model/result.js';
+import { RUN_TRIGGERS } from '../../src/model/run.js';
 import { createStore } from '../../src/store/store.js';
 import { useAzurite } from '../support/azurite.js';
 import { call, depsFor, seedFleet, SUB_A, SUB_B, type Answer, type Call } from './fleet.js';
@@ -174,6 +178,35 @@ describe('GET /openapi.json', () => {
     }
     expect(n).toBeGreaterThan(30);
     expect([...covered].sort()).toEqual(ROUTES.map((r) => `${r.method} /${r.route}`).sort());
+  });
+
+  it('publishes the enums of src/model and id patterns, and accepts exactly what they accept', () => {
+    const schemas = (doc['components'] as { schemas: Record<string, Json> }).schemas;
+    const enumsOf = (value: unknown, key: string): unknown[][] => {
+      const found: unknown[][] = [];
+      const walk = (v: unknown): void => {
+        if (Array.isArray(v)) v.forEach(walk);
+        else if (v && typeof v === 'object') {
+          for (const [k, x] of Object.entries(v)) {
+            if (k === key && x && typeof x === 'object' && Array.isArray((x as Json)['enum'])) found.push((x as Json)['enum'] as unknown[]);
+            walk(x);
+          }
+        }
+      };
+      walk(value);
+      return found;
+    };
+    expect(enumsOf(schemas['Run'], 'trigger')).toEqual([[...RUN_TRIGGERS]]);
+    expect(enumsOf(schemas['ClusterItem'], 'outcome')).toEqual([[...OUTCOME_KINDS]]);
+    // Check statuses (the knowledge base's Microsoft status, Pass/Fail/..., is another vocabulary).
+    const statuses = enumsOf(schemas, 'status').filter((e) => e.includes('FAIL'));
+    expect(statuses.length).toBeGreaterThanOrEqual(2);
+    for (const e of statuses) expect(e).toEqual([...CHECK_STATUSES]);
+    const paths = doc['paths'] as Record<string, Record<string, { parameters: { name: string; in: string; schema: Json }[] }>>;
+    const sub = paths['/clusters/{subscriptionId}/{resourceGroup}/{name}']?.['get']?.parameters.find((p) => p.name === 'subscriptionId');
+    expect(sub?.schema['pattern']).toBe(GUID.source);
+    const published = new RegExp(String(sub?.schema['pattern']));
+    for (const id of [SUB_A, SUB_A.toUpperCase(), 'not-a-guid', `${SUB_A}0`]) expect(published.test(id), id).toBe(GUID.test(id));
   });
 
   it('documents exactly the query parameters each route accepts', async () => {

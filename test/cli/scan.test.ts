@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createStore } from '../../src/store/index.js';
+import { ROOT } from '../fixtures/paths.js';
 import { runCli } from '../support/cli.js';
 import { useAzurite } from '../support/azurite.js';
 
@@ -28,17 +30,23 @@ describe('aks-fleet-scanner scan --simulate', () => {
     const j = JSON.parse(r.stdout) as ScanJson;
     expect(j.totals.clusters).toBe(j.clusters.length);
     expect(j.totals.scanned + j.totals.skipped + j.totals.failed).toBe(j.totals.clusters);
+    // The outcome of every cluster follows from the fleet file: stopped or run-command-disabled
+    // clusters are skipped, a persistent fault fails the cluster, a transient one (`times`) is retried.
+    const spec = JSON.parse(readFileSync(`${ROOT}examples/fleets/demo.json`, 'utf8')) as {
+      clusters: { name: string; powerState: string; runCommandDisabled: boolean; faults: { times?: number }[] }[];
+    };
+    const expected = (c: (typeof spec.clusters)[number]) =>
+      c.powerState === 'Stopped' || c.runCommandDisabled ? 'skipped' : c.faults.some((f) => f.times === undefined) ? 'failed' : 'scanned';
+    const outcomes = Object.fromEntries(j.clusters.map((c) => [c.name, c.outcome]));
+    expect(outcomes).toEqual(Object.fromEntries(spec.clusters.map((c) => [c.name, expected(c)])));
+    expect(new Set(Object.values(outcomes))).toEqual(new Set(['scanned', 'skipped', 'failed']));
     const scanned = j.clusters.filter((c) => c.outcome === 'scanned');
-    expect(scanned.length).toBeGreaterThan(0);
     for (const c of scanned) {
       expect(c.benchmark).toMatch(/^aks-1\.[078]$/);
       expect(c.nodes.length).toBeGreaterThan(0);
       for (const n of c.nodes) for (const ch of n.checks) expect(ch.aks, `${c.name} ${ch.id}`).not.toBeNull();
     }
-    // The demo fleet has a stopped cluster, one with run-command disabled and injected failures.
-    const notScanned = j.clusters.filter((x) => x.outcome !== 'scanned');
-    expect(notScanned.length).toBeGreaterThan(0);
-    for (const c of notScanned) expect(c.reason).toBeTruthy();
+    for (const c of j.clusters.filter((x) => x.outcome !== 'scanned')) expect(c.reason).toBeTruthy();
     for (const c of j.clusters)
       for (const k of ['id', 'subscriptionId', 'resourceGroup', 'name', 'kubernetesVersion', 'benchmark', 'outcome', 'reason', 'nodes'])
         expect(c).toHaveProperty(k);

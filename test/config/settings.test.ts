@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { scanLimits } from '../../src/cli/scan.js';
 import { schedulePeriodMs } from '../../src/config/schedule.js';
 import { readSettings, SETTING_NAMES, SettingsError } from '../../src/config/settings.js';
 import { ROOT } from '../fixtures/paths.js';
@@ -14,6 +15,8 @@ describe('settings', () => {
       SCAN_BENCHMARK: 'auto',
       SCAN_SUBSCRIPTIONS: [],
       SCAN_CLUSTER_DEADLINE_SECONDS: 600,
+      SCAN_CONCURRENCY: 16,
+      SCAN_PER_SUBSCRIPTION: 8,
     });
     expect(s.TEAMS_WEBHOOK_URL).toBeUndefined();
   });
@@ -45,6 +48,38 @@ describe('settings', () => {
       expect((e as Error).message).toContain('TEAMS_WEBHOOK_URL');
       expect((e as Error).message).not.toContain('SECRET');
     }
+  });
+
+  it('every setting is documented in the README and read by the product, not only validated', () => {
+    const readme = readFileSync(`${ROOT}README.md`, 'utf8');
+    // The product's sources, without comments: a setting named only in a comment is not read.
+    // The simulator and the embedded Azurite are development tools, not readers.
+    const sources = ['src', 'functions']
+      .flatMap((dir) => readdirSync(`${ROOT}${dir}`, { recursive: true, encoding: 'utf8' }).map((f) => `${dir}/${f}`))
+      .filter((f) => f.endsWith('.ts') && f !== 'src/config/settings.ts' && !/^src\/(simulator|local)\//.test(f))
+      .map((f): [string, string] => [
+        f,
+        readFileSync(`${ROOT}${f}`, 'utf8')
+          .replace(/\/\*[\s\S]*?\*\//g, '')
+          .replace(/\/\/.*$/gm, ''),
+      ]);
+    expect(sources.length).toBeGreaterThan(50);
+    for (const name of SETTING_NAMES) {
+      expect(readme, `${name} is not in the README's settings table`).toMatch(new RegExp(`^\\|[^\\n]*\`${name}\``, 'm'));
+      // A property read (settings.X), or the Functions host's %X% binding expression.
+      const read = new RegExp(`\\.${name}\\b|%${name}%`);
+      expect(
+        sources.filter(([, text]) => read.test(text)).map(([f]) => f),
+        `${name} is validated and documented but never read`,
+      ).not.toEqual([]);
+    }
+  });
+
+  it('SCAN_CONCURRENCY and SCAN_PER_SUBSCRIPTION bound the CLI scan; --concurrency bounds both', () => {
+    expect(scanLimits(readSettings({}))).toEqual({ concurrency: 16, perSubscription: 8 });
+    expect(scanLimits(readSettings({ SCAN_CONCURRENCY: '40', SCAN_PER_SUBSCRIPTION: '3' }))).toEqual({ concurrency: 40, perSubscription: 3 });
+    expect(scanLimits(readSettings({ SCAN_PER_SUBSCRIPTION: '12' }), '4')).toEqual({ concurrency: 4, perSubscription: 4 });
+    expect(() => scanLimits(readSettings({}), '0')).toThrow(/--concurrency must be a whole number/);
   });
 
   it('local.settings.example.json lists every setting, and its values are valid', () => {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { CHECK_STATUSES } from '../../src/model/result.js';
 import { checkKey, diffScans } from '../../src/diff/diff.js';
 import type { StoredCheck } from '../../src/store/types.js';
 import { check, scan } from './fixtures.js';
@@ -99,7 +100,7 @@ describe('diffScans', () => {
 });
 
 // Checks over a small universe of ids, pools and topics, so that scans overlap often.
-const statusArb = fc.constantFrom('FAIL', 'WARN', 'PASS', 'INFO') as fc.Arbitrary<StoredCheck['status']>;
+const statusArb: fc.Arbitrary<StoredCheck['status']> = fc.constantFrom(...CHECK_STATUSES);
 const checkArb = fc
   .record({
     id: fc.constantFrom('3.2.1', '3.2.2', '3.2.3', '3.2.4', '5.1.1'),

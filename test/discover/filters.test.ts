@@ -35,11 +35,17 @@ describe('skip decision: every in-scope cluster is scanned or skipped with a rea
   });
 
   it('parses ARM ids whatever their casing', () => {
-    expect(parseClusterId('/subscriptions/S/resourcegroups/G/providers/Microsoft.ContainerService/managedClusters/N')).toEqual({
-      subscriptionId: 'S',
+    const sub = '0B1F6471-1BF0-4DDA-AEC3-111122223333';
+    expect(parseClusterId(`/subscriptions/${sub}/resourcegroups/G/providers/Microsoft.ContainerService/managedClusters/N`)).toEqual({
+      subscriptionId: sub,
       resourceGroup: 'G',
       name: 'N',
     });
-    expect(() => parseClusterId('/subscriptions/S/resourceGroups/G')).toThrow(/not an AKS cluster resource id/);
+    expect(() => parseClusterId(`/subscriptions/${sub}/resourceGroups/G`)).toThrow(/not an AKS cluster resource id/);
+    // The one CLUSTER_ID of src/model: a subscription is a GUID, names are within ARM's lengths.
+    expect(() => parseClusterId('/subscriptions/S/resourceGroups/G/providers/Microsoft.ContainerService/managedClusters/N')).toThrow(/not an AKS cluster/);
+    expect(() => parseClusterId(`/subscriptions/${sub}/resourceGroups/G/providers/Microsoft.ContainerService/managedClusters/${'n'.repeat(64)}`)).toThrow(
+      /not an AKS cluster/,
+    );
   });
 });

@@ -8,12 +8,13 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { createHttpHeaders } from '@azure/core-rest-pipeline';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { apiHandler } from '../../functions/api.js';
-import { scanClusterHandler } from '../../functions/scanCluster.js';
+import { scanClusterHandler, scanClusterTrigger } from '../../functions/scanCluster.js';
+import { scanClusterPoisonTrigger } from '../../functions/scanClusterPoison.js';
 import { scanQueueOutput, scheduledScan } from '../../functions/scheduledScan.js';
 import { LocalQueueHost } from '../../src/cli/host/queue-host.js';
 import { simulatorCredential } from '../../src/cli/static-credential.js';
 import type { ScanMessage } from '../../src/pipeline/message.js';
-import { MAX_DEQUEUE_COUNT } from '../../src/pipeline/message.js';
+import { MAX_DEQUEUE_COUNT, POISON_QUEUE, SCAN_QUEUE, STORAGE_CONNECTION } from '../../src/pipeline/queues.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { createRuntime, setSharedRuntime } from '../../src/runtime/runtime.js';
 import type { RunningSimulator } from '../../src/simulator/index.js';
@@ -310,7 +311,7 @@ describe('the local queue host, as the Functions host consumes the queue', () =>
     const host = new LocalQueueHost(rt, { concurrency: 4, maxDequeueCount: MAX_DEQUEUE_COUNT, visibilityTimeoutSeconds: 0, log: () => undefined });
     await host.ensureQueues();
     await rt.queue().clearMessages();
-    await rt.queue('scan-cluster-poison').clearMessages();
+    await rt.queue(POISON_QUEUE).clearMessages();
     const c = ctx('scheduledScan');
     storageDown = false;
     await scheduledScan(timer, c);
@@ -336,7 +337,7 @@ describe('the HTTP entry point', () => {
   it('answers health anonymously and the summary from the stored fleet', async () => {
     const store = await az.store();
     const rt = await runtimeWith(store);
-    const host = new LocalQueueHost(rt, { concurrency: 4, maxDequeueCount: 3, visibilityTimeoutSeconds: 0, log: () => undefined });
+    const host = new LocalQueueHost(rt, { concurrency: 4, maxDequeueCount: MAX_DEQUEUE_COUNT, visibilityTimeoutSeconds: 0, log: () => undefined });
     await host.ensureQueues();
     await rt.queue().clearMessages();
     await host.fireTimer();
@@ -395,13 +396,27 @@ describe('the Function app on a fresh storage account', () => {
     expect(rt.settings.RETENTION_DAYS).toBe(90);
   });
 
-  it('host.json retries a message as often as the worker expects', async () => {
+  it('host.json, the bindings and the infra agree with the queue names and delivery limit the code uses', async () => {
     const { readFileSync } = await import('node:fs');
     const host = JSON.parse(readFileSync(new URL('../../host.json', import.meta.url), 'utf8')) as {
       extensions: { queues: { maxDequeueCount: number } };
       functionTimeout: string;
     };
     expect(host.extensions.queues.maxDequeueCount).toBe(MAX_DEQUEUE_COUNT);
+    // The entry points load the names at start: the module must stay free of imports.
+    expect(readFileSync(new URL('../../src/pipeline/queues.ts', import.meta.url), 'utf8')).not.toMatch(/^\s*import\b/m);
+    // The timer writes where the worker reads; the poison trigger reads where the host moves failures.
+    expect(scanClusterTrigger).toEqual({ queueName: SCAN_QUEUE, connection: STORAGE_CONNECTION });
+    expect(scanClusterPoisonTrigger).toEqual({ queueName: `${scanClusterTrigger.queueName}-poison`, connection: STORAGE_CONNECTION });
+    expect(POISON_QUEUE).toBe(`${SCAN_QUEUE}-poison`);
+    expect(scanQueueOutput).toMatchObject({ type: 'queue', queueName: SCAN_QUEUE, connection: STORAGE_CONNECTION });
+    // The local hosts use the runtime's queues under the same names.
+    const rt = await runtimeWith(await az.store());
+    expect([rt.queue().name, rt.queue(POISON_QUEUE).name]).toEqual([SCAN_QUEUE, POISON_QUEUE]);
+    // The deployment creates exactly these queues.
+    const bicep = readFileSync(new URL('../../infra/main.bicep', import.meta.url), 'utf8');
+    const declared = /queueNames:\s*\[([^\]]*)\]/.exec(bicep)?.[1]?.match(/'[^']+'/g);
+    expect(declared).toEqual([`'${SCAN_QUEUE}'`, `'${POISON_QUEUE}'`]);
     // A scan may take up to 10 minutes; the host must let it.
     const [h, m] = host.functionTimeout.split(':').map(Number);
     expect(h! * 60 + m!).toBeGreaterThanOrEqual(10);

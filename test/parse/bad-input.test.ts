@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeEnvelope } from '../../src/model/envelope.js';
 import { InputError } from '../../src/model/errors.js';
+import { CHECK_STATUSES } from '../../src/model/result.js';
 import { MAX_INPUT_BYTES, parseKubeBenchBytes } from '../../src/parse/index.js';
 import { printKubeBenchText } from '../fixtures/kube-bench-text.js';
 import { sampleReport } from '../fixtures/reports.js';
@@ -108,7 +109,7 @@ describe('parsers never throw anything but InputError (property-based)', () => {
     const result = fc.record({
       test_number: anyValue,
       test_desc: anyValue,
-      status: fc.oneof(fc.constantFrom('PASS', 'FAIL', 'WARN', 'INFO'), anyValue),
+      status: fc.oneof(fc.constantFrom(...CHECK_STATUSES), anyValue),
       scored: anyValue,
       type: anyValue,
       actual_value: anyValue,

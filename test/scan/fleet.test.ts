@@ -19,7 +19,6 @@ describe('a fault-injected fleet of 220 clusters', () => {
   let sim: RunningSimulator;
   let fleet: FleetSpec;
   let scans: ClusterScan[];
-  let elapsed: number;
   const unhandled: unknown[] = [];
   const onUnhandled = (e: unknown) => unhandled.push(e);
   let stats: ReturnType<typeof createArmClients>['stats'];
@@ -32,7 +31,6 @@ describe('a fault-injected fleet of 220 clusters', () => {
     const arm = createArmClients({ credential: simulatorCredential(), endpoint: sim.endpoint, ca: sim.ca, retryDelayInMs: 5, maxRetries: 3 });
     stats = arm.stats;
     const found = await discoverFleet(arm, {});
-    const t0 = Date.now();
     scans = await scanFleet(
       found.clusters,
       'fault-run',
@@ -46,7 +44,6 @@ describe('a fault-injected fleet of 220 clusters', () => {
         perSubscription: 16,
       },
     );
-    elapsed = Date.now() - t0;
   }, 120_000);
 
   afterAll(async () => {
@@ -109,7 +106,6 @@ describe('a fault-injected fleet of 220 clusters', () => {
   it('keeps every cluster within its deadline, and leaves no unhandled rejection', () => {
     for (const s of scans) expect(Date.parse(s.finishedAt) - Date.parse(s.startedAt)).toBeLessThan(DEADLINE_MS + 1_500);
     expect(unhandled).toEqual([]);
-    expect(elapsed).toBeGreaterThan(0);
   });
 });
 

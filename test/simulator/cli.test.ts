@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -24,11 +25,24 @@ describe('aks-fleet-scanner simulator', () => {
     const caPath = /ca: (\S+)/.exec(text())?.[1];
     expect(endpoint).toBeDefined();
     expect(caPath).toMatch(/ca\.pem$/);
-    const res = await fetch(`${endpoint}/subscriptions?api-version=2022-12-01`).catch((e: unknown) => e);
-    // Plain fetch does not trust the simulator's certificate: clients must pass the CA.
-    expect(res).toBeInstanceOf(Error);
+    // With the printed CA, the endpoint answers over TLS: the simulator is really listening.
+    const url = `${endpoint}/subscriptions?api-version=2022-12-01`;
+    const ca = readFileSync(caPath!, 'utf8');
+    const get = (opts: { ca?: string }) =>
+      new Promise<number>((resolve, reject) =>
+        request(url, { ...opts, agent: false, headers: { authorization: 'Bearer simulator' } }, (r) => resolve(r.resume().statusCode ?? 0))
+          .on('error', reject)
+          .end(),
+      );
+    expect(await get({ ca })).toBeGreaterThanOrEqual(200);
+    // Without it, the certificate is refused (not the connection): clients must pass the CA.
+    const untrusted = (await get({}).catch((e: unknown) => e)) as { code?: string };
+    expect(untrusted.code).toMatch(/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/);
     ac.abort();
     expect(await done).toBe(0);
+    // Stopped means stopped: the port no longer accepts connections.
+    const after = (await get({ ca }).catch((e: unknown) => e)) as { code?: string };
+    expect(after.code).toBe('ECONNREFUSED');
     expect(text()).toMatch(/ARM simulator stopped after \d+ request\(s\)/);
   });
 

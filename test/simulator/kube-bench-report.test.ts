@@ -4,11 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { encodeEnvelope, scanEnvelopes } from '../../src/model/envelope.js';
 import type { KubeBenchJsonReport, KubeBenchResult } from '../../src/model/kube-bench.js';
+import { BENCHMARKS } from '../../src/model/kube-bench.js';
 import { parseKubeBenchOutput } from '../../src/parse/index.js';
 import { benchmarkCheckIds, generateKubeBenchReport, idsForTopic, profileFailing } from '../../src/simulator/index.js';
 import { KUBE_BENCH } from '../fixtures/paths.js';
-
-const BENCHMARKS = ['aks-1.0', 'aks-1.7', 'aks-1.8'] as const;
 
 interface RawCheck {
   id: string | number;

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import azf from '@azure/functions';
 import { apiHandler } from '../../../functions/api.js';
 import type { CliIo } from '../io.js';
+import { errorMessage } from '../../model/errors.js';
 
 const { HttpRequest, InvocationContext } = azf;
 const MAX_BODY = 1024 * 1024;
@@ -48,7 +49,7 @@ export async function serveHttp(port: number, io: Pick<CliIo, 'stderr'>): Promis
           res.writeHead(out.status ?? 200, out.headers as Record<string, string>);
           res.end(typeof out.body === 'string' ? out.body : '');
         } catch (e) {
-          io.stderr.write(`serve: ${e instanceof Error ? e.message : String(e)}\n`);
+          io.stderr.write(`serve: ${errorMessage(e)}\n`);
           res.writeHead(500, { 'content-type': 'application/json' });
           res.end('{"error":{"code":"InternalError","message":"internal error"}}');
         }

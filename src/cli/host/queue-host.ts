@@ -13,8 +13,9 @@ import pLimit from 'p-limit';
 import { scanClusterHandler } from '../../../functions/scanCluster.js';
 import { scanClusterPoisonHandler } from '../../../functions/scanClusterPoison.js';
 import { scanQueueOutput, scheduledScan } from '../../../functions/scheduledScan.js';
-import { POISON_QUEUE, SCAN_QUEUE } from '../../pipeline/message.js';
+import { POISON_QUEUE, SCAN_QUEUE } from '../../pipeline/queues.js';
 import type { Runtime } from '../../runtime/runtime.js';
+import { errorMessage } from '../../model/errors.js';
 
 const { InvocationContext } = azf;
 
@@ -88,7 +89,7 @@ export class LocalQueueHost {
       try {
         await this.drain();
       } catch (e) {
-        this.opts.log(`worker: ${e instanceof Error ? e.message : String(e)}`);
+        this.opts.log(`worker: ${errorMessage(e)}`);
       }
       try {
         await sleep(idleMs, undefined, { signal });
@@ -121,7 +122,7 @@ export class LocalQueueHost {
               result.handled++;
             } catch (e) {
               result.failedAttempts++;
-              this.opts.log(`scanCluster failed (attempt ${item.dequeueCount}): ${e instanceof Error ? e.message : String(e)}`);
+              this.opts.log(`scanCluster failed (attempt ${item.dequeueCount}): ${errorMessage(e)}`);
               if (item.dequeueCount >= this.opts.maxDequeueCount) {
                 await this.poisonQueue.sendMessage(item.messageText);
                 await this.scanQueue.deleteMessage(item.messageId, item.popReceipt);
@@ -143,7 +144,7 @@ export class LocalQueueHost {
         await this.poisonQueue.deleteMessage(item.messageId, item.popReceipt);
         result.poisonRecorded++;
       } catch (e) {
-        this.opts.log(`scanClusterPoison failed: ${e instanceof Error ? e.message : String(e)}`);
+        this.opts.log(`scanClusterPoison failed: ${errorMessage(e)}`);
         await this.poisonQueue.updateMessage(item.messageId, item.popReceipt, undefined, 0);
       }
     }

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { ENV_FILE, JOB_TEMPLATE_FILE, RUN_COMMAND, SCRIPT_FILE, formatScanEnv, zipContext } from './contract.js';
 import type { ScanEnv } from './contract.js';
+import { errorMessage } from '../../model/errors.js';
 
 export interface RunCommandRequest {
   command: string;
@@ -26,7 +27,7 @@ function asset(name: string): string {
     try {
       text = readFileSync(url, 'utf8');
     } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
+      const why = errorMessage(e);
       throw new Error(
         `in-cluster asset ${name} is missing next to ${new URL('.', import.meta.url).pathname} (the build must copy src/scan/incluster/*.sh and *.yaml): ${why}`,
         {

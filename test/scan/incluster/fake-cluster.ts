@@ -6,6 +6,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { parseAllDocuments } from 'yaml';
+import { errorMessage } from '../../../src/model/errors.js';
 
 export type Outcome =
   | { kind: 'complete'; log?: string; afterPolls?: number }
@@ -90,7 +91,7 @@ export class FakeCluster {
         try {
           answer = this.handle(req.argv, req.body);
         } catch (e) {
-          answer = { code: 96, stdout: '', stderr: `fake kubectl: ${e instanceof Error ? e.message : String(e)}` };
+          answer = { code: 96, stdout: '', stderr: `fake kubectl: ${errorMessage(e)}` };
         }
         sock.end(`${answer.code}\n${answer.stderr.replace(/\n+/g, ' ').trim()}\n${answer.stdout}`);
       });
