@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { InputError } from '../model/errors.js';
+import { errorMessage, InputError } from '../model/errors.js';
 import type { FleetSpec } from './fleet-spec.js';
 import { parseFleetSpec } from './fleet-spec.js';
 import { defaultDemoFleet } from './fleets.js';
@@ -49,13 +49,13 @@ export async function runSimulatorCli(argv: string[], out: NodeJS.WritableStream
     try {
       text = readFileSync(values.fleet, 'utf8');
     } catch (e) {
-      throw new InputError(values.fleet, `cannot be read (${e instanceof Error ? e.message : String(e)})`);
+      throw new InputError(values.fleet, `cannot be read (${errorMessage(e)})`);
     }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (e) {
-      throw new InputError(values.fleet, `is not JSON (${e instanceof Error ? e.message : String(e)})`);
+      throw new InputError(values.fleet, `is not JSON (${errorMessage(e)})`);
     }
     fleet = parseFleetSpec(json, values.fleet);
   } else {

@@ -4,6 +4,7 @@
  * (examples/fleets/demo.json) and the tests; zod checks it so a typo fails loudly at start.
  */
 import { z } from 'zod';
+import { OUTCOME_KINDS } from '../model/cluster.js';
 import { InputError } from '../model/errors.js';
 
 /** ARM operations as the simulator names them in its request log and in fault targets. */
@@ -106,7 +107,7 @@ const fault = z.discriminatedUnion('kind', [
 export type Fault = z.infer<typeof fault>;
 
 const expectation = z.object({
-  kind: z.enum(['scanned', 'skipped', 'failed']),
+  kind: z.enum(OUTCOME_KINDS),
   reason: z.string().optional(),
   /** Node failure statuses a scanned cluster should report (e.g. "unschedulable", "truncated"). */
   nodeFailures: z.array(z.string()).optional(),

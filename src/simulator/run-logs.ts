@@ -3,6 +3,7 @@
  * one envelope per scanned node (or a status line for a node that could not be scanned), and the
  * faults the spec injects into the output. Run-command cuts output at 512 kB; so do we.
  */
+import { errorMessage } from '../model/errors.js';
 import { existsSync } from 'node:fs';
 import { encodeEnvelope, formatStatusLine } from '../model/envelope.js';
 import type { ScanEnv } from '../scan/incluster/contract.js';
@@ -185,7 +186,7 @@ export function runOnCluster(cluster: ClusterSpec, req: RunRequest, rng: Rng): C
       try {
         ({ logs, exitCode } = scriptLogs(cluster, scanEnvFromContext(req.context)));
       } catch (e) {
-        logs = `[aksfs] error: ${e instanceof Error ? e.message : String(e)}\n`;
+        logs = `[aksfs] error: ${errorMessage(e)}\n`;
         exitCode = 2;
       }
     }

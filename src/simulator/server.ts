@@ -3,6 +3,7 @@
  * api-version, existence, throttling, injected faults), then answers it. Routing is router.ts,
  * faults fault-injector.ts, run-commands in flight command-store.ts.
  */
+import { errorMessage } from '../model/errors.js';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -256,7 +257,7 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
     try {
       body = await readBody(req);
     } catch (e) {
-      return errorReply(armErrors.badRequest('InvalidRequestContent', `The request content is not valid JSON: ${e instanceof Error ? e.message : String(e)}`));
+      return errorReply(armErrors.badRequest('InvalidRequestContent', `The request content is not valid JSON: ${errorMessage(e)}`));
     }
     const b = (body ?? {}) as { command?: unknown; context?: unknown; clusterToken?: unknown };
     if (typeof b.command !== 'string' || b.command.trim() === '') {
@@ -300,7 +301,7 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
     try {
       body = await readBody(req);
     } catch (e) {
-      return errorReply(armErrors.badRequest('InvalidRequestContent', `The request content is not valid JSON: ${e instanceof Error ? e.message : String(e)}`));
+      return errorReply(armErrors.badRequest('InvalidRequestContent', `The request content is not valid JSON: ${errorMessage(e)}`));
     }
     const q = (body ?? {}) as { query?: unknown; subscriptions?: unknown; options?: { $top?: unknown; $skip?: unknown; $skipToken?: unknown } };
     if (typeof q.query !== 'string' || q.query.trim() === '')
@@ -339,7 +340,7 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
     };
     const headers: Record<string, string> = {};
     handle(req, url, rec, headers)
-      .catch((e: unknown) => errorReply(armErrors.internal(`simulator: ${e instanceof Error ? e.message : String(e)}`)))
+      .catch((e: unknown) => errorReply(armErrors.internal(`simulator: ${errorMessage(e)}`)))
       .then((reply) => {
         requests.push(rec);
         if (requests.length > MAX_RECORDED) requests.splice(0, requests.length - MAX_RECORDED);

@@ -3,6 +3,7 @@
  * the triage counts and the compact failing lists kept on the fleet entity.
  */
 import type { ClusterScan, ScannedNode } from '../model/cluster.js';
+import { errorMessage } from '../model/errors.js';
 import { addTotals, emptyTotals, type CheckResult, type CheckStatus, type Totals } from '../model/result.js';
 import { UNKNOWN_DISPOSITION, type Classification, type Classifier, type StoredCheck, type StoredNode } from './types.js';
 import { compareIds } from '../model/result.js';
@@ -43,7 +44,7 @@ export function rollup(scan: ClusterScan, classify: Classifier): ScanRollup {
       try {
         cache.set(k, classify(c));
       } catch (e) {
-        throw new Error(`classifier failed on check ${checkRef(c)}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        throw new Error(`classifier failed on check ${checkRef(c)}: ${errorMessage(e)}`, { cause: e });
       }
     }
     return cache.get(k) ?? null;

@@ -18,13 +18,14 @@
 import type { TableClient, TableEntity, TransactionAction } from '@azure/data-tables';
 import { odata } from '@azure/data-tables';
 import pLimit from 'p-limit';
-import type { ClusterScan, ScannedNode } from '../model/cluster.js';
-import { InputError } from '../model/errors.js';
+import { OUTCOME_KINDS, type ClusterScan, type ScannedNode } from '../model/cluster.js';
+import { errorMessage, InputError } from '../model/errors.js';
 import { entityWireSize, planBatches } from './batch.js';
 import { createTableClient, type RetryOptions } from './clients.js';
 import { attemptProps, clusterSummaryOf, FLEET, KEEP_SELECT, keptScansOf, pointerOf, POINTER_SELECT, resultsProps, type AttemptInput } from './codec/fleet.js';
 import { nodeResultEntities, nodeResultOf } from './codec/node.js';
-import { clusterDoneEntity, indexedRunId, RUN, RUN_SELECT, RUN_TRIGGERS, runEntities, runRecordOf } from './codec/run.js';
+import { RUN_TRIGGERS } from '../model/run.js';
+import { clusterDoneEntity, indexedRunId, RUN, RUN_SELECT, runEntities, runRecordOf } from './codec/run.js';
 import { overflowParts, SCAN_HISTORY_SELECT, SCAN_ID_SELECT, SCAN_STARTED_AT, scanDetailsOf, scanEntities, scanIdOf, scanTotalsOf } from './codec/scan.js';
 import { KEYS_SELECT, keysOf, where, type Entity } from './codec/values.js';
 import { createRequestCounter, type PipelinePolicy, type RequestCounter } from './counter.js';
@@ -274,7 +275,8 @@ class TableStore implements Store {
   async recordClusterDone(runId: string, clusterId: string, outcome: OutcomeKind): Promise<void> {
     nonEmpty(runId, 'run id');
     nonEmpty(clusterId, 'cluster id');
-    if (!['scanned', 'skipped', 'failed'].includes(outcome)) throw new InputError('cluster outcome', `"${String(outcome)}" is not scanned, skipped or failed`);
+    if (!(OUTCOME_KINDS as readonly string[]).includes(outcome))
+      throw new InputError('cluster outcome', `"${String(outcome)}" is not scanned, skipped or failed`);
     const entity = clusterDoneEntity(runId, clusterId, outcome);
     await this.call('runs', 'record cluster done', (c, o) => c.upsertEntity(entity, 'Replace', o));
   }
@@ -299,7 +301,7 @@ class TableStore implements Store {
     } catch (e) {
       // A decoder throws CorruptEntityError, and unpack a plain Error on a bad hash or gzip stream.
       if (e instanceof StoreError) throw e;
-      throw new StoreError(this.tables[table], operation, undefined, 'CorruptEntity', e instanceof Error ? e.message : String(e));
+      throw new StoreError(this.tables[table], operation, undefined, 'CorruptEntity', errorMessage(e));
     }
   }
 

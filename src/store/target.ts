@@ -8,6 +8,7 @@
  * (`UseDevelopmentStorage=true`); inside Azure (WEBSITE_INSTANCE_ID is set) that is an error instead,
  * because silently writing to a local emulator there would lose results.
  */
+import { STORAGE_CONNECTION } from '../pipeline/queues.js';
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { InputError } from '../model/errors.js';
@@ -54,7 +55,7 @@ function credentialFrom(env: NodeJS.ProcessEnv, prefix: string): TokenCredential
 }
 
 /** Reads the storage target; `connection` is the Functions connection name (default AzureWebJobsStorage). */
-export function storageTargetFromEnv(env: NodeJS.ProcessEnv, connection = 'AzureWebJobsStorage'): StorageTarget {
+export function storageTargetFromEnv(env: NodeJS.ProcessEnv, connection = STORAGE_CONNECTION): StorageTarget {
   const explicit = setting(env, 'AZURE_STORAGE_CONNECTION_STRING');
   if (explicit) return { kind: 'connection-string', value: checkConnectionString(explicit, 'AZURE_STORAGE_CONNECTION_STRING') };
   const webjobs = setting(env, connection);

@@ -1,9 +1,11 @@
 /** What the store hands back to the API, the diff and the CLI. Plain data, JSON-safe. */
-import type { ClusterRef, FailReason, SkipReason } from '../model/cluster.js';
+import type { ClusterRef, FailReason, OutcomeKind, SkipReason } from '../model/cluster.js';
 import type { CheckResult, CheckStatus, NodeFailure, Totals } from '../model/result.js';
 
-export type OutcomeKind = 'scanned' | 'skipped' | 'failed';
-export type RunTrigger = 'timer' | 'http' | 'cli';
+import type { RunTrigger } from '../model/run.js';
+
+// The model defines these once; the store's readers re-export them for their callers.
+export type { OutcomeKind, RunTrigger };
 
 /** The knowledge base's verdict on one check, or null when it does not know the check. */
 export interface Classification {

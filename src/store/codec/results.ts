@@ -4,7 +4,7 @@
  * field added there and not here fails to compile instead of being dropped on read.
  */
 import { z } from 'zod';
-import { FAIL_REASONS, SKIP_REASONS, type ScannedNode } from '../../model/cluster.js';
+import { FAIL_REASONS, OUTCOME_KINDS, SKIP_REASONS, type ScannedNode } from '../../model/cluster.js';
 import { CHECK_STATUSES, type CheckResult, type NodeFailure, type Totals } from '../../model/result.js';
 import type { StoredCheck, StoredClusterScan, StoredNode, StoredOutcome } from '../types.js';
 
@@ -88,7 +88,7 @@ export type ScanDetails = z.output<typeof scanDetailsSchema>;
  * model's closed unions, so a reason the model adds is stored and read without a change here.
  */
 export const outcomeShape = {
-  outcome: z.enum(['scanned', 'skipped', 'failed']),
+  outcome: z.enum(OUTCOME_KINDS),
   reason: z.string().optional(),
   detail: z.string().optional(),
 };

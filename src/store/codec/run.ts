@@ -6,11 +6,10 @@ import type { TableEntity } from '@azure/data-tables';
 import { z } from 'zod';
 import { keys, RUN_HEADER_ROW } from '../layout.js';
 import { cutText, MAX_NAME_CHARS } from '../limits.js';
+import { OUTCOME_KINDS } from '../../model/cluster.js';
+import { RUN_TRIGGERS } from '../../model/run.js';
 import type { OutcomeKind, RunRecord, RunStart } from '../types.js';
 import { CorruptEntityError, count, decode, propNames, text, type Entity } from './values.js';
-
-const OUTCOME_KINDS = ['scanned', 'skipped', 'failed'] as const satisfies readonly OutcomeKind[];
-export const RUN_TRIGGERS = ['timer', 'http', 'cli'] as const satisfies readonly RunStart['trigger'][];
 
 const runShape = {
   runId: text,
