@@ -451,7 +451,8 @@ describe('Teams alerts from the worker', () => {
         const scan = await processScanMessage(msg, deps, rt.scanOptions);
         if (scan.outcome.kind === 'scanned' && scan.outcome.nodes.some((n) => n.checks.some((c) => c.status === 'FAIL'))) withFails++;
       }
-      expect(withFails).toBeGreaterThan(0);
+      // The simulated fleet is seeded: five of its six scannable clusters have FAILs.
+      expect([withFails, messages.length]).toEqual([5, 6]);
       // One card per cluster with FAILs on its first scan.
       expect(posts).toHaveLength(withFails);
       expect(JSON.parse(posts[0]!.body)).toMatchObject({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive' }] });
