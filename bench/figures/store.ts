@@ -9,7 +9,7 @@ import { handleApiRequest } from '../../src/api/index.js';
 import { startAzurite } from '../../src/local/azurite.js';
 import type { ClusterScan, ScannedNode } from '../../src/model/cluster.js';
 import { normaliseKubeBench } from '../../src/parse/index.js';
-import { classifyCheck } from '../../src/pipeline/classify.js';
+import { classifyCheck, classifyUnversioned } from '../../src/pipeline/classify.js';
 import { generateKubeBenchReport, profileFailing } from '../../src/simulator/index.js';
 import type { Store } from '../../src/store/index.js';
 import { clusterKey, createStore, createTableClient } from '../../src/store/index.js';
@@ -52,7 +52,7 @@ async function seed(store: Store, n: number): Promise<void> {
     Array.from({ length: 16 }, async () => {
       while (next < n) {
         const i = next++;
-        await store.saveClusterScan(clusterScan(i), { runId: 'bench-run', scanId: `bench-scan-${i}` }, classifyCheck);
+        await store.saveClusterScan(clusterScan(i), { runId: 'bench-run', scanId: `bench-scan-${i}` }, classifyUnversioned);
       }
     }),
   );
@@ -128,7 +128,7 @@ export async function storeFigures(): Promise<Record<string, Figure>> {
     await one.startRun({ runId: 'r1', trigger: 'cli', startedAt: new Date().toISOString(), queued: 1 });
     one.requests.reset();
     const scan = clusterScan(1);
-    await one.saveClusterScan(scan, { runId: 'r1', scanId: 's1' }, classifyCheck);
+    await one.saveClusterScan(scan, { runId: 'r1', scanId: 's1' }, classifyUnversioned);
     await one.recordClusterDone('r1', scan.cluster.id, 'scanned');
     const perCluster = one.requests.total;
 

@@ -15,7 +15,7 @@ import { alertNewFailures } from '../alert/index.js';
 import { previousScannedScan } from '../diff/previous.js';
 import type { Waiver } from '../knowledge/index.js';
 import { classifyError } from '../store/errors.js';
-import { classifierFor, classifyCheck } from './classify.js';
+import { classifierFor, classifyUnversioned } from './classify.js';
 import { newRunId, scanIdFor } from './ids.js';
 import type { ScanMessage } from './message.js';
 import { parseScanMessage, scanMessage } from './message.js';
@@ -138,7 +138,7 @@ export async function recordFailure(
   const at = deps.now().toISOString();
   const scan: ClusterScan = { cluster: msg.cluster, benchmark: null, outcome: { kind: 'failed', reason, detail }, startedAt: at, finishedAt: at };
   // Its own scan id: a scan that was stored before a later step failed must not be overwritten.
-  await deps.store.saveClusterScan(scan, { runId: msg.runId, scanId: `${msg.scanId}-${suffix}` }, classifyCheck);
+  await deps.store.saveClusterScan(scan, { runId: msg.runId, scanId: `${msg.scanId}-${suffix}` }, classifyUnversioned);
   await deps.store.recordClusterDone(msg.runId, msg.cluster.id, 'failed');
   deps.log(`cluster ${msg.cluster.id}: failed (${reason}: ${detail})`);
   return scan;

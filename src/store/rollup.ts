@@ -10,6 +10,9 @@ import { compareIds } from '../model/result.js';
 
 const RANK: Record<CheckStatus, number> = { FAIL: 3, WARN: 2, PASS: 1, INFO: 0 };
 
+const YOURS = new Set(['action', 'environment']);
+const isYours = (c: Classification | null | undefined): boolean => c !== null && c !== undefined && YOURS.has(c.disposition);
+
 /** A string property holds 64 KiB of UTF-16, i.e. 32,768 characters; keep well below. */
 export const MAX_LIST_CHARS = 30_000;
 
@@ -38,11 +41,11 @@ function bump(t: Totals, s: CheckStatus): void {
 export function rollup(scan: ClusterScan, classify: Classifier): ScanRollup {
   const nodes: ScannedNode[] = scan.outcome.kind === 'scanned' ? scan.outcome.nodes : [];
   const cache = new Map<string, Classification | null>();
-  const classOf = (c: CheckResult): Classification | null => {
-    const k = `${checkRef(c)}\u0000${c.title}`;
+  const classOf = (c: CheckResult, pool: string | null): Classification | null => {
+    const k = `${pool ?? ''}\u0000${checkRef(c)}\u0000${c.title}`;
     if (!cache.has(k)) {
       try {
-        cache.set(k, classify(c));
+        cache.set(k, classify(c, pool));
       } catch (e) {
         throw new Error(`classifier failed on check ${checkRef(c)}: ${errorMessage(e)}`, { cause: e });
       }
@@ -59,7 +62,7 @@ export function rollup(scan: ClusterScan, classify: Classifier): ScanRollup {
       const k = `${n.pool ?? ''}\u0000${checkRef(c)}`;
       let s = byKey.get(k);
       if (!s) {
-        const cl = classOf(c);
+        const cl = classOf(c, n.pool);
         s = {
           pool: n.pool,
           id: c.id,
@@ -79,7 +82,11 @@ export function rollup(scan: ClusterScan, classify: Classifier): ScanRollup {
       if (RANK[c.status] > RANK[s.status]) s.status = c.status;
       if (c.status === 'FAIL') {
         if (!s.failingNodes.includes(n.name)) s.failingNodes.push(n.name);
-        failing.set(checkRef(c), classOf(c));
+        // Pools on different versions may judge a check differently: the cluster counts it as
+        // yours when any pool's verdict is.
+        const cl = classOf(c, n.pool);
+        const had = failing.get(checkRef(c));
+        if (had === undefined || (!isYours(had) && isYours(cl))) failing.set(checkRef(c), cl);
       }
     }
   }

@@ -13,7 +13,8 @@ export interface Classification {
   title: string;
   disposition: string;
 }
-export type Classifier = (check: CheckResult) => Classification | null;
+/** Classifies a check as seen on a node pool (null: no pool known); verdicts may depend on the pool's version. */
+export type Classifier = (check: CheckResult, pool: string | null) => Classification | null;
 
 /** Disposition counted for checks the classifier did not know. */
 export const UNKNOWN_DISPOSITION = 'unknown';

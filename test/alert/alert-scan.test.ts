@@ -9,7 +9,7 @@ import { previousScannedScan } from '../../src/diff/previous.js';
 import { effectiveWaivers } from '../../src/knowledge/index.js';
 import type { ClusterRef, ClusterScan, ScannedNode } from '../../src/model/cluster.js';
 import { countTotals } from '../../src/model/result.js';
-import { classifyCheck } from '../../src/pipeline/classify.js';
+import { classifyUnversioned } from '../../src/pipeline/classify.js';
 import type { Store } from '../../src/store/index.js';
 import { useAzurite } from '../support/azurite.js';
 import { check, clusterRef, scanned, skipped } from '../store/fixtures.js';
@@ -53,7 +53,7 @@ function nodeWith(pool: string, failing: string[]): ScannedNode {
 }
 
 async function save(store: Store, scan: ClusterScan, scanId: string): Promise<void> {
-  await store.saveClusterScan(scan, { runId: `run-${scanId}`, scanId }, classifyCheck);
+  await store.saveClusterScan(scan, { runId: `run-${scanId}`, scanId }, classifyUnversioned);
 }
 
 async function currentAndPrevious(store: Store, ref: ClusterRef, scanId: string, startedAt: string) {

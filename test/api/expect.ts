@@ -25,7 +25,7 @@ export function failingOf(c: SeededCluster): Map<string, { topic: string | null;
   for (const n of nodesOf(r.scan)) {
     for (const k of n.checks) {
       if (k.status !== 'FAIL') continue;
-      const cl = classify(k);
+      const cl = classify(k, null);
       out.set(`${k.benchmark ?? '-'}:${k.id}`, { topic: cl?.topic ?? null, disposition: cl?.disposition ?? 'unknown' });
     }
   }

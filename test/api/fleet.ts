@@ -7,7 +7,7 @@
  */
 import { generateKubeBenchReport } from '../../src/simulator/index.js';
 import { normaliseKubeBench } from '../../src/parse/json.js';
-import { classifyCheck } from '../../src/pipeline/classify.js';
+import { classifyUnversioned } from '../../src/pipeline/classify.js';
 import { makeCheck } from '../fixtures/checks.js';
 import { cluster } from '../fixtures/clusters.js';
 import type { ClusterRef, ClusterScan, ScannedNode } from '../../src/model/cluster.js';
@@ -23,7 +23,7 @@ export const SUB_A = 'aaaaaaaa-0000-4000-8000-000000000001';
 export const SUB_B = 'bbbbbbbb-0000-4000-8000-000000000002';
 
 /** The product's classifier: the knowledge base's triage of each check. */
-export const classify: Classifier = classifyCheck;
+export const classify: Classifier = classifyUnversioned;
 
 export function ref(sub: string, rg: string, name: string): ClusterRef {
   return cluster({

@@ -31,7 +31,7 @@ describe('rollup', () => {
     let calls = 0;
     const counting: Classifier = (c) => {
       calls++;
-      return classify(c);
+      return classify(c, null);
     };
     rollup(
       scanned(
