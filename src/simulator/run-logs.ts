@@ -4,7 +4,7 @@
  * faults the spec injects into the output. Run-command cuts output at 512 kB; so do we.
  */
 import { existsSync } from 'node:fs';
-import { encodeEnvelope, formatStatusLine } from '../model/envelope.js';
+import { encodeEnvelope, formatPlanLine, formatStatusLine } from '../model/envelope.js';
 import type { ScanEnv } from '../scan/incluster/contract.js';
 import { RUN_COMMAND, SCRIPT_FILE, scanEnvFromContext } from '../scan/incluster/contract.js';
 import type { ClusterSpec, Fault, PoolSpec } from './fleet-spec.js';
@@ -129,6 +129,7 @@ function scriptBody(cluster: ClusterSpec, env: ScanEnv): string {
     body += `[aksfs] batch ${env.batchIndex}: ${choice.nodes.length} of ${choice.total} Ready Linux nodes, from position ${env.batchIndex * env.batchSize}\n`;
   }
   if (choice.nodes.length === 0) return body + '[aksfs] no node to scan\n';
+  body += formatPlanLine(choice.nodes.map((n) => n.name));
   body += `[aksfs] created ${choice.nodes.length} Job(s) in namespace ${ns}\n`;
   // A pool's nodeStatus fault hits the first N of its Ready nodes by name, whichever batch they fall in.
   for (const n of choice.nodes) {

@@ -164,6 +164,8 @@ if [[ ${#targets[@]} -eq 0 ]]; then
   log "no node to scan"
   exit 0
 fi
+# The nodes this command scans: the scanner refuses a result for any node not listed here.
+printf '===AKSFS-PLAN v1 nodes=%s===\n' "$(printf '%s\n' "${targets[@]}" | cut -f1 | paste -sd, -)"
 
 # --- Namespace -----------------------------------------------------------------------------------
 create_namespace() {
