@@ -39,6 +39,19 @@ export interface DrainResult {
 
 let invocation = 0;
 
+/**
+ * A message body as the Functions host hands it to a handler: the JSON it holds, or, when it is
+ * not JSON (or not even base64 of UTF-8), its text; `readable` says which.
+ */
+export function decodeQueueMessage(messageText: string): { readable: true; body: unknown } | { readable: false; body: string } {
+  const text = Buffer.from(messageText, 'base64').toString('utf8');
+  try {
+    return { readable: true, body: JSON.parse(text) as unknown };
+  } catch {
+    return { readable: false, body: text };
+  }
+}
+
 function context(
   functionName: string,
   triggerMetadata: Record<string, unknown> = {},
@@ -114,9 +127,17 @@ export class LocalQueueHost {
       await Promise.all(
         batch.receivedMessageItems.map((item) =>
           limit(async () => {
-            const body = JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')) as unknown;
+            const decoded = decodeQueueMessage(item.messageText);
+            if (!decoded.readable) {
+              // No delivery can read it: straight to the poison queue, not three more tries, and never a stalled drain.
+              this.opts.log(`scanCluster: message ${item.messageId} is not JSON; moved to the poison queue`);
+              await this.poisonQueue.sendMessage(item.messageText);
+              await this.scanQueue.deleteMessage(item.messageId, item.popReceipt);
+              result.poisoned++;
+              return;
+            }
             try {
-              await scanClusterHandler(body, context('scanCluster', { dequeueCount: item.dequeueCount, id: item.messageId }, this.opts.log));
+              await scanClusterHandler(decoded.body, context('scanCluster', { dequeueCount: item.dequeueCount, id: item.messageId }, this.opts.log));
               await this.scanQueue.deleteMessage(item.messageId, item.popReceipt);
               result.handled++;
             } catch (e) {
@@ -138,8 +159,10 @@ export class LocalQueueHost {
     const poison = await this.poisonQueue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 1 });
     for (const item of poison.receivedMessageItems) {
       try {
-        const body = JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')) as unknown;
-        await scanClusterPoisonHandler(body, context('scanClusterPoison', { dequeueCount: item.dequeueCount, id: item.messageId }, this.opts.log));
+        await scanClusterPoisonHandler(
+          decodeQueueMessage(item.messageText).body,
+          context('scanClusterPoison', { dequeueCount: item.dequeueCount, id: item.messageId }, this.opts.log),
+        );
         await this.poisonQueue.deleteMessage(item.messageId, item.popReceipt);
         result.poisonRecorded++;
       } catch (e) {
