@@ -8,6 +8,7 @@ import { encodeEnvelope, formatPlanLine, formatStatusLine } from '../model/envel
 import type { ScanEnv } from '../scan/incluster/contract.js';
 import { RUN_COMMAND, SCRIPT_FILE, scanEnvFromContext } from '../scan/incluster/contract.js';
 import type { ClusterSpec, Fault, PoolSpec } from './fleet-spec.js';
+import { hostileLogs } from './hostile.js';
 import { kubeBenchCfgDir } from './kube-bench-cfg.js';
 import { generateKubeBenchReport } from './kube-bench-report.js';
 import { failingChecks } from './node-profiles.js';
@@ -185,6 +186,8 @@ export function runOnCluster(cluster: ClusterSpec, req: RunRequest, rng: Rng): C
       // The script's die(): it gave up before any node ran.
       logs = `[aksfs] error: cannot list nodes: Unable to connect to the server: net/http: TLS handshake timeout (after ${rng.int(30, 31)}s)\n`;
       exitCode = f.exitCode;
+    } else if (f.kind === 'hostile') {
+      logs = hostileLogs(f.case, logs);
     } else if (f.kind === 'garbage-logs') {
       logs = garbage(rng);
     } else if (f.kind === 'truncated-logs') {
