@@ -7,6 +7,7 @@ import { parseFigure } from './figures/parse.js';
 import { scanFigures } from './figures/scan.js';
 import { storeFigures } from './figures/store.js';
 import { functionsFigures } from './figures/functions.js';
+import { reliabilityFigures } from './figures/reliability.js';
 
 type FigureSet = () => Promise<Record<string, Figure>>;
 
@@ -16,6 +17,7 @@ const FIGURES: { run: FigureSet; provides: string[] }[] = [
   { run: scanFigures, provides: ['scan.'] },
   { run: storeFigures, provides: ['store.', 'api.'] },
   { run: functionsFigures, provides: ['functions.'] },
+  { run: reliabilityFigures, provides: ['reliability.'] },
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -21,6 +21,8 @@ export interface HostileResult {
   outcome: { kind: string; reason: string | null; nodeFailures: string[] } | null;
   matches: boolean;
   peakRssAboveIdleMb: number;
+  /** The highest resident set size seen while the case ran, in bytes. */
+  peakRssBytes: number;
   /** The worker deliveries it took (MAX_DEQUEUE_COUNT + poison when every one failed). */
   deliveries: number;
   needs?: string;
@@ -89,6 +91,7 @@ export async function runHostileCase(kind: HostileCase, cluster: ClusterRef, dep
     outcome,
     matches,
     peakRssAboveIdleMb: Math.max(0, (peak - idle) / (1024 * 1024)),
+    peakRssBytes: peak,
     deliveries,
     ...(spec.needs ? { needs: spec.needs } : {}),
   };
