@@ -26,7 +26,7 @@ export const DEMO_POLL_TIMING: PollTiming = {
 
 /** Workers: the Function app scales out with the queue; locally, enough to keep a large fleet's commands in flight. */
 export function demoConcurrency(clusters: number): number {
-  return Math.min(64, Math.max(8, Math.ceil(clusters / 16)));
+  return Math.min(32, Math.max(8, Math.ceil(clusters / 16)));
 }
 
 export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
