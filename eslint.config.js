@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'third_party/**', '.ci/tools/**'] },
+  { ignores: ['dist/**', '.deploy/**', 'node_modules/**', 'coverage/**', 'third_party/**', '.ci/tools/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -8,6 +8,7 @@ import { scanFigures } from './figures/scan.js';
 import { storeFigures } from './figures/store.js';
 import { functionsFigures } from './figures/functions.js';
 import { reliabilityFigures } from './figures/reliability.js';
+import { packageFigures } from './figures/package.js';
 
 type FigureSet = () => Promise<Record<string, Figure>>;
 
@@ -18,6 +19,7 @@ const FIGURES: { run: FigureSet; provides: string[] }[] = [
   { run: storeFigures, provides: ['store.', 'api.'] },
   { run: functionsFigures, provides: ['functions.'] },
   { run: reliabilityFigures, provides: ['reliability.'] },
+  { run: packageFigures, provides: ['package.'] },
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -10,8 +10,50 @@ targetScope = 'subscription'
 @description('azd environment name; seeds the resource names and the azd-env-name tag.')
 param environmentName string
 
+// Regions that offer Flex Consumption, as Azure-Samples/functions-quickstart-typescript-azd lists them
+// (commit 157d2ce, infra/main.bicep, without the eastus2euap canary). The list grows: check it with
+// `az functionapp list-flexconsumption-locations` and add a region here. The azd metadata makes
+// `azd provision` offer only these regions, so an unsupported one fails at once, not at plan creation.
 @minLength(1)
 @description('Region for every resource. It must offer the Flex Consumption plan.')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
 param location string
 
 // The timer binds to %SCAN_SCHEDULE%, so an empty value would stop the host from
@@ -46,8 +88,11 @@ param scanDiscovery string = 'arm'
 @description('Teams Workflows webhook URL for new FAIL alerts; stored only in Key Vault. Empty: no alerts.')
 param teamsWebhookUrl string = ''
 
-@description('Object id of the deploying user; gets data access to the storage account for local runs. Empty: none.')
+@description('Object id of the deploying principal. azd always fills it from the signed-in account, so it grants nothing by itself: see grantDeployerDataAccess.')
 param principalId string = ''
+
+@description('Give the deploying principal (principalId) Blob, Queue and Table Data Contributor on the storage account, for running the CLI or func start against it. Off by default.')
+param grantDeployerDataAccess bool = false
 
 @allowed(['User', 'Group', 'ServicePrincipal'])
 param principalType string = 'User'
@@ -56,13 +101,24 @@ param principalType string = 'User'
 @description('Node.js major version of the Flex Consumption runtime.')
 param nodeVersion string = '22'
 
+// How many clusters are scanned at once: each instance of the scanCluster queue function takes up
+// to batchSize + newBatchThreshold messages (host.json: 4 + 2 = 6), one cluster each, and that
+// function scales on its own up to maximumInstanceCount instances (per function group). With the
+// defaults: 6 x 40 = up to 240 clusters at once. SCAN_CONCURRENCY and SCAN_PER_SUBSCRIPTION are
+// settings of the CLI's scan command; the Function app does not read them.
 @minValue(1)
 @maxValue(1000)
-@description('Upper bound on Flex instances; it also bounds how many clusters are scanned at once.')
+@description('Upper bound on Flex instances per function group; clusters scanned at once = (batchSize + newBatchThreshold = 6) x this.')
 param maximumInstanceCount int = 40
 
 @description('Entra ID app registration (client) id for App Service Authentication on the API. Empty: no Easy Auth.')
 param authClientId string = ''
+
+@description('Comma-separated client ids whose tokens Easy Auth accepts (allowedApplications). Empty: the app registration itself (authClientId) only.')
+param authAllowedApplications string = ''
+
+@description('Dashboard sign-in without a client secret: the app registration trusts the app\'s managed identity through a federated credential (see infra/README.md).')
+param authSignInWithManagedIdentity bool = false
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -85,6 +141,7 @@ var names = {
 // canonical "a,b,c" so it never has to guess at whitespace or empty entries.
 var scanSubscriptionList = filter(map(split(scanSubscriptions, ','), s => trim(s)), s => !empty(s))
 var excludedSubscriptionList = filter(map(split(excludedSubscriptions, ','), s => trim(s)), s => !empty(s))
+var authAllowedApplicationList = filter(map(split(authAllowedApplications, ','), s => trim(s)), s => !empty(s))
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -148,7 +205,7 @@ module rbac 'app/rbac.bicep' = {
     keyVaultName: names.keyVault
     applicationInsightsName: names.applicationInsights
     appIdentityName: names.identity
-    userPrincipalId: principalId
+    userPrincipalId: grantDeployerDataAccess ? principalId : ''
     userPrincipalType: principalType
   }
   dependsOn: [
@@ -184,6 +241,8 @@ module functionApp 'app/function-app.bicep' = {
     scanNodes: scanNodes
     scanDiscovery: scanDiscovery
     authClientId: authClientId
+    authAllowedApplications: empty(authAllowedApplicationList) ? (empty(authClientId) ? [] : [authClientId]) : authAllowedApplicationList
+    authSignInWithManagedIdentity: authSignInWithManagedIdentity
   }
   // The host starts as soon as the app exists; without its storage roles in
   // place it fails its first lease and queue calls and backs off for minutes.

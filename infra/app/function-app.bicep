@@ -42,6 +42,20 @@ param scanDiscovery string
 @description('Entra ID application (client) id that protects the HTTP API with App Service Authentication. Empty: no Easy Auth.')
 param authClientId string = ''
 
+@description('Client ids whose tokens Easy Auth accepts (the token\'s azp/appid claim); a valid token from any other client is refused.')
+param authAllowedApplications array = []
+
+@description('Sign browsers in to the dashboard with the authorization code flow, the managed identity standing in for a client secret.')
+param authSignInWithManagedIdentity bool = false
+
+// App Service Authentication reads the client credential from the app setting that
+// clientSecretSettingName names; this name makes it use the managed identity as a federated
+// credential instead of a secret (MicrosoftDocs/azure-docs a47b487,
+// articles/app-service/configure-authentication-provider-aad.md). Without any credential, browser
+// sign-in falls back to the implicit flow, which Microsoft does not recommend.
+var authIdentitySettingName = 'OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID'
+var useIdentityForSignIn = !empty(authClientId) && authSignInWithManagedIdentity
+
 // Identity-based host storage: one URI per service instead of a connection
 // string, so the Functions host builds its clients with the managed identity.
 var storageSuffix = environment().suffixes.storage
@@ -137,7 +151,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     name: 'appsettings'
     // Alerts link to this app's own dashboard; the host name is only known once the app exists
     // (Flex Consumption apps may get a unique default host name, not <name>.azurewebsites.net).
-    properties: union(appSettings, { DASHBOARD_URL: 'https://${app.properties.defaultHostName}/api/dashboard' })
+    properties: union(
+      appSettings,
+      { DASHBOARD_URL: 'https://${app.properties.defaultHostName}/api/dashboard' },
+      useIdentityForSignIn ? { '${authIdentitySettingName}': identityClientId } : {}
+    )
   }
 
   // azd deploys with an Entra token; nothing needs the basic-auth publishing
@@ -178,15 +196,22 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       identityProviders: {
         azureActiveDirectory: {
           enabled: true
-          registration: {
-            clientId: authClientId
-            openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
-          }
+          registration: union(
+            {
+              clientId: authClientId
+              openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+            },
+            useIdentityForSignIn ? { clientSecretSettingName: authIdentitySettingName } : {}
+          )
           validation: {
             allowedAudiences: [
               'api://${authClientId}'
               authClientId
             ]
+            // A valid token for this API is not enough: it must also come from an allowed client.
+            defaultAuthorizationPolicy: {
+              allowedApplications: authAllowedApplications
+            }
           }
         }
       }

@@ -15,9 +15,9 @@ import { productVersion } from './version.js';
 type Handler = (req: ApiRequest, deps: ApiDeps, params: Record<string, string>) => Promise<ApiResponse>;
 
 const HANDLERS: Record<RouteName, Handler> = {
-  health: async (req) => {
+  health: async (req, deps) => {
     parseQuery(noQuery, req.query);
-    return json(200, { status: 'ok', version: productVersion() });
+    return json(200, { status: 'ok', version: productVersion(), ...(deps.features ? { features: deps.features() } : {}) });
   },
   openapi: async (req) => {
     parseQuery(noQuery, req.query);

@@ -20,7 +20,12 @@ export const ErrorSchema = z
   .register(apiSchemas, { id: 'Error' });
 
 export const HealthSchema = z
-  .object({ status: z.literal('ok'), version: z.string() })
+  .object({
+    status: z.literal('ok'),
+    version: z.string(),
+    /** Optional features: "on", or "off: <reason naming the setting>". */
+    features: z.record(z.string(), z.string()).optional(),
+  })
   .strict()
   .register(apiSchemas, { id: 'Health' });
 

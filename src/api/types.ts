@@ -28,6 +28,8 @@ export interface ApiDeps {
   schedulePeriodMs: number;
   /** Starts a scan of the given clusters (ARM ids), or of the whole fleet with null. */
   requestScan: (clusterIds: string[] | null) => Promise<{ runId: string; queued: number }>;
+  /** Optional features and why any is off ("off: TEAMS_WEBHOOK_URL is an unresolved Key Vault reference"), for GET /health. */
+  features?: () => Record<string, string>;
   /** Where unexpected errors go (they are answered as a bare 500); default nowhere. */
   log?: (message: string, error: unknown) => void;
 }

@@ -8,6 +8,7 @@ import type { CliIo } from './io.js';
 import { stopSignal, UsageError } from './io.js';
 import { DEFAULT_POLL_TIMING } from '../scan/run-command.js';
 import type { PollTiming } from '../scan/run-command.js';
+import { loadDevTooling } from './dev-tooling.js';
 import { simulatorCredential } from './static-credential.js';
 
 /**
@@ -47,17 +48,14 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
 
   const say = (l: string) => io.stderr.write(`${l}\n`);
   const { withoutTestModeWarnings } = await import('./host/quiet.js');
-  const [{ startAzurite }, sim, { createRuntime, setSharedRuntime }, { LocalQueueHost }, { serveHttp }, { fleetSummaryBody, renderFleetSummaryText }] =
-    await withoutTestModeWarnings(() =>
-      Promise.all([
-        import('../local/azurite.js'),
-        import('../simulator/index.js'),
-        import('../runtime/runtime.js'),
-        import('./host/queue-host.js'),
-        import('./host/http-host.js'),
-        import('./host/summary.js'),
-      ]),
-    );
+  // The dev tooling first: without it (the deployed package) the answer is one line, before anything starts.
+  const [{ startAzurite }, sim] = await Promise.all([
+    loadDevTooling('demo', () => import('../local/azurite.js')),
+    loadDevTooling('demo', () => import('../simulator/index.js')),
+  ]);
+  const [{ createRuntime, setSharedRuntime }, { LocalQueueHost }, { serveHttp }, { fleetSummaryBody, renderFleetSummaryText }] = await withoutTestModeWarnings(
+    () => Promise.all([import('../runtime/runtime.js'), import('./host/queue-host.js'), import('./host/http-host.js'), import('./host/summary.js')]),
+  );
   // Take the port first: finding it busy after the whole scan would waste the run.
   const server = values.once ? null : await serveHttp(port, io);
   const azurite = await startAzurite();

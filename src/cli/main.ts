@@ -4,6 +4,7 @@ import type { CliIo } from './io.js';
 import { SettingsError } from '../config/settings.js';
 import { processIo, UsageError } from './io.js';
 import { USAGES } from './usage.js';
+import { loadDevTooling } from './dev-tooling.js';
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
@@ -19,7 +20,7 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   serve: { load: async () => (await import('./serve.js')).serveCommand, summary: 'serve the HTTP API and dashboard locally over stored results' },
   simulator: {
     load: async () => {
-      const { runSimulatorCli } = await import('../simulator/index.js');
+      const { runSimulatorCli } = await loadDevTooling('simulator', () => import('../simulator/index.js'));
       return (argv) => {
         const i = argv.indexOf('--port');
         const port = i >= 0 ? Number(argv[i + 1]) : 0;

@@ -26,6 +26,7 @@ import { readSettings } from '../config/settings.js';
 import { planOptionsFrom, scanOptionsFrom } from '../runtime/runtime.js';
 import type { Store } from '../store/index.js';
 import { simulatorCredential } from './static-credential.js';
+import { loadDevTooling } from './dev-tooling.js';
 import { storeFromOption } from './storage-option.js';
 
 /** Poll timing for the simulator, whose commands take about a second instead of half a minute. */
@@ -121,7 +122,7 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
   let timing = DEFAULT_POLL_TIMING;
   let stopSimulator: (() => Promise<void>) | undefined;
   if (values.simulate) {
-    const sim = await import('../simulator/index.js');
+    const sim = await loadDevTooling('scan --simulate', () => import('../simulator/index.js'));
     const fleet =
       values.simulate === 'default'
         ? sim.defaultDemoFleet()

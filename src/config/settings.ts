@@ -87,18 +87,41 @@ export class SettingsError extends Error {
   }
 }
 
-export function readSettings(env: NodeJS.ProcessEnv): Settings {
-  const out: Record<string, unknown> = {};
-  for (const [name, schema] of Object.entries(SETTINGS)) {
+/**
+ * App Service leaves the literal reference text in a setting whose Key Vault secret it could not
+ * read (no access yet, secret deleted, network rule), and retries within 24 hours or on a
+ * configuration change (Microsoft Learn, "Use Key Vault references").
+ */
+const UNRESOLVED_KEY_VAULT_REFERENCE = /^\s*@Microsoft\.KeyVault\(/i;
+
+export type SettingName = keyof Shape;
+
+/** Every setting parsed on its own: the values that are usable, and a problem for each one that is not. */
+export function parseSettings(env: NodeJS.ProcessEnv): { values: Partial<Settings>; problems: Map<SettingName, string> } {
+  const values: Record<string, unknown> = {};
+  const problems = new Map<SettingName, string>();
+  for (const [name, schema] of Object.entries(SETTINGS) as [SettingName, z.ZodType][]) {
     const raw = env[name];
-    const r = (schema as z.ZodType).safeParse(raw === '' ? undefined : raw);
-    if (!r.success) {
-      const msg = r.error.issues[0]?.message ?? 'is not valid';
-      throw new SettingsError(name, msg.startsWith('must') ? msg : `is not valid: ${msg}`);
+    if (raw !== undefined && UNRESOLVED_KEY_VAULT_REFERENCE.test(raw)) {
+      problems.set(name, 'is an unresolved Key Vault reference');
+      continue;
     }
-    out[name] = r.data;
+    const r = schema.safeParse(raw === '' ? undefined : raw);
+    if (r.success) values[name] = r.data;
+    else {
+      const msg = r.error.issues[0]?.message ?? 'is not valid';
+      problems.set(name, msg.startsWith('must') ? msg : `is not valid: ${msg}`);
+    }
   }
-  return out as Settings;
+  return { values: values as Partial<Settings>, problems };
 }
 
-export const SETTING_NAMES = Object.keys(SETTINGS) as (keyof Shape)[];
+/** All settings, or a SettingsError naming the first unusable one (the CLI: a bad setting stops the command). */
+export function readSettings(env: NodeJS.ProcessEnv): Settings {
+  const { values, problems } = parseSettings(env);
+  const [first] = problems;
+  if (first) throw new SettingsError(...first);
+  return values as Settings;
+}
+
+export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];

@@ -38,6 +38,7 @@ export function apiDepsFor(rt: Runtime, log?: ApiDeps['log']): ApiDeps {
     now: rt.deps.now,
     schedulePeriodMs: schedulePeriodMs(rt.settings.SCAN_SCHEDULE),
     requestScan: (clusterIds) => scanOr503(() => requestScanWith(rt, clusterIds)),
+    features: () => ({ ...rt.features }),
     ...(log ? { log } : {}),
   };
 }
@@ -45,8 +46,9 @@ export function apiDepsFor(rt: Runtime, log?: ApiDeps['log']): ApiDeps {
 let light: Promise<ApiDeps> | undefined;
 
 async function lightDeps(): Promise<ApiDeps> {
-  const [{ readSettings }, { createStore, storageTargetFromEnv }] = await Promise.all([import('../config/settings.js'), import('../store/index.js')]);
-  const settings = readSettings(process.env);
+  const [{ loadSettings }, { createStore, storageTargetFromEnv }] = await Promise.all([import('../config/features.js'), import('../store/index.js')]);
+  const { settings, features, warnings } = loadSettings(process.env);
+  for (const w of warnings) console.warn(w);
   const store = createStore(storageTargetFromEnv(process.env));
   await store.ensureTables();
   return {
@@ -54,6 +56,8 @@ async function lightDeps(): Promise<ApiDeps> {
     now: () => new Date(),
     schedulePeriodMs: schedulePeriodMs(settings.SCAN_SCHEDULE),
     requestScan: (clusterIds) => scanOr503(async () => requestScanWith(await sharedRuntime(), clusterIds)),
+    // The full runtime knows more (a waiver file that would not load), once a scan or worker has built it.
+    features: () => ({ ...(sharedRuntimeIfReady()?.features ?? features) }),
   };
 }
 

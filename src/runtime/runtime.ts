@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import type { TokenCredential } from '@azure/core-auth';
 import type { QueueClient } from '@azure/storage-queue';
 import type { ArmClients } from '../azure/arm.js';
+import type { FeatureStates } from '../config/features.js';
+import { loadSettings, turnOff } from '../config/features.js';
 import type { Settings } from '../config/settings.js';
-import { readSettings } from '../config/settings.js';
 import type { PipelineDeps, RunPlanOptions } from '../pipeline/pipeline.js';
 import type { POISON_QUEUE } from '../pipeline/message.js';
 import { SCAN_QUEUE } from '../pipeline/message.js';
@@ -36,6 +37,8 @@ export interface RuntimeOverrides {
 
 export interface Runtime {
   settings: Settings;
+  /** Optional features and why any is off (GET /api/health shows them). */
+  features: FeatureStates;
   deps: PipelineDeps;
   arm: ArmClients;
   store: Store;
@@ -78,7 +81,8 @@ export function planOptionsFrom(settings: Settings): RunPlanOptions {
 }
 
 export async function createRuntime(env: NodeJS.ProcessEnv, o: RuntimeOverrides = {}): Promise<Runtime> {
-  const settings = readSettings(env);
+  const loaded = loadSettings(env);
+  const { settings } = loaded;
   const credential = o.credential ?? (await defaultCredential());
   const armCa = o.armCa ?? (settings.ARM_CA_FILE ? readFileSync(settings.ARM_CA_FILE, 'utf8') : undefined);
   const endpoint = o.armEndpoint ?? settings.ARM_ENDPOINT;
@@ -94,14 +98,23 @@ export async function createRuntime(env: NodeJS.ProcessEnv, o: RuntimeOverrides 
   const webhookUrl = o.teamsWebhookUrl ?? settings.TEAMS_WEBHOOK_URL;
   if (webhookUrl) {
     const { effectiveWaivers, loadWaiverConfig } = await import('../knowledge/index.js');
-    deps.alerts = {
-      webhookUrl,
-      waivers: effectiveWaivers(settings.WAIVERS_FILE ? loadWaiverConfig(settings.WAIVERS_FILE) : null, true),
-      ...(settings.DASHBOARD_URL ? { dashboardUrl: settings.DASHBOARD_URL } : {}),
-    };
+    try {
+      deps.alerts = {
+        webhookUrl,
+        waivers: effectiveWaivers(settings.WAIVERS_FILE ? loadWaiverConfig(settings.WAIVERS_FILE) : null, true),
+        ...(settings.DASHBOARD_URL ? { dashboardUrl: settings.DASHBOARD_URL } : {}),
+      };
+      if (o.teamsWebhookUrl) loaded.features.alerts = 'on';
+    } catch (e) {
+      // Alerts without the waivers someone wrote would post what they chose to silence.
+      turnOff(loaded, 'alerts', `WAIVERS_FILE could not be loaded: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
+    }
   }
+  const warn = o.log ?? ((l: string) => console.warn(l));
+  for (const w of loaded.warnings) warn(w);
   return {
     settings,
+    features: loaded.features,
     deps,
     arm,
     store,

@@ -69,6 +69,31 @@ describe.skipIf(BICEP === undefined)('infra/main.parameters.json and azure.yaml'
     expect(d.outputs['AZURE_LOCATION']).toBe('swedencentral');
   });
 
+  it('the principal azd always fills in gets storage data roles only with GRANT_DEPLOYER_DATA_ACCESS=true', () => {
+    const env = { AZURE_ENV_NAME: 'dev', AZURE_LOCATION: 'swedencentral', AZURE_PRINCIPAL_ID: 'deployer-object-id', AZURE_PRINCIPAL_TYPE: 'User' };
+    const grants = (e: Record<string, string>) =>
+      resourcesOfType(deployTemplate(main, parametersFor(main, e), SCOPE), 'Microsoft.Authorization/roleAssignments').filter(
+        (a) => (a.properties as Record<string, Json>)['principalId'] === 'deployer-object-id',
+      ).length;
+    expect(grants(env)).toBe(0);
+    expect(grants({ ...env, GRANT_DEPLOYER_DATA_ACCESS: 'true' })).toBe(3);
+  });
+
+  it('AUTH_ALLOWED_APPLICATIONS and AUTH_SIGN_IN_WITH_MANAGED_IDENTITY reach the Easy Auth configuration', () => {
+    const CLIENT = '11111111-2222-3333-4444-555555555555';
+    const env = { AZURE_ENV_NAME: 'dev', AZURE_LOCATION: 'swedencentral', AUTH_CLIENT_ID: CLIENT };
+    const auth = (e: Record<string, string>) =>
+      JSON.stringify(
+        resourcesOfType(deployTemplate(main, parametersFor(main, e), SCOPE), 'Microsoft.Web/sites/config').find((c) => c.name.endsWith('/authsettingsV2'))
+          ?.properties,
+      );
+    expect(auth(env)).toContain(`"allowedApplications":["${CLIENT}"]`);
+    expect(auth(env)).not.toContain('clientSecretSettingName');
+    const more = auth({ ...env, AUTH_ALLOWED_APPLICATIONS: `${CLIENT},04b07795-8ddb-461a-bbee-02f9e1bf7b46`, AUTH_SIGN_IN_WITH_MANAGED_IDENTITY: 'true' });
+    expect(more).toContain(`"allowedApplications":["${CLIENT}","04b07795-8ddb-461a-bbee-02f9e1bf7b46"]`);
+    expect(more).toContain('"clientSecretSettingName":"OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID"');
+  });
+
   it('azd environment variables reach the app settings', () => {
     const env = {
       AZURE_ENV_NAME: 'prod',
@@ -101,7 +126,7 @@ describe.skipIf(BICEP === undefined)('infra/main.parameters.json and azure.yaml'
     const services = Object.entries(doc.services);
     expect(services.length).toBe(1);
     const [name, svc] = services[0] as [string, { project: string; language: string; host: string }];
-    expect(svc).toEqual({ project: '.', language: 'ts', host: 'function' });
+    expect(svc).toMatchObject({ project: '.', language: 'ts', host: 'function' });
     expect(doc.infra?.path).toBe('infra');
     const d = deployTemplate(main, { environmentName: 'dev', location: 'westeurope' }, SCOPE);
     const site = resourcesOfType(d, 'Microsoft.Web/sites')[0];

@@ -93,7 +93,7 @@ describe.skipIf(BICEP === undefined)('infra/main.bicep', () => {
     expect(appRoleViolations(d)).toEqual([]);
   });
 
-  it('the deploying user gets data access to storage only when a principal id is given', () => {
+  it('the deploying principal gets data access only with grantDeployerDataAccess, whatever principal id azd fills in', () => {
     const user = (x: Deployment): string[] =>
       resourcesOfType(x, 'Microsoft.Authorization/roleAssignments')
         .filter((a) => (a.properties as Record<string, Json>)['principalId'] === 'user-object-id')
@@ -104,10 +104,14 @@ describe.skipIf(BICEP === undefined)('infra/main.bicep', () => {
               .pop() ?? '',
         )
         .sort();
-    expect(user(d)).toEqual(
+    // azd always passes the signed-in principal: that alone grants nothing.
+    expect(user(d)).toEqual([]);
+    const granted = deployTemplate(template, { ...BASE, principalId: 'user-object-id', grantDeployerDataAccess: true }, SCOPE);
+    expect(user(granted)).toEqual(
       [BUILTIN_ROLES.storageBlobDataContributor, BUILTIN_ROLES.storageQueueDataContributor, BUILTIN_ROLES.storageTableDataContributor].sort(),
     );
-    expect(user(deployTemplate(template, BASE, SCOPE))).toEqual([]);
+    expect(user(deployTemplate(template, { ...BASE, grantDeployerDataAccess: true }, SCOPE))).toEqual([]);
+    expect(template.parameters?.['grantDeployerDataAccess']?.defaultValue).toBe(false);
   });
 
   it('defaults: nightly at 02:00 UTC, 90 days retention, one node per pool, pinned kube-bench', () => {
@@ -149,6 +153,15 @@ describe.skipIf(BICEP === undefined)('infra/main.bicep', () => {
     ).toEqual([]);
   });
 
+  it('location offers only Flex Consumption regions, and azd asks for it as a location', () => {
+    const loc = template.parameters?.['location'] as { allowedValues?: string[]; metadata?: { azd?: { type?: string } } };
+    expect(loc.metadata?.azd?.type).toBe('location');
+    expect(loc.allowedValues).toEqual(expect.arrayContaining(['westeurope', 'swedencentral', 'eastus']));
+    expect(loc.allowedValues).not.toContain('eastus2euap');
+    // West India has no Flex Consumption: refused before anything is created.
+    expect(() => deployTemplate(template, { ...BASE, location: 'westindia' }, SCOPE)).toThrow(/location/);
+  });
+
   it('rejects parameter values outside their declared ranges', () => {
     expect(() => deployTemplate(template, { ...BASE, scanNodes: 'some' }, SCOPE)).toThrow(/scanNodes/);
     expect(() => deployTemplate(template, { ...BASE, retentionDays: 0 }, SCOPE)).toThrow(/retentionDays/);
@@ -156,14 +169,14 @@ describe.skipIf(BICEP === undefined)('infra/main.bicep', () => {
   });
 
   it('sets only settings the app reads (or the Functions host and App Insights read), and the app accepts them', () => {
-    const platform = /^(AzureWebJobsStorage__|APPLICATIONINSIGHTS_|AZURE_CLIENT_ID$)/;
+    const platform = /^(AzureWebJobsStorage__|APPLICATIONINSIGHTS_|AZURE_CLIENT_ID$|OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID$)/;
     const s = appSettings(d);
     const unknown = Object.keys(s).filter((k) => !platform.test(k) && !(SETTING_NAMES as string[]).includes(k));
     expect(unknown).toEqual([]);
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(s)) if (typeof v === 'string') env[k] = v;
-    // App Service resolves the Key Vault reference before the app sees it; the app itself would
-    // reject the reference text, which is why the template leaves the setting empty without a secret.
+    // App Service resolves the Key Vault reference before the app sees it; an unresolved one turns
+    // alerts off (src/config/features.ts), and without a secret the template leaves the setting empty.
     env['TEAMS_WEBHOOK_URL'] = WEBHOOK;
     const settings = readSettings(env);
     expect(settings.SCAN_SCHEDULE).toBe('0 0 2 * * *');
@@ -186,6 +199,39 @@ describe.skipIf(BICEP === undefined)('infra/main.bicep', () => {
     expect(p.globalValidation['requireAuthentication']).toBe(true);
     expect(p.globalValidation['excludedPaths']).toEqual(['/api/health']);
     expect(p.identityProviders.azureActiveDirectory.registration['openIdIssuer']).toBe('https://login.microsoftonline.com/tenant-0/v2.0');
+  });
+
+  it('Easy Auth accepts tokens only from allowed client applications: by default the app registration itself', () => {
+    const CLIENT = '11111111-2222-3333-4444-555555555555';
+    const authOf = (x: Deployment) => {
+      const c = resourcesOfType(x, 'Microsoft.Web/sites/config').find((r) => r.name.endsWith('/authsettingsV2'));
+      return (c?.properties as { identityProviders: { azureActiveDirectory: { registration: Record<string, Json>; validation: Record<string, Json> } } })
+        .identityProviders.azureActiveDirectory;
+    };
+    const byDefault = authOf(deployTemplate(template, { ...BASE, authClientId: CLIENT }, SCOPE));
+    expect(byDefault.validation['defaultAuthorizationPolicy']).toEqual({ allowedApplications: [CLIENT] });
+    const cli = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
+    const listed = authOf(deployTemplate(template, { ...BASE, authClientId: CLIENT, authAllowedApplications: ` ${CLIENT}, ${cli},` }, SCOPE));
+    expect(listed.validation['defaultAuthorizationPolicy']).toEqual({ allowedApplications: [CLIENT, cli] });
+  });
+
+  it('dashboard sign-in can use the managed identity instead of a client secret; off by default', () => {
+    const CLIENT = '11111111-2222-3333-4444-555555555555';
+    const setting = 'OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID';
+    const registration = (x: Deployment) =>
+      (
+        resourcesOfType(x, 'Microsoft.Web/sites/config').find((r) => r.name.endsWith('/authsettingsV2'))?.properties as {
+          identityProviders: { azureActiveDirectory: { registration: Record<string, Json> } };
+        }
+      ).identityProviders.azureActiveDirectory.registration;
+    const plain = deployTemplate(template, { ...BASE, authClientId: CLIENT }, SCOPE);
+    expect(registration(plain)).not.toHaveProperty('clientSecretSettingName');
+    expect(appSettings(plain)).not.toHaveProperty(setting);
+    const fic = deployTemplate(template, { ...BASE, authClientId: CLIENT, authSignInWithManagedIdentity: true }, SCOPE);
+    expect(registration(fic)['clientSecretSettingName']).toBe(setting);
+    expect(appSettings(fic)[setting]).toBe(appSettings(fic)['AZURE_CLIENT_ID']);
+    // Without Easy Auth the switch does nothing.
+    expect(appSettings(deployTemplate(template, { ...BASE, authSignInWithManagedIdentity: true }, SCOPE))).not.toHaveProperty(setting);
   });
 
   describe('the checks catch a broken template', () => {
