@@ -8,6 +8,7 @@ import { scanFigures } from './figures/scan.js';
 import { storeFigures } from './figures/store.js';
 import { functionsFigures } from './figures/functions.js';
 import { alertFigures } from './figures/alerts.js';
+import { reliabilityFigures } from './figures/reliability.js';
 import { packageFigures } from './figures/package.js';
 
 type FigureSet = () => Promise<Record<string, Figure>>;
@@ -19,6 +20,7 @@ const FIGURES: { run: FigureSet; provides: string[] }[] = [
   { run: storeFigures, provides: ['store.', 'api.'] },
   { run: functionsFigures, provides: ['functions.'] },
   { run: alertFigures, provides: ['alerts.'] },
+  { run: reliabilityFigures, provides: ['reliability.'] },
   { run: packageFigures, provides: ['package.'] },
 ];
 

@@ -7,7 +7,7 @@
 import { triageCheck } from '../knowledge/index.js';
 import type { CheckResult } from '../model/result.js';
 import { clusterPath } from './fleet-handlers.js';
-import { NODE_NAME, nodeQuery, parseQuery, wantsCsv } from './query.js';
+import { NODE_NAME, NODE_PAGE_MAX, nodeQuery, parseQuery, wantsCsv } from './query.js';
 import { badRequest, csv, json, notFound } from './respond.js';
 import type { CheckTriage, NodeResult } from './schemas.js';
 import type { ApiDeps, ApiRequest, ApiResponse } from './types.js';
@@ -72,7 +72,11 @@ export async function getNode(req: ApiRequest, deps: ApiDeps, params: Record<str
       `node "${node}" has no result in scan "${scanId}" of ${c.label}${q.scan !== undefined ? ' (or the scan is not known)' : ''}; the cluster detail lists its nodes`,
     );
   }
-  const checks = stored.checks.map((k) => ({
+  // One page: triage adds kilobytes per check, so a node's whole result is never built at once.
+  const skip = q.skip ?? 0;
+  const top = q.top ?? NODE_PAGE_MAX;
+  const total = stored.checks.length;
+  const checks = stored.checks.slice(skip, skip + top).map((k) => ({
     id: k.id,
     benchmark: k.benchmark,
     section: k.section,
@@ -119,6 +123,7 @@ export async function getNode(req: ApiRequest, deps: ApiDeps, params: Record<str
     cluster: { id: c.id, subscriptionId: c.subscriptionId, resourceGroup: c.resourceGroup, name: c.name },
     scanId,
     node: { name: stored.name, pool: stored.pool, benchmark: stored.benchmark, totals: stored.totals, warnings: stored.warnings, checks },
+    page: { skip, top, total, nextSkip: skip + top < total ? skip + top : null },
   };
   return json(200, body);
 }

@@ -66,6 +66,7 @@ function operation(doc: RouteDoc): Json {
   responses['400'] = errorResponse('A query parameter, path segment or body is not valid; the message names it.');
   if (doc.notFound) responses['404'] = errorResponse('Not found; the message names what.');
   responses['405'] = errorResponse('Method not allowed; see the Allow header.');
+  responses['422'] = errorResponse('The answer would be larger than the API answers (ResponseTooLarge); ask for a smaller page.');
   if (!doc.storeFree) responses['503'] = errorResponse('The results store did not answer.');
   const op: Json = {
     operationId: doc.name,

@@ -87,7 +87,9 @@ export const checkQuery = z
   .strict();
 export const scansQuery = z.object({ ...formatParam, top: int(1, 100).optional() }).strict();
 export const scanQuery = z.object({ ...formatParam }).strict();
-export const nodeQuery = clusterQuery;
+/** Checks per page of a node's result: a page of full checks with triage stays near 1 MB. */
+export const NODE_PAGE_MAX = 200;
+export const nodeQuery = z.object({ ...clusterQuery.shape, top: int(1, NODE_PAGE_MAX).optional(), skip: int(0, 100_000_000).optional() }).strict();
 export const noQuery = z.object({}).strict();
 
 export type Filters = Pick<z.infer<typeof clustersQuery>, 'subscription' | 'resourceGroup' | 'tag' | 'benchmark' | 'disposition'>;

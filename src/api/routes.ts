@@ -149,11 +149,12 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     authLevel: 'function',
     summary: "One node's full result: every check with its status, expected and actual values, remediation and the knowledge base's triage.",
     description:
-      'Of the latest results (the latest scan that scanned), or of ?scan=. Kept for the retention period (RETENTION_DAYS), like the scan it belongs to.',
+      'Of the latest results (the latest scan that scanned), or of ?scan=. Kept for the retention period (RETENTION_DAYS), like the scan it belongs to. ' +
+      'Paged: `top` 1-200 checks (default 200), continue with `skip` (page.nextSkip).',
     pathParams: [...CLUSTER_PARAMS, { name: 'node', description: 'Kubernetes node name, as the cluster detail lists it under pools[].nodes[].name.' }],
     query: nodeQuery,
     success: { status: 200, schema: NodeResultSchema },
-    csv: 'One row per check of the node.',
+    csv: 'One row per check of the page.',
     notFound: true,
   },
   {

@@ -215,7 +215,15 @@ export const NodeResultSchema = z
         benchmark: z.string().nullable(),
         totals: CheckCountsSchema,
         warnings: z.array(z.string()),
-        checks: z.array(NodeCheckSchema),
+        checks: z.array(NodeCheckSchema).describe('One page of the checks, in stored order.'),
+      })
+      .strict(),
+    page: z
+      .object({
+        skip: count,
+        top: count,
+        total: count.describe('Checks of the node in all pages.'),
+        nextSkip: count.nullable().describe('Pass as ?skip= (with the same top) for the next page; null on the last page.'),
       })
       .strict(),
   })

@@ -7,9 +7,29 @@ import { parseArgs } from 'node:util';
 import { MAX_DEQUEUE_COUNT, SCAN_QUEUE } from '../pipeline/queues.js';
 import type { CliIo } from './io.js';
 import { stopSignal, UsageError } from './io.js';
+import { DEFAULT_POLL_TIMING } from '../scan/run-command.js';
+import type { PollTiming } from '../scan/run-command.js';
 import { loadDevTooling } from './dev-tooling.js';
 import { simulatorCredential } from './static-credential.js';
-import { SIMULATED_POLL_TIMING } from './scan.js';
+
+/**
+ * The demo runs Azure's clock this many times faster, everywhere at once: a kube-bench command
+ * (~25 s in Azure) takes ~1 s, the scanner polls 25 times as often, and ARM's and AKS's throttling
+ * buckets refill 25 times as fast. The simulator's Retry-After stays honest (the bucket's own
+ * refill time, at least 1 s, as header values are whole seconds), so a fleet of 2000 clusters is
+ * paced by throttling as in Azure instead of failing as throttled.
+ */
+export const DEMO_TIME_SCALE = 25;
+const AZURE_COMMAND_MS = 25_000;
+export const DEMO_POLL_TIMING: PollTiming = {
+  firstPollDelayMs: DEFAULT_POLL_TIMING.firstPollDelayMs / DEMO_TIME_SCALE,
+  pollIntervalMs: DEFAULT_POLL_TIMING.pollIntervalMs / DEMO_TIME_SCALE,
+};
+
+/** Workers: the Function app scales out with the queue; locally, enough to keep a large fleet's commands in flight. */
+export function demoConcurrency(clusters: number): number {
+  return Math.min(32, Math.max(8, Math.ceil(clusters / 16)));
+}
 
 export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
@@ -43,9 +63,9 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
   const arm = await sim.startArmSimulator({
     fleet: sim.defaultDemoFleet({ clusters, seed }),
     seed,
-    commandDurationMs: 800,
-    commandJitterMs: 700,
-    retryAfterSeconds: 0,
+    commandDurationMs: (AZURE_COMMAND_MS * 0.8) / DEMO_TIME_SCALE,
+    commandJitterMs: (AZURE_COMMAND_MS * 0.4) / DEMO_TIME_SCALE,
+    throttleScale: DEMO_TIME_SCALE,
   });
   const cleanup = async () => {
     await server?.close();
@@ -57,11 +77,16 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     say(`demo: Azurite (in memory) on 127.0.0.1:${azurite.tablePort}, ARM simulator at ${arm.endpoint}, ${clusters} simulated clusters`);
     const rt = await createRuntime(
       { ...io.env, AzureWebJobsStorage: azurite.connectionString, AZURE_STORAGE_CONNECTION_STRING: '', SCAN_SUBSCRIPTIONS: '', SCAN_EXCLUDE_SUBSCRIPTIONS: '' },
-      { credential: simulatorCredential(), armEndpoint: arm.endpoint, armCa: arm.ca, timing: SIMULATED_POLL_TIMING, log: () => undefined },
+      { credential: simulatorCredential(), armEndpoint: arm.endpoint, armCa: arm.ca, timing: DEMO_POLL_TIMING, log: () => undefined },
     );
     setSharedRuntime(rt);
     await rt.store.ensureTables();
-    const host = new LocalQueueHost(rt, { concurrency: 8, maxDequeueCount: MAX_DEQUEUE_COUNT, visibilityTimeoutSeconds: 1, log: () => undefined });
+    const host = new LocalQueueHost(rt, {
+      concurrency: demoConcurrency(clusters),
+      maxDequeueCount: MAX_DEQUEUE_COUNT,
+      visibilityTimeoutSeconds: 1,
+      log: () => undefined,
+    });
     await host.ensureQueues();
     const t0 = Date.now();
     const queued = await host.fireTimer();

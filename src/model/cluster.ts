@@ -48,6 +48,8 @@ export type FailReason =
   | 'output-truncated'
   | 'throttled'
   | 'unparseable-output'
+  /** The output exceeded a limit on what a cluster may send (src/parse/limits.ts). */
+  | 'over-limit'
   | 'command-failed'
   | 'arm-unavailable'
   | 'poison-message'
@@ -68,6 +70,7 @@ export const FAIL_REASONS: readonly FailReason[] = [
   'output-truncated',
   'throttled',
   'unparseable-output',
+  'over-limit',
   'command-failed',
   'arm-unavailable',
   'poison-message',

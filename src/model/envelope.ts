@@ -14,7 +14,14 @@
  *
  *   ===AKSFS-STATUS v1 node=<node> pool=<pool> status=<status> reason=<free text to the end>===
  *
+ * Before its envelopes the script prints the nodes it chose, once per command:
+ *
+ *   ===AKSFS-PLAN v1 nodes=<node>,<node>,...===
+ *
  * Fields are space-separated key=value tokens; only `reason`, always last, may contain spaces.
+ *
+ * Everything in the log is written by the cluster, whose owner we audit: it is untrusted input.
+ * Decompression is bounded per envelope and per log, so a gzip bomb costs at most these limits.
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -23,6 +30,19 @@ import { errorMessage } from './errors.js';
 export const ENVELOPE_VERSION = 'v1';
 const MARK = '===AKSFS-';
 const LINE_WIDTH = 76;
+
+/**
+ * Largest uncompressed payload of one node. An aks-1.8 node result is ~40 KB of JSON, and even with
+ * every `actual` value a whole config file it stays under 1 MiB; a gzip bomb (511 KiB → 380 MiB)
+ * stops here instead of filling the worker's memory.
+ */
+export const MAX_ENVELOPE_PAYLOAD_BYTES = 4 * 1024 * 1024;
+/**
+ * Largest uncompressed payload of all envelopes of one log. Run-command caps a log at 512 kB, and
+ * kube-bench JSON compresses about 10:1, so an honest log inflates to under 5 MiB; many small bombs
+ * in one log stop here.
+ */
+export const MAX_LOG_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
 export type EnvelopeFormat = 'json' | 'text';
 
@@ -43,15 +63,19 @@ export interface EnvelopeStatus {
   reason: string;
 }
 
+export type EnvelopeProblem = 'truncated' | 'corrupt' | 'over-limit';
+
 export type EnvelopeRecord =
   | { kind: 'payload'; meta: EnvelopeMeta; payload: string }
   | { kind: 'status'; status: EnvelopeStatus }
-  | { kind: 'broken'; meta: EnvelopeMeta; problem: 'truncated' | 'corrupt'; detail: string };
+  | { kind: 'broken'; meta: EnvelopeMeta; problem: EnvelopeProblem; detail: string };
 
 export interface EnvelopeScan {
   records: EnvelopeRecord[];
   /** Log lines outside any envelope (kubectl output, script messages, a bare kube-bench log). */
   outside: string[];
+  /** The nodes of the script's PLAN line; null when the log has none (every PLAN line, merged). */
+  plan: string[] | null;
 }
 
 /** Wraps one node's payload. Used by the simulator and tests; the in-cluster script emits the same bytes. */
@@ -74,19 +98,24 @@ export function formatStatusLine(s: EnvelopeStatus): string {
   return `${MARK}STATUS ${ENVELOPE_VERSION} node=${s.node} pool=${s.pool ?? '-'} status=${s.status} reason=${reason}===\n`;
 }
 
+/** The script's PLAN line: which nodes this command runs kube-bench on. */
+export function formatPlanLine(nodes: readonly string[]): string {
+  return `${MARK}PLAN ${ENVELOPE_VERSION} nodes=${nodes.join(',')}===\n`;
+}
+
 function sha256Hex(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
 }
 
 interface MarkerLine {
-  type: 'BEGIN' | 'END' | 'STATUS';
+  type: 'BEGIN' | 'END' | 'STATUS' | 'PLAN';
   fields: Record<string, string>;
 }
 
 function parseMarker(line: string): MarkerLine | null {
   if (!line.startsWith(MARK) || !line.endsWith('===')) return null;
   const body = line.slice(MARK.length, -3);
-  const m = /^(BEGIN|END|STATUS) (v\d+)(?: (.*))?$/.exec(body);
+  const m = /^(BEGIN|END|STATUS|PLAN) (v\d+)(?: (.*))?$/.exec(body);
   if (!m) return null;
   const fields: Record<string, string> = { version: m[2] ?? '' };
   let rest = m[3] ?? '';
@@ -132,8 +161,10 @@ export function scanEnvelopes(log: string): EnvelopeScan {
   const records: EnvelopeRecord[] = [];
   const outside: string[] = [];
   let open: { meta: EnvelopeMeta; chunks: string[] } | null = null;
+  let plan: string[] | null = null;
+  let budget = MAX_LOG_PAYLOAD_BYTES;
 
-  const closeBroken = (problem: 'truncated' | 'corrupt', detail: string): void => {
+  const closeBroken = (problem: EnvelopeProblem, detail: string): void => {
     if (open) records.push({ kind: 'broken', meta: open.meta, problem, detail });
     open = null;
   };
@@ -173,6 +204,11 @@ export function scanEnvelopes(log: string): EnvelopeScan {
       } else outside.push(rawLine);
       continue;
     }
+    if (marker.type === 'PLAN') {
+      const listed = (marker.fields['nodes'] ?? '').split(',').filter((n) => n !== '');
+      plan = plan ? plan.concat(listed) : listed;
+      continue;
+    }
     if (marker.type === 'STATUS') {
       const f = marker.fields;
       records.push({
@@ -193,19 +229,39 @@ export function scanEnvelopes(log: string): EnvelopeScan {
     }
     const current: { meta: EnvelopeMeta; chunks: string[] } = open;
     open = null;
-    records.push(decodePayload(current.meta, current.chunks.join(''), marker.fields['sha256'] ?? ''));
+    const record = decodePayload(current.meta, current.chunks.join(''), marker.fields['sha256'] ?? '', budget);
+    if (record.kind === 'payload') budget -= Buffer.byteLength(record.payload);
+    records.push(record);
   }
   if (open) closeBroken('truncated', `the payload of node ${(open as { meta: EnvelopeMeta }).meta.node} ends without its END line (output cut off?)`);
-  return { records, outside };
+  return { records, outside, plan };
 }
 
-function decodePayload(meta: EnvelopeMeta, b64: string, sha: string): EnvelopeRecord {
-  let raw: Buffer;
+/** gunzip that stops at `limit` output bytes: a bomb costs the limit, not its inflated size. */
+function boundedGunzip(compressed: Buffer, limit: number): Buffer | 'over-limit' {
   try {
-    raw = gunzipSync(Buffer.from(b64, 'base64'));
+    return gunzipSync(compressed, { maxOutputLength: Math.max(1, limit) });
+  } catch (e) {
+    if (e instanceof RangeError || (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return 'over-limit';
+    throw e;
+  }
+}
+
+function decodePayload(meta: EnvelopeMeta, b64: string, sha: string, logBudget: number): EnvelopeRecord {
+  let raw: Buffer | 'over-limit';
+  const limit = Math.min(MAX_ENVELOPE_PAYLOAD_BYTES, logBudget);
+  try {
+    raw = boundedGunzip(Buffer.from(b64, 'base64'), limit);
   } catch (e) {
     const why = errorMessage(e);
     return { kind: 'broken', meta, problem: 'corrupt', detail: `the payload of node ${meta.node} does not decompress (${why})` };
+  }
+  if (raw === 'over-limit') {
+    const which =
+      limit === MAX_ENVELOPE_PAYLOAD_BYTES
+        ? `over the ${MAX_ENVELOPE_PAYLOAD_BYTES}-byte limit per node (MAX_ENVELOPE_PAYLOAD_BYTES)`
+        : `over what is left of the ${MAX_LOG_PAYLOAD_BYTES}-byte limit per command output (MAX_LOG_PAYLOAD_BYTES)`;
+    return { kind: 'broken', meta, problem: 'over-limit', detail: `the payload of node ${meta.node} decompresses to ${which}` };
   }
   if (sha && sha256Hex(raw) !== sha.toLowerCase()) {
     return { kind: 'broken', meta, problem: 'corrupt', detail: `the payload of node ${meta.node} does not match its sha256` };

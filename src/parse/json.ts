@@ -7,6 +7,7 @@ import { InputError, errorMessage } from '../model/errors.js';
 import type { KubeBenchControls, KubeBenchGroup, KubeBenchResult, KubeBenchTotals } from '../model/kube-bench.js';
 import { ACTUAL_VALUE_MAX_CHARS, CHECK_STATUSES, countTotals } from '../model/result.js';
 import type { CheckResult, CheckStatus, NodeResult, Totals } from '../model/result.js';
+import { LimitError, MAX_CHECKS_PER_NODE, Warnings } from './limits.js';
 import { redactSecrets } from './redact.js';
 import { kindOfType, sectionOf, splitTitle } from './title.js';
 
@@ -66,7 +67,9 @@ export function normaliseKubeBench(doc: Json, input: string, meta: NodeMeta = NO
   }
 
   const checks: CheckResult[] = [];
-  const warnings: string[] = [];
+  const warnings = new Warnings();
+  // Counted before anything is built, so a crafted document with millions of results costs little.
+  let entries = 0;
   let benchmark: string | null = null;
   let detectedVersion: string | null = null;
 
@@ -89,6 +92,10 @@ export function normaliseKubeBench(doc: Json, input: string, meta: NodeMeta = NO
       const group = g as unknown as KubeBenchGroup;
       const results = Array.isArray(group.results) ? group.results : [];
       const gBefore = checks.length;
+      entries += results.length;
+      if (entries > MAX_CHECKS_PER_NODE) {
+        throw new LimitError(input, `has more than ${MAX_CHECKS_PER_NODE} check results, the limit per node (MAX_CHECKS_PER_NODE)`);
+      }
       for (const r of results as Json[]) {
         if (!isObject(r)) continue;
         const check = normaliseResult(r as unknown as KubeBenchResult, str(group.section) || null, version, nodeType);
@@ -122,7 +129,7 @@ export function normaliseKubeBench(doc: Json, input: string, meta: NodeMeta = NO
   if (checks.length === 0) {
     throw new InputError(input, 'is kube-bench JSON without a single check result: nothing was checked');
   }
-  return { node: meta.node, pool: meta.pool, benchmark, detectedVersion, checks, totals, headers: [], warnings };
+  return { node: meta.node, pool: meta.pool, benchmark, detectedVersion, checks, totals, headers: [], warnings: warnings.done() };
 }
 
 function normaliseResult(r: KubeBenchResult, section: string | null, benchmark: string | null, nodeType: string | null): CheckResult | null {
@@ -152,7 +159,7 @@ function normaliseResult(r: KubeBenchResult, section: string | null, benchmark: 
 }
 
 /** The checks win; a declared count that disagrees becomes a warning (kube-bench's own fixtures disagree). */
-export function compareTotals(warnings: string[], where: string, declared: Totals, counted: Totals): void {
+export function compareTotals(warnings: { push(w: string): unknown }, where: string, declared: Totals, counted: Totals): void {
   const diffs: string[] = [];
   for (const k of ['pass', 'fail', 'warn', 'info'] as const) {
     if (declared[k] !== counted[k]) diffs.push(`${k} ${declared[k]} declared, ${counted[k]} counted`);

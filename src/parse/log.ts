@@ -10,10 +10,16 @@ import { InputError } from '../model/errors.js';
 import { scanEnvelopes } from '../model/envelope.js';
 import type { NodeFailure, NodeResult, ParsedInput } from '../model/result.js';
 import { looksLikeKubeBench, normaliseKubeBench, parseJsonText } from './json.js';
+import { checkNodeLimits, LimitError, OVER_LIMIT } from './limits.js';
 import { isCheckLine, parseKubeBenchText } from './text.js';
 
-export function parseKubeBenchLog(text: string, input: string): ParsedInput {
-  const { records, outside } = scanEnvelopes(text);
+/** A log's results, with the nodes its script planned (its PLAN line; null without one). */
+export interface ParsedLog extends ParsedInput {
+  plan: string[] | null;
+}
+
+export function parseKubeBenchLog(text: string, input: string): ParsedLog {
+  const { records, outside, plan } = scanEnvelopes(text);
   const nodes: NodeResult[] = [];
   const failures: NodeFailure[] = [];
   const warnings: string[] = [];
@@ -33,17 +39,18 @@ export function parseKubeBenchLog(text: string, input: string): ParsedInput {
         result.node = r.meta.node;
         result.pool = r.meta.pool;
         result.benchmark ??= r.meta.benchmark;
+        checkNodeLimits(result, nodeInput);
         nodes.push(result);
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
-        failures.push({ node: r.meta.node, pool: r.meta.pool, status: 'corrupt', detail: e.problem });
+        failures.push({ node: r.meta.node, pool: r.meta.pool, status: e instanceof LimitError ? OVER_LIMIT : 'corrupt', detail: e.problem });
       }
     }
   }
 
   if (records.length > 0) {
     if (nodes.length === 0 && failures.length === 0) throw new InputError(input, 'has envelope markers but no node result');
-    return { format: 'log', nodes, failures, warnings };
+    return { format: 'log', nodes, failures, warnings, plan };
   }
 
   // No envelope: a plain kube-bench pod log.
@@ -55,14 +62,18 @@ export function parseKubeBenchLog(text: string, input: string): ParsedInput {
   for (const line of jsonLines) {
     const doc = parseJsonText(line.trim(), input);
     if (!looksLikeKubeBench(doc)) continue;
-    nodes.push(normaliseKubeBench(doc, input));
+    const node = normaliseKubeBench(doc, input);
+    checkNodeLimits(node, input);
+    nodes.push(node);
   }
   if (nodes.length > 0) {
     if (noise > 0) warnings.push(`${noise} log line(s) around the JSON were ignored (kube-bench stderr)`);
-    return { format: 'log', nodes, failures, warnings };
+    return { format: 'log', nodes, failures, warnings, plan };
   }
   if (outside.some(isCheckLine)) {
-    return { format: 'log', nodes: [parseKubeBenchText(outside.join('\n'), input)], failures, warnings };
+    const node = parseKubeBenchText(outside.join('\n'), input);
+    checkNodeLimits(node, input);
+    return { format: 'log', nodes: [node], failures, warnings, plan };
   }
   throw new InputError(input, 'is a log with no kube-bench JSON line, envelope or check line in it');
 }

@@ -10,11 +10,17 @@
 
 export const REDACTED = '[redacted]';
 
-const SECRET_WORD = /secret|password|passwd|token|sas|accountkey|connectionstring|clientkey|privatekey/gi;
+const SECRET_WORD =
+  /secret|password|passwd|token|sas|accountkey|connectionstring|clientkey|privatekey|key-data|certificate-data|sharedaccesssignature|sig|apikey|bearer/gi;
 // A name is a secret's when it ends with a secret word ("aadClientSecret", "bootstrap-token"), not
 // when the word sits inside it ("authentication-token-webhook") or names where a secret is kept
-// ("tlsPrivateKeyFile").
-const SECRET_NAME = /(secret|password|passwd|token|sas|accountkey|connectionstring|clientkey|privatekey)$/i;
+// ("tlsPrivateKeyFile"). Kubeconfig's client-key-data and client-certificate-data hold the key and
+// certificate themselves; `sig` is a SAS URL's signature; "Bearer <token>" is an Authorization header.
+const SECRET_NAME =
+  /(secret|password|passwd|token|sas|accountkey|connectionstring|clientkey|privatekey|keydata|certificatedata|sharedaccesssignature|^sig|apikey|^bearer)$/i;
+
+/** A PEM private key: its body goes, its BEGIN/END lines stay as evidence of what was there. */
+const PEM_PRIVATE_KEY = /(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
 
 function isNameChar(c: string | undefined): boolean {
   return c !== undefined && /[A-Za-z0-9_.-]/.test(c);
@@ -38,6 +44,13 @@ function valueSpan(text: string, s: number, e: number): [number, number] | null 
     return [i + 1, Math.min(j, text.length)];
   }
   let i: number;
+  if (/^bearer$/i.test(text.slice(s, e))) {
+    // "Authorization: Bearer <token>": the token follows a space, not = or :.
+    i = skipSpaces(text, e);
+    let j = i;
+    while (j < text.length && !/[\s,;"']/.test(text[j] as string)) j++;
+    return j > i && i > e ? [i, j] : null;
+  }
   if (text[e] === '=' || text[e] === ':') i = skipSpaces(text, e + 1);
   else if (text[s - 1] === '-' && (text[e] === ' ' || text[e] === '\t')) i = skipSpaces(text, e);
   else return null;
@@ -46,8 +59,10 @@ function valueSpan(text: string, s: number, e: number): [number, number] | null 
     return [i + 1, close < 0 ? text.length : close];
   }
   if (text[i] === '-') return null;
+  // A SAS signature ends at the next URL parameter; other values may hold an & of their own.
+  const stop = /^sig$/i.test(text.slice(s, e)) ? /[\s,;"'}&]/ : /[\s,;"'}]/;
   let j = i;
-  while (j < text.length && !/[\s,;"'}]/.test(text[j] as string)) j++;
+  while (j < text.length && !stop.test(text[j] as string)) j++;
   return j > i ? [i, j] : null;
 }
 
@@ -63,7 +78,8 @@ export function redactSecrets(text: string): string {
   return out;
 }
 
-function redact(text: string): string {
+function redact(input: string): string {
+  const text = input.includes('PRIVATE KEY-----') ? input.replace(PEM_PRIVATE_KEY, (_m, begin: string, end: string) => `${begin}${REDACTED}${end}`) : input;
   SECRET_WORD.lastIndex = 0;
   let out = '';
   let copied = 0;

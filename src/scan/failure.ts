@@ -125,6 +125,9 @@ export function failureFromNodeStatus(status: string): FailReason {
       return 'output-truncated';
     case 'forbidden':
       return 'forbidden';
+    case 'over-limit':
+    case 'not-in-plan':
+      return 'over-limit';
     case 'corrupt':
     case 'no-output':
       return 'unparseable-output';

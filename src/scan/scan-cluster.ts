@@ -6,6 +6,7 @@ import type { ClusterFilter } from '../discover/filters.js';
 import type { ClusterOutcome, ClusterRef, ClusterScan, FailReason, ScannedNode } from '../model/cluster.js';
 import { InputError, errorLine } from '../model/errors.js';
 import type { NodeFailure } from '../model/result.js';
+import { acceptPlannedNodes, LimitError } from '../parse/limits.js';
 import { parseKubeBenchLog } from '../parse/log.js';
 import { buildRunCommandRequest } from './incluster/request.js';
 import { admissionDenial, admissionFailure, failureFromError, IMAGE_PULL_FIX, failureFromNodeStatus, kubernetesForbidden, ScanError } from './failure.js';
@@ -117,9 +118,11 @@ async function runPlan(
         }
         let parsed;
         try {
-          parsed = parseKubeBenchLog(result.logs, `run-command output of ${cluster.name}`);
+          const input = `run-command output of ${cluster.name}`;
+          parsed = acceptPlannedNodes(parseKubeBenchLog(result.logs, input), { maxNodes: env.batchSize }, input);
         } catch (e) {
           if (!(e instanceof InputError)) throw e;
+          if (e instanceof LimitError) throw new ScanError('over-limit', e.problem);
           const why = result.exitCode !== 0 ? `the command exited ${result.exitCode}: ${lastLines(result.logs, 3)}` : e.problem;
           throw new ScanError(result.exitCode !== 0 ? 'command-failed' : 'unparseable-output', why);
         }

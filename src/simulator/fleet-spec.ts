@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { OUTCOME_KINDS } from '../model/cluster.js';
 import { InputError } from '../model/errors.js';
+import { HOSTILE_CASES } from './hostile.js';
 
 /** ARM operations as the simulator names them in its request log and in fault targets. */
 export const OPERATIONS = [
@@ -101,6 +102,8 @@ const fault = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('truncated-logs'), at: z.number().gt(0).lt(1).default(0.6) }),
   /** Logs padded with chatter past run-command's 512 kB cap, so the cap cuts them. */
   z.object({ kind: z.literal('oversize-logs') }),
+  /** The cluster's owner crafts the command output (hostile.ts). */
+  z.object({ kind: z.literal('hostile'), case: z.enum(HOSTILE_CASES) }),
   /** The command takes this long (before jitter), e.g. to outlast the scanner's deadline. */
   z.object({ kind: z.literal('slow'), durationMs: z.number().int().min(0) }),
 ]);

@@ -5,11 +5,12 @@
  */
 import { errorMessage } from '../model/errors.js';
 import { existsSync } from 'node:fs';
-import { encodeEnvelope, formatStatusLine } from '../model/envelope.js';
+import { encodeEnvelope, formatPlanLine, formatStatusLine } from '../model/envelope.js';
 import type { ScanEnv } from '../scan/incluster/contract.js';
 import { RUN_COMMAND, SCRIPT_FILE, scanEnvFromContext } from '../scan/incluster/contract.js';
 import type { AdmissionSpec, ClusterSpec, Fault, PoolSpec } from './fleet-spec.js';
 import { benchmarkForVersion } from '../scan/plan.js';
+import { hostileLogs } from './hostile.js';
 import { kubeBenchCfgDir } from './kube-bench-cfg.js';
 import { generateKubeBenchReport } from './kube-bench-report.js';
 import { failingChecks } from './node-profiles.js';
@@ -130,6 +131,7 @@ function scriptBody(cluster: ClusterSpec, env: ScanEnv): string {
   const unit = env.selection === 'per-pool' ? 'groups' : 'nodes';
   body += `[aksfs] batch ${env.batchIndex}: ${choice.nodes.length} of ${choice.total} Ready Linux ${unit}, from position ${env.batchIndex * env.batchSize}\n`;
   if (choice.nodes.length === 0) return body + '[aksfs] no node to scan\n';
+  body += formatPlanLine(choice.nodes.map((n) => n.name));
   body += `[aksfs] created ${choice.nodes.length} Job(s) in namespace ${env.namespace}\n`;
   const denial = admissionDenial(cluster.admission, env.namespace);
   // A pool's nodeStatus fault hits the first N of its Ready nodes by name, whichever batch they fall in.
@@ -199,6 +201,8 @@ export function runOnCluster(cluster: ClusterSpec, req: RunRequest, rng: Rng): C
       // The script's die(): it gave up before any node ran.
       logs = `[aksfs] error: cannot list nodes: Unable to connect to the server: net/http: TLS handshake timeout (after ${rng.int(30, 31)}s)\n`;
       exitCode = f.exitCode;
+    } else if (f.kind === 'hostile') {
+      logs = hostileLogs(f.case, logs);
     } else if (f.kind === 'garbage-logs') {
       logs = garbage(rng);
     } else if (f.kind === 'truncated-logs') {

@@ -89,7 +89,7 @@ export function throttleRequest(
     const t = throttler.take('graph', GRAPH_QUOTA);
     headers['x-ms-user-quota-remaining'] = String(t.remaining);
     headers['x-ms-user-quota-resets-after'] = '00:00:05';
-    return t.ok ? null : armErrors.rpThrottled(retryAfter(Math.ceil(t.waitMs / 1000)));
+    return t.ok ? null : armErrors.rpThrottled(retryAfter(Math.max(1, Math.ceil(t.waitMs / 1000))));
   }
   const write = r.method === 'POST';
   const arm = throttler.take(`${write ? 'writes' : 'reads'}:${sub ?? 'tenant'}`, write ? ARM_WRITES : ARM_READS);

@@ -2,11 +2,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ApiDeps } from '../../src/api/index.js';
 import { triageCheck } from '../../src/knowledge/index.js';
-import type { ScannedNode } from '../../src/model/cluster.js';
+import type { ClusterScan, ScannedNode } from '../../src/model/cluster.js';
+import { countTotals } from '../../src/model/result.js';
+import { makeCheck } from '../fixtures/checks.js';
 import type { Store } from '../../src/store/store.js';
 import { useAzurite } from '../support/azurite.js';
 import { nodesOf } from './expect.js';
-import { call, depsFor, latestOf, seedFleet, SUB_B, type SeededCluster } from './fleet.js';
+import { call, classify, depsFor, latestOf, ref, seedFleet, SUB_B, type SeededCluster } from './fleet.js';
 
 const az = useAzurite();
 
@@ -124,6 +126,64 @@ describe('GET /clusters/{subscriptionId}/{resourceGroup}/{name}/nodes/{node}', (
       expect(r.status, bad).toBe(400);
       expect((r.json as { error: { message: string } }).error.message, bad).toMatch(/path segment node/);
     }
-    expect((await call(deps, `${nodesPath(c)}/aks-system-0?top=1`)).status).toBe(400);
+    expect((await call(deps, `${nodesPath(c)}/aks-system-0?rows=1`)).status).toBe(400);
+    expect((await call(deps, `${nodesPath(c)}/aks-system-0?top=201`)).status).toBe(400);
+  });
+
+  it('pages the checks with top and skip; the pages together are the whole node, in order, JSON and CSV alike', async () => {
+    const c = byName('aks-prod-1');
+    const want = seededNode(c, 'aks-system-0');
+    const ids: string[] = [];
+    let skip: number | null = 0;
+    let pages = 0;
+    while (skip !== null) {
+      const r = await call(deps, `${nodesPath(c)}/aks-system-0?top=7&skip=${skip}`);
+      expect(r.status).toBe(200);
+      const body = r.json as NodeBody & { page: { skip: number; top: number; total: number; nextSkip: number | null } };
+      expect(body.page).toMatchObject({ skip, top: 7, total: want.checks.length });
+      expect(body.node.checks.length).toBeLessThanOrEqual(7);
+      ids.push(...body.node.checks.map((k) => k.id));
+      skip = body.page.nextSkip;
+      pages++;
+    }
+    expect(pages).toBe(Math.ceil(want.checks.length / 7));
+    expect(ids).toEqual(want.checks.map((k) => k.id));
+    const csvPage = await call(deps, `${nodesPath(c)}/aks-system-0?format=csv&top=3&skip=3`);
+    expect(
+      csvPage.text
+        .trimEnd()
+        .split('\r\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]),
+    ).toEqual(want.checks.slice(3, 6).map((k) => k.id));
+  });
+
+  it('answers 422 with a clear message when one page would be larger than the API answers, and serves smaller pages', async () => {
+    // A node stored with huge values (as before the input limits): 200 checks of ~60 KB each.
+    const big = 'x'.repeat(60_000);
+    const checks = Array.from({ length: 200 }, (_, i) => makeCheck(`3.2.${i + 1}`, `Check ${i + 1}`, 'FAIL', { actual: big, remediation: big }));
+    const r0 = ref(SUB_B, 'rg-big', 'aks-big');
+    const scan: ClusterScan = {
+      cluster: r0,
+      benchmark: 'aks-1.8',
+      outcome: {
+        kind: 'scanned',
+        nodes: [{ name: 'aks-big-0', pool: 'p', benchmark: 'aks-1.8', totals: countTotals(checks), checks, warnings: [] }],
+        nodeFailures: [],
+      },
+      startedAt: '2026-11-26T10:00:00.000Z',
+      finishedAt: '2026-11-26T10:01:00.000Z',
+    };
+    await store.saveClusterScan(scan, { runId: 'run-big', scanId: 'scan-big' }, classify);
+    const path = `/clusters/${SUB_B}/rg-big/aks-big/nodes/aks-big-0`;
+    for (const q of ['', '?format=csv']) {
+      const r = await call(deps, `${path}${q}`);
+      expect(r.status, q).toBe(422);
+      expect((JSON.parse(r.text) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: 'ResponseTooLarge',
+        message: expect.stringMatching(/over \d+ characters.*smaller top/),
+      });
+    }
+    expect((await call(deps, `${path}?top=20`)).status).toBe(200);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseKubeBench, parseKubeBenchText } from '../../src/parse/index.js';
-import { redactSecrets } from '../../src/parse/redact.js';
+import { REDACTED, redactSecrets } from '../../src/parse/redact.js';
+import { NOT_SECRETS, SECRET_CASES } from '../fixtures/secrets.js';
 import { sampleReport } from '../fixtures/reports.js';
 
 const AZURE_JSON =
@@ -44,4 +45,24 @@ describe('redaction forms', () => {
     ['"tlsPrivateKeyFile": "/etc/kubernetes/certs/k.key"', '"tlsPrivateKeyFile": "/etc/kubernetes/certs/k.key"'],
     ['nothing to see', 'nothing to see'],
   ])('%s', (input, expected) => expect(redactSecrets(input)).toBe(expected));
+});
+
+describe('the shared secret-bearing fixtures', () => {
+  it.each(SECRET_CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const out = redactSecrets(c.actual);
+    expect(out).not.toContain(c.secret);
+    expect(out).toContain(REDACTED);
+    for (const k of c.keep ?? []) expect(out).toContain(k);
+  });
+
+  it.each(NOT_SECRETS.map((v) => [v]))('leaves %s alone', (v) => expect(redactSecrets(v)).toBe(v));
+
+  it('redacts a PEM key cut off before its END line, and keeps the BEGIN line as evidence', () => {
+    const out = redactSecrets('-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkeyMaterial');
+    expect(out).toBe('-----BEGIN EC PRIVATE KEY-----[redacted]');
+  });
+
+  it('ends a SAS signature at the next URL parameter', () => {
+    expect(redactSecrets('https://a.blob.core.windows.net/c?sig=abc%3D&se=2030-01-01')).toBe('https://a.blob.core.windows.net/c?sig=[redacted]&se=2030-01-01');
+  });
 });

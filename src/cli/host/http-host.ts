@@ -1,7 +1,8 @@
 /**
  * Serves functions/api.ts on localhost for `serve` and `demo`: node:http in, @azure/functions'
  * HttpRequest to the same handler, its response back out. No second implementation of a route.
- * Function keys are the Functions host's business; this binds to 127.0.0.1 only.
+ * Function keys are the Functions host's business; this binds to 127.0.0.1 only, and refuses
+ * requests a web page could have sent it (local-guard.ts).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import azf from '@azure/functions';
 import { apiHandler } from '../../../functions/api.js';
 import type { CliIo } from '../io.js';
 import { errorMessage } from '../../model/errors.js';
+import { refuseNonLocal } from './local-guard.js';
 
 const { HttpRequest, InvocationContext } = azf;
 const MAX_BODY = 1024 * 1024;
@@ -20,6 +22,16 @@ export interface LocalHttpServer {
 
 export async function serveHttp(port: number, io: Pick<CliIo, 'stderr'>): Promise<LocalHttpServer> {
   const server = createServer((req, res) => {
+    const refused = refuseNonLocal(
+      { method: req.method ?? 'GET', headers: req.headers as Record<string, string | undefined> },
+      (server.address() as AddressInfo).port,
+    );
+    if (refused) {
+      res.writeHead(refused.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', connection: 'close' });
+      res.end(JSON.stringify({ error: { code: refused.status === 415 ? 'UnsupportedMediaType' : 'Forbidden', message: refused.message } }));
+      req.resume();
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {

@@ -7,9 +7,8 @@
  */
 import azf from '@azure/functions';
 import type { Timer } from '@azure/functions';
-import type { QueueClient } from '@azure/storage-queue';
+import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pLimit from 'p-limit';
 import { scanClusterHandler } from '../../../functions/scanCluster.js';
 import { scanClusterPoisonHandler } from '../../../functions/scanClusterPoison.js';
 import { scanQueueOutput, scheduledScan } from '../../../functions/scheduledScan.js';
@@ -39,6 +38,21 @@ export interface DrainResult {
 }
 
 let invocation = 0;
+
+type DequeuedItem = Pick<DequeuedMessageItem, 'messageId' | 'popReceipt' | 'messageText' | 'dequeueCount'>;
+
+/**
+ * A message body as the Functions host hands it to a handler: the JSON it holds, or, when it is
+ * not JSON (or not even base64 of UTF-8), its text; `readable` says which.
+ */
+export function decodeQueueMessage(messageText: string): { readable: true; body: unknown } | { readable: false; body: string } {
+  const text = Buffer.from(messageText, 'base64').toString('utf8');
+  try {
+    return { readable: true, body: JSON.parse(text) as unknown };
+  } catch {
+    return { readable: false, body: text };
+  }
+}
 
 function context(
   functionName: string,
@@ -99,48 +113,72 @@ export class LocalQueueHost {
     }
   }
 
+  private async handle(item: DequeuedItem, result: DrainResult): Promise<void> {
+    const decoded = decodeQueueMessage(item.messageText);
+    if (!decoded.readable) {
+      // No delivery can read it: straight to the poison queue, not three more tries, and never a stalled drain.
+      this.opts.log(`scanCluster: message ${item.messageId} is not JSON; moved to the poison queue`);
+      await this.poisonQueue.sendMessage(item.messageText);
+      await this.scanQueue.deleteMessage(item.messageId, item.popReceipt);
+      result.poisoned++;
+      return;
+    }
+    try {
+      await scanClusterHandler(decoded.body, context('scanCluster', { dequeueCount: item.dequeueCount, id: item.messageId }, this.opts.log));
+      await this.scanQueue.deleteMessage(item.messageId, item.popReceipt);
+      result.handled++;
+    } catch (e) {
+      result.failedAttempts++;
+      this.opts.log(`scanCluster failed (attempt ${item.dequeueCount}): ${e instanceof Error ? e.message : String(e)}`);
+      if (item.dequeueCount >= this.opts.maxDequeueCount) {
+        await this.poisonQueue.sendMessage(item.messageText);
+        await this.scanQueue.deleteMessage(item.messageId, item.popReceipt);
+        result.poisoned++;
+      } else {
+        await this.scanQueue.updateMessage(item.messageId, item.popReceipt, undefined, this.opts.visibilityTimeoutSeconds);
+      }
+    }
+  }
+
   /** Handles messages until the scan queue and the poison queue are empty. */
   async drain(): Promise<DrainResult> {
     const result: DrainResult = { handled: 0, failedAttempts: 0, poisoned: 0, poisonRecorded: 0 };
-    const limit = pLimit(this.opts.concurrency);
+    // A pump, not batch by batch: a new message starts as soon as any one finishes, so one slow
+    // cluster does not hold back the other workers (as with the host's newBatchThreshold).
+    const inFlight = new Set<Promise<void>>();
     for (;;) {
-      const batch = await this.scanQueue.receiveMessages({ numberOfMessages: Math.min(32, this.opts.concurrency * 2), visibilityTimeout: 600 });
+      if (inFlight.size >= this.opts.concurrency) {
+        await Promise.race(inFlight);
+        continue;
+      }
+      const want = Math.min(32, this.opts.concurrency - inFlight.size);
+      const batch = await this.scanQueue.receiveMessages({ numberOfMessages: want, visibilityTimeout: 600 });
       if (batch.receivedMessageItems.length === 0) {
+        if (inFlight.size > 0) {
+          await Promise.race(inFlight);
+          continue;
+        }
         const props = await this.scanQueue.getProperties();
         if ((props.approximateMessagesCount ?? 0) === 0) break;
         // Messages waiting out a visibility timeout after a failure.
         await new Promise((r) => setTimeout(r, 200));
         continue;
       }
-      await Promise.all(
-        batch.receivedMessageItems.map((item) =>
-          limit(async () => {
-            const body = JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')) as unknown;
-            try {
-              await scanClusterHandler(body, context('scanCluster', { dequeueCount: item.dequeueCount, id: item.messageId }, this.opts.log));
-              await this.scanQueue.deleteMessage(item.messageId, item.popReceipt);
-              result.handled++;
-            } catch (e) {
-              result.failedAttempts++;
-              this.opts.log(`scanCluster failed (attempt ${item.dequeueCount}): ${errorMessage(e)}`);
-              if (item.dequeueCount >= this.opts.maxDequeueCount) {
-                await this.poisonQueue.sendMessage(item.messageText);
-                await this.scanQueue.deleteMessage(item.messageId, item.popReceipt);
-                result.poisoned++;
-              } else {
-                await this.scanQueue.updateMessage(item.messageId, item.popReceipt, undefined, this.opts.visibilityTimeoutSeconds);
-              }
-            }
-          }),
-        ),
-      );
+      for (const item of batch.receivedMessageItems) {
+        const p: Promise<void> = this.handle(item, result)
+          .catch((e: unknown) => this.opts.log(`queue host: message ${item.messageId}: ${errorMessage(e)}`))
+          .finally(() => inFlight.delete(p));
+        inFlight.add(p);
+      }
     }
     // The poison queue: one pass. A message whose handler fails stays there for the next drain.
     const poison = await this.poisonQueue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 1 });
     for (const item of poison.receivedMessageItems) {
       try {
-        const body = JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')) as unknown;
-        await scanClusterPoisonHandler(body, context('scanClusterPoison', { dequeueCount: item.dequeueCount, id: item.messageId }, this.opts.log));
+        await scanClusterPoisonHandler(
+          decodeQueueMessage(item.messageText).body,
+          context('scanClusterPoison', { dequeueCount: item.dequeueCount, id: item.messageId }, this.opts.log),
+        );
         await this.poisonQueue.deleteMessage(item.messageId, item.popReceipt);
         result.poisonRecorded++;
       } catch (e) {

@@ -246,6 +246,8 @@ if [[ "$picked" -eq 0 ]]; then
   log "no node to scan"
   exit 0
 fi
+# The nodes this command scans: the scanner refuses a result for any node not listed here.
+printf '===AKSFS-PLAN v1 nodes=%s===\n' "$(cut -f 1 "$work/targets.tsv" | paste -sd, -)"
 
 # Admission webhooks (Gatekeeper, Azure Policy) and Pod Security say "denied" or "forbidden";
 # RBAC also says "forbidden" but names the verb the caller lacks, and a missing ServiceAccount is
