@@ -35,6 +35,7 @@ export function toClusterRef(mc: ManagedCluster): ClusterRef {
     powerState: mc.powerState?.code ?? 'Running',
     provisioningState: mc.provisioningState ?? 'Unknown',
     runCommandDisabled: mc.apiServerAccessProfile?.disableRunCommand === true,
+    nodeAutoProvisioning: mc.nodeProvisioningProfile?.mode === 'Auto' || mc.sku?.name === 'Automatic',
     tags: { ...(mc.tags ?? {}) },
   };
 }

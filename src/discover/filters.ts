@@ -53,7 +53,8 @@ export function skipDecision(c: ClusterRef, f: ClusterFilter = {}): SkipDecision
     return { reason: 'stopped', detail: 'powerState.code is Stopped: a stopped cluster accepts only start and delete' };
   if (c.provisioningState.toLowerCase() !== 'succeeded') return { reason: 'not-succeeded', detail: `provisioningState is ${c.provisioningState}` };
   if (c.runCommandDisabled) return { reason: 'run-command-disabled', detail: 'apiServerAccessProfile.disableRunCommand is true' };
-  if (!c.pools.some((p) => p.osType === 'Linux' && p.count > 0)) {
+  // With node auto-provisioning the Linux nodes come from Karpenter node pools, which the script finds in the cluster.
+  if (!c.nodeAutoProvisioning && !c.pools.some((p) => p.osType === 'Linux' && p.count > 0)) {
     return { reason: 'no-linux-pool', detail: 'no Linux node pool with nodes: kube-bench cannot run on Windows nodes' };
   }
   return null;

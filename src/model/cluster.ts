@@ -31,6 +31,12 @@ export interface ClusterRef {
   powerState: 'Running' | 'Stopped' | string;
   provisioningState: string;
   runCommandDisabled: boolean;
+  /**
+   * Node auto-provisioning (nodeProvisioningProfile.mode Auto, always on for AKS Automatic): Karpenter
+   * creates nodes that ARM's agent pools do not list, so having no Linux agent pool does not mean no
+   * Linux node. Optional: queue messages written before it was read lack it.
+   */
+  nodeAutoProvisioning?: boolean;
   tags: Record<string, string>;
 }
 

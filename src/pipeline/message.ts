@@ -31,6 +31,7 @@ const clusterRef = z.object({
   powerState: z.string(),
   provisioningState: z.string(),
   runCommandDisabled: z.boolean(),
+  nodeAutoProvisioning: z.boolean().optional(),
   tags: z.record(z.string(), z.string()),
 }) satisfies z.ZodType<ClusterRef>;
 

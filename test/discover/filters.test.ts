@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inScope, skipDecision } from '../../src/discover/filters.js';
-import { parseClusterId } from '../../src/discover/cluster-ref.js';
+import { parseClusterId, toClusterRef } from '../../src/discover/cluster-ref.js';
 import { cluster } from '../fixtures/clusters.js';
 
 describe('skip decision: every in-scope cluster is scanned or skipped with a reason', () => {
@@ -15,8 +15,28 @@ describe('skip decision: every in-scope cluster is scanned or skipped with a rea
       cluster({ pools: [{ name: 'win', osType: 'Windows', mode: 'System', count: 3, nodeImageVersion: null, orchestratorVersion: null }] }),
       'no-linux-pool',
     ],
+    [
+      // AKS Automatic / node auto-provisioning: Karpenter's Linux nodes are not ARM agent pools.
+      'node auto-provisioning with Windows agent pools only',
+      cluster({
+        nodeAutoProvisioning: true,
+        pools: [{ name: 'win', osType: 'Windows', mode: 'User', count: 3, nodeImageVersion: null, orchestratorVersion: null }],
+      }),
+      null,
+    ],
+    ['node auto-provisioning with no agent pool listed', cluster({ nodeAutoProvisioning: true, pools: [] }), null],
   ])('%s', (_n, c, reason) => {
     expect(skipDecision(c)?.reason ?? null).toBe(reason);
+  });
+
+  it('reads node auto-provisioning from nodeProvisioningProfile.mode Auto or the Automatic SKU', () => {
+    const id = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c';
+    const base = { id, name: 'c', location: 'westeurope', provisioningState: 'Succeeded', agentPoolProfiles: [] };
+    expect(toClusterRef({ ...base, nodeProvisioningProfile: { mode: 'Auto' } }).nodeAutoProvisioning).toBe(true);
+    expect(toClusterRef({ ...base, sku: { name: 'Automatic', tier: 'Standard' } }).nodeAutoProvisioning).toBe(true);
+    expect(toClusterRef({ ...base, nodeProvisioningProfile: { mode: 'Manual' } }).nodeAutoProvisioning).toBe(false);
+    expect(skipDecision(toClusterRef({ ...base, nodeProvisioningProfile: { mode: 'Manual' } }))?.reason).toBe('no-linux-pool');
+    expect(skipDecision(toClusterRef({ ...base, sku: { name: 'Automatic', tier: 'Standard' } }))).toBeNull();
   });
 
   it('opting out wins over everything else, and exclude tags skip with their name', () => {
