@@ -3,6 +3,7 @@
  * listed, so the worker needs no extra ARM read (a cluster deleted since listing answers 404 at
  * runCommand, which is reported as not-found).
  */
+import { stringRecord } from '../model/records.js';
 import { z } from 'zod';
 import type { ClusterRef } from '../model/cluster.js';
 import { InputError } from '../model/errors.js';
@@ -32,7 +33,7 @@ const clusterRef = z.object({
   provisioningState: z.string(),
   runCommandDisabled: z.boolean(),
   nodeAutoProvisioning: z.boolean().optional(),
-  tags: z.record(z.string(), z.string()),
+  tags: stringRecord,
 }) satisfies z.ZodType<ClusterRef>;
 
 export const scanMessageSchema = z.object({

@@ -58,6 +58,18 @@ async function recordBoth(store: Store, ref: ClusterRef, i: number): Promise<voi
 }
 
 describe('every failure record fits (Azurite)', () => {
+  it('keeps a tag named __proto__ (found by the property below): an owner cannot hide a tag from the stored copy', async () => {
+    const store = await az.store();
+    const t = JSON.parse('{"__proto__":"x","team":"payments"}') as Record<string, string>;
+    const ref = armCluster('00000000-0000-1000-8000-000000000000', 'rg-proto', 'c-proto', t);
+    await recordBoth(store, ref, 9_999);
+    const [summary] = await store.listClusterSummaries({ subscriptionId: ref.subscriptionId });
+    expect(Object.entries(summary?.tags ?? {})).toEqual([
+      ['__proto__', 'x'],
+      ['team', 'payments'],
+    ]);
+  });
+
   it('the failure and poison records of any cluster ARM can describe are stored, with its tags whole', async () => {
     let i = 0;
     await fc.assert(

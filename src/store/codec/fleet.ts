@@ -3,6 +3,7 @@
  * and the results of its latest scanned attempt. The fleet summary reads the whole partition, so it
  * stays small: lists are cut to fit (`rTruncated`). Written and read only here.
  */
+import { stringRecord } from '../../model/records.js';
 import { z } from 'zod';
 import type { ClusterRef } from '../../model/cluster.js';
 import { chunkProps, pack, readChunks, unpack } from '../blob.js';
@@ -13,7 +14,7 @@ import { outcomeProps, outcomeSchema, outcomeShape } from './results.js';
 import { CorruptEntityError, count, decode, flag, jsonText, optText, propNames, text, totalsFrom, totalsProps, totalsShape, type Entity } from './values.js';
 
 const strings = z.array(z.string());
-const tagsSchema = z.record(z.string(), z.string());
+const tagsSchema = stringRecord;
 const TAGS_GZ_PREFIX = 'tagsGz';
 const counts = z.record(z.string(), z.number().int().min(0));
 
@@ -92,7 +93,8 @@ function readableTags(tags: Record<string, string>): { json: string; cut: boolea
   const whole = JSON.stringify(tags);
   if (whole.length <= MAX_TAGS_TEXT_CHARS) return { json: whole, cut: false };
   const entries = Object.entries(tags);
-  const kept: Record<string, string> = {};
+  // Pairs, then Object.fromEntries: an assignment would turn a tag named __proto__ into a prototype.
+  const kept: [string, string][] = [];
   // Room for the marker tag, whose value is at most ~60 characters.
   let size = 2 + 100;
   let n = 0;
@@ -101,12 +103,12 @@ function readableTags(tags: Record<string, string>): { json: string; cut: boolea
     const value = cutText(v, TAG_VALUE_CHARS);
     const add = JSON.stringify(name).length + JSON.stringify(value).length + 2;
     if (size + add > MAX_TAGS_TEXT_CHARS) break;
-    kept[name] = value;
+    kept.push([name, value]);
     size += add;
     n++;
   }
-  kept[TAGS_CUT_MARKER] = `${n} of ${entries.length} tags shown, cut to fit`;
-  return { json: JSON.stringify(kept), cut: true };
+  kept.push([TAGS_CUT_MARKER, `${n} of ${entries.length} tags shown, cut to fit`]);
+  return { json: JSON.stringify(Object.fromEntries(kept)), cut: true };
 }
 
 /** The tags properties: readable JSON and, when that had to be cut, the whole tags gzip'd (when they fit 4 chunks). */
