@@ -148,7 +148,7 @@ if k get nodes -l kubernetes.io/os=linux -o json >"$work/nodes.json" 2>"$work/no
   if [[ "$count" -eq 0 ]]; then
     check nodes fail "no Ready Linux node (kube-bench runs on Linux nodes only)"
   else
-    groups="$(awk -F '\t' '{ n[$2]++; k[$2] = $3 } END { for (g in n) printf "%s (%s, %d), ", g, k[g], n[g] }' "$work/ready.tsv" | sed 's/, $//')"
+    groups="$(awk -F '\t' '{ n[$2]++; k[$2] = $3 } END { for (g in n) printf "%s (%s, %d)\n", g, k[g], n[g] }' "$work/ready.tsv" | sort | paste -sd ';' - | sed 's/;/, /g')"
     first_group="$(cut -f 2 "$work/ready.tsv" | sort | head -n 1)"
     target_line="$(awk -F '\t' -v g="$first_group" '$2 == g && $4 == "0" { print; exit }' "$work/ready.tsv")"
     [[ -n "$target_line" ]] || target_line="$(awk -F '\t' -v g="$first_group" '$2 == g { print; exit }' "$work/ready.tsv")"

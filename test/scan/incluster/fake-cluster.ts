@@ -248,7 +248,7 @@ function podName(job: string): string {
 }
 
 /** `<argc> <bodylen>\n`, argc NUL-terminated args, then bodylen bytes; null until complete. */
-function parseRequest(buf: Buffer): { argv: string[]; body: string } | null {
+export function parseRequest(buf: Buffer): { argv: string[]; body: string } | null {
   const nl = buf.indexOf(10);
   if (nl < 0) return null;
   const [argcText, lenText] = buf.subarray(0, nl).toString().split(' ');
