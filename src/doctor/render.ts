@@ -9,7 +9,7 @@ export function renderDoctorText(report: DoctorReport, style: Style): string {
     out.push(style.dim(`  namespace ${c.namespace}, image ${c.image ?? '(none)'}`));
     for (const k of c.checks) {
       const mark = k.status === 'pass' ? style.green('PASS') : k.status === 'fail' ? style.red('FAIL') : style.dim('SKIP');
-      out.push(`  ${mark} ${k.title.padEnd(48)} ${k.detail}`);
+      out.push(`  ${mark} ${k.title.padEnd(50)} ${k.detail}`);
       if (k.fix) out.push(`       ${style.yellow('fix:')} ${k.fix}`);
     }
     out.push(`  ${c.ok ? style.green('ready to scan') : style.red(`not ready: ${c.checks.filter((k) => k.status === 'fail').length} check(s) failed`)}`);
