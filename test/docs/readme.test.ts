@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { operationName } from '../../src/azure/arm.js';
 import { FAIL_REASONS, SKIP_REASONS } from '../../src/model/cluster.js';
 import { ROOT } from '../fixtures/paths.js';
 import { runCli } from '../support/cli.js';
@@ -119,6 +120,18 @@ describe('README: the exact permissions', () => {
     const named = cells.flatMap((c) => [...c.matchAll(/`(Microsoft\.[^`]+)`/g)].map((m) => m[1]));
     for (const a of named) expect(roleActions).toContain(a);
     expect([...new Set(named)].sort()).toEqual(roleActions);
+  });
+
+  it('names each ARM request as the scan’s own ARM counts do', () => {
+    const rows = tableRows(text);
+    expect(rows.length).toBeGreaterThanOrEqual(5);
+    for (const [, request, counted] of rows) {
+      const [method, path] = (request ?? '').replace(/`/g, '').split(' ');
+      const url = `https://management.azure.com${(path ?? '')
+        .replace('…', '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService')
+        .replace(/\{[^}]+\}/g, 'x')}`;
+      expect(operationName(method ?? '', url), request).toBe(counted?.replace(/`/g, ''));
+    }
   });
 
   it('names the Kubernetes RBAC of infra/kubernetes/aksfs-scanner-rbac.yaml, verb by verb', () => {
