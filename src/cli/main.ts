@@ -14,6 +14,10 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   diff: { load: async () => (await import('./diff.js')).diffCommand, summary: 'compare two kube-bench outputs: new FAILs, fixes, coverage changes (for CI)' },
   checks: { load: async () => (await import('./checks.js')).checksCommand, summary: 'list the AKS knowledge base, for review' },
   scan: { load: async () => (await import('./scan.js')).scanCommand, summary: 'scan every AKS cluster the identity can see (or --simulate a fleet)' },
+  doctor: {
+    load: async () => (await import('./doctor.js')).doctorCommand,
+    summary: 'check that clusters can be scanned (ARM permissions, Kubernetes RBAC, admission, image, capacity) with one run-command each',
+  },
   demo: {
     load: async () => (await import('./demo.js')).demoCommand,
     summary: 'scan a simulated fleet end to end: embedded Azurite, ARM simulator, timer → queue → workers → API',

@@ -1,14 +1,8 @@
 /** `aks-fleet-scanner scan`: scan a fleet (real Azure, or the simulator) and print or store the results. */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { TokenCredential } from '@azure/core-auth';
-import { createArmClients } from '../azure/arm.js';
-import { parseClusterId } from '../discover/cluster-ref.js';
 import { selectClusters } from '../discover/select.js';
 import { triageCheck } from '../knowledge/index.js';
 import type { ClusterScan } from '../model/cluster.js';
-import { InputError, errorMessage } from '../model/errors.js';
 import { classifierFor } from '../pipeline/classify.js';
 import { newRunId, scanIdFor } from '../pipeline/ids.js';
 import { buildScanReport, renderScanText } from '../report/scan-report.js';
@@ -16,8 +10,6 @@ import { styleFor } from '../report/style.js';
 import type { Benchmark } from '../model/kube-bench.js';
 import { BENCHMARKS } from '../model/kube-bench.js';
 import { GUID } from '../model/ids.js';
-import type { PollTiming } from '../scan/run-command.js';
-import { DEFAULT_POLL_TIMING } from '../scan/run-command.js';
 import { scanFleet } from '../scan/scan-fleet.js';
 import type { CliIo } from './io.js';
 import { oneOf, UsageError } from './io.js';
@@ -25,12 +17,10 @@ import type { Settings } from '../config/settings.js';
 import { readSettings } from '../config/settings.js';
 import { planOptionsFrom, scanOptionsFrom } from '../runtime/runtime.js';
 import type { Store } from '../store/index.js';
-import { simulatorCredential } from './static-credential.js';
-import { loadDevTooling } from './dev-tooling.js';
 import { storeFromOption } from './storage-option.js';
+import { checkArmFlags, connectArm, namespaceFlag, normaliseSimulate } from './arm-options.js';
 
-/** Poll timing for the simulator, whose commands take about a second instead of half a minute. */
-export const SIMULATED_POLL_TIMING: PollTiming = { firstPollDelayMs: 300, pollIntervalMs: 200 };
+export { SIMULATED_POLL_TIMING } from './arm-options.js';
 
 function positive(v: string | undefined, flag: string, dflt: number): number {
   if (v === undefined) return dflt;
@@ -51,22 +41,6 @@ export function scanLimits(
   return { concurrency, perSubscription: Math.min(concurrency, settings.SCAN_PER_SUBSCRIPTION) };
 }
 
-/** `--simulate` takes an optional fleet file; parseArgs cannot express that, so give it an explicit value. */
-function normaliseSimulate(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === '--simulate') {
-      const next = argv[i + 1];
-      if (next !== undefined && !next.startsWith('-')) {
-        out.push(`--simulate=${next}`);
-        i++;
-      } else out.push('--simulate=default');
-    } else out.push(a);
-  }
-  return out;
-}
-
 export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: normaliseSimulate(argv),
@@ -84,6 +58,7 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
       simulate: { type: 'string' },
       storage: { type: 'string' },
       discovery: { type: 'string' },
+      namespace: { type: 'string' },
     },
   });
   void positionals;
@@ -96,64 +71,18 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
   for (const sub of values.subscription ?? []) {
     if (!GUID.test(sub)) throw new UsageError(`--subscription must be a subscription id (a GUID), not "${sub}"`);
   }
-  if (values['arm-endpoint'] !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(values['arm-endpoint']);
-    } catch {
-      throw new UsageError(`--arm-endpoint must be a URL, not "${values['arm-endpoint']}"`);
-    }
-    // The SDK sends bearer tokens only over TLS; say so before it fails deep inside.
-    if (url.protocol !== 'https:')
-      throw new UsageError(`--arm-endpoint must be an https:// URL (Azure SDK clients send tokens only over TLS), not "${values['arm-endpoint']}"`);
-  }
   const clusterIds = values.cluster ?? [];
-  for (const id of clusterIds) {
-    try {
-      parseClusterId(id);
-    } catch {
-      throw new UsageError(
-        `--cluster must be an AKS resource id (/subscriptions/.../resourceGroups/.../providers/Microsoft.ContainerService/managedClusters/NAME), not "${id}"`,
-      );
-    }
-  }
-  if (values['arm-endpoint'] && values.simulate) throw new UsageError('--arm-endpoint and --simulate cannot be used together');
-  if (Boolean(values['arm-endpoint']) !== Boolean(values['arm-ca']))
-    throw new UsageError("--arm-endpoint and --arm-ca go together (the simulator's endpoint and its CA certificate)");
+  checkArmFlags(values, clusterIds);
+  const namespace = namespaceFlag(values.namespace) ?? settings.SCAN_NAMESPACE;
 
   // Storage is checked (and its tables made) before the scan, not found unusable after it.
   const storageValue = values.storage ?? io.env['AZURE_STORAGE_CONNECTION_STRING'] ?? io.env['AzureWebJobsStorage'];
   let store: Store | undefined;
   if (storageValue) store = await storeFromOption(storageValue);
 
-  let endpoint = values['arm-endpoint'];
-  let ca = values['arm-ca'] ? readCa(resolve(io.cwd, values['arm-ca'])) : undefined;
-  let credential: TokenCredential | undefined;
-  let timing = DEFAULT_POLL_TIMING;
-  let stopSimulator: (() => Promise<void>) | undefined;
-  if (values.simulate) {
-    const sim = await loadDevTooling('scan --simulate', () => import('../simulator/index.js'));
-    const fleet =
-      values.simulate === 'default'
-        ? sim.defaultDemoFleet()
-        : sim.parseFleetSpec(parseJsonFile(resolve(io.cwd, values.simulate), values.simulate), values.simulate);
-    // Commands take ~1 s here instead of ~30 s in Azure; SIMULATED_POLL_TIMING matches.
-    const running = await sim.startArmSimulator({ fleet, commandDurationMs: 600, commandJitterMs: 400, retryAfterSeconds: 0 });
-    stopSimulator = () => running.stop();
-    endpoint = running.endpoint;
-    ca = running.ca;
-    credential = simulatorCredential();
-    timing = SIMULATED_POLL_TIMING;
-  } else if (endpoint) {
-    credential = simulatorCredential();
-    timing = SIMULATED_POLL_TIMING;
-  } else {
-    const { DefaultAzureCredential } = await import('@azure/identity');
-    credential = new DefaultAzureCredential();
-  }
+  const { arm, timing, stop } = await connectArm(values, io, 'scan');
 
   try {
-    const arm = createArmClients({ credential, ...(endpoint ? { endpoint } : {}), ...(ca ? { ca } : {}) });
     const plan = planOptionsFrom(settings);
     const discovery = oneOf(values.discovery, ['arm', 'resource-graph'] as const, '--discovery') ?? plan.discovery ?? 'arm';
     const fleet = await selectClusters(arm, {
@@ -174,6 +103,7 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
       { arm },
       {
         ...scanOptionsFrom(settings, timing),
+        namespace,
         benchmark,
         selection,
         ...limits,
@@ -192,29 +122,7 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
     // A subscription whose clusters could not be listed is a scan that did not cover the fleet.
     return fleet.problems.length ? 3 : 0;
   } finally {
-    await stopSimulator?.();
-  }
-}
-
-function readCa(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    throw new InputError(path, 'cannot be read as a CA certificate (PEM)');
-  }
-}
-
-function parseJsonFile(path: string, name: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new InputError(name, 'does not exist or cannot be read');
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new InputError(name, `is not valid JSON (${errorMessage(e)})`);
+    await stop();
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { BENCHMARKS } from '../model/kube-bench.js';
-import { IMAGE_REFERENCE } from '../scan/incluster/contract.js';
+import { DEFAULT_NAMESPACE, IMAGE_REFERENCE, NAMESPACE_NAME } from '../scan/incluster/contract.js';
 
 const list = z
   .string()
@@ -59,6 +59,14 @@ export const SETTINGS = {
     .optional()
     .refine((v) => v === undefined || IMAGE_REFERENCE.test(v), {
       message: 'must be an image reference pinned by tag or digest, e.g. myacr.azurecr.io/aquasec/kube-bench:v0.15.6',
+    }),
+  /** The one namespace every scan's Jobs run in, which owners exempt from admission policies by name. */
+  SCAN_NAMESPACE: z
+    .string()
+    .optional()
+    .transform((v) => v?.trim() || DEFAULT_NAMESPACE)
+    .refine((v) => NAMESPACE_NAME.test(v), {
+      message: 'must be a Kubernetes namespace name (a DNS-1123 label: 1-63 lower-case letters, digits or "-", starting and ending with a letter or digit)',
     }),
   SCAN_CONCURRENCY: positiveInt(16, 256),
   SCAN_PER_SUBSCRIPTION: positiveInt(8, 64),

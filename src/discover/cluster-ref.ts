@@ -61,6 +61,7 @@ export function clusterRefFromArmJson(row: unknown): ClusterRef | null {
     name: r['name'],
     location: String(r['location'] ?? ''),
     tags: (r['tags'] ?? {}) as Record<string, string>,
+    ...(r['sku'] ? { sku: r['sku'] } : {}),
     // The REST API spells it enableAzureRBAC; the SDK's model enableAzureRbac.
     ...(aad ? { aadProfile: { ...aad, enableAzureRbac: aad['enableAzureRBAC'] ?? aad['enableAzureRbac'] } } : {}),
   } as unknown as ManagedCluster;

@@ -63,6 +63,7 @@ export function scanOptionsFrom(settings: Settings, timing: PollTiming = DEFAULT
     timing,
     deadlineMs: settings.SCAN_CLUSTER_DEADLINE_SECONDS * 1000,
     filter: { excludeTags: settings.SCAN_EXCLUDE_TAGS },
+    namespace: settings.SCAN_NAMESPACE,
   };
   if (settings.KUBE_BENCH_IMAGE) opts.image = settings.KUBE_BENCH_IMAGE;
   return opts;

@@ -94,6 +94,8 @@ export function clusterBody(c: ClusterSpec, tenantId: string, listStyle: boolean
     },
     apiServerAccessProfile: { enablePrivateCluster: c.private, disableRunCommand: c.runCommandDisabled },
     disableLocalAccounts: c.aad?.managed === true,
+    // Node auto-provisioning (always on for AKS Automatic): Karpenter makes the nodes.
+    nodeProvisioningProfile: { mode: c.nodeProvisioning === 'Manual' ? 'Manual' : 'Auto' },
   };
   if (c.private) {
     properties['privateFQDN'] = `${dnsPrefix}-${etag(c.name).slice(0, 8)}.privatelink.${c.location}.azmk8s.io`;
@@ -115,7 +117,7 @@ export function clusterBody(c: ClusterSpec, tenantId: string, listStyle: boolean
     tags: c.tags,
     type: listStyle ? 'Microsoft.ContainerService/ManagedClusters' : 'Microsoft.ContainerService/managedClusters',
     eTag: etag(clusterId(c)),
-    sku: { name: 'Base', tier: 'Standard' },
+    sku: { name: c.nodeProvisioning === 'Automatic' ? 'Automatic' : 'Base', tier: 'Standard' },
     identity: { type: 'SystemAssigned', principalId: uuidFrom(`principal/${clusterId(c)}`), tenantId },
     properties,
   };

@@ -135,6 +135,13 @@ const cluster = z.object({
   tags: z.record(z.string(), z.string()).default({}),
   faults: z.array(fault).default([]),
   admission: admission.optional(),
+  /**
+   * Kubernetes permissions the scanner's identity lacks in the cluster, as `kubectl auth can-i`
+   * names them ("create jobs.batch", "list nodes"): the in-cluster calls that need them are refused.
+   */
+  rbacDenied: z.array(z.string().regex(/^[a-z]+ [a-z./]+$/, 'must be "<verb> <resource>", e.g. "list nodes"')).default([]),
+  /** nodeProvisioningProfile.mode Auto (node auto-provisioning); sku Automatic for AKS Automatic. */
+  nodeProvisioning: z.enum(['Manual', 'Auto', 'Automatic']).default('Manual'),
   /** What a correct scanner should end this cluster's scan with (faultFleet fills it in). */
   expect: expectation.optional(),
 });

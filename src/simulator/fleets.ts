@@ -63,6 +63,11 @@ const DEMO_SPECIALS: Readonly<Record<number, DemoSpecial>> = {
   9: (c, { seed }) => void (c.aad = { managed: true, enableAzureRbac: true, adminGroupObjectIDs: [uuidFrom(`group/${seed}`)] }),
   11: (c) => void (c.private = true),
   13: (c) => void c.faults.push({ kind: 'command-failed', reason: 'ImagePullBackoff' }),
+  // AKS Automatic: every node comes from a Karpenter node pool, so ARM lists no agent pool.
+  15: (c) => {
+    c.nodeProvisioning = 'Automatic';
+    for (const p of c.pools) p.karpenter = true;
+  },
   17: (c) => setPool(c, 1, { nodeStatus: { status: 'admission-denied', reason: GATEKEEPER_DENIAL, nodes: 1 } }),
   19: (c) => void c.faults.push({ kind: 'throttle', operation: 'ManagedClusters_RunCommand', times: 1 }),
   23: (c) => void c.faults.push({ kind: 'not-started', times: 1 }),
@@ -71,7 +76,8 @@ const DEMO_SPECIALS: Readonly<Record<number, DemoSpecial>> = {
 
 /**
  * 3 subscriptions and ~30 clusters on Kubernetes 1.29 to 1.34, with a Windows pool, a stopped
- * cluster, one with run-command disabled, one with Entra ID, a private one, and a few failures.
+ * cluster, one with run-command disabled, one with Entra ID, a private one, an AKS Automatic one
+ * (Karpenter nodes only), and a few failures.
  */
 export function defaultDemoFleet(opts: { clusters?: number; seed?: number } = {}): FleetSpec {
   const n = opts.clusters ?? 30;

@@ -11,6 +11,8 @@ import { RUN_COMMAND, SCRIPT_FILE, scanEnvFromContext } from '../scan/incluster/
 import type { AdmissionSpec, ClusterSpec, Fault, PoolSpec } from './fleet-spec.js';
 import { benchmarkForVersion } from '../scan/plan.js';
 import { hostileLogs } from './hostile.js';
+import { DOCTOR_COMMAND, doctorEnvFromContext } from '../doctor/request.js';
+import { doctorLogs, rbacRefusal } from './doctor-run.js';
 import { kubeBenchCfgDir } from './kube-bench-cfg.js';
 import { generateKubeBenchReport } from './kube-bench-report.js';
 import { failingChecks } from './node-profiles.js';
@@ -23,7 +25,7 @@ export const RUN_COMMAND_OUTPUT_LIMIT = 512 * 1024;
 
 export type CommandOutcome = { provisioningState: 'succeeded'; exitCode: number; logs: string } | { provisioningState: 'failed'; reason: string };
 
-const DEFAULT_NODE_REASONS: Readonly<Record<string, string>> = {
+export const DEFAULT_NODE_REASONS: Readonly<Record<string, string>> = {
   unschedulable:
     "0/6 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 5 node(s) had untolerated taint {CriticalAddonsOnly: true}. preemption: 0/6 nodes are available: 6 Preemption is not helpful for scheduling.",
   'admission-denied':
@@ -121,6 +123,10 @@ function garbage(rng: Rng): string {
 /** The logs of one run of our scan script, before output faults; stderr and stdout merged as run-command does. */
 function scriptLogs(cluster: ClusterSpec, env: ScanEnv): { logs: string; exitCode: number } {
   if (env.batchSize === 0) return { logs: '[aksfs] error: AKSFS_BATCH_SIZE must be above 0\n', exitCode: 2 };
+  // The script's first two calls list its Jobs and the nodes; without RBAC for them it stops.
+  if (cluster.rbacDenied.includes('list jobs.batch'))
+    return { logs: `[aksfs] error: cannot list Jobs in namespace ${env.namespace}: ${rbacRefusal('list', 'jobs.batch', env.namespace)}\n`, exitCode: 2 };
+  if (cluster.rbacDenied.includes('list nodes')) return { logs: `[aksfs] error: cannot list nodes: ${rbacRefusal('list', 'nodes', null)}\n`, exitCode: 2 };
   return { logs: scriptBody(cluster, env), exitCode: 0 };
 }
 
@@ -150,7 +156,7 @@ function scriptBody(cluster: ClusterSpec, env: ScanEnv): string {
 }
 
 /** Gatekeeper's refusal of our Job's pod, as the Job's FailedCreate event says it; null when the namespace is excluded. */
-function admissionDenial(a: AdmissionSpec | undefined, namespace: string): string | null {
+export function admissionDenial(a: AdmissionSpec | undefined, namespace: string): string | null {
   if (!a || a.excludedNamespaces.includes(namespace)) return null;
   const why = a.denies.includes('hostPID')
     ? 'Sharing the host namespace is not allowed: kube-bench'
@@ -191,6 +197,13 @@ export function runOnCluster(cluster: ClusterSpec, req: RunRequest, rng: Rng): C
         logs = `[aksfs] error: ${errorMessage(e)}\n`;
         exitCode = 2;
       }
+    }
+  } else if (command === DOCTOR_COMMAND) {
+    try {
+      logs = doctorLogs(cluster, doctorEnvFromContext(req.context ?? ''));
+    } catch (e) {
+      logs = `[aksfs-doctor] error: ${errorMessage(e)}\n`;
+      exitCode = 2;
     }
   } else if (/^kubectl get nodes\b/.test(command)) {
     logs = kubectlGetNodes(cluster);

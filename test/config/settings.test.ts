@@ -4,6 +4,9 @@ import { scanLimits } from '../../src/cli/scan.js';
 import { schedulePeriodMs } from '../../src/config/schedule.js';
 import { readSettings, SETTING_NAMES, SettingsError } from '../../src/config/settings.js';
 import { ROOT } from '../fixtures/paths.js';
+import { cluster as clusterRef } from '../fixtures/clusters.js';
+import { planClusterScan } from '../../src/scan/plan.js';
+import { scanOptionsFrom } from '../../src/runtime/runtime.js';
 
 describe('settings', () => {
   it('defaults: a daily 02:00 UTC scan, 90 days of history, one node per pool, the benchmark from the version', () => {
@@ -21,6 +24,13 @@ describe('settings', () => {
     expect(s.TEAMS_WEBHOOK_URL).toBeUndefined();
   });
 
+  it('SCAN_NAMESPACE (default aks-fleet-scanner) is the namespace every planned command names', () => {
+    const planned = (env: NodeJS.ProcessEnv): string[] =>
+      planClusterScan(clusterRef(), 'seed', scanOptionsFrom(readSettings(env))).commands.map((c) => c.namespace);
+    expect(planned({})).toEqual(['aks-fleet-scanner']);
+    expect(planned({ SCAN_NAMESPACE: ' sec-scans ' })).toEqual(['sec-scans']);
+  });
+
   it('lists are split on commas and trimmed', () => {
     expect(readSettings({ SCAN_SUBSCRIPTIONS: ' a , b,, c ' }).SCAN_SUBSCRIPTIONS).toEqual(['a', 'b', 'c']);
   });
@@ -33,6 +43,9 @@ describe('settings', () => {
     ['SCAN_BENCHMARK', 'cis-1.10', /SCAN_BENCHMARK/],
     ['KUBE_BENCH_IMAGE', 'aquasec/kube-bench', /KUBE_BENCH_IMAGE must be an image reference pinned by tag or digest/],
     ['ARM_ENDPOINT', 'http://127.0.0.1:1234', /ARM_ENDPOINT/],
+    ['SCAN_NAMESPACE', 'AKS_Fleet', /SCAN_NAMESPACE must be a Kubernetes namespace name \(a DNS-1123 label/],
+    ['SCAN_NAMESPACE', '-scanner', /SCAN_NAMESPACE must be a Kubernetes namespace name/],
+    ['SCAN_NAMESPACE', 'a'.repeat(64), /SCAN_NAMESPACE must be a Kubernetes namespace name/],
   ])('%s=%s is refused with a message naming the setting', (name, value, pattern) => {
     expect(() => readSettings({ [name]: value })).toThrowError(SettingsError);
     expect(() => readSettings({ [name]: value })).toThrow(pattern);

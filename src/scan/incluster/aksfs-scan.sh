@@ -437,4 +437,22 @@ for job in "${!pending[@]}"; do
   esac
 done
 
+# --- Namespaces left by earlier versions -----------------------------------------------------------
+# Before the fixed namespace, each scan made its own, aksfs-<scan id>, labelled
+# app.kubernetes.io/managed-by=aks-fleet-scanner and aksfs.io/scan; a killed scan left it behind.
+# Only namespaces with both labels and that name form, older than the leftover age and never the scan
+# namespace, are deleted. The shipped roles may not list namespaces: then this does nothing.
+if k get namespaces -l 'app.kubernetes.io/managed-by=aks-fleet-scanner,aksfs.io/scan' -o json >"$work/oldns.json" 2>/dev/null; then # rbac: optional (the cluster-wide roles of earlier versions)
+  jq -r --argjson age "$leftover_age" --arg self "$ns" '
+    .items[]
+    | select(.metadata.name != $self and (.metadata.name | test("^aksfs-[a-z0-9][-a-z0-9]*$")))
+    | select(.metadata.labels["app.kubernetes.io/managed-by"] == "aks-fleet-scanner" and .metadata.labels["aksfs.io/scan"] != null)
+    | select((now - (.metadata.creationTimestamp | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601)) > $age)
+    | .metadata.name' "$work/oldns.json" 2>/dev/null |
+    while read -r old; do
+      log "deleting namespace $old, left by an earlier version of the scanner"
+      k delete namespace "$old" --ignore-not-found --wait=false >/dev/null 2>&1 || log "could not delete namespace $old" # rbac: optional
+    done || log "could not read the namespace list"
+fi
+
 log "done"

@@ -22,6 +22,8 @@ export const IMAGE_TAG = 'aks-fleet-scanner-image';
 
 /** One fixed namespace for every scan, so admission policies can exempt it by name. */
 export const DEFAULT_NAMESPACE = 'aks-fleet-scanner';
+/** A DNS-1123 label: what Kubernetes accepts as a namespace name. */
+export const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export type NodeSelection = 'per-pool' | 'all';
 

@@ -6,7 +6,7 @@
  * build must copy src/scan/incluster/*.sh and *.yaml next to the compiled .js.
  */
 import { readFileSync } from 'node:fs';
-import { ENV_FILE, JOB_TEMPLATE_FILE, RUN_COMMAND, SCRIPT_FILE, formatScanEnv, zipContext } from './contract.js';
+import { ENV_FILE, JOB_TEMPLATE_FILE, NAMESPACE_NAME, RUN_COMMAND, SCRIPT_FILE, formatScanEnv, zipContext } from './contract.js';
 import type { ScanEnv } from './contract.js';
 import { errorMessage } from '../../model/errors.js';
 
@@ -59,8 +59,7 @@ export function buildRunCommandRequest(env: ScanEnv, opts: { clusterToken?: stri
       `buildRunCommandRequest: env.scanId ${JSON.stringify(env.scanId)} must be 1-40 lower-case letters, digits or '-' (it names Jobs kb-<scanId>-<n>)`,
     );
   }
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(env.namespace))
-    throw new Error(`buildRunCommandRequest: namespace ${JSON.stringify(env.namespace)} is not a namespace name`);
+  if (!NAMESPACE_NAME.test(env.namespace)) throw new Error(`buildRunCommandRequest: namespace ${JSON.stringify(env.namespace)} is not a namespace name`);
   if (env.batchSize < 1) throw new Error('buildRunCommandRequest: env.batchSize must be at least 1');
   if (env.jobTimeoutSeconds < 1) throw new Error('buildRunCommandRequest: env.jobTimeoutSeconds must be at least 1');
   const context = zipContext({

@@ -25,6 +25,8 @@ export interface Scenario {
   namespaceMissing?: boolean;
   /** Jobs already in the scan namespace (earlier scans, an earlier attempt of this one). */
   existingJobs?: unknown[];
+  /** Namespaces `get namespaces` lists; when absent the call is refused, as the shipped roles refuse it. */
+  namespaces?: unknown[];
   /** kubectl apply's error for the Job of that node. */
   applyErrors?: Record<string, string>;
   outcomes?: Record<string, Outcome>;
@@ -134,6 +136,12 @@ export class FakeCluster {
       });
       return ok(`job.batch deleted\n`);
     }
+    if (verb === 'get' && what === 'namespaces') {
+      if (!this.scenario.namespaces)
+        return fail('Error from server (Forbidden): namespaces is forbidden: User "x" cannot list resource "namespaces" in API group "" at the cluster scope');
+      return list(this.scenario.namespaces);
+    }
+    if (verb === 'delete' && what === 'namespace') return ok(`namespace "${name ?? ''}" deleted\n`);
     if (verb === 'get' && what === 'nodes') return this.scenario.nodesError ? fail(this.scenario.nodesError) : ok(JSON.stringify(this.scenario.nodes));
     if (verb === 'get' && what === 'serviceaccount') return ok(`serviceaccount/${name ?? ''}\n`);
     if (verb === 'apply' || verb === 'create') return this.apply(verb, docs);
@@ -248,7 +256,7 @@ function podName(job: string): string {
 }
 
 /** `<argc> <bodylen>\n`, argc NUL-terminated args, then bodylen bytes; null until complete. */
-function parseRequest(buf: Buffer): { argv: string[]; body: string } | null {
+export function parseRequest(buf: Buffer): { argv: string[]; body: string } | null {
   const nl = buf.indexOf(10);
   if (nl < 0) return null;
   const [argcText, lenText] = buf.subarray(0, nl).toString().split(' ');

@@ -8,11 +8,15 @@ const has = spawnSync('shellcheck', ['--version']).status === 0;
 if (!has) console.warn('shellcheck is not installed: skipping the shellcheck tests (run .ci/shellcheck.sh to install it)');
 
 describe.skipIf(!has)('shellcheck', () => {
-  it('passes on the run-command script and the kubectl stand-in', () => {
-    const r = spawnSync('shellcheck', ['--shell=bash', '--severity=style', 'src/scan/incluster/aksfs-scan.sh', 'test/scan/incluster/fake-kubectl.sh'], {
-      cwd: repo,
-      encoding: 'utf8',
-    });
+  it('passes on the run-command scripts (scan and doctor) and the kubectl stand-in', () => {
+    const r = spawnSync(
+      'shellcheck',
+      ['--shell=bash', '--severity=style', 'src/scan/incluster/aksfs-scan.sh', 'src/scan/incluster/aksfs-doctor.sh', 'test/scan/incluster/fake-kubectl.sh'],
+      {
+        cwd: repo,
+        encoding: 'utf8',
+      },
+    );
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
