@@ -70,3 +70,31 @@ export class MemoryStepRecords implements StepRecords {
     this.outs.delete(this.id(key));
   }
 }
+
+/** A failure of the records themselves (storage), not of the scan: the step is retried, never recorded as the cluster's outcome. */
+export class StepRecordsError extends Error {
+  override readonly name = 'StepRecordsError';
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+/** The same records, with their failures marked as StepRecordsError. */
+export function guarded(records: StepRecords): StepRecords {
+  const wrap =
+    <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      try {
+        return await fn(...a);
+      } catch (e) {
+        throw new StepRecordsError(e);
+      }
+    };
+  return {
+    commands: wrap((k) => records.commands(k)),
+    recordCommand: wrap((k, c) => records.recordCommand(k, c)),
+    commandDone: wrap((k, c, d) => records.commandDone(k, c, d)),
+    saveOutput: wrap((k, b, r) => records.saveOutput(k, b, r)),
+    outputs: wrap((k, b) => records.outputs(k, b)),
+  };
+}

@@ -27,6 +27,7 @@ import { combineBatches, parseBatch } from './combine.js';
 import { expectedMs, jittered } from './durations.js';
 import type { InFlight, LearnedDurations, Progress } from './progress.js';
 import type { StepKey, StepRecords } from './records.js';
+import { guarded, StepRecordsError } from './records.js';
 
 /** Times a step is put back after ARM still answered 429 past the SDK's own retries, before the cluster fails as throttled. */
 export const MAX_THROTTLE_BACKOFFS = 3;
@@ -97,6 +98,7 @@ function retryAfterOf(e: unknown): number {
 /** One step: poll what is due, retry or post batches, and finish or say when to come back. */
 async function advance(task: ScanTask, plan: ScanPlan, progress: Progress, deps: StepDeps, opts: ClusterScanOptions, poll: boolean): Promise<StepResult> {
   const p: Progress = { ...progress, inFlight: [...progress.inFlight], finished: [...progress.finished] };
+  const records = guarded(deps.records);
   const nowMs = (): number => deps.now().getTime();
   const remaining = Date.parse(p.deadlineAt) - nowMs();
   if (remaining <= 0) return finished(task, plan, p.startedAt, timeoutOutcome(opts), deps);
@@ -116,7 +118,7 @@ async function advance(task: ScanTask, plan: ScanPlan, progress: Progress, deps:
         const cmd: InFlight = { batch: env.batchIndex, attempt: a, commandId: posted.commandId, postedAt: deps.now().toISOString(), units: unitsOf(plan, env) };
         deps.afterPost?.(cmd);
         // Recorded before anything waits: a redelivered step finds it and does not POST again.
-        await deps.records.recordCommand(task.key, cmd);
+        await records.recordCommand(task.key, cmd);
         retryAfter = Math.max(retryAfter, posted.retryAfterMs);
         return cmd;
       } catch (e) {
@@ -148,7 +150,7 @@ async function advance(task: ScanTask, plan: ScanPlan, progress: Progress, deps:
         deps.onCommand?.({ clusterId: task.cluster.id, batch: cmd.batch, attempt: cmd.attempt, outcome: 'done' });
         const ran = answer.durationMs ?? Math.max(0, nowMs() - Date.parse(cmd.postedAt));
         deps.onDuration?.(cmd.units, ran);
-        await deps.records.commandDone(task.key, cmd, ran);
+        await records.commandDone(task.key, cmd, ran);
         inHand.set(cmd.batch, { part: parseBatch(task.cluster.name, env, plan.benchmark, answer.result), result: answer.result });
         p.inFlight.splice(p.inFlight.indexOf(cmd), 1);
       }
@@ -156,7 +158,7 @@ async function advance(task: ScanTask, plan: ScanPlan, progress: Progress, deps:
     let recorded: Awaited<ReturnType<StepRecords['commands']>> | undefined;
     while (p.inFlight.length < PARALLEL_BATCHES && p.next < plan.commands.length) {
       const env = plan.commands[p.next] as ScanEnv;
-      recorded ??= await deps.records.commands(task.key);
+      recorded ??= await records.commands(task.key);
       // A redelivered or duplicated step: the command of this batch was already accepted.
       const again = recorded.find((r) => r.batch === env.batchIndex);
       p.inFlight.push(
@@ -165,7 +167,7 @@ async function advance(task: ScanTask, plan: ScanPlan, progress: Progress, deps:
       p.next++;
     }
     if (p.inFlight.length === 0 && p.next >= plan.commands.length) {
-      const stored = await deps.records.outputs(
+      const stored = await records.outputs(
         task.key,
         p.finished.filter((b) => !inHand.has(b)),
       );
@@ -179,7 +181,7 @@ async function advance(task: ScanTask, plan: ScanPlan, progress: Progress, deps:
       return finished(task, plan, p.startedAt, combineBatches(plan, parts), deps);
     }
     for (const [batch, held] of inHand) {
-      await deps.records.saveOutput(task.key, batch, held.result);
+      await records.saveOutput(task.key, batch, held.result);
       if (!p.finished.includes(batch)) p.finished.push(batch);
     }
     const dueIn = Math.min(...p.inFlight.map((c) => Date.parse(c.postedAt) + expected(c.units) - nowMs()));
@@ -187,6 +189,8 @@ async function advance(task: ScanTask, plan: ScanPlan, progress: Progress, deps:
     // Past the deadline the next step only records the timeout: no need to wait longer for it.
     return { kind: 'wait', progress: p, delayMs: Math.min(jittered(delay, deps.random), Math.max(0, Date.parse(p.deadlineAt) - nowMs())) };
   } catch (e) {
+    // Storage failed, not the scan: the step is delivered again.
+    if (e instanceof StepRecordsError) throw e.cause;
     if (signal.aborted) return finished(task, plan, p.startedAt, timeoutOutcome(opts), deps);
     if ((e as { statusCode?: unknown }).statusCode === 429 && progress.backoffs < MAX_THROTTLE_BACKOFFS) {
       // Still throttled after the SDK's retries: give the subscription's bucket time without holding
