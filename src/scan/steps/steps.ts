@@ -148,6 +148,8 @@ async function advance(task: ScanTask, plan: ScanPlan, progress: Progress, deps:
           continue;
         }
         deps.onCommand?.({ clusterId: task.cluster.id, batch: cmd.batch, attempt: cmd.attempt, outcome: 'done' });
+        // ARM's own startedAt/finishedAt: the time from POST to this poll would include the poll's
+        // lateness, and learning from it would push the next first polls later and later.
         const ran = answer.durationMs ?? Math.max(0, nowMs() - Date.parse(cmd.postedAt));
         deps.onDuration?.(cmd.units, ran);
         await records.commandDone(task.key, cmd, ran);
