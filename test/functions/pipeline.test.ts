@@ -532,3 +532,40 @@ describe('Teams alerts from the worker', () => {
     }
   });
 });
+
+describe('a worker killed between the POST of a run-command and its record', () => {
+  it('the redelivery POSTs again, and the second command finds the first one’s Jobs: one set of kube-bench Jobs, one result', async () => {
+    const store = await az.store();
+    const rt = await runtimeWith(store);
+    const msg = (await plannedMessages()).find((m) => m.cluster.powerState !== 'Stopped' && !m.cluster.runCommandDisabled && !m.cluster.aadManaged)!;
+    let alive = false;
+    const deps = {
+      ...rt.deps,
+      afterPost: () => {
+        if (!alive) throw new Error('injected: the worker died after ARM accepted the POST');
+      },
+    };
+    const { processScanMessage } = await import('../../src/pipeline/pipeline.js');
+    const from = sim.requests.length;
+    const setsBefore = sim.jobSets().length;
+    await expect(processScanMessage(msg, deps, rt.scanOptions, { dequeueCount: 1, maxDequeueCount: MAX_DEQUEUE_COUNT })).rejects.toThrow(/worker died/);
+    // Nothing was recorded: the redelivery cannot know the first command.
+    expect(await store.steps.commands({ runId: msg.runId, scanId: msg.scanId })).toEqual([]);
+    alive = true;
+    const scan = await processScanMessage(msg, deps, rt.scanOptions, { dequeueCount: 2, maxDequeueCount: MAX_DEQUEUE_COUNT });
+    expect(scan.outcome.kind).toBe('scanned');
+    const id = msg.cluster.id.toLowerCase();
+    expect(runCommandsSince(from).get(id)).toBe(2);
+    const sets = sim
+      .jobSets()
+      .slice(setsBefore)
+      .filter((j) => j.clusterId.toLowerCase() === id);
+    // One set of Jobs, which both commands ran on.
+    expect(sets).toHaveLength(1);
+    expect(sets[0]!.commands).toHaveLength(2);
+    // The second command is the one recorded.
+    const [recorded] = await store.steps.commands({ runId: msg.runId, scanId: msg.scanId });
+    expect(recorded?.commandId).toBe(sets[0]!.commands[1]);
+    expect((await store.getRun(msg.runId))?.done).toBe(1);
+  });
+});

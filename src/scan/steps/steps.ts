@@ -116,13 +116,18 @@ async function advance(task: ScanTask, plan: ScanPlan, progress: Progress, deps:
         const body = buildRunCommandRequest(env, task.cluster.aadManaged ? { clusterToken: await token } : {});
         const posted = await postCommand(client, task.cluster, body, signal);
         const cmd: InFlight = { batch: env.batchIndex, attempt: a, commandId: posted.commandId, postedAt: deps.now().toISOString(), units: unitsOf(plan, env) };
-        deps.afterPost?.(cmd);
+        try {
+          deps.afterPost?.(cmd);
+        } catch (e) {
+          // The hook stands for the worker dying here: the step ends without concluding anything.
+          throw new StepRecordsError(e);
+        }
         // Recorded before anything waits: a redelivered step finds it and does not POST again.
         await records.recordCommand(task.key, cmd);
         retryAfter = Math.max(retryAfter, posted.retryAfterMs);
         return cmd;
       } catch (e) {
-        if (!retryNotStarted(task, env.batchIndex, a, e, deps)) throw e;
+        if (e instanceof StepRecordsError || !retryNotStarted(task, env.batchIndex, a, e, deps)) throw e;
       }
     }
   };
