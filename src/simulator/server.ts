@@ -138,11 +138,16 @@ function principalOf(auth: string): string {
   return `${h}-0000-4000-8000-000000000000`;
 }
 
-/** The in-cluster scan id of a scan script's context (its Jobs are kb-<id>-<n>), or null. */
-function inClusterScanId(context: unknown): string | null {
+/**
+ * Which Jobs a scan script's context makes: its in-cluster scan id (Jobs kb-<id>-<n>) and the rest of
+ * its scan.env, or null. The scanner gives every batch its own scan id; tests that reuse one id for
+ * other settings get other Jobs here.
+ */
+function jobSetOf(context: unknown): { scanId: string; key: string } | null {
   if (typeof context !== 'string') return null;
   try {
-    return scanEnvFromContext(context).scanId;
+    const env = scanEnvFromContext(context);
+    return { scanId: env.scanId, key: JSON.stringify(env) };
   } catch {
     return null;
   }
@@ -316,9 +321,10 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
     if (faults.counted(c, 'result-not-found')) rec.fault = 'result-not-found';
     else {
       let finishAt = now + base + jitter;
-      const scanId = inClusterScanId(b.context);
-      if (scanId) {
-        const key = `${clusterId(c, 'resourceGroups').toLowerCase()}/${scanId}`;
+      const jobs = jobSetOf(b.context);
+      if (jobs) {
+        const { scanId } = jobs;
+        const key = `${clusterId(c, 'resourceGroups').toLowerCase()}/${jobs.key}`;
         const set = jobSets.get(key);
         if (set && now - set.finishAt < JOB_KEEP_MS) {
           // The script finds the earlier attempt's Jobs and prints their results; it ends with them.
