@@ -1,4 +1,5 @@
-// Queue trigger: scans one cluster and stores the results. Redelivery is safe (deterministic ids, upserts).
+// Queue trigger: one step of a cluster's scan per message (plan + POST, then polls, then store); a step
+// that must wait sends the next one to the same queue with a visibility delay. Redelivery is safe.
 import type { InvocationContext } from '@azure/functions';
 import { app } from '@azure/functions';
 import { MAX_DEQUEUE_COUNT, SCAN_QUEUE, STORAGE_CONNECTION } from '../src/pipeline/queues.js';
@@ -8,13 +9,11 @@ export const scanClusterTrigger = { queueName: SCAN_QUEUE, connection: STORAGE_C
 
 export async function scanClusterHandler(message: unknown, context: InvocationContext): Promise<void> {
   const { sharedRuntime } = await import('../src/runtime/runtime.js');
-  const { processScanMessage } = await import('../src/pipeline/pipeline.js');
+  const [{ processScanStep }, { queueSender }] = await Promise.all([import('../src/pipeline/pipeline.js'), import('../src/pipeline/step-queue.js')]);
   const rt = await sharedRuntime();
   const dequeueCount = Number(context.triggerMetadata?.['dequeueCount'] ?? 1);
-  await processScanMessage(message, { ...rt.deps, log: (l) => context.log(l) }, rt.scanOptions, {
-    dequeueCount: Number.isFinite(dequeueCount) ? dequeueCount : 1,
-    maxDequeueCount: MAX_DEQUEUE_COUNT,
-  });
+  const delivery = { dequeueCount: Number.isFinite(dequeueCount) ? dequeueCount : 1, maxDequeueCount: MAX_DEQUEUE_COUNT };
+  await processScanStep(message, { ...rt.deps, log: (l) => context.log(l) }, rt.scanOptions, delivery, queueSender(rt.queue(SCAN_QUEUE)));
 }
 
 app.storageQueue('scanCluster', { ...scanClusterTrigger, handler: scanClusterHandler });

@@ -93,7 +93,7 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     say(`demo: timer fired: ${queued} message(s) on the ${SCAN_QUEUE} queue`);
     const drained = await host.drain();
     say(
-      `demo: workers handled ${drained.handled} message(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s (${drained.failedAttempts} failed attempt(s), ${drained.poisoned} to the poison queue); ARM requests: ${rt.arm.stats.requests}`,
+      `demo: workers handled ${drained.handled - drained.followUps} message(s) and ${drained.followUps} follow-up step(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s (${drained.failedAttempts} failed attempt(s), ${drained.poisoned} to the poison queue); ARM requests: ${rt.arm.stats.requests}`,
     );
 
     const body = await fleetSummaryBody();

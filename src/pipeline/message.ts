@@ -1,13 +1,16 @@
 /**
  * The queue message from the timer to the worker: one per cluster. It carries the cluster as
  * listed, so the worker needs no extra ARM read (a cluster deleted since listing answers 404 at
- * runCommand, which is reported as not-found).
+ * runCommand, which is reported as not-found). Without `step` it starts the cluster's scan; the
+ * worker sends the follow-up messages itself, each with the scan's progress in `step`.
  */
 import { stringRecord } from '../model/records.js';
 import { z } from 'zod';
 import type { ClusterRef } from '../model/cluster.js';
 import { InputError } from '../model/errors.js';
 import { CLUSTER_ID } from '../model/ids.js';
+import type { LearnedDurations } from '../scan/steps/progress.js';
+import { durationsSchema, progressSchema } from '../scan/steps/progress.js';
 
 const pool = z.object({
   name: z.string().min(1),
@@ -41,12 +44,20 @@ export const scanMessageSchema = z.object({
   runId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
   scanId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
   cluster: clusterRef,
+  /** The fleet's learned command durations (ms by units per batch), from the timer. */
+  durations: durationsSchema.optional(),
+  /** Set on follow-up messages: the commands in flight and when the scan must end. */
+  step: progressSchema.optional(),
+  /** The cluster's tags did not fit a follow-up message: `cluster.tags` is empty here, the whole cluster is in the step records. */
+  clusterStored: z.literal(true).optional(),
 });
 
 export type ScanMessage = z.infer<typeof scanMessageSchema>;
 
-export function scanMessage(runId: string, scanId: string, cluster: ClusterRef): ScanMessage {
-  return { v: 1, runId, scanId, cluster };
+export const clusterRefSchema = clusterRef;
+
+export function scanMessage(runId: string, scanId: string, cluster: ClusterRef, durations?: LearnedDurations): ScanMessage {
+  return { v: 1, runId, scanId, cluster, ...(durations && Object.keys(durations).length ? { durations } : {}) };
 }
 
 /** Accepts the message as the Functions runtime hands it over: parsed JSON, a JSON string, or base64 of JSON. */

@@ -1,14 +1,15 @@
 /**
  * The serverless pipeline as plain functions: the timer plans a run and returns the messages to
- * enqueue; the worker scans one cluster from a message and stores it; the poison handler records
- * what the worker could not. Functions bindings live in functions/, which only call these.
+ * enqueue; the worker runs one step of a cluster's scan per message, sending the next step with a
+ * delay, and the last step stores it; the poison handler records what the worker could not. Functions bindings live in functions/, which only call these.
  */
 import type { ArmClients } from '../azure/arm.js';
 import type { ClusterSelectionOptions } from '../discover/select.js';
 import { selectClusters } from '../discover/select.js';
-import type { ClusterScan } from '../model/cluster.js';
+import type { ClusterRef, ClusterScan } from '../model/cluster.js';
 import type { ClusterScanOptions } from '../scan/scan-cluster.js';
-import { scanCluster } from '../scan/scan-cluster.js';
+import type { InFlight } from '../scan/steps/progress.js';
+import { continueScan, startScan } from '../scan/steps/steps.js';
 import type { RunTrigger } from '../model/run.js';
 import type { Store } from '../store/index.js';
 import { alertNewFailures } from '../alert/index.js';
@@ -18,8 +19,10 @@ import { classifyError } from '../store/errors.js';
 import { classifierFor, classifyUnversioned } from './classify.js';
 import { newRunId, scanIdFor } from './ids.js';
 import type { ScanMessage } from './message.js';
-import { parseScanMessage, scanMessage } from './message.js';
-import { errorMessage, errorLine } from '../model/errors.js';
+import type { StepQueue } from './step-queue.js';
+import { MAX_MESSAGE_JSON_BYTES, messageBytes } from './step-queue.js';
+import { clusterRefSchema, parseScanMessage, scanMessage } from './message.js';
+import { errorMessage, errorLine, InputError } from '../model/errors.js';
 
 export interface AlertSettings {
   /** The Teams Workflows webhook (a secret: never logged). */
@@ -35,6 +38,8 @@ export interface PipelineDeps {
   log: (line: string) => void;
   /** Teams alerts on new FAILs; none when unset. */
   alerts?: AlertSettings;
+  /** Runs after ARM accepted a POST and before its command id is recorded: tests kill the worker here. */
+  afterPost?: (cmd: InFlight) => void;
 }
 
 export interface RunPlanOptions extends Omit<ClusterSelectionOptions, 'ids'> {
@@ -56,7 +61,12 @@ export async function planRun(deps: PipelineDeps, trigger: RunTrigger, opts: Run
   const runId = newRunId(started);
   const { only, ...scope } = opts;
   const fleet = await selectClusters(deps.arm, { ...scope, ids: only ?? null });
-  const messages = fleet.clusters.map((c, i) => scanMessage(runId, scanIdFor(runId, i), c));
+  // The last run's command durations set this run's first polls (steps/durations.ts).
+  const durations = await deps.store.steps.learn(runId).catch((e: unknown) => {
+    deps.log(`run ${runId}: command durations could not be learned, first polls use the default timing: ${errorLine(e)}`);
+    return {};
+  });
+  const messages = fleet.clusters.map((c, i) => scanMessage(runId, scanIdFor(runId, i), c, durations));
   await deps.store.startRun({ runId, trigger, startedAt: started.toISOString(), queued: messages.length });
   for (const p of fleet.problems) deps.log(`subscription ${p.subscriptionId}: clusters could not be listed: ${p.message}`);
   if (fleet.missing.length) deps.log(`run ${runId}: not found (deleted, or not visible to this identity): ${fleet.missing.join(', ')}`);
@@ -71,25 +81,42 @@ export interface Delivery {
 }
 
 /**
- * Scans and stores one cluster. Safe to redeliver: ids are deterministic and writes are upserts.
+ * Runs one step of a cluster's scan from its message: the first message plans and POSTs, a
+ * follow-up polls (src/scan/steps). A step that must wait sends the next message through `queue`,
+ * invisible until the commands should be done, and returns null; the last step stores the scan
+ * and returns it. Safe to redeliver: command ids are recorded before anything waits and reused,
+ * scan ids are deterministic and writes are upserts.
+ *
  * An error is classified (store/errors.ts): a deterministic one (input, schema, size) is recorded as
  * the cluster's failed outcome on this delivery and the message completes, since every redelivery
- * would run another run-command on the cluster and fail the same way; a transient one (network,
- * throttling, storage unavailable) is thrown for the host to redeliver, and recorded on the last
- * delivery instead of leaving only "it went to the poison queue".
+ * would fail the same way; a transient one (network, throttling, storage unavailable) is thrown for
+ * the host to redeliver, and recorded on the last delivery instead of leaving only "it went to the
+ * poison queue".
  */
-export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanOpts: ClusterScanOptions, delivery?: Delivery): Promise<ClusterScan> {
+export async function processScanStep(
+  raw: unknown,
+  deps: PipelineDeps,
+  scanOpts: ClusterScanOptions,
+  delivery: Delivery | undefined,
+  queue: StepQueue,
+): Promise<ClusterScan | null> {
   const msg = parseScanMessage(raw);
   try {
-    const scan = await scanCluster(msg.cluster, msg.scanId, { arm: deps.arm, now: deps.now }, scanOpts);
-    // A redelivery of a scan already stored has had its alert attempt: do not post it twice.
-    const redelivered = deps.alerts ? (await deps.store.getClusterScan(msg.cluster.id, msg.scanId)) !== null : false;
-    await deps.store.saveClusterScan(scan, { runId: msg.runId, scanId: msg.scanId }, classifierFor(msg.cluster));
-    if (deps.alerts && scan.outcome.kind === 'scanned' && !redelivered) await alertOnNewFailures(msg, scan, deps, deps.alerts);
-    await deps.store.recordClusterDone(msg.runId, msg.cluster.id, scan.outcome.kind);
-    const o = scan.outcome;
-    deps.log(`cluster ${msg.cluster.id}: ${o.kind}${o.kind === 'scanned' ? ` (${o.nodes.length} node(s))` : ` (${o.reason}: ${o.detail})`}`);
-    return scan;
+    const cluster = msg.clusterStored ? await storedCluster(msg, deps) : msg.cluster;
+    const task = { cluster, key: { runId: msg.runId, scanId: msg.scanId }, ...(msg.durations ? { durations: msg.durations } : {}) };
+    const stepDeps = { arm: deps.arm, now: deps.now, records: deps.store.steps, ...(deps.afterPost ? { afterPost: deps.afterPost } : {}) };
+    const r = msg.step ? await continueScan(task, msg.step, stepDeps, scanOpts) : await startScan(task, stepDeps, scanOpts);
+    if (r.kind === 'wait') {
+      let next: ScanMessage = { ...msg, step: r.progress };
+      if (!msg.clusterStored && messageBytes(next) > MAX_MESSAGE_JSON_BYTES) {
+        // Progress pushed a cluster with large tags past the queue's limit: keep the cluster aside.
+        await deps.store.steps.saveCluster({ runId: msg.runId, scanId: msg.scanId }, msg.cluster);
+        next = { ...next, cluster: { ...msg.cluster, tags: {} }, clusterStored: true };
+      }
+      await queue.send(next, r.delayMs);
+      return null;
+    }
+    return await storeScan({ ...msg, cluster }, { ...r.scan, cluster }, deps);
   } catch (e) {
     const why = errorLine(e);
     const kind = classifyError(e);
@@ -100,6 +127,48 @@ export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanO
     if (!delivery || delivery.dequeueCount < delivery.maxDequeueCount) throw e;
     return recordFailure(msg, deps, 'internal', `the scan worker failed on all ${delivery.maxDequeueCount} deliveries; last error: ${why}`, 'failed');
   }
+}
+
+async function storedCluster(msg: ScanMessage, deps: PipelineDeps): Promise<ClusterRef> {
+  const r = clusterRefSchema.safeParse(await deps.store.steps.cluster({ runId: msg.runId, scanId: msg.scanId }));
+  if (!r.success) throw new InputError('stored cluster of a scan step', r.error.issues[0]?.message ?? 'invalid');
+  return r.data;
+}
+
+/**
+ * Every step of one cluster's scan in this process, sleeping between them where the worker would
+ * send a delayed message: for tests and tools that need the scan done when the call returns.
+ */
+export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanOpts: ClusterScanOptions, delivery?: Delivery): Promise<ClusterScan> {
+  let next: { msg: ScanMessage; delayMs: number } | undefined;
+  const queue: StepQueue = { send: async (msg, delayMs) => void (next = { msg, delayMs }) };
+  let message = raw;
+  let d = delivery;
+  for (;;) {
+    next = undefined;
+    const scan = await processScanStep(message, deps, scanOpts, d, queue);
+    if (scan) return scan;
+    if (!next) throw new Error('a scan step neither finished nor sent its next step');
+    const { msg, delayMs } = next;
+    await new Promise((r) => setTimeout(r, delayMs));
+    message = msg;
+    d = delivery ? { dequeueCount: 1, maxDequeueCount: delivery.maxDequeueCount } : undefined;
+  }
+}
+
+/**
+ * The end of the last step: store the scan, alert on its new FAILs, count the cluster done. The one
+ * place these happen (the contract with the alerts lane).
+ */
+async function storeScan(msg: ScanMessage, scan: ClusterScan, deps: PipelineDeps): Promise<ClusterScan> {
+  // A redelivery of a scan already stored has had its alert attempt: do not post it twice.
+  const redelivered = deps.alerts ? (await deps.store.getClusterScan(msg.cluster.id, msg.scanId)) !== null : false;
+  await deps.store.saveClusterScan(scan, { runId: msg.runId, scanId: msg.scanId }, classifierFor(msg.cluster));
+  if (deps.alerts && scan.outcome.kind === 'scanned' && !redelivered) await alertOnNewFailures(msg, scan, deps, deps.alerts);
+  await deps.store.recordClusterDone(msg.runId, msg.cluster.id, scan.outcome.kind);
+  const o = scan.outcome;
+  deps.log(`cluster ${msg.cluster.id}: ${o.kind}${o.kind === 'scanned' ? ` (${o.nodes.length} node(s))` : ` (${o.reason}: ${o.detail})`}`);
+  return scan;
 }
 
 /** Posts the cluster's new, unwaived FAILs to Teams. An alert that fails is logged, never fatal to the scan. */

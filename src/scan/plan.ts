@@ -41,6 +41,8 @@ export interface PlanOptions {
 export interface ScanPlan {
   benchmark: Benchmark;
   linuxPools: string[];
+  /** What the batches slice: node groups (per-pool) or nodes (all), as ARM counts them. */
+  units: number;
   /** One ScanEnv per run-command. */
   commands: ScanEnv[];
   /** Set when the cluster's image tag is not valid: the cluster is not scanned. */
@@ -100,5 +102,5 @@ export function planClusterScan(cluster: ClusterRef, scanSeed: string, opts: Pla
     batchIndex: i,
     batchSize: perCommand,
   }));
-  return { benchmark, linuxPools, commands, ...('problem' in image ? { imageProblem: image.problem } : {}) };
+  return { benchmark, linuxPools, units, commands, ...('problem' in image ? { imageProblem: image.problem } : {}) };
 }

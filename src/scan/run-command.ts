@@ -60,14 +60,14 @@ function commandIdFromLocation(location: string | undefined): string | null {
   return m ? decodeURIComponent(m[1] as string) : null;
 }
 
-export async function runClusterCommand(
-  client: ContainerServiceClient,
-  cluster: ClusterRef,
-  body: RunCommandRequest,
-  timing: PollTiming,
-  signal: AbortSignal,
-  wait: Sleep = sleep,
-): Promise<CommandResult> {
+/** What the POST of a run-command answered: the command id to poll, and how long ARM asked us to wait. */
+export interface PostedCommand {
+  commandId: string;
+  retryAfterMs: number;
+}
+
+/** POSTs the run-command and returns as soon as ARM accepted it (202 + Location): nothing waits here. */
+export async function postCommand(client: ContainerServiceClient, cluster: ClusterRef, body: RunCommandRequest, signal: AbortSignal): Promise<PostedCommand> {
   let initial: RawResponseLike | undefined;
   const poller = client.managedClusters.runCommand(cluster.resourceGroup, cluster.name, body, {
     abortSignal: signal,
@@ -78,33 +78,59 @@ export async function runClusterCommand(
   await poller.submitted();
   const commandId = commandIdFromLocation(initial?.headers.get('location'));
   if (!commandId) throw new ScanError('internal', `runCommand answered ${initial?.status ?? '?'} without a commandResults Location`);
+  return { commandId, retryAfterMs: retryAfterMs(initial) };
+}
 
-  let delay = Math.max(timing.firstPollDelayMs, retryAfterMs(initial));
+/** One GET of a command's result: still running (and the Retry-After asked), or its result and how long it ran. */
+export type PollAnswer = { state: 'running'; retryAfterMs: number } | { state: 'done'; result: CommandResult; durationMs: number | null };
+
+/**
+ * Reads a command's result once. A failed command throws its ScanError; an accepted command without
+ * a result throws command-not-started: its pod never started (support article
+ * "resolve-az-aks-command-invoke-failures"), not a missing cluster.
+ */
+export async function pollCommand(client: ContainerServiceClient, cluster: ClusterRef, commandId: string, signal: AbortSignal): Promise<PollAnswer> {
+  let last: RawResponseLike | undefined;
+  let result: RunCommandResult | undefined;
+  try {
+    result = await client.managedClusters.getCommandResult(cluster.resourceGroup, cluster.name, commandId, {
+      abortSignal: signal,
+      onResponse: (raw) => {
+        last = { status: raw.status, headers: { get: (n) => raw.headers.get(n) } };
+      },
+    });
+  } catch (e) {
+    const err = e as { statusCode?: unknown; code?: unknown };
+    if (err.statusCode === 404 && err.code !== 'ResourceNotFound') {
+      throw new ScanError('command-not-started', `runCommand was accepted but its result ${commandId} is not found: the command pod did not start`);
+    }
+    throw e;
+  }
+  const state = (result?.provisioningState ?? '').toLowerCase();
+  if (last?.status === 200 && state !== 'running' && state !== '') {
+    const r = result as RunCommandResult;
+    const ran = r.startedAt && r.finishedAt ? new Date(r.finishedAt).getTime() - new Date(r.startedAt).getTime() : NaN;
+    return { state: 'done', result: finish(r, state), durationMs: Number.isFinite(ran) && ran >= 0 ? ran : null };
+  }
+  return { state: 'running', retryAfterMs: retryAfterMs(last) };
+}
+
+/** POST, then poll until done, waiting in this call: for tests and tools; the scan itself waits in queue messages (steps/). */
+export async function runClusterCommand(
+  client: ContainerServiceClient,
+  cluster: ClusterRef,
+  body: RunCommandRequest,
+  timing: PollTiming,
+  signal: AbortSignal,
+  wait: Sleep = sleep,
+): Promise<CommandResult> {
+  const posted = await postCommand(client, cluster, body, signal);
+  let delay = Math.max(timing.firstPollDelayMs, posted.retryAfterMs);
   for (;;) {
     await wait(delay, signal);
-    let last: RawResponseLike | undefined;
-    let result: RunCommandResult | undefined;
-    try {
-      result = await client.managedClusters.getCommandResult(cluster.resourceGroup, cluster.name, commandId, {
-        abortSignal: signal,
-        onResponse: (raw) => {
-          last = { status: raw.status, headers: { get: (n) => raw.headers.get(n) } };
-        },
-      });
-    } catch (e) {
-      // An accepted command without a result: its pod never started (support article
-      // "resolve-az-aks-command-invoke-failures"), not a missing cluster.
-      const err = e as { statusCode?: unknown; code?: unknown };
-      if (err.statusCode === 404 && err.code !== 'ResourceNotFound') {
-        throw new ScanError('command-not-started', `runCommand was accepted but its result ${commandId} is not found: the command pod did not start`);
-      }
-      throw e;
-    }
-    const state = (result?.provisioningState ?? '').toLowerCase();
-    if (last?.status === 200 && state !== 'running' && state !== '') {
-      return finish(result as RunCommandResult, state);
-    }
-    delay = Math.max(timing.pollIntervalMs, retryAfterMs(last));
+    const answer = await pollCommand(client, cluster, posted.commandId, signal);
+    if (answer.state === 'done') return answer.result;
+    delay = Math.max(timing.pollIntervalMs, answer.retryAfterMs);
   }
 }
 

@@ -3,6 +3,7 @@ import pLimit from 'p-limit';
 import type { ClusterRef, ClusterScan } from '../model/cluster.js';
 import type { ClusterScanDeps, ClusterScanOptions } from './scan-cluster.js';
 import { scanCluster } from './scan-cluster.js';
+import { RunningDurations } from './steps/durations.js';
 
 export interface FleetScanOptions extends ClusterScanOptions {
   /** Clusters scanned at once across the fleet. */
@@ -10,6 +11,11 @@ export interface FleetScanOptions extends ClusterScanOptions {
   /** Clusters scanned at once in one subscription: ARM's write bucket is per subscription. */
   perSubscription: number;
   onClusterDone?: (scan: ClusterScan, done: number, total: number) => void;
+}
+
+/** Learns command durations across the fleet's scans (and, when the caller keeps it, across runs). */
+export function fleetDurations(deps: ClusterScanDeps): ClusterScanDeps {
+  return deps.durations ? deps : { ...deps, durations: new RunningDurations() };
 }
 
 export async function scanFleet(
@@ -26,13 +32,14 @@ export async function scanFleet(
     if (!l) bySub.set(sub.toLowerCase(), (l = pLimit(Math.max(1, opts.perSubscription))));
     return l;
   };
+  const shared = fleetDurations(deps);
   let done = 0;
   // The per-subscription slot is taken first so one busy subscription does not hold global slots idle.
   return Promise.all(
     clusters.map((c) =>
       limitFor(c.subscriptionId)(() =>
         global(async () => {
-          const r = await scanCluster(c, scanSeed, deps, opts, signal);
+          const r = await scanCluster(c, scanSeed, shared, opts, signal);
           done++;
           opts.onClusterDone?.(r, done, clusters.length);
           return r;

@@ -20,8 +20,12 @@ export interface Command {
 
 export type CommandState = { state: 'unknown' } | { state: 'running' } | { state: 'done'; body: Json };
 
+/**
+ * ARM's examples give whole seconds; milliseconds are kept here because simulated commands run for
+ * a fraction of a second, and the scanner learns command durations from these two times.
+ */
 function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
 }
 
 export class CommandStore {

@@ -22,7 +22,9 @@ import type { Rng } from './random.js';
 import { createRng, hash32, hexId } from './random.js';
 import type { Route } from './router.js';
 import { checkApiVersion, pathSegments, route } from './router.js';
+import type { CommandOutcome } from './run-logs.js';
 import { runOnCluster } from './run-logs.js';
+import { scanEnvFromContext } from '../scan/incluster/contract.js';
 import { Throttler, throttleRequest } from './throttle.js';
 import { makeLoopbackCert } from './tls.js';
 
@@ -74,8 +76,24 @@ export interface RunningSimulator {
   ca: string;
   caPath: string;
   requests: RecordedRequest[];
+  /**
+   * The sets of kube-bench Jobs the scan script made, one per (cluster, in-cluster scan id), with
+   * every command that ran on it: a second command of the same scan and batch finds the first one's
+   * Jobs and reuses their results, as aksfs-scan.sh does, instead of making a second set.
+   */
+  jobSets(): JobSet[];
   stop(): Promise<void>;
 }
+
+export interface JobSet {
+  clusterId: string;
+  scanId: string;
+  /** Command ids that ran on this set; the first one made the Jobs. */
+  commands: string[];
+}
+
+/** How long finished Jobs stay for a later attempt to reuse (aksfs-job.yaml ttlSecondsAfterFinished). */
+const JOB_KEEP_MS = 1800_000;
 
 class Reply {
   constructor(
@@ -120,6 +138,21 @@ function principalOf(auth: string): string {
   return `${h}-0000-4000-8000-000000000000`;
 }
 
+/**
+ * Which Jobs a scan script's context makes: its in-cluster scan id (Jobs kb-<id>-<n>) and the rest of
+ * its scan.env, or null. The scanner gives every batch its own scan id; tests that reuse one id for
+ * other settings get other Jobs here.
+ */
+function jobSetOf(context: unknown): { scanId: string; key: string } | null {
+  if (typeof context !== 'string') return null;
+  try {
+    const env = scanEnvFromContext(context);
+    return { scanId: env.scanId, key: JSON.stringify(env) };
+  } catch {
+    return null;
+  }
+}
+
 export async function startArmSimulator(opts: SimulatorOptions): Promise<RunningSimulator> {
   const fleet = opts.fleet;
   const clock = opts.clock ?? Date.now;
@@ -130,6 +163,7 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
   const requests: RecordedRequest[] = [];
   const retryAfter = (fallback: number): number => opts.retryAfterSeconds ?? fallback;
   const commands = new CommandStore(clock);
+  const jobSets = new Map<string, JobSet & { outcome: CommandOutcome; finishAt: number }>();
   const faults = new FaultInjector(rng, retryAfter);
   const byKey = new Map<string, ClusterSpec>();
   for (const c of fleet.clusters) byKey.set(`${c.subscriptionId}/${c.resourceGroup}/${c.name}`.toLowerCase(), c);
@@ -282,10 +316,25 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
     const base = slow && slow.kind === 'slow' ? slow.durationMs : (opts.commandDurationMs ?? 2000);
     const jitter = opts.commandJitterMs ? rng.int(0, opts.commandJitterMs) : 0;
     const now = clock();
-    const outcome = runOnCluster(c, { command: b.command, context: typeof b.context === 'string' ? b.context : undefined }, createRng(hash32(id) ^ seed));
-    // A command pod that never started leaves no result: the Location answers 404.
+    let outcome = runOnCluster(c, { command: b.command, context: typeof b.context === 'string' ? b.context : undefined }, createRng(hash32(id) ^ seed));
+    // A command pod that never started leaves no result (the Location answers 404) and made no Jobs.
     if (faults.counted(c, 'result-not-found')) rec.fault = 'result-not-found';
-    else commands.add({ id, cluster: c, apiVersion: v, startedAt: now, finishAt: now + base + jitter, outcome });
+    else {
+      let finishAt = now + base + jitter;
+      const jobs = jobSetOf(b.context);
+      if (jobs) {
+        const { scanId } = jobs;
+        const key = `${clusterId(c, 'resourceGroups').toLowerCase()}/${jobs.key}`;
+        const set = jobSets.get(key);
+        if (set && now - set.finishAt < JOB_KEEP_MS) {
+          // The script finds the earlier attempt's Jobs and prints their results; it ends with them.
+          set.commands.push(id);
+          outcome = set.outcome;
+          finishAt = Math.max(now, set.finishAt);
+        } else jobSets.set(key, { clusterId: clusterId(c, 'resourceGroups'), scanId, commands: [id], outcome, finishAt });
+      }
+      commands.add({ id, cluster: c, apiVersion: v, startedAt: now, finishAt, outcome });
+    }
     return new Reply(202, undefined, { Location: locationOf(c, id, v), 'Retry-After': String(retryAfter(1)) });
   };
 
@@ -383,6 +432,7 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
     ca: cert.cert,
     caPath,
     requests,
+    jobSets: () => [...jobSets.values()].map((j) => ({ clusterId: j.clusterId, scanId: j.scanId, commands: [...j.commands] })),
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

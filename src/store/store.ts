@@ -34,6 +34,7 @@ import { clusterKey, prefixRange } from './keys.js';
 import { keys, RUN_HEADER_ROW, RUN_INDEX_PARTITION, FLEET_PARTITION, tableNames, DETAILS_ROW_PREFIX, type TableNames } from './layout.js';
 import { assertFits, cutText, MAX_DETAIL_CHARS } from './limits.js';
 import { rollup } from './rollup.js';
+import { TableStepRecords } from './steps.js';
 import type { StorageTarget } from './target.js';
 import type {
   ClusterPointers,
@@ -54,6 +55,8 @@ export interface Store {
   readonly tables: TableNames;
   /** Requests sent by this store's clients (every attempt, retries included). */
   readonly requests: RequestCounter;
+  /** The scan steps' command ids and batch outputs, and the learned command durations (steps.ts). */
+  readonly steps: TableStepRecords;
   /** Creates the tables if missing. Call once at start-up, not per message. */
   ensureTables(): Promise<void>;
   startRun(run: RunStart): Promise<void>;
@@ -184,7 +187,10 @@ class TableStore implements Store {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.listTimeoutMs = opts.listTimeoutMs ?? 120_000;
     this.limit = pLimit(opts.concurrency ?? 4);
+    this.steps = new TableStepRecords(clients.runs, this.timeoutMs);
   }
+
+  readonly steps: TableStepRecords;
 
   // ---- plumbing -----------------------------------------------------------------------------
 
@@ -498,6 +504,7 @@ class TableStore implements Store {
           // Cluster rows before the header, the index last, for the same reason as above.
           const ordered = [...rows.filter((r) => r.rowKey !== RUN_HEADER_ROW), ...rows.filter((r) => r.rowKey === RUN_HEADER_ROW)];
           await this.writeAll('runs', 'delete old run', 'delete', ordered);
+          result.entitiesDeleted += await this.steps.forgetRun(this.decoded('runs', 'list old runs', () => indexedRunId(run)));
           const idx = keysOf(run);
           await this.deleteOne('runs', 'delete run index', idx.partitionKey, idx.rowKey);
           result.runsDeleted++;

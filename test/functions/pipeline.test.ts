@@ -11,12 +11,12 @@ import { apiHandler } from '../../functions/api.js';
 import { scanClusterHandler, scanClusterTrigger } from '../../functions/scanCluster.js';
 import { scanClusterPoisonTrigger } from '../../functions/scanClusterPoison.js';
 import { scanQueueOutput, scheduledScan } from '../../functions/scheduledScan.js';
-import { LocalQueueHost } from '../../src/cli/host/queue-host.js';
+import { decodeQueueMessage, LocalQueueHost } from '../../src/cli/host/queue-host.js';
 import { simulatorCredential } from '../../src/cli/static-credential.js';
 import type { ScanMessage } from '../../src/pipeline/message.js';
 import { MAX_DEQUEUE_COUNT, POISON_QUEUE, SCAN_QUEUE, STORAGE_CONNECTION } from '../../src/pipeline/queues.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { createRuntime, setSharedRuntime } from '../../src/runtime/runtime.js';
+import { createRuntime, setSharedRuntime, sharedRuntimeIfReady } from '../../src/runtime/runtime.js';
 import type { RunningSimulator } from '../../src/simulator/index.js';
 import { defaultDemoFleet, startArmSimulator } from '../../src/simulator/index.js';
 import type { Store } from '../../src/store/index.js';
@@ -46,6 +46,45 @@ async function runtimeWith(store: Store): Promise<Runtime> {
   );
   setSharedRuntime(rt);
   return rt;
+}
+
+/** A step the worker threw on, with the message the host would deliver again. */
+class StepFailed extends Error {
+  constructor(
+    readonly message0: unknown,
+    override readonly cause: unknown,
+  ) {
+    super(`a scan step failed: ${String((cause as Error)?.message ?? cause)}`);
+  }
+}
+
+/**
+ * Delivers a message to the worker, then each follow-up step it sends to the real queue (waiting out
+ * their visibility delays), as the host would, until the queue is empty: one cluster's whole scan.
+ */
+async function deliverChain(first: unknown, dequeueCount = 1): Promise<void> {
+  const q = sharedRuntimeIfReady()!.queue();
+  let next: { body: unknown; dequeueCount: number } | null = { body: first, dequeueCount };
+  for (;;) {
+    if (next) {
+      const cur: { body: unknown; dequeueCount: number } = next;
+      try {
+        await scanClusterHandler(cur.body, ctx('scanCluster', { dequeueCount: cur.dequeueCount }));
+      } catch (e) {
+        throw new StepFailed(cur.body, e);
+      }
+    }
+    next = null;
+    const got = await q.receiveMessages({ numberOfMessages: 1, visibilityTimeout: 60 });
+    const item = got.receivedMessageItems[0];
+    if (item) {
+      await q.deleteMessage(item.messageId, item.popReceipt);
+      next = { body: decodeQueueMessage(item.messageText).body, dequeueCount: item.dequeueCount };
+      continue;
+    }
+    if (((await q.getProperties()).approximateMessagesCount ?? 0) === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function plannedMessages(): Promise<ScanMessage[]> {
@@ -80,12 +119,17 @@ describe('timer → queue → worker', () => {
 
   it('the same message processed three times leaves one result', async () => {
     const [msg] = (await plannedMessages()).filter((m) => m.cluster.powerState !== 'Stopped' && !m.cluster.runCommandDisabled);
-    await scanClusterHandler(msg, ctx('scanCluster'));
-    // A redelivery scans again, so only the times may differ.
+    await sharedRuntimeIfReady()!.queue().createIfNotExists();
+    await sharedRuntimeIfReady()!.queue().clearMessages();
+    const from = sim.requests.length;
+    await deliverChain(msg);
+    // A redelivery reuses the recorded command, so only the times may differ.
     const timeless = (v: unknown) => JSON.parse(JSON.stringify(v, (k, x) => (k === 'startedAt' || k === 'finishedAt' || k === 'lastReportAt' ? undefined : x)));
     const once = { summaries: await store.listClusterSummaries(), latest: await store.getClusterLatest(msg!.cluster.id), run: await store.getRun(msg!.runId) };
-    await scanClusterHandler(msg, ctx('scanCluster'));
-    await scanClusterHandler(JSON.stringify(msg), ctx('scanCluster'));
+    await deliverChain(msg);
+    await deliverChain(JSON.stringify(msg));
+    // One run-command for the cluster however often its first message is delivered.
+    expect(runCommandsSince(from).get(msg!.cluster.id.toLowerCase())).toBe(1);
     expect(timeless(await store.listClusterSummaries())).toEqual(timeless(once.summaries));
     expect(timeless(await store.getClusterLatest(msg!.cluster.id))).toEqual(timeless(once.latest));
     expect(once.summaries).toHaveLength(1);
@@ -103,7 +147,9 @@ describe('timer → queue → worker', () => {
     // Characters that neither compress nor escape cheaply: the worst case for the stored size.
     for (let i = 0; i < 50; i++) tags[`${i}`.padEnd(512, String.fromCodePoint(0x1f600 + i))] = String.fromCharCode(1 + (i % 30)).repeat(256);
     const hostile = { ...msg!, cluster: { ...msg!.cluster, tags } };
-    await scanClusterHandler(hostile, ctx('scanCluster', { dequeueCount: 1 }));
+    await sharedRuntimeIfReady()!.queue().createIfNotExists();
+    await sharedRuntimeIfReady()!.queue().clearMessages();
+    await deliverChain(hostile);
     const [summary] = await store.listClusterSummaries();
     expect(summary).toMatchObject({ clusterId: msg!.cluster.id, outcome: 'scanned', scanId: msg!.scanId });
     expect(summary?.tags).toEqual(tags);
@@ -173,7 +219,9 @@ describe('a worker killed between any two storage writes of a scan', () => {
       const s = await az.store();
       use(s);
       await s.startRun({ runId: msg.runId, trigger: 'timer', startedAt: '2026-11-30T00:00:00.000Z', queued: 1 });
-      await scanClusterHandler(older, ctx('scanCluster', { dequeueCount: 1 }));
+      await rt.queue().createIfNotExists();
+      await rt.queue().clearMessages();
+      await deliverChain(older);
       s.requests.reset();
       return s;
     };
@@ -181,7 +229,7 @@ describe('a worker killed between any two storage writes of a scan', () => {
     // The reference: the same delivery without a crash, and how many writes it makes.
     const clean = await fresh();
     const before = await stateOf(clean, msg);
-    await scanClusterHandler(msg, ctx('scanCluster', { dequeueCount: 1 }));
+    await deliverChain(msg);
     const writes = Object.entries(clean.requests.byKind)
       .filter(([k]) => !k.startsWith('GET'))
       .reduce((n, [, v]) => n + v, 0);
@@ -194,7 +242,12 @@ describe('a worker killed between any two storage writes of a scan', () => {
       const store = await fresh();
       const crashing = az.sameTables(store, { policies: [failAfterWrites(n)] });
       use(crashing);
-      await expect(scanClusterHandler(msg, ctx('scanCluster', { dequeueCount: 1 })), `killed after write ${n}`).rejects.toThrow(/injected failure/);
+      // The whole scan, step after step, until the worker is killed in one of them.
+      const killed = await deliverChain(msg).then(
+        () => null,
+        (e: unknown) => e as StepFailed,
+      );
+      expect(String((killed?.cause as Error)?.message), `killed after write ${n}`).toMatch(/injected failure/);
       const during = (await store.listClusterSummaries()) as { scanId: string }[];
       expect(during, `killed after write ${n}`).toHaveLength(1);
       const latest = await store.getClusterLatest(msg.cluster.id);
@@ -206,9 +259,9 @@ describe('a worker killed between any two storage writes of a scan', () => {
         expect(during[0]!.scanId, `killed after write ${n}`).toBe(older.scanId);
         expect(latest?.scanId).toBe(older.scanId);
       }
-      // The host redelivers; this time the worker lives.
+      // The host redelivers the step it died in; this time the worker lives.
       use(store);
-      await scanClusterHandler(msg, ctx('scanCluster', { dequeueCount: 2 }));
+      await deliverChain(killed!.message0, 2);
       expect(await stateOf(store, msg), `redelivered after a kill after write ${n}`).toEqual(expected);
     }
   });
@@ -230,21 +283,27 @@ describe('a worker killed between any two storage writes of a scan', () => {
     // The reference: a deterministic failure recorded without a crash.
     const clean = await fresh();
     const counted = use(clean, [nodeResultsTooLarge(clean)]);
-    await scanClusterHandler(msg, ctx('scanCluster', { dequeueCount: 1 }));
+    await rt.queue().createIfNotExists();
+    await rt.queue().clearMessages();
+    await deliverChain(msg);
     const writes = Object.entries(counted.requests.byKind)
       .filter(([k]) => !k.startsWith('GET'))
       .reduce((n, [, v]) => n + v, 0);
     const expected = await stateOf(clean, msg);
     expect(expected).toMatchObject({ summaries: [{ outcome: 'failed', reason: 'internal' }], run: { done: 1, failed: 1 } });
-    // The refused node results, then the failure's header, pointer and run row.
-    expect(writes).toBe(4);
+    // The command's record and its done mark, the refused node results, then the failure's header, pointer and run row.
+    expect(writes).toBe(6);
     // The refusal answers before failAfterWrites sees the node results: it counts the failure record's writes only.
     for (let n = 0; n < writes - 1; n++) {
       const store = await fresh();
       use(store, [nodeResultsTooLarge(store), failAfterWrites(n)]);
-      await expect(scanClusterHandler(msg, ctx('scanCluster', { dequeueCount: 1 })), `killed after write ${n}`).rejects.toThrow(/injected failure/);
+      const killed = await deliverChain(msg).then(
+        () => null,
+        (e: unknown) => e as StepFailed,
+      );
+      expect(String((killed?.cause as Error)?.message), `killed after write ${n}`).toMatch(/injected failure/);
       use(store, [nodeResultsTooLarge(store)]);
-      await scanClusterHandler(msg, ctx('scanCluster', { dequeueCount: 2 }));
+      await deliverChain(killed!.message0, 2);
       expect(await stateOf(store, msg), `redelivered after a kill after write ${n}`).toEqual(expected);
     }
   });
@@ -266,7 +325,9 @@ describe('the local queue host, as the Functions host consumes the queue', () =>
     expect(failed.length).toBeGreaterThan(0);
     for (const f of failed) expect(f.detail).toMatch(/a retry would repeat, so it was not retried: .*PropertyValueTooLarge/);
     // Exactly one outcome per cluster, each on its first delivery: nothing retried, nothing poisoned.
-    expect(result).toMatchObject({ failedAttempts: 0, poisoned: 0, handled: queued });
+    expect(result).toMatchObject({ failedAttempts: 0, poisoned: 0 });
+    // Each cluster's first message and each of its follow-up steps, once.
+    expect(result.handled).toBe(queued + result.followUps);
     const commands = runCommandsSince(from);
     for (const f of failed) expect(commands.get(f.clusterId.toLowerCase()), f.clusterId).toBe(1);
     expect(await store.getRun((await store.listRuns(1))[0]!.runId)).toMatchObject({ queued, done: queued, complete: true });
@@ -292,8 +353,9 @@ describe('the local queue host, as the Functions host consumes the queue', () =>
     expect(failed.length).toBeGreaterThan(0);
     // Skipped clusters store no node results; the ones that scanned failed on every delivery: a storage outage is transient.
     expect(result.failedAttempts).toBe(failed.length * (MAX_DEQUEUE_COUNT - 1));
+    // The redeliveries of the failing (last) step reuse the recorded command: one run-command each.
     const commands = runCommandsSince(from);
-    for (const f of failed) expect(commands.get(f.clusterId.toLowerCase()), f.clusterId).toBe(MAX_DEQUEUE_COUNT);
+    for (const f of failed) expect(commands.get(f.clusterId.toLowerCase()), f.clusterId).toBe(1);
     expect(result.poisoned).toBe(0);
     expect(failed[0]!.detail).toMatch(/failed on all 3 deliveries; last error: .*injected: storage transaction failed/);
     const run = (await store.listRuns(1))[0]!;
@@ -468,5 +530,42 @@ describe('Teams alerts from the worker', () => {
     } finally {
       receiver.close();
     }
+  });
+});
+
+describe('a worker killed between the POST of a run-command and its record', () => {
+  it('the redelivery POSTs again, and the second command finds the first one’s Jobs: one set of kube-bench Jobs, one result', async () => {
+    const store = await az.store();
+    const rt = await runtimeWith(store);
+    const msg = (await plannedMessages()).find((m) => m.cluster.powerState !== 'Stopped' && !m.cluster.runCommandDisabled && !m.cluster.aadManaged)!;
+    let alive = false;
+    const deps = {
+      ...rt.deps,
+      afterPost: () => {
+        if (!alive) throw new Error('injected: the worker died after ARM accepted the POST');
+      },
+    };
+    const { processScanMessage } = await import('../../src/pipeline/pipeline.js');
+    const from = sim.requests.length;
+    const setsBefore = sim.jobSets().length;
+    await expect(processScanMessage(msg, deps, rt.scanOptions, { dequeueCount: 1, maxDequeueCount: MAX_DEQUEUE_COUNT })).rejects.toThrow(/worker died/);
+    // Nothing was recorded: the redelivery cannot know the first command.
+    expect(await store.steps.commands({ runId: msg.runId, scanId: msg.scanId })).toEqual([]);
+    alive = true;
+    const scan = await processScanMessage(msg, deps, rt.scanOptions, { dequeueCount: 2, maxDequeueCount: MAX_DEQUEUE_COUNT });
+    expect(scan.outcome.kind).toBe('scanned');
+    const id = msg.cluster.id.toLowerCase();
+    expect(runCommandsSince(from).get(id)).toBe(2);
+    const sets = sim
+      .jobSets()
+      .slice(setsBefore)
+      .filter((j) => j.clusterId.toLowerCase() === id);
+    // One set of Jobs, which both commands ran on.
+    expect(sets).toHaveLength(1);
+    expect(sets[0]!.commands).toHaveLength(2);
+    // The second command is the one recorded.
+    const [recorded] = await store.steps.commands({ runId: msg.runId, scanId: msg.scanId });
+    expect(recorded?.commandId).toBe(sets[0]!.commands[1]);
+    expect((await store.getRun(msg.runId))?.done).toBe(1);
   });
 });

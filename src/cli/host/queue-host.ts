@@ -1,9 +1,15 @@
 /**
- * A local stand-in for the Functions host's timer and queue triggers, for `demo` and tests: it
- * calls the same handlers as functions/ with InvocationContexts in @azure/functions' test mode,
- * writes the timer's queue output to the real (Azurite) queue, and consumes that queue the way
- * the host does: a message that fails is retried after its visibility timeout, and after
- * maxDequeueCount failures it moves to the poison queue, whose handler records it.
+ * A local stand-in for the Functions host's timer and queue triggers, for `demo`, `serve`, tests and
+ * the fleet benchmark's worker processes: it calls the same handlers as functions/ with
+ * InvocationContexts in @azure/functions' test mode, writes the timer's queue output to the real
+ * (Azurite) queue, and consumes that queue the way the host does: a message that fails is retried
+ * after its visibility timeout, and after maxDequeueCount failures it moves to the poison queue,
+ * whose handler records it. The worker sends each scan's follow-up steps to the same queue with a
+ * visibility delay (the queue holds them invisible; drain() waits for them).
+ *
+ * Several hosts, in one process or in many, may consume one queue: the queue's own leases keep a
+ * message with one of them at a time. The handlers find the runtime through sharedRuntime(), one per
+ * process: startQueueHost installs it.
  */
 import azf from '@azure/functions';
 import type { Timer } from '@azure/functions';
@@ -14,6 +20,7 @@ import { scanClusterPoisonHandler } from '../../../functions/scanClusterPoison.j
 import { scanQueueOutput, scheduledScan } from '../../../functions/scheduledScan.js';
 import { POISON_QUEUE, SCAN_QUEUE } from '../../pipeline/queues.js';
 import type { Runtime } from '../../runtime/runtime.js';
+import { setSharedRuntime } from '../../runtime/runtime.js';
 import { errorMessage } from '../../model/errors.js';
 
 const { InvocationContext } = azf;
@@ -29,7 +36,10 @@ export interface QueueHostOptions {
 }
 
 export interface DrainResult {
+  /** Messages handled successfully: first messages and follow-up steps. */
   handled: number;
+  /** Of those, follow-up steps (messages carrying a scan's progress). */
+  followUps: number;
   failedAttempts: number;
   /** Messages moved to the poison queue in this drain. */
   poisoned: number;
@@ -66,6 +76,24 @@ function context(
     triggerMetadata,
     logHandler: (_level, ...args) => forward(...args),
   });
+}
+
+function isFollowUp(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'step' in body;
+}
+
+/**
+ * A worker host for this process over `rt` (installed as the process's shared runtime, which the
+ * handlers use), with its queues created. For a standalone worker process:
+ *   const rt = await createRuntime(process.env, overrides);
+ *   const host = await startQueueHost(rt, { concurrency, maxDequeueCount, visibilityTimeoutSeconds, log });
+ *   await host.runUntil(signal);   // or: await host.drain();
+ */
+export async function startQueueHost(rt: Runtime, opts: QueueHostOptions): Promise<LocalQueueHost> {
+  setSharedRuntime(rt);
+  const host = new LocalQueueHost(rt, opts);
+  await host.ensureQueues();
+  return host;
 }
 
 export class LocalQueueHost {
@@ -127,6 +155,7 @@ export class LocalQueueHost {
       await scanClusterHandler(decoded.body, context('scanCluster', { dequeueCount: item.dequeueCount, id: item.messageId }, this.opts.log));
       await this.scanQueue.deleteMessage(item.messageId, item.popReceipt);
       result.handled++;
+      if (isFollowUp(decoded.body)) result.followUps++;
     } catch (e) {
       result.failedAttempts++;
       this.opts.log(`scanCluster failed (attempt ${item.dequeueCount}): ${e instanceof Error ? e.message : String(e)}`);
@@ -142,7 +171,7 @@ export class LocalQueueHost {
 
   /** Handles messages until the scan queue and the poison queue are empty. */
   async drain(): Promise<DrainResult> {
-    const result: DrainResult = { handled: 0, failedAttempts: 0, poisoned: 0, poisonRecorded: 0 };
+    const result: DrainResult = { handled: 0, followUps: 0, failedAttempts: 0, poisoned: 0, poisonRecorded: 0 };
     // A pump, not batch by batch: a new message starts as soon as any one finishes, so one slow
     // cluster does not hold back the other workers (as with the host's newBatchThreshold).
     const inFlight = new Set<Promise<void>>();

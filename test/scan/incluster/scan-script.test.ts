@@ -320,17 +320,21 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expect(statuses(run)).toEqual({ [USR]: 'no-output' });
   });
 
-  it('Jobs left by an earlier attempt of the same scan are deleted (waiting) before new ones are made', async () => {
+  it('Jobs of an earlier attempt of the same scan are reused, not deleted or made again: their results are printed', async () => {
     const run = await runScan(scanEnv({ pools: ['user1'] }), {
       nodes: userNodes,
       existingJobs: [{ kind: 'Job', metadata: { name: 'kb-scan1-b0-0', labels: { 'aksfs.io/scan': 'scan1-b0' }, creationTimestamp: '2026-11-26T23:00:00Z' } }],
       outcomes: { [USR]: { kind: 'complete', log: podLog(USR, 'user1') } },
     });
     expect(run.code).toBe(0);
+    expect(run.stderr).toContain('reusing the 1 Job(s) of an earlier attempt of scan scan1-b0');
     const order = run.calls.map(describeCall);
-    expect(order.slice(0, 3)).toEqual(['get jobs', 'delete jobs', 'get nodes']);
-    expect(run.calls[1]?.flags).toMatchObject({ '-l': 'aksfs.io/scan=scan1-b0', '--wait': 'true' });
-    expect(run.calls[1]?.flags['--timeout']).toBeDefined();
+    expect(order.slice(0, 2)).toEqual(['get jobs', 'get nodes']);
+    // Nothing of the scan is deleted before its results are read: only the cleanup at the end.
+    expect(run.calls.filter((c) => c.words[0] === 'delete' && !isCleanup(c))).toEqual([]);
+    // The same deterministic name is applied again (a no-op on the existing Job), never a new one.
+    const applied = run.calls.filter((c) => c.words[0] === 'apply').flatMap((c) => c.applied);
+    expect(applied).toEqual([{ kind: 'Job', name: 'kb-scan1-b0-0' }]);
     expect(Object.keys(payloads(run))).toEqual([USR]);
     expectCleanedUp(run);
   });

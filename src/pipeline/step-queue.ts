@@ -1,0 +1,39 @@
+/**
+ * Where the worker sends a scan's next step. Not an output binding: those cannot delay a message,
+ * and the point of the next step is to come back when the command should be done. The message is
+ * base64 of JSON, as the timer's output binding writes it and the queue trigger reads it.
+ */
+import type { QueueClient } from '@azure/storage-queue';
+import type { ScanMessage } from './message.js';
+
+/** Azure Queue Storage takes messages of up to 64 KiB; ours are base64, so 48 KiB of JSON. */
+export const MAX_MESSAGE_JSON_BYTES = 48 * 1024;
+
+export function messageBytes(msg: ScanMessage): number {
+  return Buffer.byteLength(JSON.stringify(msg));
+}
+
+export interface StepQueue {
+  /** Enqueues the message, invisible for `delayMs` (rounded up to whole seconds, as the queue counts). */
+  send(msg: ScanMessage, delayMs: number): Promise<void>;
+}
+
+/** Azure Storage allows a visibility timeout of up to 7 days; a scan's deadline is far below. */
+const MAX_DELAY_SECONDS = 7 * 24 * 3600 - 1;
+
+export function queueSender(queue: QueueClient, timeoutMs = 30_000): StepQueue {
+  return {
+    async send(msg, delayMs) {
+      const visibilityTimeout = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delayMs / 1000)));
+      const text = Buffer.from(JSON.stringify(msg)).toString('base64');
+      try {
+        await queue.sendMessage(text, { visibilityTimeout, abortSignal: AbortSignal.timeout(timeoutMs) });
+      } catch (e) {
+        // The Functions host creates the queue it triggers on; a fresh local store may not have it yet.
+        if ((e as { statusCode?: unknown }).statusCode !== 404) throw e;
+        await queue.createIfNotExists({ abortSignal: AbortSignal.timeout(timeoutMs) });
+        await queue.sendMessage(text, { visibilityTimeout, abortSignal: AbortSignal.timeout(timeoutMs) });
+      }
+    },
+  };
+}
