@@ -147,6 +147,11 @@ export function topicContributions(checks: readonly StoredCheck[]): Map<string, 
   );
 }
 
+/** The fingerprint of each topic's contribution, as the fleet entity keeps them (`rTopicSigs`). */
+export function topicSigs(byTopic: ReadonlyMap<string, TopicContribution>): Record<string, string> {
+  return Object.fromEntries([...byTopic].map(([t, c]) => [t, contributionSig(c)]));
+}
+
 /** A short fingerprint of a contribution: the fleet entity keeps one per topic to see which rows a new scan changes. */
 export function contributionSig(c: TopicContribution): string {
   return createHash('sha256')

@@ -45,7 +45,7 @@ import { statusOf, StoreError, toStoreError } from './errors.js';
 import { clusterKey, prefixRange } from './keys.js';
 import { keys, RUN_HEADER_ROW, RUN_INDEX_PARTITION, FLEET_PARTITION, tableNames, DETAILS_ROW_PREFIX, type TableNames } from './layout.js';
 import { assertFits, cutText, MAX_DETAIL_CHARS } from './limits.js';
-import { contributionSig, rollup, topicContributions, type TopicContribution } from './rollup.js';
+import { contributionSig, rollup, topicContributions, topicSigs, type TopicContribution } from './rollup.js';
 import type { StorageTarget } from './target.js';
 import type {
   ClusterPointers,
@@ -151,10 +151,6 @@ interface FleetState {
 interface OwnContributions {
   scanId: string;
   byTopic: Map<string, TopicContribution>;
-}
-
-function sigsOf(byTopic: Map<string, TopicContribution>): Record<string, string> {
-  return Object.fromEntries([...byTopic].map(([t, c]) => [t, contributionSig(c)]));
 }
 
 /** Topics whose fingerprint differs between two results, a topic on one side only included. */
@@ -384,7 +380,7 @@ class TableStore implements Store {
     const nodeRows = [...a.nodes.flatMap((n) => nodeResultEntities(nodesPk, n)), ...overflow];
     const attempt = attemptProps(a);
     const own: OwnContributions | null = a.outcome.kind === 'scanned' ? { scanId: a.scanId, byTopic: topicContributions(r.checks) } : null;
-    const results = own ? resultsProps(a, r, nodeFailureList.length, sigsOf(own.byTopic)) : null;
+    const results = own ? resultsProps(a, r, nodeFailureList.length, topicSigs(own.byTopic)) : null;
     // Every entity is checked against the service's limits before the first write: one too large is found here, once.
     for (const e of nodeRows) assertFits(e, `node results of scan ${a.scanId} (${e.rowKey})`);
     assertFits(header, `scan ${a.scanId} header`);
