@@ -20,14 +20,20 @@ import { round } from '../measure.js';
 const PROFILES = ['aks-default', 'hardened', 'drifted'] as const;
 const BENCHMARKS = ['aks-1.7', 'aks-1.8'] as const;
 
+/** Six distinct reports per pool (benchmark x profile), generated and parsed once each. */
+const reports = new Map<string, ReturnType<typeof normaliseKubeBench>>();
 function nodeFor(i: number, pool: string): ScannedNode {
   const benchmark = BENCHMARKS[i % 2] as string;
-  const r = normaliseKubeBench(generateKubeBenchReport(benchmark, profileFailing(PROFILES[(i + pool.length) % 3]!, benchmark)), 'bench');
+  const profile = PROFILES[(i + pool.length) % 3]!;
+  const key = `${benchmark}/${profile}`;
+  let r = reports.get(key);
+  if (!r) reports.set(key, (r = normaliseKubeBench(generateKubeBenchReport(benchmark, profileFailing(profile, benchmark)), 'bench')));
   return { name: `aks-${pool}-${String(10_000_000 + i)}-vmss000000`, pool, benchmark, totals: r.totals, checks: r.checks, warnings: [] };
 }
 
-function clusterScan(i: number): ClusterScan {
-  const sub = `00000000-0000-4000-8000-${String((i % 20) + 1).padStart(12, '0')}`;
+/** Cluster i of a synthetic fleet: three pools of one node, spread over `subscriptions` subscriptions. */
+export function clusterScan(i: number, subscriptions = 20): ClusterScan {
+  const sub = `00000000-0000-4000-8000-${String((i % subscriptions) + 1).padStart(12, '0')}`;
   const pools = ['system', 'apps', 'batch'];
   const at = new Date(Date.UTC(2026, 10, 26, 2, 0, i % 60)).toISOString();
   return {
