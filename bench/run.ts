@@ -6,6 +6,7 @@ import type { Figure } from './measure.js';
 import { parseFigure } from './figures/parse.js';
 import { scanFigures } from './figures/scan.js';
 import { storeFigures } from './figures/store.js';
+import { readScaleFigures } from './figures/readscale.js';
 import { functionsFigures } from './figures/functions.js';
 import { alertFigures } from './figures/alerts.js';
 import { reliabilityFigures } from './figures/reliability.js';
@@ -18,6 +19,7 @@ const FIGURES: { run: FigureSet; provides: string[] }[] = [
   { run: parseFigure, provides: ['parse.'] },
   { run: scanFigures, provides: ['scan.'] },
   { run: storeFigures, provides: ['store.', 'api.'] },
+  { run: readScaleFigures, provides: ['api.storage_requests'] },
   { run: functionsFigures, provides: ['functions.'] },
   { run: alertFigures, provides: ['alerts.'] },
   { run: reliabilityFigures, provides: ['reliability.'] },

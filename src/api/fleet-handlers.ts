@@ -218,6 +218,15 @@ export async function getClusterHistory(req: ApiRequest, deps: ApiDeps, params: 
   return json(200, body);
 }
 
+/** A failing cluster as a list names it: a whole summary, or a row of a topic's aggregate. */
+type FailingRef = Pick<ClusterSummary, 'clusterId' | 'subscriptionId' | 'resourceGroup' | 'name'>;
+
+/** The page's clusters whole: summaries as they are, aggregate rows by point reads (at most a page, in parallel). */
+async function summariesOf(deps: ApiDeps, page: FailingRef[]): Promise<ClusterSummary[]> {
+  const read = await Promise.all(page.map((r) => ('results' in r ? (r as ClusterSummary) : deps.store.getClusterSummary(r.clusterId))));
+  return read.filter((s): s is ClusterSummary => s !== null);
+}
+
 export async function getCheck(req: ApiRequest, deps: ApiDeps, params: Record<string, string>): Promise<ApiResponse> {
   const q = parseQuery(checkQuery, req.query);
   const key = params['topicOrId'] ?? '';
@@ -227,7 +236,7 @@ export async function getCheck(req: ApiRequest, deps: ApiDeps, params: Record<st
   const top = q.top ?? DEFAULT_PAGE;
   const benchmark = q.benchmark ?? null;
   let body: Pick<CheckFailing, 'query' | 'entry' | 'disposition'>;
-  let failing: ClusterSummary[];
+  let failing: FailingRef[];
   // Ids first: a check id such as 3.2.4 also has the shape of a topic.
   if (CHECK_ID.test(key)) {
     if (benchmark === null)
@@ -239,7 +248,8 @@ export async function getCheck(req: ApiRequest, deps: ApiDeps, params: Record<st
   } else if (TOPIC.test(key)) {
     const entry = entryByTopic(key);
     if (!entry) throw notFound(`topic "${key}" is not in the knowledge base`);
-    failing = await deps.store.listClustersFailing({ topic: entry.topic });
+    // The topic's aggregate partition; only the page's clusters are read whole, below.
+    failing = await deps.store.listTopicFailures(entry.topic);
     body = {
       query: { topic: key, checkId: null, benchmark },
       entry,
@@ -257,7 +267,7 @@ export async function getCheck(req: ApiRequest, deps: ApiDeps, params: Record<st
     .filter((s) => (sub === undefined || s.subscriptionId.toLowerCase() === sub) && (rg === undefined || s.resourceGroup.toLowerCase() === rg))
     .sort(compareClusters);
   const now = deps.now();
-  const clusters = kept.slice(offset, offset + top).map((s) => clusterItem(s, now, deps.schedulePeriodMs));
+  const clusters = (await summariesOf(deps, kept.slice(offset, offset + top))).map((s) => clusterItem(s, now, deps.schedulePeriodMs));
   if (wantsCsv(q.format, req.headers)) {
     const name = body.query.topic ?? `${body.query.benchmark ?? ''}-${body.query.checkId ?? ''}`;
     return csv(`failing-${name}`, CLUSTER_CSV_HEADER, clusters.map(clusterCsvRow));

@@ -50,7 +50,10 @@ export function filterFleet(summaries: readonly ClusterSummary[], filter: FleetF
 }
 
 /** Stable listing order: subscription, resource group, name, compared case-insensitively as ARM does. */
-export function compareClusters(a: ClusterSummary, b: ClusterSummary): number {
+export function compareClusters(
+  a: Pick<ClusterSummary, 'subscriptionId' | 'resourceGroup' | 'name' | 'clusterId'>,
+  b: Pick<ClusterSummary, 'subscriptionId' | 'resourceGroup' | 'name' | 'clusterId'>,
+): number {
   const ka = `${a.subscriptionId}\u0000${a.resourceGroup}\u0000${a.name}\u0000${a.clusterId}`.toLowerCase();
   const kb = `${b.subscriptionId}\u0000${b.resourceGroup}\u0000${b.name}\u0000${b.clusterId}`.toLowerCase();
   return ka < kb ? -1 : ka > kb ? 1 : 0;

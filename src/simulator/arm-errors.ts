@@ -25,6 +25,11 @@ export const armErrors = {
     code: 'InvalidApiVersionParameter',
     message: `The api-version '${v}' is invalid. The supported versions for resource type '${resourceType}' are '${supported.join(',')}'.`,
   }),
+  noRegisteredProvider: (v: string, resourceType: string, location: string, supported: readonly string[]): ArmError => ({
+    status: 400,
+    code: 'NoRegisteredProviderFound',
+    message: `No registered resource provider found for location '${location}' and API version '${v}' for type '${resourceType}'. The supported api-versions are '${supported.join(', ')}'.`,
+  }),
   subscriptionNotFound: (sub: string): ArmError => ({ status: 404, code: 'SubscriptionNotFound', message: `The subscription '${sub}' could not be found.` }),
   resourceGroupNotFound: (rg: string): ArmError => ({ status: 404, code: 'ResourceGroupNotFound', message: `Resource group '${rg}' could not be found.` }),
   clusterNotFound: (rg: string, name: string): ArmError => ({

@@ -6,12 +6,66 @@ import type { ArmError } from './arm-errors.js';
 import { armErrors } from './arm-errors.js';
 import type { OperationName } from './fleet-spec.js';
 
-/** Stable ContainerService versions the SDK may send: 25.3.0 defaults to 2026-04-01, 25.5.0 to 2026-06-01. */
-export const CONTAINER_SERVICE_API_VERSIONS = ['2025-10-01', '2026-04-01', '2026-06-01'] as const;
-/** @azure/arm-resources-subscriptions 2.x sends 2022-12-01; 2019-11-01 is the example's. */
-export const SUBSCRIPTIONS_API_VERSIONS = ['2016-06-01', '2019-11-01', '2020-01-01', '2021-01-01', '2022-12-01'] as const;
-/** @azure/arm-resourcegraph 4.x sends 2021-03-01; 2024-04-01 is the example's. */
-export const RESOURCE_GRAPH_API_VERSIONS = ['2021-03-01', '2022-10-01', '2024-04-01'] as const;
+/**
+ * Every stable api-version of Microsoft.ContainerService/managedClusters from 2022 on, as ARM accepts them, so that
+ * the Azure CLI and older SDKs (each pinned to its own version) can drive the simulator. Sources, in
+ * Azure/azure-rest-api-specs (specification/containerservice/resource-manager/Microsoft.ContainerService/aks/):
+ * readme.md at 01659c8679e1f52ec5fa057cdecc078f0cd3c556 (package tags to 2024-01-01); the pulumi azure-native 3.12.0
+ * getManagedCluster.js list of available versions (2024-02-01 ... 2024-09-01, no stable 2024-03/04/06);
+ * stable/<version>/managedClusters.json present for 2024-10-01 and 2025-01-01 ... 2025-09-01, 2026-01-01; the SDK
+ * defaults for 2025-10-01 (25.x), 2026-04-01 (25.3.0) and 2026-06-01 (25.5.0). Previews are not served.
+ */
+export const CONTAINER_SERVICE_API_VERSIONS = [
+  '2022-01-01',
+  '2022-02-01',
+  '2022-03-01',
+  '2022-04-01',
+  '2022-06-01',
+  '2022-07-01',
+  '2022-09-01',
+  '2022-11-01',
+  '2023-01-01',
+  '2023-02-01',
+  '2023-03-01',
+  '2023-04-01',
+  '2023-05-01',
+  '2023-06-01',
+  '2023-07-01',
+  '2023-08-01',
+  '2023-09-01',
+  '2023-10-01',
+  '2023-11-01',
+  '2024-01-01',
+  '2024-02-01',
+  '2024-05-01',
+  '2024-07-01',
+  '2024-08-01',
+  '2024-09-01',
+  '2024-10-01',
+  '2025-01-01',
+  '2025-02-01',
+  '2025-03-01',
+  '2025-04-01',
+  '2025-05-01',
+  '2025-06-01',
+  '2025-07-01',
+  '2025-08-01',
+  '2025-09-01',
+  '2025-10-01',
+  '2026-01-01',
+  '2026-04-01',
+  '2026-06-01',
+] as const;
+/**
+ * Stable Microsoft.Resources subscriptions versions (azure-rest-api-specs specification/resources/resource-manager/
+ * Microsoft.Resources/subscriptions/stable/<version>): @azure/arm-resources-subscriptions 2.x sends 2022-12-01.
+ */
+export const SUBSCRIPTIONS_API_VERSIONS = ['2016-06-01', '2018-06-01', '2019-06-01', '2019-11-01', '2020-01-01', '2021-01-01', '2022-12-01'] as const;
+/**
+ * Stable Microsoft.ResourceGraph versions (azure-rest-api-specs specification/resourcegraph/resource-manager/
+ * Microsoft.ResourceGraph/stable/<version>): @azure/arm-resourcegraph 4.x sends 2021-03-01.
+ */
+export const RESOURCE_GRAPH_API_VERSIONS = ['2019-04-01', '2021-03-01', '2022-10-01', '2024-04-01'] as const;
 
 export type Family = 'subscriptions' | 'containerservice' | 'graph';
 
@@ -69,14 +123,18 @@ export function route(method: string, segments: string[]): Route | ArmError {
   return armErrors.pathNotFound('/' + raw.join('/'));
 }
 
-/** null when the family accepts `v`; else the 400 ARM answers. */
-export function checkApiVersion(family: Family, v: string): ArmError | null {
-  const [supported, resourceType] =
-    family === 'containerservice'
-      ? [CONTAINER_SERVICE_API_VERSIONS, 'managedClusters']
-      : family === 'graph'
-        ? [RESOURCE_GRAPH_API_VERSIONS, 'resources']
-        : [SUBSCRIPTIONS_API_VERSIONS, 'subscriptions'];
+/**
+ * null when the family accepts `v`; else the 400 ARM answers. A resource provider's type (managedClusters) is
+ * refused by ARM's provider routing with NoRegisteredProviderFound, naming the location and listing the versions
+ * (as in Azure/azure-cli#28368); ARM's own types (subscriptions) and Resource Graph with InvalidApiVersionParameter.
+ */
+export function checkApiVersion(family: Family, v: string, location = 'eastus'): ArmError | null {
+  if (family === 'containerservice') {
+    return (CONTAINER_SERVICE_API_VERSIONS as readonly string[]).includes(v)
+      ? null
+      : armErrors.noRegisteredProvider(v, 'managedClusters', location, CONTAINER_SERVICE_API_VERSIONS);
+  }
+  const [supported, resourceType] = family === 'graph' ? [RESOURCE_GRAPH_API_VERSIONS, 'resources'] : [SUBSCRIPTIONS_API_VERSIONS, 'subscriptions'];
   return (supported as readonly string[]).includes(v) ? null : armErrors.invalidApiVersion(v, resourceType, supported);
 }
 

@@ -202,7 +202,7 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
 
     const v = url.searchParams.get('api-version');
     if (!v) return errorReply(armErrors.missingApiVersion());
-    const badVersion = checkApiVersion(r.family, v);
+    const badVersion = checkApiVersion(r.family, v, findCluster(r)?.location);
     if (badVersion) return errorReply(badVersion);
 
     if (r.subscriptionId !== undefined && !subs.has(r.subscriptionId.toLowerCase())) return errorReply(armErrors.subscriptionNotFound(r.subscriptionId));

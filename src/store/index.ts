@@ -16,5 +16,6 @@ export { StoreError } from './errors.js';
 export { encodeKey, decodeKey, clusterKey } from './keys.js';
 export { tableNames } from './layout.js';
 export type { TableNames } from './layout.js';
-export { planBatches, MAX_BATCH_ENTITIES } from './batch.js';
+export { planBatches, MAX_BATCH_ENTITIES, entityWireSize } from './batch.js';
+export { summaryEntities } from './seed.js';
 export * from './types.js';

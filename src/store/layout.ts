@@ -3,7 +3,8 @@
  *
  * | table    | PartitionKey            | RowKey                    | holds |
  * |----------|-------------------------|---------------------------|-------|
- * | Clusters | `fleet`                 | cluster                   | one small entity per cluster: the latest attempt and the results of the latest scanned attempt, with its failing topics and checks; the fleet summary and "which clusters fail X" read this one partition |
+ * | Clusters | `fleet`                 | cluster                   | one small entity per cluster: the latest attempt and the results of the latest scanned attempt, with its failing topics and checks; the fleet summary reads this one partition |
+ * | Clusters | `t~`topic               | cluster                   | the per-topic aggregate: one row per cluster whose latest results fail the topic (pools, checks, disposition); "which clusters fail topic T" reads one partition |
  * | Scans    | cluster                 | scan                      | one entity per scan of a cluster (its header): totals, outcome, and the gzip'd node list and rolled-up checks; history is a query over this partition with $select |
  * | Nodes    | cluster~scan            | node~part, `~details~n`   | each node's full result, gzip'd and cut into 64,000-byte binary properties; overflow of a large scan header |
  * | Runs     | `runs`                  | inverted start~run        | the index of scan runs, newest first |
@@ -11,7 +12,7 @@
  *
  * Keys are built from `encodeKey`, which never emits `~`, so the separator cannot occur inside a part.
  */
-import { clusterKey, invertedTime, joinKey, KEY_SEPARATOR, encodeKey, fitKeyPart, NODE_KEY_CHARS, runKey, scanKey } from './keys.js';
+import { clusterKey, invertedTime, joinKey, KEY_SEPARATOR, encodeKey, fitKeyPart, ID_KEY_CHARS, NODE_KEY_CHARS, runKey, scanKey } from './keys.js';
 import { InputError } from '../model/errors.js';
 
 export interface TableNames {
@@ -32,6 +33,8 @@ export function tableNames(prefix: string): TableNames {
 export const FLEET_PARTITION = 'fleet';
 export const RUN_INDEX_PARTITION = 'runs';
 export const RUN_HEADER_ROW = 'run';
+/** Topic partitions sit in the Clusters table beside `fleet`; `t` cannot collide with it. */
+export const TOPIC_PARTITION_PREFIX = 't';
 export const DETAILS_ROW_PREFIX = `${KEY_SEPARATOR}details`;
 
 function nodeKey(node: string): string {
@@ -56,4 +59,12 @@ export const keys = {
     rowKey: joinKey(`run id ${runId}`, invertedTime(startedAt), runKey(runId)),
   }),
   runCluster: (clusterId: string): string => joinKey(`cluster id ${clusterId}`, 'c', clusterKey(clusterId)),
+  topicPartition: (topic: string): string => {
+    if (!topic) throw new InputError('topic', 'is empty');
+    return joinKey(`topic ${topic}`, TOPIC_PARTITION_PREFIX, fitKeyPart(encodeKey(topic), ID_KEY_CHARS));
+  },
+  topicRow: (topic: string, clusterId: string): { partitionKey: string; rowKey: string } => ({
+    partitionKey: keys.topicPartition(topic),
+    rowKey: clusterKey(clusterId),
+  }),
 };

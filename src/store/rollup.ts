@@ -2,6 +2,7 @@
  * Pure summaries of a scan, computed before anything is written: the per-pool rolled-up checks,
  * the triage counts and the compact failing lists kept on the fleet entity.
  */
+import { createHash } from 'node:crypto';
 import type { ClusterScan, ScannedNode } from '../model/cluster.js';
 import { errorMessage } from '../model/errors.js';
 import { addTotals, emptyTotals, type CheckResult, type CheckStatus, type Totals } from '../model/result.js';
@@ -92,21 +93,72 @@ export function rollup(scan: ClusterScan, classify: Classifier): ScanRollup {
   }
 
   const triage: Record<string, number> = {};
-  const topics = new Set<string>();
   for (const cl of failing.values()) {
     const d = cl?.disposition || UNKNOWN_DISPOSITION;
     triage[d] = (triage[d] ?? 0) + 1;
-    if (cl?.topic) topics.add(cl.topic);
   }
   const checks = [...byKey.values()].sort(
     (a, b) => (a.pool ?? '').localeCompare(b.pool ?? '') || compareIds(a.id, b.id) || (a.benchmark ?? '').localeCompare(b.benchmark ?? ''),
   );
   const storedNodes: StoredNode[] = nodes.map((n) => ({ name: n.name, pool: n.pool, benchmark: n.benchmark, totals: n.totals, warnings: n.warnings.length }));
   const pools = [...new Set(nodes.map((n) => n.pool).filter((p): p is string => p !== null))].sort();
-  return { totals, nodes: storedNodes, pools, checks, triage, failingTopics: [...topics].sort(), failingChecks: [...failing.keys()].sort(compareIds) };
+  return {
+    totals,
+    nodes: storedNodes,
+    pools,
+    checks,
+    triage,
+    failingTopics: [...topicContributions(checks).keys()],
+    failingChecks: [...failing.keys()].sort(compareIds),
+  };
 }
 
-/** Orders "3.2.10" after "3.2.9". */
+/** What one cluster's latest results put in one topic's aggregate partition. */
+export interface TopicContribution {
+  /** "yours" (action, environment) when any failing check of the topic is, as in the triage counts. */
+  disposition: string;
+  /** Pools where a check of the topic fails, sorted ("" for a node without a known pool). */
+  pools: string[];
+  /** The failing checks of the topic, as "benchmark:id", sorted. */
+  checks: string[];
+}
+
+/**
+ * Per topic, what the cluster contributes to the topic's aggregate. A function of the stored
+ * per-pool checks alone, so that a repair can rebuild it from the scan header without the scan.
+ */
+export function topicContributions(checks: readonly StoredCheck[]): Map<string, TopicContribution> {
+  const out = new Map<string, { disposition: string | null; pools: Set<string>; checks: Set<string> }>();
+  for (const c of checks) {
+    if (c.status !== 'FAIL' || !c.topic) continue;
+    let t = out.get(c.topic);
+    if (!t) out.set(c.topic, (t = { disposition: null, pools: new Set(), checks: new Set() }));
+    const d = c.disposition || UNKNOWN_DISPOSITION;
+    if (t.disposition === null || (!YOURS.has(t.disposition) && YOURS.has(d))) t.disposition = d;
+    t.pools.add(c.pool ?? '');
+    t.checks.add(checkRef(c));
+  }
+  const sorted = [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return new Map(
+    sorted.map(([topic, t]) => [
+      topic,
+      { disposition: t.disposition ?? UNKNOWN_DISPOSITION, pools: [...t.pools].sort(), checks: [...t.checks].sort(compareIds) },
+    ]),
+  );
+}
+
+/** The fingerprint of each topic's contribution, as the fleet entity keeps them (`rTopicSigs`). */
+export function topicSigs(byTopic: ReadonlyMap<string, TopicContribution>): Record<string, string> {
+  return Object.fromEntries([...byTopic].map(([t, c]) => [t, contributionSig(c)]));
+}
+
+/** A short fingerprint of a contribution: the fleet entity keeps one per topic to see which rows a new scan changes. */
+export function contributionSig(c: TopicContribution): string {
+  return createHash('sha256')
+    .update(JSON.stringify([c.disposition, c.pools, c.checks]))
+    .digest('base64url')
+    .slice(0, 12);
+}
 
 /** Keeps as many items as fit in `maxChars` of JSON. */
 export function fitList(items: readonly string[], maxChars = MAX_LIST_CHARS): { json: string; truncated: boolean } {

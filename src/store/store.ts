@@ -22,7 +22,19 @@ import { OUTCOME_KINDS, type ClusterScan, type ScannedNode } from '../model/clus
 import { errorMessage, InputError } from '../model/errors.js';
 import { entityWireSize, planBatches } from './batch.js';
 import { createTableClient, type RetryOptions } from './clients.js';
-import { attemptProps, clusterSummaryOf, FLEET, KEEP_SELECT, keptScansOf, pointerOf, POINTER_SELECT, resultsProps, type AttemptInput } from './codec/fleet.js';
+import {
+  attemptProps,
+  clusterSummaryOf,
+  FLEET,
+  KEEP_SELECT,
+  keptScansOf,
+  pointerOf,
+  POINTER_SELECT,
+  resultsProps,
+  type AttemptInput,
+  type FleetPointer,
+} from './codec/fleet.js';
+import { topicFailureOf, topicRowEntity } from './codec/topic.js';
 import { nodeResultEntities, nodeResultOf } from './codec/node.js';
 import { RUN_TRIGGERS } from '../model/run.js';
 import { clusterDoneEntity, indexedRunId, RUN, RUN_SELECT, runEntities, runRecordOf } from './codec/run.js';
@@ -33,7 +45,7 @@ import { statusOf, StoreError, toStoreError } from './errors.js';
 import { clusterKey, prefixRange } from './keys.js';
 import { keys, RUN_HEADER_ROW, RUN_INDEX_PARTITION, FLEET_PARTITION, tableNames, DETAILS_ROW_PREFIX, type TableNames } from './layout.js';
 import { assertFits, cutText, MAX_DETAIL_CHARS } from './limits.js';
-import { rollup } from './rollup.js';
+import { contributionSig, rollup, topicContributions, topicSigs, type TopicContribution } from './rollup.js';
 import { TableStepRecords } from './steps.js';
 import type { StorageTarget } from './target.js';
 import type {
@@ -49,6 +61,7 @@ import type {
   StoredClusterScan,
   StoredOutcome,
   SummaryFilter,
+  TopicFailure,
 } from './types.js';
 
 export interface Store {
@@ -68,8 +81,15 @@ export interface Store {
   saveClusterScan(scan: ClusterScan, ids: { runId: string; scanId: string }, classify: Classifier): Promise<void>;
   /** One partition query over the small per-cluster entities. */
   listClusterSummaries(filter?: SummaryFilter): Promise<ClusterSummary[]>;
-  /** Clusters whose latest results fail a topic or a check; from the same partition. */
+  /**
+   * Clusters whose latest results fail a topic or a check. A topic reads the topic's aggregate partition,
+   * then each listed cluster's entity (point reads); a check alone filters the fleet partition in memory.
+   */
   listClustersFailing(filter: FailingFilter): Promise<ClusterSummary[]>;
+  /** The topic's aggregate: one partition, one row per cluster whose latest results fail it. */
+  listTopicFailures(topic: string): Promise<TopicFailure[]>;
+  /** One cluster's fleet entity (point read); null for an unknown cluster. */
+  getClusterSummary(clusterId: string): Promise<ClusterSummary | null>;
   /** The cluster's latest attempt and latest results scan ids, from one point read; null for an unknown cluster. */
   getClusterPointers(clusterId: string): Promise<ClusterPointers | null>;
   getClusterLatest(clusterId: string): Promise<StoredClusterScan | null>;
@@ -121,6 +141,34 @@ export function storeOverClients(clients: StoreClients, names: TableNames, count
 }
 
 const POINTER_ATTEMPTS = 5;
+/** Parallel row writes of one cluster's topic aggregate. */
+const TOPIC_WRITES = 4;
+
+/** The fleet entity as the topic aggregate sees it, with the ETag it was read or written at. */
+interface FleetState {
+  etag: string;
+  pointer: FleetPointer;
+}
+
+/** What this save knows of its own results' contributions to topic rows. */
+interface OwnContributions {
+  scanId: string;
+  byTopic: Map<string, TopicContribution>;
+}
+
+/** Topics whose fingerprint differs between two results, a topic on one side only included. */
+function changedTopics(before: Record<string, string>, after: Record<string, string>): string[] {
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((t) => before[t] !== after[t]);
+}
+
+/** Writers that lost an ETag race retry at random offsets, so that they stop colliding in lockstep. */
+function lostRacePause(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * (attempt + 1)));
+}
+
+function etagOf(e: Entity): string {
+  return typeof e['etag'] === 'string' ? e['etag'] : '*';
+}
 
 function isoTime(value: string, what: string): string {
   const ms = Date.parse(value);
@@ -337,37 +385,49 @@ class TableStore implements Store {
     });
     const nodeRows = [...a.nodes.flatMap((n) => nodeResultEntities(nodesPk, n)), ...overflow];
     const attempt = attemptProps(a);
-    const results = a.outcome.kind === 'scanned' ? resultsProps(a, r, nodeFailureList.length) : null;
+    const own: OwnContributions | null = a.outcome.kind === 'scanned' ? { scanId: a.scanId, byTopic: topicContributions(r.checks) } : null;
+    const results = own ? resultsProps(a, r, nodeFailureList.length, topicSigs(own.byTopic)) : null;
     // Every entity is checked against the service's limits before the first write: one too large is found here, once.
     for (const e of nodeRows) assertFits(e, `node results of scan ${a.scanId} (${e.rowKey})`);
     assertFits(header, `scan ${a.scanId} header`);
     assertFits({ ...keys.fleet(c.id), ...attempt, ...results, [FLEET.firstAttemptAt]: a.startedAt }, `cluster entity of scan ${a.scanId}`);
+    for (const [t, contribution] of own?.byTopic ?? []) assertFits(topicRowEntity(t, { ...cluster, clusterId: c.id }, contribution), `topic row ${t}`);
 
     await this.writeAll('nodes', `save node results of scan ${a.scanId}`, 'upsert', nodeRows);
     await this.call('scans', `save scan ${a.scanId}`, (cl, opt) => cl.upsertEntity(header, 'Replace', opt));
-    await this.movePointer(c.id, a, attempt, results);
+    const state = await this.movePointer(c.id, a, attempt, results);
+    await this.syncTopics(c.id, state, own);
   }
 
   /**
    * Moves the fleet entity forward: the attempt fields when this attempt is the newest, the results
    * fields when this is the newest scanned attempt. ETag-guarded, retried a few times on a race.
    */
-  private async movePointer(clusterId: string, at: { startedAt: string; scanId: string }, attempt: Entity, results: Entity | null): Promise<void> {
+  private async movePointer(clusterId: string, at: { startedAt: string; scanId: string }, attempt: Entity, results: Entity | null): Promise<FleetState> {
     const k = keys.fleet(clusterId);
     const op = 'move cluster pointer';
+    const newSigs = (): Record<string, string> => this.decoded('clusters', op, () => pointerOf({ ...k, ...attempt, ...results }).rTopicSigs);
     for (let i = 0; i < POINTER_ATTEMPTS; i++) {
       const current = await this.get('clusters', 'read cluster pointer', k.partitionKey, k.rowKey);
       try {
         if (!current) {
-          await this.call('clusters', op, (c, o) => c.createEntity({ ...k, ...attempt, ...(results ?? {}), [FLEET.firstAttemptAt]: at.startedAt }, o));
-          return;
+          // Every failing topic needs its row: the entity says so until the rows are written (syncTopics).
+          const created = {
+            ...k,
+            ...attempt,
+            ...(results ?? {}),
+            [FLEET.firstAttemptAt]: at.startedAt,
+            [FLEET.aggDirty]: JSON.stringify(Object.keys(newSigs())),
+          };
+          const h = await this.call('clusters', op, (c, o) => c.createEntity(created, o));
+          return { etag: h.etag ?? '*', pointer: this.decoded('clusters', op, () => pointerOf(created)) };
         }
         const p = this.decoded('clusters', op, () => pointerOf(current));
         const attemptNewer = compareAttempt(at, p) >= 0;
         const resultsNewer = results !== null && (p.rScanId === null || compareAttempt(at, { startedAt: p.rStartedAt ?? '', scanId: p.rScanId }) >= 0);
         // A late older attempt still moves the first-attempt time back: staleness of a never-scanned cluster counts from it.
         const firstEarlier = p.firstAttemptAt === null || at.startedAt < p.firstAttemptAt;
-        if (!attemptNewer && !resultsNewer && !firstEarlier) return;
+        if (!attemptNewer && !resultsNewer && !firstEarlier) return { etag: etagOf(current), pointer: p };
         const next: Entity = {};
         for (const [key, v] of Object.entries(current)) {
           if (!['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.metadata', 'odata.etag'].includes(key)) next[key] = v;
@@ -375,17 +435,82 @@ class TableStore implements Store {
         Object.assign(next, attemptNewer ? attempt : {}, resultsNewer ? results : {});
         // An entity written before firstAttemptAt existed knows at least its own latest attempt.
         next[FLEET.firstAttemptAt] = [p.firstAttemptAt, at.startedAt, p.startedAt, p.rStartedAt].filter((t): t is string => !!t).sort()[0] ?? at.startedAt;
+        // Rows whose content the new results change join those not yet written; unchanged topics cost nothing.
+        if (resultsNewer) next[FLEET.aggDirty] = JSON.stringify([...new Set([...p.aggDirty, ...changedTopics(p.rTopicSigs, newSigs())])].sort());
         assertFits({ ...k, ...next }, `cluster entity of scan ${at.scanId}`);
-        const etag = typeof current['etag'] === 'string' ? current['etag'] : '*';
-        await this.call('clusters', op, (c, o) => c.updateEntity({ ...k, ...next }, 'Replace', { ...o, etag }));
-        return;
+        const h = await this.call('clusters', op, (c, o) => c.updateEntity({ ...k, ...next }, 'Replace', { ...o, etag: etagOf(current) }));
+        return { etag: h.etag ?? '*', pointer: this.decoded('clusters', op, () => pointerOf({ ...k, ...next })) };
       } catch (e) {
         const s = statusOf(e);
         // 412: another worker moved it since our read; 409: another worker created it first. Read again.
         if (s !== 412 && s !== 409) throw e;
       }
+      await lostRacePause(i);
     }
     throw new StoreError(this.tables.clusters, op, 412, 'ConditionNotMet', `${POINTER_ATTEMPTS} attempts lost a race with other writers`);
+  }
+
+  /**
+   * Brings the cluster's rows in the topic aggregate in line with the fleet entity's results: writes
+   * the rows its `aggDirty` names (a row per failing topic, a delete for a fixed one), then clears
+   * `aggDirty` under the ETag the entity had when the rows were chosen. That conditional write is the
+   * fence: if another worker moved the pointer meanwhile (412), the rows just written may hold older
+   * results, so they are written again from the entity's new state. A crash anywhere leaves `aggDirty`
+   * set, and the next save of the cluster (the redelivery, or any later attempt) finishes the job.
+   */
+  private async syncTopics(clusterId: string, start: FleetState, own: OwnContributions | null): Promise<void> {
+    const k = keys.fleet(clusterId);
+    const op = 'update topic aggregate';
+    const limit = pLimit(TOPIC_WRITES);
+    let state = start;
+    // What this call last wrote per topic: the row's fingerprint, or null for a delete.
+    let written = new Map<string, string | null>();
+    for (let i = 0; i < POINTER_ATTEMPTS; i++) {
+      const p = state.pointer;
+      // A row written from older results is rewritten; one that already holds what the entity says is left.
+      const stale = [...written].filter(([t, sig]) => (p.rTopicSigs[t] ?? null) !== sig).map(([t]) => t);
+      const todo = [...new Set([...p.aggDirty, ...stale])].sort();
+      if (todo.length === 0) return;
+      const byTopic =
+        p.rScanId === null
+          ? new Map<string, TopicContribution>()
+          : own?.scanId === p.rScanId
+            ? own.byTopic
+            : await this.storedContributions(clusterId, p.rScanId);
+      const names = { clusterId: p.clusterId, subscriptionId: p.subscriptionId, resourceGroup: p.resourceGroup, name: p.name };
+      written = new Map(todo.map((t) => [t, byTopic.has(t) ? contributionSig(byTopic.get(t) as TopicContribution) : null]));
+      await Promise.all(
+        todo.map((t) =>
+          limit(async () => {
+            const c = byTopic.get(t);
+            if (c) {
+              const row = topicRowEntity(t, names, c);
+              await this.call('clusters', `${op} ${t}`, (cl, o) => cl.upsertEntity(row, 'Replace', o));
+            } else {
+              const row = keys.topicRow(t, clusterId);
+              await this.deleteOne('clusters', `${op} ${t}`, row.partitionKey, row.rowKey);
+            }
+          }),
+        ),
+      );
+      try {
+        await this.call('clusters', op, (c, o) => c.updateEntity({ ...k, [FLEET.aggDirty]: '[]' }, 'Merge', { ...o, etag: state.etag }));
+        return;
+      } catch (e) {
+        if (statusOf(e) !== 412) throw e;
+      }
+      await lostRacePause(i);
+      const current = await this.get('clusters', 'read cluster pointer', k.partitionKey, k.rowKey);
+      if (!current) return;
+      state = { etag: etagOf(current), pointer: this.decoded('clusters', op, () => pointerOf(current)) };
+    }
+    throw new StoreError(this.tables.clusters, op, 412, 'ConditionNotMet', `${POINTER_ATTEMPTS} attempts lost a race with other writers`);
+  }
+
+  /** A stored scan's contributions to topic rows, rebuilt from its per-pool checks (for another worker's results). */
+  private async storedContributions(clusterId: string, scanId: string): Promise<Map<string, TopicContribution>> {
+    const scan = await this.getClusterScan(clusterId, scanId);
+    return scan ? topicContributions(scan.checks) : new Map();
   }
 
   // ---- reading ------------------------------------------------------------------------------
@@ -403,12 +528,31 @@ class TableStore implements Store {
 
   async listClustersFailing(filter: FailingFilter): Promise<ClusterSummary[]> {
     if (!filter.topic && !filter.check) throw new InputError('failing filter', 'needs a topic or a check');
-    const all = await this.listClusterSummaries();
-    return all.filter((s) => {
-      const r = s.results;
+    const fails = (s: ClusterSummary | null): s is ClusterSummary => {
+      const r = s?.results;
       if (!r) return false;
-      return (filter.topic === undefined || r.failingTopics.includes(filter.topic)) && (filter.check === undefined || r.failingChecks.includes(filter.check));
-    });
+      // The fleet entity is the truth; a row it contradicts (a topic list cut to fit aside) is not answered.
+      const topic = filter.topic === undefined || r.failingTopics.includes(filter.topic) || r.failingTruncated;
+      return topic && (filter.check === undefined || r.failingChecks.includes(filter.check));
+    };
+    if (filter.topic === undefined) return (await this.listClusterSummaries()).filter(fails);
+    const rows = await this.listTopicFailures(filter.topic);
+    const limit = pLimit(8);
+    const summaries = await Promise.all(rows.map((r) => limit(() => this.getClusterSummary(r.clusterId))));
+    return summaries.filter(fails);
+  }
+
+  async listTopicFailures(topic: string): Promise<TopicFailure[]> {
+    const op = `list clusters failing topic ${topic}`;
+    const rows = await this.list('clusters', op, odata`PartitionKey eq ${keys.topicPartition(nonEmpty(topic, 'topic'))}`);
+    return this.decoded('clusters', op, () => rows.map(topicFailureOf));
+  }
+
+  async getClusterSummary(clusterId: string): Promise<ClusterSummary | null> {
+    const k = keys.fleet(clusterId);
+    const op = 'read cluster summary';
+    const e = await this.get('clusters', op, k.partitionKey, k.rowKey);
+    return e ? this.decoded('clusters', op, () => clusterSummaryOf(e)) : null;
   }
 
   async getClusterPointers(clusterId: string): Promise<ClusterPointers | null> {

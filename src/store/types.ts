@@ -174,3 +174,19 @@ export interface FailingFilter {
   /** "benchmark:id", as in ClusterResultsSummary.failingChecks. */
   check?: string;
 }
+
+/** One row of a topic's aggregate: a cluster whose latest results fail the topic. */
+export interface TopicFailure {
+  clusterId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  /** The topic's disposition on this cluster: a "yours" one (action, environment) when any failing check's is. */
+  disposition: string;
+  /** Pools where the topic fails ("" for nodes without a known pool). */
+  pools: string[];
+  /** Failing checks of the topic, as "benchmark:id". */
+  checks: string[];
+  /** True when pools or checks were cut to fit the row. */
+  truncated: boolean;
+}

@@ -8,6 +8,7 @@ import { useAzurite } from '../support/azurite.js';
 import { checkTotals, clustersFailingTopic, dispositionCounts, failingOf, isStale, withResults } from './expect.js';
 import { call, classify, depsFor, latestOf, ref, seedFleet, SUB_A, SUB_B, type SeededCluster } from './fleet.js';
 import type { ApiDeps } from '../../src/api/index.js';
+import type { CheckFailing } from '../../src/api/schemas.js';
 
 const az = useAzurite();
 
@@ -99,10 +100,19 @@ describe('GET /summary', () => {
   });
 
   it('reads only the per-cluster partition: one listing request, whatever the number of checks (also /clusters and /checks)', async () => {
-    for (const p of ['/summary', `/summary?subscription=${SUB_A}&disposition=action&tag=env`, '/clusters?top=1', '/checks/kubelet.read-only-port']) {
+    for (const p of ['/summary', `/summary?subscription=${SUB_A}&disposition=action&tag=env`, '/clusters?top=1']) {
       store.requests.reset();
       expect((await call(deps, p)).status, p).toBe(200);
       expect(store.requests.total, p).toBe(1);
+    }
+    // A topic: its aggregate partition, then a point read of each cluster on the page, never the fleet partition.
+    for (const p of ['/checks/kubelet.read-only-port', '/checks/kubelet.read-only-port?top=1']) {
+      store.requests.reset();
+      const res = await call(deps, p);
+      expect(res.status, p).toBe(200);
+      const items = (res.json as CheckFailing).clusters.length;
+      expect(items, p).toBeGreaterThan(0);
+      expect(store.requests.total, p).toBe(1 + items);
     }
   });
 

@@ -10,7 +10,14 @@ import type { KubeBenchJsonReport } from '../../src/model/kube-bench.js';
 import type { ScanEnv } from '../../src/scan/incluster/contract.js';
 import { formatScanEnv, RUN_COMMAND, zipContext } from '../../src/scan/incluster/contract.js';
 import type { FleetInput, RunningSimulator } from '../../src/simulator/index.js';
-import { failingChecks, parseFleetSpec, RUN_COMMAND_OUTPUT_LIMIT, startArmSimulator } from '../../src/simulator/index.js';
+import {
+  CONTAINER_SERVICE_API_VERSIONS,
+  failingChecks,
+  parseFleetSpec,
+  RUN_COMMAND_OUTPUT_LIMIT,
+  startArmSimulator,
+  SUBSCRIPTIONS_API_VERSIONS,
+} from '../../src/simulator/index.js';
 import { csClient, errorOf, raw, subClient } from './helpers.js';
 
 const SUB_A = '11111111-1111-4111-8111-111111111111';
@@ -226,12 +233,66 @@ describe('ARM errors reach the SDK as RestError with status and code', () => {
     await expectError(none.managedClusters.list().next(), 404, 'SubscriptionNotFound');
   });
 
-  it('400 InvalidApiVersionParameter for a version the simulator does not serve', async () => {
-    const m = await expectError(csClient(sim, SUB_A, { apiVersion: '2019-01-01' }).managedClusters.get('rg-one', 'plain'), 400, 'InvalidApiVersionParameter');
-    expect(m).toContain("'2019-01-01'");
-    for (const v of ['2025-10-01', '2026-04-01', '2026-06-01']) {
-      expect((await csClient(sim, SUB_A, { apiVersion: v }).managedClusters.get('rg-one', 'plain')).name).toBe('plain');
+  it('serves every stable managedClusters api-version from 2022 on to the SDK pinned to it: list, get, runCommand and its result', async () => {
+    for (const v of ['2022-01-01', '2023-11-01', '2024-10-01', '2025-05-01', ...CONTAINER_SERVICE_API_VERSIONS.slice(-3)]) {
+      const before = sim.requests.length;
+      const cs = csClient(sim, SUB_A, { apiVersion: v });
+      const names: string[] = [];
+      for await (const c of cs.managedClusters.list()) names.push(c.name ?? '');
+      expect(names.sort(), v).toEqual(IN_A.map((c) => c.name).sort());
+      expect((await cs.managedClusters.get('rg-one', 'plain')).name, v).toBe('plain');
+      const result = await cs.managedClusters
+        .runCommand('rg-one', 'plain', { command: RUN_COMMAND, context: context() }, { updateIntervalInMs: 5 })
+        .pollUntilDone();
+      expect(result.provisioningState?.toLowerCase(), v).toBe('succeeded');
+      // Every request, the result polls that follow the Location header included, carried the pinned version.
+      const sent = requestsSince(before);
+      expect(new Set(sent.map((r) => r.apiVersion)), v).toEqual(new Set([v]));
+      expect(
+        sent.some((r) => r.operation === 'ManagedClusters_GetCommandResult'),
+        v,
+      ).toBe(true);
     }
+    expect(CONTAINER_SERVICE_API_VERSIONS.filter((v) => v < '2022-01-01' || v.includes('preview'))).toEqual([]);
+  });
+
+  it('400 NoRegisteredProviderFound for a managedClusters version ARM does not serve, as ARM words it', async () => {
+    for (const v of ['2019-01-01', '2022-05-01', '2025-10-02-preview', 'latest']) {
+      const m = await expectError(csClient(sim, SUB_A, { apiVersion: v }).managedClusters.get('rg-one', 'plain'), 400, 'NoRegisteredProviderFound');
+      expect(m, v).toBe(
+        `No registered resource provider found for location 'eastus' and API version '${v}' for type 'managedClusters'. The supported api-versions are '${CONTAINER_SERVICE_API_VERSIONS.join(', ')}'.`,
+      );
+    }
+  });
+
+  it("the Azure CLI's raw REST calls: az aks list / show / command invoke, az account list, az graph query, each at its own version", async () => {
+    const base = `/subscriptions/${SUB_A}/resourceGroups/rg-one/providers/Microsoft.ContainerService/managedClusters`;
+    const list = await raw(sim, 'GET', `/subscriptions/${SUB_A}/providers/Microsoft.ContainerService/managedClusters?api-version=2025-08-01`);
+    expect(list.status).toBe(200);
+    expect((list.body as { value: { name: string }[] }).value.length).toBeGreaterThan(0);
+    const show = await raw(sim, 'GET', `${base}/plain?api-version=2024-09-01`);
+    expect(show).toMatchObject({ status: 200, body: { name: 'plain', properties: { provisioningState: 'Succeeded' } } });
+    const post = await raw(sim, 'POST', `${base}/plain/runCommand?api-version=2023-08-01`, { body: { command: RUN_COMMAND, context: context() } });
+    expect(post.status).toBe(202);
+    const location = String(post.headers['location']);
+    expect(new URL(location).searchParams.get('api-version')).toBe('2023-08-01');
+    expect((await raw(sim, 'GET', new URL(location).pathname + new URL(location).search)).status).toBeLessThan(300);
+    expect((await raw(sim, 'GET', `/subscriptions?api-version=2019-06-01`)).status).toBe(200);
+    const graph = await raw(sim, 'POST', `/providers/Microsoft.ResourceGraph/resources?api-version=2019-04-01`, {
+      body: { subscriptions: [SUB_A], query: "Resources | where type =~ 'Microsoft.ContainerService/managedClusters'" },
+    });
+    expect(graph.status).toBe(200);
+    // ARM's own types refuse an unknown version with InvalidApiVersionParameter, listing what they accept.
+    const sub = await raw(sim, 'GET', `/subscriptions?api-version=2015-01-01`);
+    expect(sub).toMatchObject({
+      status: 400,
+      body: {
+        error: {
+          code: 'InvalidApiVersionParameter',
+          message: `The api-version '2015-01-01' is invalid. The supported versions for resource type 'subscriptions' are '${SUBSCRIPTIONS_API_VERSIONS.join(',')}'.`,
+        },
+      },
+    });
   });
 
   it('400 MissingApiVersionParameter, 404 for paths ARM would not route here, 405 for a wrong method', async () => {

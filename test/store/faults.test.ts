@@ -22,7 +22,21 @@ async function view(store: Store): Promise<unknown> {
     newScan: await store.getClusterScan(ref.id, 'new'),
     node0: await store.getNodeResult(ref.id, 'new', 'aks-pool0-vmss000000'),
     node119: await store.getNodeResult(ref.id, 'new', 'aks-pool2-vmss000119'),
+    topics: await failingByTopic(store),
   };
+}
+
+const TOPICS = ['kubelet-read-only-port', 'kubelet-event-qps', 'kubelet-serving-cert-rotation'];
+/** Per topic: the aggregate's rows, and what listClustersFailing answers (rows checked against the fleet entity). */
+async function failingByTopic(store: Store): Promise<Record<string, { rows: string[]; answered: string[] }>> {
+  const out: Record<string, { rows: string[]; answered: string[] }> = {};
+  for (const t of TOPICS) {
+    out[t] = {
+      rows: (await store.listTopicFailures(t)).map((r) => r.name),
+      answered: (await store.listClustersFailing({ topic: t })).map((s) => s.name),
+    };
+  }
+  return out;
 }
 
 describe('a save interrupted after N writes, then retried', () => {
@@ -36,8 +50,15 @@ describe('a save interrupted after N writes, then retried', () => {
     const writes = Object.entries(clean.requests.byKind)
       .filter(([k]) => !k.startsWith('GET'))
       .reduce((n, [, v]) => n + v, 0);
-    expect(writes).toBe(4); // two node transactions, the scan header, the pointer
+    // Two node transactions, the scan header, the pointer; then the topic aggregate: one topic fixed
+    // (a delete), two new (upserts), and the entity's aggDirty cleared under its ETag.
+    expect(writes).toBe(8);
     const after = await view(clean);
+    expect((after as { topics: unknown }).topics).toEqual({
+      'kubelet-read-only-port': { rows: [], answered: [] },
+      'kubelet-event-qps': { rows: ['aks-faulty'], answered: ['aks-faulty'] },
+      'kubelet-serving-cert-rotation': { rows: ['aks-faulty'], answered: ['aks-faulty'] },
+    });
 
     for (let n = 0; n < writes; n++) {
       const base = await az.store();
@@ -46,17 +67,30 @@ describe('a save interrupted after N writes, then retried', () => {
       const faulty = az.sameTables(base, { policies: [fault] });
       await expect(faulty.saveClusterScan(NEW, { runId: 'r2', scanId: 'new' }, classify), `fail after ${n}`).rejects.toThrow(/injected failure/);
 
-      // Readers still see the old scan as the cluster's latest, in the summary and by pointer.
       const [summary] = await base.listClusterSummaries();
-      expect(summary?.scanId, `after ${n} writes`).toBe('old');
-      expect(summary?.results?.failingChecks).toEqual(['aks-1.8:3.2.4']);
-      expect((await base.getClusterLatest(ref.id))?.scanId).toBe('old');
-      // The new scan is either absent or whole: its header is written only after all its node results.
-      const partial = await base.getClusterScan(ref.id, 'new');
-      if (partial) {
-        expect(n).toBe(3);
-        expect(partial.nodeList.length).toBe(120);
-      } else expect((await base.getClusterHistory(ref.id, 10)).map((h) => h.scanId)).toEqual(['old']);
+      const answered = Object.fromEntries(Object.entries(await failingByTopic(base)).map(([t, v]) => [t, v.answered]));
+      if (n >= 4) {
+        // The pointer moved: the new scan is whole. The aggregate may lag, but an answer never contradicts the fleet entity.
+        expect(summary?.scanId, `after ${n} writes`).toBe('new');
+        expect(answered['kubelet-read-only-port'], `after ${n} writes`).toEqual([]);
+        for (const t of TOPICS.slice(1)) expect(['aks-faulty'], `after ${n} writes`).toEqual(expect.arrayContaining(answered[t] ?? []));
+      } else {
+        // Readers still see the old scan as the cluster's latest, in the summary, by pointer and by topic.
+        expect(summary?.scanId, `after ${n} writes`).toBe('old');
+        expect(summary?.results?.failingChecks).toEqual(['aks-1.8:3.2.4']);
+        expect((await base.getClusterLatest(ref.id))?.scanId).toBe('old');
+        expect(answered, `after ${n} writes`).toEqual({
+          'kubelet-read-only-port': ['aks-faulty'],
+          'kubelet-event-qps': [],
+          'kubelet-serving-cert-rotation': [],
+        });
+        // The new scan is either absent or whole: its header is written only after all its node results.
+        const partial = await base.getClusterScan(ref.id, 'new');
+        if (partial) {
+          expect(n).toBe(3);
+          expect(partial.nodeList.length).toBe(120);
+        } else expect((await base.getClusterHistory(ref.id, 10)).map((h) => h.scanId)).toEqual(['old']);
+      }
 
       // The message is delivered again; this time the worker survives.
       await base.saveClusterScan(NEW, { runId: 'r2', scanId: 'new' }, classify);

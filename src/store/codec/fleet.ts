@@ -57,18 +57,39 @@ const resultsShape = {
   rTopics: jsonText(strings, []),
   rChecks: jsonText(strings, []),
   rTruncated: flag,
+  /** Per failing topic, a fingerprint of what these results put in the topic's aggregate row. */
+  rTopicSigs: jsonText(z.record(z.string(), z.string()), {}),
 };
 
-const fleetSchema = z.object({ ...attemptShape, ...resultsShape });
+/** Topics whose aggregate rows may not match the results yet: set with the pointer, cleared once the rows are written. */
+const aggregateShape = {
+  aggDirty: jsonText(strings, []),
+};
+
+const fleetSchema = z.object({ ...attemptShape, ...resultsShape, ...aggregateShape });
 type FleetProps = z.input<typeof fleetSchema>;
 export type AttemptProps = Pick<FleetProps, keyof typeof attemptShape>;
 export type ResultsProps = Pick<FleetProps, keyof typeof resultsShape>;
 
 /** Property names, for filters and $select. */
-export const FLEET = propNames({ ...attemptShape, ...resultsShape });
+export const FLEET = propNames({ ...attemptShape, ...resultsShape, ...aggregateShape });
 
 /** The fields that order attempts, for moving the pointer. */
-const pointerSchema = fleetSchema.pick({ scanId: true, startedAt: true, rScanId: true, rStartedAt: true, firstAttemptAt: true });
+const pointerSchema = fleetSchema.pick({
+  scanId: true,
+  startedAt: true,
+  rScanId: true,
+  rStartedAt: true,
+  firstAttemptAt: true,
+  // What keeping the topic aggregate needs: the rows' names, the results' fingerprints, and what is left to write.
+  clusterId: true,
+  subscriptionId: true,
+  resourceGroup: true,
+  name: true,
+  rTopics: true,
+  rTopicSigs: true,
+  aggDirty: true,
+});
 export type FleetPointer = z.output<typeof pointerSchema>;
 export const POINTER_SELECT: readonly string[] = Object.keys(pointerSchema.shape);
 
@@ -158,7 +179,7 @@ export function attemptProps(a: AttemptInput): Entity {
   return { ...props, ...tagsProps(c.tags ?? {}) };
 }
 
-export function resultsProps(a: AttemptInput, r: ScanRollup, nodeFailures: number): ResultsProps {
+export function resultsProps(a: AttemptInput, r: ScanRollup, nodeFailures: number, topicSigs: Record<string, string>): ResultsProps {
   const topics = fitList(r.failingTopics);
   const checks = fitList(r.failingChecks);
   return {
@@ -174,6 +195,7 @@ export function resultsProps(a: AttemptInput, r: ScanRollup, nodeFailures: numbe
     rTopics: topics.json,
     rChecks: checks.json,
     rTruncated: topics.truncated || checks.truncated,
+    rTopicSigs: JSON.stringify(topicSigs),
   };
 }
 

@@ -1,0 +1,105 @@
+/**
+ * Reads of a 10,000-cluster fleet, counted in real Azurite requests (the store's request counter):
+ * - api.storage_requests_summary_10k: GET /api/summary;
+ * - api.storage_requests_clusters_page_10k: GET /api/clusters?top=50 and the page after it;
+ * - api.storage_requests_check_topic_10k: GET /api/checks/{topic}?top=50 for the topic most clusters fail.
+ * The fleet is seeded with the entities saveClusterScan leaves in the Clusters table (summaryEntities),
+ * written in planBatches transactions: 10,000 full saves would take minutes and measure nothing here.
+ */
+import { performance } from 'node:perf_hooks';
+import { handleApiRequest } from '../../src/api/index.js';
+import { startAzurite } from '../../src/local/azurite.js';
+import { classifyUnversioned } from '../../src/pipeline/classify.js';
+import { createStore, createTableClient, entityWireSize, planBatches, summaryEntities, type Classifier } from '../../src/store/index.js';
+import type { Figure } from '../measure.js';
+import { round } from '../measure.js';
+import { clusterScan } from './store.js';
+
+/** BENCH_READ_CLUSTERS overrides the fleet size for a quick look; the figures' names assume the default. */
+const N = Number(process.env['BENCH_READ_CLUSTERS'] ?? 10_000);
+const SUBSCRIPTIONS = 100;
+const PAGE = 50;
+/** Table Storage returns at most 1,000 entities per query response; one partition of N entities takes this many. */
+const PARTITION_PAGES = Math.ceil(N / 1000);
+
+/** A count against a fixed bound: no baseline, the bound is the goal. */
+function countFigure(value: number, max: number, note: string): Figure {
+  return { value, unit: 'storage requests', baseline: null, ratio: null, goal: `<= ${max}`, met: value <= max, note };
+}
+
+export async function readScaleFigures(): Promise<Record<string, Figure>> {
+  const az = await startAzurite();
+  try {
+    const target = { kind: 'connection-string' as const, value: az.connectionString };
+    const store = createStore(target, { tablePrefix: 'benchread' });
+    await store.ensureTables();
+    const t0 = performance.now();
+    const writer = createTableClient(target, store.tables.clusters);
+    // The fleet repeats six node reports: classify each distinct check once, not once per cluster.
+    const verdicts = new Map<string, ReturnType<Classifier>>();
+    const classify: Classifier = (c, pool) => {
+      const k = `${pool ?? ''}\u0000${c.benchmark ?? ''}\u0000${c.id}\u0000${c.title}`;
+      if (!verdicts.has(k)) verdicts.set(k, classifyUnversioned(c, pool));
+      return verdicts.get(k) ?? null;
+    };
+    const entities = Array.from({ length: N }, (_, i) =>
+      summaryEntities(clusterScan(i, SUBSCRIPTIONS), { runId: 'bench-run', scanId: `bench-scan-${i}` }, classify),
+    ).flat();
+    const batches = planBatches(entities, entityWireSize);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let b = next++; b < batches.length; b = next++) await writer.submitTransaction(batches[b]!.map((e) => ['upsert', e, 'Replace']));
+      }),
+    );
+    const seedS = (performance.now() - t0) / 1000;
+    process.stderr.write(`readscale: seeded ${N} clusters (${entities.length} entities) in ${round(seedS, 1)} s\n`);
+
+    const deps = {
+      store,
+      now: () => new Date('2026-11-26T12:00:00Z'),
+      schedulePeriodMs: 86_400_000,
+      requestScan: async () => ({ runId: '-', queued: 0, missing: [] }),
+    };
+    const get = async (path: string, query = ''): Promise<{ requests: number; body: Record<string, unknown> }> => {
+      store.requests.reset();
+      const res = await handleApiRequest({ method: 'GET', path, query: new URLSearchParams(query), headers: {} }, deps);
+      if (res.status !== 200) throw new Error(`GET ${path}?${query} answered ${res.status}: ${res.body}`);
+      return { requests: store.requests.total, body: JSON.parse(res.body) as Record<string, unknown> };
+    };
+
+    const summary = await get('/summary');
+    const total = (summary.body['clusters'] as { total: number }).total;
+    if (total !== N) throw new Error(`the summary counts ${total} clusters, not the ${N} seeded`);
+    const first = await get('/clusters', `top=${PAGE}`);
+    const second = await get('/clusters', `top=${PAGE}&page=${String(first.body['nextPage'])}`);
+    const pageRequests = Math.max(first.requests, second.requests);
+    const top = (summary.body['topFailing'] as { topic: string; clusters: number }[])[0];
+    if (!top) throw new Error('no topic fails in the seeded fleet');
+    const check = await get(`/checks/${top.topic}`, `top=${PAGE}`);
+    const failing = check.body['total'] as number;
+    if (failing !== top.clusters) throw new Error(`/checks/${top.topic} lists ${failing} clusters, the summary ${top.clusters}`);
+    const checkGoal = Math.ceil(failing / 1000) + PAGE;
+
+    const seeded = `${N} clusters in ${SUBSCRIPTIONS} subscriptions, 3 pools each, seeded as ${entities.length} entities in ${batches.length} transactions (${round(seedS, 1)} s)`;
+    return {
+      'api.storage_requests_summary_10k': countFigure(
+        summary.requests,
+        PARTITION_PAGES,
+        `GET /api/summary reads the fleet partition once: ceil(clusters / 1,000) query pages, Table Storage's page limit; ${seeded}`,
+      ),
+      'api.storage_requests_clusters_page_10k': countFigure(
+        pageRequests,
+        PARTITION_PAGES,
+        `GET /api/clusters?top=${PAGE}, first and next page (${first.requests} and ${second.requests}): the fleet partition, ceil(clusters / 1,000) pages, for the total and the sort`,
+      ),
+      'api.storage_requests_check_topic_10k': countFigure(
+        check.requests,
+        checkGoal,
+        `GET /api/checks/${top.topic}?top=${PAGE}: the topic's aggregate partition (${failing} failing clusters: ceil(${failing} / 1,000) pages), then one point read per cluster on the page (${PAGE}); never the fleet partition`,
+      ),
+    };
+  } finally {
+    await az.stop();
+  }
+}
