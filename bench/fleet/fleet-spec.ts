@@ -1,8 +1,14 @@
-/** The benches' simulated fleet: clusters spread evenly over subscriptions, each with a system and a user pool. */
+/** The benches' simulated fleet: clusters spread evenly over subscriptions, by default each with a system and a user pool. */
 import type { FleetSpec } from '../../src/simulator/index.js';
 import { parseFleetSpec } from '../../src/simulator/index.js';
 
-export function benchFleet(clusters: number, subscriptions: number): FleetSpec {
+type Pools = { name: string; mode?: 'System' | 'User'; count: number }[];
+const TWO_POOLS: Pools = [
+  { name: 'system', mode: 'System', count: 3 },
+  { name: 'apps', count: 5 },
+];
+
+export function benchFleet(clusters: number, subscriptions: number, pools: Pools = TWO_POOLS): FleetSpec {
   const subs = Array.from({ length: subscriptions }, (_, i) => ({
     subscriptionId: `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
     displayName: `fleet-${i + 1}`,
@@ -16,10 +22,7 @@ export function benchFleet(clusters: number, subscriptions: number): FleetSpec {
         name: `aks-fleet-${i}`,
         location: 'westeurope',
         kubernetesVersion: ['1.30.7', '1.32.4', '1.33.2'][i % 3],
-        pools: [
-          { name: 'system', mode: 'System', count: 3 },
-          { name: 'apps', count: 5 },
-        ],
+        pools,
         tags: {},
       })),
     },

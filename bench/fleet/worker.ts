@@ -25,9 +25,9 @@ export type WorkerConfig = z.infer<typeof workerConfig>;
 export interface WorkerReport {
   type: 'report';
   instance: number;
-  /** User + system CPU of this process from ready to stop, in ms. */
+  /** User + system CPU of this process from the parent's mark (else ready) to stop, in ms. */
   cpuMs: number;
-  /** [start, end] of every scanCluster invocation, ms since this process's ready. */
+  /** [start, end] of every scanCluster invocation since the mark, in ms since the mark. */
   spans: [number, number][];
   peakRssMB: number;
 }
@@ -66,11 +66,18 @@ async function main(): Promise<void> {
     onInvocation: (s, e) => spans.push([s - t0, e - t0]),
   });
   const stop = new AbortController();
+  let cpu0 = process.cpuUsage();
+  let t0 = performance.now();
   process.on('message', (m) => {
     if (m === 'stop') stop.abort();
+    if (m === 'mark') {
+      // The measured run starts: count from here.
+      spans.length = 0;
+      cpu0 = process.cpuUsage();
+      t0 = performance.now();
+      process.send?.({ type: 'marked', instance: cfg.instance });
+    }
   });
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
   process.send?.({ type: 'ready', instance: cfg.instance });
   await host.runUntil(stop.signal, 100);
   clearInterval(rss);
