@@ -106,11 +106,11 @@ param nodeVersion string = '22'
 // queue message; no invocation waits for a command. Each instance of the scanCluster queue function
 // runs batchSize + newBatchThreshold steps at once (host.json: 16 + 8 = 24) and the function scales
 // up to maximumInstanceCount instances (per function group): 24 x 40 = up to 960 steps at once.
-// Measured: 2 steps and 2 ARM requests per cluster; the pace is set by each subscription's AKS
-// "all other APIs" bucket (60, then 1/s), which 40 x 24 slots keep fed with room to spare: the
-// projection for 10,000 clusters in 100 subscriptions is bucket-bound (about 4 minutes), and the
-// slots would keep up even with invocations many times longer than measured. More instances would
-// only meet 429s. SCAN_CONCURRENCY and SCAN_PER_SUBSCRIPTION are settings of the CLI's scan
+// Measured (400 clusters in 4 subscriptions through the step design): 2 steps and 2 ARM requests
+// per cluster. The pace is then set by each subscription's AKS "all other APIs" bucket (60, then
+// 1/s): for 10,000 clusters in 100 subscriptions the buckets need about 3.3 minutes plus one
+// command; 40 x 24 slots keep up with that while a step takes under about 10 s (4.5 s measured on
+// a machine at load 20, a fraction of that unloaded). More instances would only meet 429s. SCAN_CONCURRENCY and SCAN_PER_SUBSCRIPTION are settings of the CLI's scan
 // command; the Function app does not read them.
 @minValue(1)
 @maxValue(1000)

@@ -146,9 +146,13 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
       await new Promise((r) => setTimeout(r, (o.commandSeconds * 1000) / o.timeScale));
       for (;;) {
         await new Promise((r) => setTimeout(r, 2000));
-        const run = await rt.store.getRun(planned.runId);
+        // An overloaded Azurite may time a read out: that is no answer, so ask again until the deadline.
+        const run = await rt.store.getRun(planned.runId).catch(() => null);
         if (run?.complete) return { run, t0 };
-        if (Date.now() > deadline) throw new Error(`fleet bench: ${run?.done ?? 0} of ${planned.messages.length} clusters done after ${o.timeoutSeconds} s`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `fleet bench: the run was not complete after ${o.timeoutSeconds} s (${run?.done ?? '?'} of ${planned.messages.length} clusters done)`,
+          );
       }
     };
     if (o.warmupPerSubscription > 0) {
