@@ -11,6 +11,7 @@ import { functionsFigures } from './figures/functions.js';
 import { alertFigures } from './figures/alerts.js';
 import { reliabilityFigures } from './figures/reliability.js';
 import { packageFigures } from './figures/package.js';
+import { fleetFigures } from './figures/fleet.js';
 
 type FigureSet = () => Promise<Record<string, Figure>>;
 
@@ -24,6 +25,7 @@ const FIGURES: { run: FigureSet; provides: string[] }[] = [
   { run: alertFigures, provides: ['alerts.'] },
   { run: reliabilityFigures, provides: ['reliability.'] },
   { run: packageFigures, provides: ['package.'] },
+  { run: fleetFigures, provides: ['fleet.', 'functions.busy_seconds_per_cluster_vs_command'] },
 ];
 
 async function main(argv: string[]): Promise<number> {

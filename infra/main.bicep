@@ -101,14 +101,20 @@ param principalType string = 'User'
 @description('Node.js major version of the Flex Consumption runtime.')
 param nodeVersion string = '22'
 
-// How many clusters are scanned at once: each instance of the scanCluster queue function takes up
-// to batchSize + newBatchThreshold messages (host.json: 4 + 2 = 6), one cluster each, and that
-// function scales on its own up to maximumInstanceCount instances (per function group). With the
-// defaults: 6 x 40 = up to 240 clusters at once. SCAN_CONCURRENCY and SCAN_PER_SUBSCRIPTION are
-// settings of the CLI's scan command; the Function app does not read them.
+// Sizing, from the fleet bench (npm run bench -- --only fleet; README "Deploy to Azure", Sizing).
+// A scan is a chain of short steps (POST the command, poll once it should be done, store), each one
+// queue message; no invocation waits for a command. Each instance of the scanCluster queue function
+// runs batchSize + newBatchThreshold steps at once (host.json: 16 + 8 = 24) and the function scales
+// up to maximumInstanceCount instances (per function group): 24 x 40 = up to 960 steps at once.
+// Measured (400 clusters in 4 subscriptions through the step design): 2 steps and 2 ARM requests
+// per cluster. The pace is then set by each subscription's AKS "all other APIs" bucket (60, then
+// 1/s): for 10,000 clusters in 100 subscriptions the buckets need about 3.3 minutes plus one
+// command; 40 x 24 slots keep up with that while a step takes under about 10 s (4.5 s measured on
+// a machine at load 20, a fraction of that unloaded). More instances would only meet 429s. SCAN_CONCURRENCY and SCAN_PER_SUBSCRIPTION are settings of the CLI's scan
+// command; the Function app does not read them.
 @minValue(1)
 @maxValue(1000)
-@description('Upper bound on Flex instances per function group; clusters scanned at once = (batchSize + newBatchThreshold = 6) x this.')
+@description('Upper bound on Flex instances per function group; steps run at once = (batchSize + newBatchThreshold = 24) x this.')
 param maximumInstanceCount int = 40
 
 @description('Entra ID app registration (client) id for App Service Authentication on the API. Empty: no Easy Auth.')

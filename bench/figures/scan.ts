@@ -14,7 +14,8 @@ import { DEFAULT_POLL_TIMING } from '../../src/scan/run-command.js';
 import { scanFleet } from '../../src/scan/scan-fleet.js';
 import { RunningDurations } from '../../src/scan/steps/durations.js';
 import type { FleetSpec } from '../../src/simulator/index.js';
-import { parseFleetSpec, startArmSimulator } from '../../src/simulator/index.js';
+import { startArmSimulator } from '../../src/simulator/index.js';
+import { benchFleet as fleetOf } from '../fleet/fleet-spec.js';
 import type { Figure } from '../measure.js';
 import { round } from '../measure.js';
 import { realisticNodeOutput } from './parse.js';
@@ -26,31 +27,6 @@ const SCALED_TIMING: PollTiming = {
   firstPollDelayMs: DEFAULT_POLL_TIMING.firstPollDelayMs / TIME_SCALE,
   pollIntervalMs: DEFAULT_POLL_TIMING.pollIntervalMs / TIME_SCALE,
 };
-
-function fleetOf(clusters: number, subscriptions: number): FleetSpec {
-  const subs = Array.from({ length: subscriptions }, (_, i) => ({
-    subscriptionId: `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
-    displayName: `bench-${i + 1}`,
-  }));
-  return parseFleetSpec(
-    {
-      subscriptions: subs,
-      clusters: Array.from({ length: clusters }, (_, i) => ({
-        subscriptionId: subs[i % subscriptions]!.subscriptionId,
-        resourceGroup: `rg-bench-${i % 20}`,
-        name: `aks-bench-${i}`,
-        location: 'westeurope',
-        kubernetesVersion: ['1.30.7', '1.32.4', '1.33.2'][i % 3],
-        pools: [
-          { name: 'system', mode: 'System', count: 3 },
-          { name: 'apps', count: 5 },
-        ],
-        tags: {},
-      })),
-    },
-    'bench fleet',
-  );
-}
 
 async function timeScan(
   fleet: FleetSpec,

@@ -23,3 +23,5 @@ export type { NodeChoice, SimNode } from './nodes.js';
 export { chooseNodes, nodeName, poolNodes } from './nodes.js';
 export { RUN_COMMAND_OUTPUT_LIMIT, cutUtf8 } from './run-logs.js';
 export { SIMULATOR_USAGE, runSimulatorCli } from './cli.js';
+export type { BucketSpec, CommandResultBucket } from './throttle.js';
+export { ARM_READS, ARM_WRITES, aksBucketOf } from './throttle.js';

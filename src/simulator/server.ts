@@ -25,6 +25,7 @@ import { checkApiVersion, pathSegments, route } from './router.js';
 import type { CommandOutcome } from './run-logs.js';
 import { runOnCluster } from './run-logs.js';
 import { scanEnvFromContext } from '../scan/incluster/contract.js';
+import type { CommandResultBucket } from './throttle.js';
 import { Throttler, throttleRequest } from './throttle.js';
 import { makeLoopbackCert } from './tls.js';
 
@@ -42,6 +43,10 @@ export interface SimulatorOptions {
   pageSize?: number;
   /** Scales every throttling bucket and its refill rate; 1 is Azure's documented size. */
   throttleScale?: number;
+  /** Azure's clock runs this many times faster for the buckets (refill only; sizes stay Azure's). Default 1. */
+  throttleTimeScale?: number;
+  /** Which AKS bucket commandResults polls count against (throttle.ts). Default 'operation-status'. */
+  commandResultBucket?: CommandResultBucket;
   /** How long a run-command takes before its result is ready. Default 2000 ms. */
   commandDurationMs?: number;
   /** Extra random duration, 0..jitter ms, seeded. Default 0. */
@@ -82,6 +87,8 @@ export interface RunningSimulator {
    * Jobs and reuses their results, as aksfs-scan.sh does, instead of making a second set.
    */
   jobSets(): JobSet[];
+  /** Every run-command started (the newest MAX_RECORDED): when, and when its result is ready. */
+  commandRuns: { clusterId: string; startedAt: number; finishAt: number }[];
   stop(): Promise<void>;
 }
 
@@ -159,8 +166,15 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
   const seed = opts.seed ?? 1;
   const rng: Rng = createRng(seed);
   const pageSize = Math.max(1, opts.pageSize ?? 100);
-  const throttler = new Throttler(opts.throttleScale ?? 1, clock);
+  const throttler = new Throttler(opts.throttleScale ?? 1, clock, opts.throttleTimeScale ?? 1, opts.commandResultBucket);
+  // A poll's Retry-After (1 Azure second) in real time, when Azure's clock is scaled.
+  const pollAfter = (): Record<string, string> => {
+    const h: Record<string, string> = { 'Retry-After': String(retryAfter(1)) };
+    if (throttler.timeScale !== 1) h['retry-after-ms'] = String(Math.max(1, Math.round((retryAfter(1) * 1000) / throttler.timeScale)));
+    return h;
+  };
   const requests: RecordedRequest[] = [];
+  const commandRuns: RunningSimulator['commandRuns'] = [];
   const retryAfter = (fallback: number): number => opts.retryAfterSeconds ?? fallback;
   const commands = new CommandStore(clock);
   const jobSets = new Map<string, JobSet & { outcome: CommandOutcome; finishAt: number }>();
@@ -334,14 +348,16 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
         } else jobSets.set(key, { clusterId: clusterId(c, 'resourceGroups'), scanId, commands: [id], outcome, finishAt });
       }
       commands.add({ id, cluster: c, apiVersion: v, startedAt: now, finishAt, outcome });
+      commandRuns.push({ clusterId: clusterId(c), startedAt: now, finishAt });
+      if (commandRuns.length > MAX_RECORDED) commandRuns.splice(0, commandRuns.length - MAX_RECORDED);
     }
-    return new Reply(202, undefined, { Location: locationOf(c, id, v), 'Retry-After': String(retryAfter(1)) });
+    return new Reply(202, undefined, { Location: locationOf(c, id, v), ...pollAfter() });
   };
 
   const commandResult = (c: ClusterSpec, id: string, v: string): Reply => {
     const st = commands.state(c, id);
     if (st.state === 'unknown') return errorReply(armErrors.commandNotFound(id));
-    if (st.state === 'running') return new Reply(202, undefined, { Location: locationOf(c, id, v), 'Retry-After': String(retryAfter(1)) });
+    if (st.state === 'running') return new Reply(202, undefined, { Location: locationOf(c, id, v), ...pollAfter() });
     return new Reply(200, st.body);
   };
 
@@ -433,6 +449,7 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
     caPath,
     requests,
     jobSets: () => [...jobSets.values()].map((j) => ({ clusterId: j.clusterId, scanId: j.scanId, commands: [...j.commands] })),
+    commandRuns,
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

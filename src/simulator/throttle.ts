@@ -1,7 +1,8 @@
 /**
  * ARM and AKS resource-provider throttling as token buckets (shared/reference/run-command.md,
  * "Throttling"). `scale` shrinks every bucket and its refill rate together so tests can reach
- * the limits with a handful of requests.
+ * the limits with a handful of requests; `timeScale` keeps Azure's bucket sizes and only makes
+ * Azure's clock run faster (refill × timeScale), for benchmarks that scale commands in time.
  */
 import type { ArmError } from './arm-errors.js';
 import { armErrors } from './arm-errors.js';
@@ -21,6 +22,26 @@ export const AKS_GET: BucketSpec = { capacity: 60, perSecond: 1 };
 export const AKS_OPERATION_STATUS: BucketSpec = { capacity: 200, perSecond: 2 };
 /** "All other APIs", which probably covers runCommand (inferred in run-command.md). */
 export const AKS_OTHER: BucketSpec = { capacity: 60, perSecond: 1 };
+
+/**
+ * Which AKS bucket a run-command's result polls (GET .../commandResults/{id}) count against. AKS
+ * publishes no row for them: 'operation-status' (200 at 2/s) reads them as status polls, 'other'
+ * (60 at 1/s, shared with the POST) is the stricter reading. Both are inferences.
+ */
+export type CommandResultBucket = 'operation-status' | 'other';
+
+/** The AKS resource-provider bucket an operation counts against, and what it is kept per. */
+export function aksBucketOf(
+  operation: string | null,
+  commandResults: CommandResultBucket = 'operation-status',
+): { name: 'aks-list' | 'aks-get' | 'aks-op' | 'aks-other'; spec: BucketSpec; per: 'subscription' | 'cluster' } {
+  if (operation === 'ManagedClusters_List' || operation === 'ManagedClusters_ListByResourceGroup')
+    return { name: 'aks-list', spec: AKS_LIST, per: 'subscription' };
+  if (operation === 'ManagedClusters_Get') return { name: 'aks-get', spec: AKS_GET, per: 'cluster' };
+  if (operation === 'ManagedClusters_GetCommandResult' && commandResults === 'operation-status')
+    return { name: 'aks-op', spec: AKS_OPERATION_STATUS, per: 'subscription' };
+  return { name: 'aks-other', spec: AKS_OTHER, per: 'subscription' };
+}
 
 export interface TakeResult {
   ok: boolean;
@@ -57,13 +78,17 @@ export class Throttler {
   constructor(
     private readonly scale: number,
     private readonly now: () => number,
+    /** Azure seconds per real second: refill only, bucket sizes unchanged. */
+    readonly timeScale = 1,
+    readonly commandResults: CommandResultBucket = 'operation-status',
   ) {
     if (!(scale > 0)) throw new Error(`throttleScale must be a positive number, not ${scale}`);
+    if (!(timeScale > 0)) throw new Error(`throttleTimeScale must be a positive number, not ${timeScale}`);
   }
   take(key: string, spec: BucketSpec): TakeResult {
     let b = this.buckets.get(key);
     if (!b) {
-      b = new Bucket(Math.max(1, Math.round(spec.capacity * this.scale)), (spec.perSecond * this.scale) / 1000, this.now());
+      b = new Bucket(Math.max(1, Math.round(spec.capacity * this.scale)), (spec.perSecond * this.scale * this.timeScale) / 1000, this.now());
       this.buckets.set(key, b);
     }
     return b.take(this.now());
@@ -85,21 +110,24 @@ export function throttleRequest(
   retryAfter: (fallback: number) => number,
 ): ArmError | null {
   const sub = r.subscriptionId?.toLowerCase();
+  // Retry-After is in Azure's (whole) seconds; with a scaled clock the real wait also goes in
+  // retry-after-ms, which the SDK's retry policy reads first.
+  const refused = (t: TakeResult, make: (seconds: number) => ArmError): ArmError => {
+    const e = make(retryAfter(Math.max(1, Math.ceil((t.waitMs * throttler.timeScale) / 1000))));
+    return throttler.timeScale === 1 ? e : { ...e, headers: { ...e.headers, 'retry-after-ms': String(Math.max(1, t.waitMs)) } };
+  };
   if (r.family === 'graph') {
     const t = throttler.take('graph', GRAPH_QUOTA);
     headers['x-ms-user-quota-remaining'] = String(t.remaining);
     headers['x-ms-user-quota-resets-after'] = '00:00:05';
-    return t.ok ? null : armErrors.rpThrottled(retryAfter(Math.max(1, Math.ceil(t.waitMs / 1000))));
+    return t.ok ? null : refused(t, (s) => armErrors.rpThrottled(s));
   }
   const write = r.method === 'POST';
   const arm = throttler.take(`${write ? 'writes' : 'reads'}:${sub ?? 'tenant'}`, write ? ARM_WRITES : ARM_READS);
   headers[`x-ms-ratelimit-remaining-${sub ? 'subscription' : 'tenant'}-${write ? 'writes' : 'reads'}`] = String(arm.remaining);
-  if (!arm.ok) return armErrors.armThrottled(write ? 'write' : 'read', r.subscriptionId ?? 'tenant', retryAfter(Math.max(1, Math.ceil(arm.waitMs / 1000))));
+  if (!arm.ok) return refused(arm, (s) => armErrors.armThrottled(write ? 'write' : 'read', r.subscriptionId ?? 'tenant', s));
   if (r.family !== 'containerservice') return null;
-  let rp;
-  if (r.operation === 'ManagedClusters_List' || r.operation === 'ManagedClusters_ListByResourceGroup') rp = throttler.take(`aks-list:${sub}`, AKS_LIST);
-  else if (r.operation === 'ManagedClusters_Get') rp = throttler.take(`aks-get:${clusterId?.toLowerCase()}`, AKS_GET);
-  else if (r.operation === 'ManagedClusters_GetCommandResult') rp = throttler.take(`aks-op:${sub}`, AKS_OPERATION_STATUS);
-  else rp = throttler.take(`aks-other:${sub}`, AKS_OTHER);
-  return rp.ok ? null : armErrors.rpThrottled(retryAfter(Math.max(1, Math.ceil(rp.waitMs / 1000))));
+  const b = aksBucketOf(r.operation, throttler.commandResults);
+  const rp = throttler.take(`${b.name}:${b.per === 'cluster' ? clusterId?.toLowerCase() : sub}`, b.spec);
+  return rp.ok ? null : refused(rp, (s) => armErrors.rpThrottled(s));
 }

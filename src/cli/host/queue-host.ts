@@ -33,6 +33,8 @@ export interface QueueHostOptions {
   /** Seconds a failed message stays invisible before its retry. */
   visibilityTimeoutSeconds: number;
   log: (line: string) => void;
+  /** Told each scanCluster invocation's start and end (performance.now()), so the fleet bench can count busy time. */
+  onInvocation?: (startMs: number, endMs: number) => void;
 }
 
 export interface DrainResult {
@@ -151,8 +153,13 @@ export class LocalQueueHost {
       result.poisoned++;
       return;
     }
+    const started = performance.now();
     try {
-      await scanClusterHandler(decoded.body, context('scanCluster', { dequeueCount: item.dequeueCount, id: item.messageId }, this.opts.log));
+      try {
+        await scanClusterHandler(decoded.body, context('scanCluster', { dequeueCount: item.dequeueCount, id: item.messageId }, this.opts.log));
+      } finally {
+        this.opts.onInvocation?.(started, performance.now());
+      }
       await this.scanQueue.deleteMessage(item.messageId, item.popReceipt);
       result.handled++;
       if (isFollowUp(decoded.body)) result.followUps++;

@@ -1,0 +1,207 @@
+/**
+ * The fleet bench's run: one simulated fleet through the real pipeline. Azurite (queue and
+ * tables) and the HTTPS ARM simulator run in this process; the Function app's instances are
+ * separate worker processes (worker.ts), each running the local queue host at host.json's
+ * concurrency. The timer's planRun queues the run; the run ends when the store counts every
+ * cluster done. Azure's clock runs `timeScale` times faster: command durations and the scanner's
+ * waits are divided by it, and the throttling buckets refill that much faster (sizes unchanged).
+ */
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { simulatorCredential } from '../../src/cli/static-credential.js';
+import { withoutTestModeWarnings } from '../../src/cli/host/quiet.js';
+import { startAzurite } from '../../src/local/azurite.js';
+import { planRun } from '../../src/pipeline/pipeline.js';
+import { SCAN_QUEUE } from '../../src/pipeline/queues.js';
+import type { RunRecord } from '../../src/store/types.js';
+import type { CommandResultBucket, RecordedRequest } from '../../src/simulator/index.js';
+import { startArmSimulator } from '../../src/simulator/index.js';
+import { clusterId } from '../../src/simulator/arm-bodies.js';
+import { benchFleet } from './fleet-spec.js';
+import type { WorkerConfig, WorkerReport } from './worker.js';
+
+const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+export interface FleetRunOptions {
+  clusters: number;
+  subscriptions: number;
+  /** Worker processes: Function app instances. */
+  workers: number;
+  /** Invocations at once per worker (host.json batchSize + newBatchThreshold). */
+  concurrency: number;
+  maxDequeueCount: number;
+  visibilityTimeoutSeconds: number;
+  /** Azure seconds per real second. */
+  timeScale: number;
+  /** A command's duration in Azure seconds, plus up to `commandJitterSeconds`. */
+  commandSeconds: number;
+  commandJitterSeconds: number;
+  commandResultBucket: CommandResultBucket;
+  /** Give up (and fail the bench) after this many real seconds. */
+  timeoutSeconds: number;
+  /**
+   * Clusters per subscription scanned in a run before the measured one, so that the measured run
+   * starts from learned command durations, as every run after a fleet's first does. 0: none.
+   */
+  warmupPerSubscription: number;
+  /** Node pools of every cluster (per-pool scans one node of each). */
+  pools: Parameters<typeof benchFleet>[2];
+  seed?: number;
+}
+
+export interface FleetRunResult {
+  options: FleetRunOptions;
+  run: RunRecord;
+  /** Real ms from the timer's start to the last cluster's report. */
+  makespanMs: number;
+  /** ARM requests during the run (after the workers were ready). */
+  requests: RecordedRequest[];
+  /** Real ms each run-command took in the simulator. */
+  commandMs: number[];
+  workers: WorkerReport[];
+  /** CPU of this process (Azurite, the simulator, the timer) during the run, ms. */
+  azureSideCpuMs: number;
+  /** Clusters not scanned, by reason, with one detail each. */
+  notScanned: Record<string, { count: number; example: string }>;
+}
+
+function once<T>(child: ChildProcess, pick: (m: unknown) => T | undefined, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: unknown): void => {
+      const v = pick(m);
+      if (v === undefined) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(v);
+    };
+    const onExit = (code: number | null): void => reject(new Error(`fleet bench: a worker exited (code ${code}) before ${what}`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
+export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
+  const fleet = benchFleet(o.clusters, o.subscriptions, o.pools);
+  const azurite = await startAzurite();
+  const sim = await startArmSimulator({
+    fleet: fleet,
+    seed: o.seed ?? 13,
+    pageSize: 100,
+    commandDurationMs: (o.commandSeconds * 1000) / o.timeScale,
+    commandJitterMs: (o.commandJitterSeconds * 1000) / o.timeScale,
+    throttleTimeScale: o.timeScale,
+    commandResultBucket: o.commandResultBucket,
+  });
+  const children: ChildProcess[] = [];
+  try {
+    const [{ createRuntime }, { LocalQueueHost }] = await withoutTestModeWarnings(() =>
+      Promise.all([import('../../src/runtime/runtime.js'), import('../../src/cli/host/queue-host.js')]),
+    );
+    const rt = await createRuntime(
+      { AzureWebJobsStorage: azurite.connectionString },
+      { credential: simulatorCredential(), armEndpoint: sim.endpoint, armCa: sim.ca, log: () => undefined },
+    );
+    await new LocalQueueHost(rt, { concurrency: 1, maxDequeueCount: o.maxDequeueCount, visibilityTimeoutSeconds: 0, log: () => undefined }).ensureQueues();
+
+    for (let i = 0; i < o.workers; i++) {
+      const cfg: WorkerConfig = {
+        instance: i,
+        connectionString: azurite.connectionString,
+        armEndpoint: sim.endpoint,
+        caPath: sim.caPath,
+        timeScale: o.timeScale,
+        concurrency: o.concurrency,
+        maxDequeueCount: o.maxDequeueCount,
+        visibilityTimeoutSeconds: o.visibilityTimeoutSeconds,
+      };
+      children.push(
+        fork(WORKER, [], {
+          execArgv: ['--import', 'tsx', ...(process.env['FLEET_BENCH_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=/tmp/fleetprof'] : [])],
+          env: { ...process.env, FLEET_BENCH_WORKER: JSON.stringify(cfg), NODE_OPTIONS: '' },
+          stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        }),
+      );
+    }
+    await Promise.all(children.map((c) => once(c, (m) => ((m as { type?: string }).type === 'ready' ? true : undefined), 'it was ready')));
+
+    const runOnce = async (only: string[] | null): Promise<{ run: RunRecord; t0: number }> => {
+      const t0 = Date.now();
+      // The timer's work, as scheduledScan does it; the queue output binding's sends, in parallel.
+      const planned = await planRun(rt.deps, 'timer', { ...rt.planOptions, only });
+      const queue = rt.queue(SCAN_QUEUE);
+      await inParallel(planned.messages, 16, (m) => queue.sendMessage(Buffer.from(JSON.stringify(m)).toString('base64')));
+      const deadline = t0 + o.timeoutSeconds * 1000;
+      // Reading the run lists one row per cluster done: not too often, so that Azurite serves the workers.
+      // The makespan comes from the run's lastReportAt, not from when this loop notices.
+      await new Promise((r) => setTimeout(r, (o.commandSeconds * 1000) / o.timeScale));
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 2000));
+        // An overloaded Azurite may time a read out: that is no answer, so ask again until the deadline.
+        const run = await rt.store.getRun(planned.runId).catch(() => null);
+        if (run?.complete) return { run, t0 };
+        if (Date.now() > deadline)
+          throw new Error(
+            `fleet bench: the run was not complete after ${o.timeoutSeconds} s (${run?.done ?? '?'} of ${planned.messages.length} clusters done)`,
+          );
+      }
+    };
+    if (o.warmupPerSubscription > 0) {
+      const ids = fleet.clusters.slice(0, o.warmupPerSubscription * o.subscriptions).map((c) => clusterId(c));
+      // Its few requests per subscription are refilled while its commands run: no wait is needed after it.
+      await runOnce(ids);
+    }
+
+    const requestsBefore = sim.requests.length;
+    const commandsBefore = sim.commandRuns.length;
+    // Workers count CPU and invocations from here: the measured run only.
+    await Promise.all(
+      children.map((c) => {
+        const marked = once(c, (m) => ((m as { type?: string }).type === 'marked' ? true : undefined), 'it marked the start');
+        c.send('mark');
+        return marked;
+      }),
+    );
+    const cpu0 = process.cpuUsage();
+    const { run, t0 } = await runOnce(null);
+    const cpu = process.cpuUsage(cpu0);
+    const notScanned: FleetRunResult['notScanned'] = {};
+    for (const c of await rt.store.listClusterSummaries()) {
+      if (c.outcome === 'scanned') continue;
+      const k = `${c.outcome}:${c.reason ?? '?'}`;
+      notScanned[k] = { count: (notScanned[k]?.count ?? 0) + 1, example: notScanned[k]?.example ?? c.detail ?? '' };
+    }
+    const reports = await Promise.all(
+      children.map((c) => {
+        const r = once(c, (m) => ((m as { type?: string }).type === 'report' ? (m as WorkerReport) : undefined), 'it reported');
+        c.send('stop');
+        return r;
+      }),
+    );
+    // Let each worker exit by itself (a killed one would leave, e.g., its CPU profile unwritten).
+    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+    return {
+      options: o,
+      run,
+      makespanMs: Date.parse(run.lastReportAt ?? new Date().toISOString()) - t0,
+      requests: sim.requests.slice(requestsBefore),
+      commandMs: sim.commandRuns.slice(commandsBefore).map((c) => c.finishAt - c.startedAt),
+      workers: reports,
+      azureSideCpuMs: (cpu.user + cpu.system) / 1000,
+      notScanned,
+    };
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill();
+    await sim.stop();
+    await azurite.stop();
+  }
+}

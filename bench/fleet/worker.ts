@@ -1,0 +1,98 @@
+/**
+ * One Function app instance of the fleet bench, as its own process: builds a Runtime against the
+ * shared Azurite and ARM simulator, and runs the local queue host at host.json's concurrency until
+ * the parent says stop; then reports its CPU time and the span of every invocation.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { simulatorCredential } from '../../src/cli/static-credential.js';
+import { withoutTestModeWarnings } from '../../src/cli/host/quiet.js';
+import { DEFAULT_POLL_TIMING } from '../../src/scan/run-command.js';
+import type { PollTiming } from '../../src/scan/run-command.js';
+
+export const workerConfig = z.object({
+  instance: z.number().int().nonnegative(),
+  connectionString: z.string().min(1),
+  armEndpoint: z.url(),
+  caPath: z.string().min(1),
+  timeScale: z.number().positive(),
+  concurrency: z.number().int().positive(),
+  maxDequeueCount: z.number().int().positive(),
+  visibilityTimeoutSeconds: z.number().int().nonnegative(),
+});
+export type WorkerConfig = z.infer<typeof workerConfig>;
+
+export interface WorkerReport {
+  type: 'report';
+  instance: number;
+  /** User + system CPU of this process from the parent's mark (else ready) to stop, in ms. */
+  cpuMs: number;
+  /** [start, end] of every scanCluster invocation since the mark, in ms since the mark. */
+  spans: [number, number][];
+  peakRssMB: number;
+}
+
+/** Every wait the scanner takes from its timing, divided by the time scale (Azure runs faster here). */
+function scaledTiming(scale: number): PollTiming {
+  const scaled: Record<string, number> = {};
+  for (const [k, v] of Object.entries(DEFAULT_POLL_TIMING)) scaled[k] = (v as number) / scale;
+  return scaled as unknown as PollTiming;
+}
+
+async function main(): Promise<void> {
+  const cfg = workerConfig.parse(JSON.parse(process.env['FLEET_BENCH_WORKER'] ?? 'null'));
+  const [{ createRuntime, setSharedRuntime }, { LocalQueueHost }] = await withoutTestModeWarnings(() =>
+    Promise.all([import('../../src/runtime/runtime.js'), import('../../src/cli/host/queue-host.js')]),
+  );
+  const rt = await createRuntime(
+    { AzureWebJobsStorage: cfg.connectionString },
+    {
+      credential: simulatorCredential(),
+      armEndpoint: cfg.armEndpoint,
+      armCa: readFileSync(cfg.caPath, 'utf8'),
+      timing: scaledTiming(cfg.timeScale),
+      log: () => undefined,
+    },
+  );
+  setSharedRuntime(rt);
+  const spans: [number, number][] = [];
+  let peakRss = process.memoryUsage().rss;
+  const rss = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
+  const host = new LocalQueueHost(rt, {
+    concurrency: cfg.concurrency,
+    maxDequeueCount: cfg.maxDequeueCount,
+    visibilityTimeoutSeconds: cfg.visibilityTimeoutSeconds,
+    log: () => undefined,
+    onInvocation: (s, e) => spans.push([s - t0, e - t0]),
+  });
+  const stop = new AbortController();
+  let cpu0 = process.cpuUsage();
+  let t0 = performance.now();
+  process.on('message', (m) => {
+    if (m === 'stop') stop.abort();
+    if (m === 'mark') {
+      // The measured run starts: count from here.
+      spans.length = 0;
+      cpu0 = process.cpuUsage();
+      t0 = performance.now();
+      process.send?.({ type: 'marked', instance: cfg.instance });
+    }
+  });
+  process.send?.({ type: 'ready', instance: cfg.instance });
+  await host.runUntil(stop.signal, 100);
+  clearInterval(rss);
+  const cpu = process.cpuUsage(cpu0);
+  const report: WorkerReport = {
+    type: 'report',
+    instance: cfg.instance,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    spans,
+    peakRssMB: Math.round(Math.max(peakRss, process.memoryUsage().rss) / 2 ** 20),
+  };
+  process.send?.(report, () => process.exit(0));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`fleet bench worker: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
