@@ -2,6 +2,7 @@
 import { InputError } from '../model/errors.js';
 import { StoreError } from '../store/errors.js';
 import { dashboardResponse } from './dashboard.js';
+import { getClusterDiff } from './diff-handlers.js';
 import { getCheck, getCluster, getClusterHistory, getSummary, listClusters } from './fleet-handlers.js';
 import { openApiDocument } from './openapi.js';
 import { noQuery, parseQuery } from './query.js';
@@ -31,6 +32,7 @@ const HANDLERS: Record<RouteName, Handler> = {
   clusters: listClusters,
   cluster: getCluster,
   clusterHistory: getClusterHistory,
+  clusterDiff: getClusterDiff,
   node: getNode,
   check: getCheck,
   scans: listScans,

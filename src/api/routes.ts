@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { GUID } from '../model/ids.js';
-import { checkQuery, clusterQuery, clustersQuery, historyQuery, noQuery, nodeQuery, scanQuery, scansQuery, summaryQuery } from './query.js';
+import { checkQuery, clusterQuery, clustersQuery, diffQuery, historyQuery, noQuery, nodeQuery, scanQuery, scansQuery, summaryQuery } from './query.js';
 import {
   CheckFailingSchema,
   ClusterDetailSchema,
@@ -19,10 +19,23 @@ import {
   ScanRequestSchema,
   SummarySchema,
 } from './schemas.js';
+import { ClusterDiffSchema } from './diff-schemas.js';
 import type { AuthLevel, HttpMethod, RouteSpec } from './types.js';
 
 export type RouteName =
-  'health' | 'openapi' | 'dashboard' | 'summary' | 'clusters' | 'cluster' | 'clusterHistory' | 'node' | 'check' | 'scans' | 'scan' | 'requestScan';
+  | 'health'
+  | 'openapi'
+  | 'dashboard'
+  | 'summary'
+  | 'clusters'
+  | 'cluster'
+  | 'clusterHistory'
+  | 'clusterDiff'
+  | 'node'
+  | 'check'
+  | 'scans'
+  | 'scan'
+  | 'requestScan';
 
 export interface PathParam {
   name: string;
@@ -140,6 +153,21 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     query: historyQuery,
     success: { status: 200, schema: HistorySchema },
     csv: 'One row per scan.',
+    notFound: true,
+  },
+  {
+    name: 'clusterDiff',
+    method: 'GET',
+    route: 'clusters/{subscriptionId}/{resourceGroup}/{name}/diff',
+    authLevel: 'function',
+    summary: 'What changed between two scans of a cluster: new FAILs, fixed, still failing, new WARNs, coverage, outcome change.',
+    description:
+      'Checks are compared per (pool, knowledge-base topic), as the alerts do, so a benchmark upgrade that renumbers checks is no change and a check only one benchmark has is coverage added or removed. ' +
+      '`to` defaults to the latest attempt and `from` to the attempt before `to` (the last two scans). A scan id of another cluster is not found (404).',
+    pathParams: CLUSTER_PARAMS,
+    query: diffQuery,
+    success: { status: 200, schema: ClusterDiffSchema },
+    csv: 'One row per changed check, with the change (newFailures, fixed, stillFailing, newWarnings, coverageAdded, coverageRemoved).',
     notFound: true,
   },
   {
