@@ -10,6 +10,7 @@ import { ApiError, errorResponse, json } from './respond.js';
 import { matchRoutes, pathSegments, type RouteName } from './routes.js';
 import { getNode } from './node-handlers.js';
 import { getScan, listScans, requestScan } from './scan-handlers.js';
+import { deleteWaiver, getWaiver, getWaiverHistory, listWaivers, putWaiver } from './waiver-handlers.js';
 import type { ApiDeps, ApiRequest, ApiResponse } from './types.js';
 import { productVersion } from './version.js';
 
@@ -38,6 +39,11 @@ const HANDLERS: Record<RouteName, Handler> = {
   scans: listScans,
   scan: getScan,
   requestScan,
+  waivers: listWaivers,
+  waiver: getWaiver,
+  putWaiver,
+  deleteWaiver,
+  waiverHistory: getWaiverHistory,
 };
 
 /** Never the store's own message verbatim: the operation and status only, which hold no credentials. */

@@ -18,3 +18,5 @@ export { tableNames } from './layout.js';
 export type { TableNames } from './layout.js';
 export { planBatches, MAX_BATCH_ENTITIES } from './batch.js';
 export * from './types.js';
+export { createWaiverTable, waiverTableName, WaiverWriteError } from './waivers.js';
+export type { StoredWaiver, WaiverAuthor, WaiverCondition, WaiverTable, WaiverTableOptions } from './waivers.js';

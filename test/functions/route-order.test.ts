@@ -61,6 +61,18 @@ describe('HTTP functions on the host: name order, first match wins', () => {
     expect(servedBy(REGISTRATIONS, 'GET', 'health')?.authLevel).toBe('anonymous');
     expect(servedBy(REGISTRATIONS, 'GET', 'HEALTH')?.name).toBe('health');
     expect(servedBy(REGISTRATIONS, 'POST', 'scans')?.authLevel).toBe('admin');
+    // Changing a waiver needs the admin key; reading waivers a function key.
+    expect(servedBy(REGISTRATIONS, 'PUT', 'waivers/w-1')).toMatchObject({ name: 'putWaiver', authLevel: 'admin' });
+    expect(servedBy(REGISTRATIONS, 'DELETE', 'waivers/w-1')).toMatchObject({ name: 'deleteWaiver', authLevel: 'admin' });
+    expect(servedBy(REGISTRATIONS, 'GET', 'waivers/w-1')?.authLevel).toBe('function');
+    expect(servedBy(REGISTRATIONS, 'GET', 'waivers/w-1/history')?.authLevel).toBe('function');
+  });
+
+  it('a waiver route left to a function-level registration is reported', () => {
+    const weaker = REGISTRATIONS.map((r) => (r.name === 'putWaiver' ? { ...r, authLevel: 'function' as const } : r));
+    expect(violations(weaker)).toContain('PUT /api/waivers/sample: served by putWaiver at function, needs admin');
+    const missing = REGISTRATIONS.filter((r) => r.name !== 'deleteWaiver');
+    expect(violations(missing)).toContain('DELETE /api/waivers/sample: no function serves it');
   });
 
   it('nothing is more open than its route: only health is anonymous', () => {
