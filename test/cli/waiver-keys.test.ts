@@ -5,11 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalHttpServer } from '../../src/cli/host/http-host.js';
-import { serveHttp } from '../../src/cli/host/http-host.js';
-import { simulatorCredential } from '../../src/cli/static-credential.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { createRuntime, setSharedRuntime } from '../../src/runtime/runtime.js';
+import { setSharedRuntime } from '../../src/runtime/runtime.js';
 import { useAzurite } from '../support/azurite.js';
+import { startLocalApi } from '../support/local-api.js';
 
 const az = useAzurite();
 const KEYS = { function: 'reader-key', admin: 'admin-key' };
@@ -17,13 +16,7 @@ let rt: Runtime;
 let server: LocalHttpServer;
 
 beforeAll(async () => {
-  const store = await az.store();
-  rt = await createRuntime(
-    { AzureWebJobsStorage: az.instance.connectionString },
-    { credential: simulatorCredential(), armEndpoint: 'https://127.0.0.1:9', store, storage: az.target(), log: () => undefined },
-  );
-  setSharedRuntime(rt);
-  server = await serveHttp(0, { stderr: { write: () => true } }, { keys: KEYS });
+  ({ rt, server } = await startLocalApi(az, { keys: KEYS }));
 });
 afterAll(async () => {
   await server?.close();
