@@ -17,7 +17,7 @@ export async function apiHandler(request: HttpRequest, context: InvocationContex
 
 // Keys per route, as src/api's ROUTES declares them (test/functions/route-order.test.ts checks every
 // route is served at its level or stricter): health is anonymous for uptime probes, starting a scan
-// needs the admin key, and everything else, the dashboard and OpenAPI document included, a function key.
+// and changing a waiver (PUT, DELETE /api/waivers/{id}) need the admin key, and everything else, the dashboard and OpenAPI document included, a function key.
 //
 // The host ignores this order: it sorts HTTP functions by name (case-insensitive) and the first
 // route that matches wins (azure-functions-host FunctionMetadataManager.cs,
@@ -26,6 +26,8 @@ export async function apiHandler(request: HttpRequest, context: InvocationContex
 export const REGISTRATIONS = [
   { name: 'health', route: 'health', methods: ['GET'], authLevel: 'anonymous' },
   { name: 'requestScan', route: 'scans', methods: ['POST'], authLevel: 'admin' },
+  { name: 'putWaiver', route: 'waivers/{id}', methods: ['PUT'], authLevel: 'admin' },
+  { name: 'deleteWaiver', route: 'waivers/{id}', methods: ['DELETE'], authLevel: 'admin' },
   { name: 'zzCatchAll', route: '{*path}', methods: ['GET'], authLevel: 'function' },
 ] as const;
 

@@ -2,6 +2,7 @@
 import { InputError } from '../model/errors.js';
 import { StoreError } from '../store/errors.js';
 import { dashboardResponse } from './dashboard.js';
+import { getClusterDiff } from './diff-handlers.js';
 import { getCheck, getCluster, getClusterHistory, getSummary, listClusters } from './fleet-handlers.js';
 import { openApiDocument } from './openapi.js';
 import { noQuery, parseQuery } from './query.js';
@@ -9,6 +10,7 @@ import { ApiError, errorResponse, json } from './respond.js';
 import { matchRoutes, pathSegments, type RouteName } from './routes.js';
 import { getNode } from './node-handlers.js';
 import { getScan, listScans, requestScan } from './scan-handlers.js';
+import { deleteWaiver, getWaiver, getWaiverHistory, listWaivers, putWaiver } from './waiver-handlers.js';
 import type { ApiDeps, ApiRequest, ApiResponse } from './types.js';
 import { productVersion } from './version.js';
 
@@ -31,11 +33,17 @@ const HANDLERS: Record<RouteName, Handler> = {
   clusters: listClusters,
   cluster: getCluster,
   clusterHistory: getClusterHistory,
+  clusterDiff: getClusterDiff,
   node: getNode,
   check: getCheck,
   scans: listScans,
   scan: getScan,
   requestScan,
+  waivers: listWaivers,
+  waiver: getWaiver,
+  putWaiver,
+  deleteWaiver,
+  waiverHistory: getWaiverHistory,
 };
 
 /** Never the store's own message verbatim: the operation and status only, which hold no credentials. */

@@ -65,6 +65,7 @@ function operation(doc: RouteDoc): Json {
   }
   responses['400'] = errorResponse('A query parameter, path segment or body is not valid; the message names it.');
   if (doc.notFound) responses['404'] = errorResponse('Not found; the message names what.');
+  if (doc.preconditions) responses['412'] = errorResponse('If-Match or If-None-Match did not hold: the resource changed, exists, or does not.');
   responses['405'] = errorResponse('Method not allowed; see the Allow header.');
   responses['422'] = errorResponse('The answer would be larger than the API answers (ResponseTooLarge); ask for a smaller page.');
   if (!doc.storeFree) responses['503'] = errorResponse('The results store did not answer.');
@@ -86,7 +87,7 @@ function operation(doc: RouteDoc): Json {
     'x-auth-level': doc.authLevel,
   };
   if (doc.authLevel !== 'anonymous') op['security'] = [{ functionKey: [] }, { functionKeyHeader: [] }];
-  if (doc.requestBody) op['requestBody'] = { required: false, content: { 'application/json': { schema: refOf(doc.requestBody) } } };
+  if (doc.requestBody) op['requestBody'] = { required: doc.method === 'PUT', content: { 'application/json': { schema: refOf(doc.requestBody) } } };
   return op;
 }
 

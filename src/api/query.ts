@@ -75,6 +75,13 @@ export const summaryQuery = z
   .strict();
 export const clustersQuery = z.object({ ...filterParams, ...formatParam, ...pagingParams }).strict();
 export const clusterQuery = z.object({ ...formatParam, scan: z.string().regex(SCAN_OR_RUN_ID, 'must be a scan id').optional() }).strict();
+export const diffQuery = z
+  .object({
+    ...formatParam,
+    from: z.string().regex(SCAN_OR_RUN_ID, 'must be a scan id').optional(),
+    to: z.string().regex(SCAN_OR_RUN_ID, 'must be a scan id').optional(),
+  })
+  .strict();
 export const historyQuery = z.object({ ...formatParam, top: int(1, 1000).optional() }).strict();
 export const checkQuery = z
   .object({

@@ -3,7 +3,16 @@ import { csvLine } from '../report/csv.js';
 import type { ApiResponse } from './types.js';
 
 export type ErrorCode =
-  'BadRequest' | 'NotFound' | 'MethodNotAllowed' | 'NotAcceptable' | 'ResponseTooLarge' | 'StoreUnavailable' | 'ScannerUnavailable' | 'InternalError';
+  | 'BadRequest'
+  | 'NotFound'
+  | 'MethodNotAllowed'
+  | 'PreconditionFailed'
+  | 'WaiversUnavailable'
+  | 'NotAcceptable'
+  | 'ResponseTooLarge'
+  | 'StoreUnavailable'
+  | 'ScannerUnavailable'
+  | 'InternalError';
 
 /**
  * Largest response body, in characters. Every route pages or is bounded by the input limits

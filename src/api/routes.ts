@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { GUID } from '../model/ids.js';
-import { checkQuery, clusterQuery, clustersQuery, historyQuery, noQuery, nodeQuery, scanQuery, scansQuery, summaryQuery } from './query.js';
+import { checkQuery, clusterQuery, clustersQuery, diffQuery, historyQuery, noQuery, nodeQuery, scanQuery, scansQuery, summaryQuery } from './query.js';
 import {
   CheckFailingSchema,
   ClusterDetailSchema,
@@ -19,10 +19,29 @@ import {
   ScanRequestSchema,
   SummarySchema,
 } from './schemas.js';
+import { ClusterDiffSchema } from './diff-schemas.js';
+import { WaiverBodySchema, WaiverDeletedSchema, WaiverHistorySchema, WaiverListSchema, WaiverOutSchema, WaiverPutResultSchema } from './waiver-schemas.js';
 import type { AuthLevel, HttpMethod, RouteSpec } from './types.js';
 
 export type RouteName =
-  'health' | 'openapi' | 'dashboard' | 'summary' | 'clusters' | 'cluster' | 'clusterHistory' | 'node' | 'check' | 'scans' | 'scan' | 'requestScan';
+  | 'health'
+  | 'openapi'
+  | 'dashboard'
+  | 'summary'
+  | 'clusters'
+  | 'cluster'
+  | 'clusterHistory'
+  | 'clusterDiff'
+  | 'node'
+  | 'check'
+  | 'scans'
+  | 'scan'
+  | 'requestScan'
+  | 'waivers'
+  | 'waiver'
+  | 'putWaiver'
+  | 'deleteWaiver'
+  | 'waiverHistory';
 
 export interface PathParam {
   name: string;
@@ -46,6 +65,8 @@ export interface RouteDoc {
   requestBody?: z.ZodType;
   /** Error statuses the route can answer besides 400, 405 and 503. */
   notFound?: boolean;
+  /** True when the route honours If-Match / If-None-Match, so it can answer 412. */
+  preconditions?: boolean;
   /** True when the route never reads the results store, so it cannot answer 503. */
   storeFree?: boolean;
 }
@@ -55,6 +76,8 @@ const CLUSTER_PARAMS: PathParam[] = [
   { name: 'resourceGroup', description: 'Resource group name.' },
   { name: 'name', description: 'AKS cluster name.' },
 ];
+
+const WAIVER_ID_PARAM: PathParam = { name: 'id', description: 'Waiver id: 1-100 letters, digits, ".", "_" and "-".' };
 
 export const ROUTE_DOCS: readonly RouteDoc[] = [
   {
@@ -143,6 +166,21 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     notFound: true,
   },
   {
+    name: 'clusterDiff',
+    method: 'GET',
+    route: 'clusters/{subscriptionId}/{resourceGroup}/{name}/diff',
+    authLevel: 'function',
+    summary: 'What changed between two scans of a cluster: new FAILs, fixed, still failing, new WARNs, coverage, outcome change.',
+    description:
+      'Checks are compared per (pool, knowledge-base topic), as the alerts do, so a benchmark upgrade that renumbers checks is no change and a check only one benchmark has is coverage added or removed. ' +
+      '`to` defaults to the latest attempt and `from` to the attempt before `to` (the last two scans). A scan id of another cluster is not found (404).',
+    pathParams: CLUSTER_PARAMS,
+    query: diffQuery,
+    success: { status: 200, schema: ClusterDiffSchema },
+    csv: 'One row per changed check, with the change (newFailures, fixed, stillFailing, newWarnings, coverageAdded, coverageRemoved).',
+    notFound: true,
+  },
+  {
     name: 'node',
     method: 'GET',
     route: 'clusters/{subscriptionId}/{resourceGroup}/{name}/nodes/{node}',
@@ -205,6 +243,66 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     query: noQuery,
     requestBody: ScanRequestSchema,
     success: { status: 202, schema: ScanAcceptedSchema },
+  },
+  {
+    name: 'waivers',
+    method: 'GET',
+    route: 'waivers',
+    authLevel: 'function',
+    summary: 'Every waiver with its source: the waivers table, WAIVERS_FILE, and the shipped defaults (unless DEFAULT_WAIVERS=off).',
+    description: 'In the order they apply: the first waiver that matches a check is the one used. Expired waivers are listed too (compare `expires`).',
+    pathParams: [],
+    query: noQuery,
+    success: { status: 200, schema: WaiverListSchema },
+  },
+  {
+    name: 'waiver',
+    method: 'GET',
+    route: 'waivers/{id}',
+    authLevel: 'function',
+    summary: 'One waiver; a table waiver comes with its ETag (for If-Match on PUT and DELETE).',
+    pathParams: [WAIVER_ID_PARAM],
+    query: noQuery,
+    success: { status: 200, schema: WaiverOutSchema },
+    notFound: true,
+  },
+  {
+    name: 'putWaiver',
+    method: 'PUT',
+    route: 'waivers/{id}',
+    authLevel: 'admin',
+    summary: 'Creates or replaces a waiver of the waivers table; the change is recorded with who made it.',
+    description:
+      'The body is a waiver as a waiver file writes it (topic or check, scope, reason, owner, expires); `expires` is required, from today to at most WAIVER_MAX_DAYS (default 365) days ahead. ' +
+      'If-Match: <ETag> replaces only that version (412 otherwise); If-None-Match: * creates only. The answer carries the new ETag.',
+    pathParams: [WAIVER_ID_PARAM],
+    query: noQuery,
+    requestBody: WaiverBodySchema,
+    success: { status: 200, schema: WaiverPutResultSchema },
+    preconditions: true,
+  },
+  {
+    name: 'deleteWaiver',
+    method: 'DELETE',
+    route: 'waivers/{id}',
+    authLevel: 'admin',
+    summary: 'Deletes a waiver of the waivers table; the change is recorded with who made it. If-Match: <ETag> deletes only that version.',
+    pathParams: [WAIVER_ID_PARAM],
+    query: noQuery,
+    success: { status: 200, schema: WaiverDeletedSchema },
+    notFound: true,
+    preconditions: true,
+  },
+  {
+    name: 'waiverHistory',
+    method: 'GET',
+    route: 'waivers/{id}/history',
+    authLevel: 'function',
+    summary: "Every recorded change of a table waiver, oldest first: when, who (Entra ID principal or 'admin key'), before and after.",
+    pathParams: [WAIVER_ID_PARAM],
+    query: noQuery,
+    success: { status: 200, schema: WaiverHistorySchema },
+    notFound: true,
   },
 ];
 

@@ -3,6 +3,7 @@
  * `serve` command are adapters that translate their own request objects into ApiRequest.
  */
 import type { Store } from '../store/store.js';
+import type { WaiverService } from '../waivers/service.js';
 
 export interface ApiRequest {
   method: string;
@@ -30,12 +31,14 @@ export interface ApiDeps {
   requestScan: (clusterIds: string[] | null) => Promise<{ runId: string; queued: number; missing: string[] }>;
   /** Optional features and why any is off ("off: TEAMS_WEBHOOK_URL is an unresolved Key Vault reference"), for GET /health. */
   features?: () => Record<string, string>;
+  /** The waivers table and the effective waiver list; the waiver routes answer 503 without it. */
+  waivers?: WaiverService;
   /** Where unexpected errors go (they are answered as a bare 500); default nowhere. */
   log?: (message: string, error: unknown) => void;
 }
 
 export type AuthLevel = 'anonymous' | 'function' | 'admin';
-export type HttpMethod = 'GET' | 'POST';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface RouteSpec {
   /** Stable name, usable as a function name. */

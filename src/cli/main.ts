@@ -22,6 +22,10 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
     load: async () => (await import('./demo.js')).demoCommand,
     summary: 'scan a simulated fleet end to end: embedded Azurite, ARM simulator, timer → queue → workers → API',
   },
+  waivers: {
+    load: async () => (await import('./waivers.js')).waiversCommand,
+    summary: 'import a waiver file into the waivers table, or export the table as one',
+  },
   serve: { load: async () => (await import('./serve.js')).serveCommand, summary: 'serve the HTTP API and dashboard locally over stored results' },
   simulator: {
     load: async () => {

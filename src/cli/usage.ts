@@ -20,4 +20,6 @@ export const DEMO_USAGE = `usage: aks-fleet-scanner demo [--clusters N] [--once]
 
 export const SERVE_USAGE = `usage: aks-fleet-scanner serve [--port 7071] [--storage CONNECTION|URL] [--no-worker]   (default storage: AZURE_STORAGE_CONNECTION_STRING / AzureWebJobsStorage)`;
 
-export const USAGES = [EXPLAIN_USAGE, DIFF_USAGE, CHECKS_USAGE, SCAN_USAGE, DOCTOR_USAGE, DEMO_USAGE, SERVE_USAGE, SIMULATOR_USAGE].join('\n');
+export const WAIVERS_USAGE = `usage: aks-fleet-scanner waivers import FILE | export FILE|- [--storage CONNECTION|URL]   (default storage: AZURE_STORAGE_CONNECTION_STRING / AzureWebJobsStorage)`;
+
+export const USAGES = [EXPLAIN_USAGE, DIFF_USAGE, CHECKS_USAGE, SCAN_USAGE, DOCTOR_USAGE, DEMO_USAGE, SERVE_USAGE, WAIVERS_USAGE, SIMULATOR_USAGE].join('\n');

@@ -78,6 +78,10 @@ export const SETTINGS = {
   TEAMS_WEBHOOK_URL: z.url({ protocol: /^https$/ }).optional(),
   /** A waiver file (YAML or JSON) applied to alerts, on top of the shipped default waivers. */
   WAIVERS_FILE: z.string().optional(),
+  /** Table waivers (PUT /api/waivers/{id}, `waivers import`) expire at most this many days ahead. */
+  WAIVER_MAX_DAYS: positiveInt(365, 3650),
+  /** "off" drops the shipped default waivers (for platform and check-quirk topics) everywhere waivers apply. */
+  DEFAULT_WAIVERS: z.enum(['on', 'off'], { error: 'must be on or off' }).optional().default('on'),
   /** Linked from alerts, e.g. https://<app>.azurewebsites.net/api/dashboard. */
   DASHBOARD_URL: z.url({ protocol: /^https$/ }).optional(),
 } as const;

@@ -9,7 +9,18 @@ import { resolveIn, triageOf } from './resolve.js';
 import type { CheckRef } from './resolve.js';
 import type { TriageContext } from './waivers.js';
 
-export type { Disposition, Escalation, KnowledgeEntry, Responsibility, Triage, Waiver, WaiverScopeRule } from '../model/knowledge.js';
+export type {
+  Disposition,
+  Escalation,
+  KnowledgeEntry,
+  Responsibility,
+  Triage,
+  Waiver,
+  WaiverScopeRule,
+  TableWaiver,
+  WaiverChange,
+  WaiverFileEntry,
+} from '../model/knowledge.js';
 export type { CheckRef } from './resolve.js';
 export {
   applyWaivers,
@@ -20,6 +31,9 @@ export {
   parseWaiverConfig,
   parseWaivers,
   effectiveWaivers,
+  waiverFromInput,
+  waiverToInput,
+  isExpired,
 } from './waivers.js';
 export type { TriageContext, WaiverConfig, WaiverScope } from './waivers.js';
 export { compareKubeVersions, minorOf, parseKubeVersion } from './version.js';

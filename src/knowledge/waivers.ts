@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { InputError, errorLine } from '../model/errors.js';
 import { WaiverFileObjectSchema, WaiverListSchema } from '../model/knowledge.js';
-import type { Waiver, WaiverInput, WaiverScopeRule } from '../model/knowledge.js';
+import type { Waiver, WaiverFileEntry, WaiverInput, WaiverScopeRule } from '../model/knowledge.js';
 import { knowledgeBase } from './load.js';
 import { resolveIn, triageOf } from './resolve.js';
 import type { CheckRef } from './resolve.js';
@@ -74,30 +74,7 @@ export function parseWaiverConfig(text: string, inputName: string): WaiverConfig
   const file = parsed.data;
   const inputs = Array.isArray(file) ? file : file.waivers;
   const kb = knowledgeBase();
-  const known = knownChecks();
-  const waivers = inputs.map((w, i) => {
-    if (w.topic !== undefined && !kb.byTopic.has(w.topic)) {
-      throw new InputError(inputName, `waivers[${i}].topic: "${w.topic}" is not a topic of the knowledge base`);
-    }
-    const bench = normaliseBenchmark(w.benchmark);
-    if (bench !== null && !known.benchmarks.has(bench)) {
-      throw new InputError(
-        inputName,
-        `waivers[${i}].benchmark: "${w.benchmark ?? ''}" is not a benchmark of the knowledge base (${[...known.benchmarks].sort().join(', ')})`,
-      );
-    }
-    if (w.check !== undefined) {
-      const id = w.check.trim();
-      const ok = bench === null ? known.ids.has(id) : kb.byId.has(`${bench}|${id}`);
-      if (!ok) {
-        throw new InputError(
-          inputName,
-          `waivers[${i}].check: "${w.check}" is not a check id of ${bench === null ? 'any benchmark' : bench} in the knowledge base`,
-        );
-      }
-    }
-    return fromInput(w, w.id ?? `${inputName}#${i + 1}`);
-  });
+  const waivers = inputs.map((w, i) => waiverFromInput(w, inputName, `waivers[${i}]`, w.id ?? `${inputName}#${i + 1}`, 'file'));
   const disabled = Array.isArray(file) ? [] : file.disableDefaults;
   disabled.forEach((t, i) => {
     if (!kb.byTopic.has(t)) throw new InputError(inputName, `disableDefaults[${i}]: "${t}" is not a topic of the knowledge base`);
@@ -106,15 +83,68 @@ export function parseWaiverConfig(text: string, inputName: string): WaiverConfig
 }
 
 /**
+ * One waiver of a file, a table or a request body, checked against the knowledge base: its topic,
+ * benchmark and check id must exist. `field` names it in errors (e.g. "waivers[2]", "body").
+ */
+export function waiverFromInput(w: WaiverInput, inputName: string, field: string, id: string, source: Waiver['source']): Waiver {
+  const kb = knowledgeBase();
+  const known = knownChecks();
+  if (w.topic !== undefined && !kb.byTopic.has(w.topic)) {
+    throw new InputError(inputName, `${field}.topic: "${w.topic}" is not a topic of the knowledge base`);
+  }
+  const bench = normaliseBenchmark(w.benchmark);
+  if (bench !== null && !known.benchmarks.has(bench)) {
+    throw new InputError(
+      inputName,
+      `${field}.benchmark: "${w.benchmark ?? ''}" is not a benchmark of the knowledge base (${[...known.benchmarks].sort().join(', ')})`,
+    );
+  }
+  if (w.check !== undefined) {
+    const id = w.check.trim();
+    const ok = bench === null ? known.ids.has(id) : kb.byId.has(`${bench}|${id}`);
+    if (!ok) {
+      throw new InputError(inputName, `${field}.check: "${w.check}" is not a check id of ${bench === null ? 'any benchmark' : bench} in the knowledge base`);
+    }
+  }
+  return fromInput(w, id, source);
+}
+
+/** The file form of a waiver (what a waiver file holds and `waivers export` writes): the inverse of waiverFromInput. */
+export function waiverToInput(w: Waiver): WaiverFileEntry {
+  const scope: WaiverFileEntry['scope'] =
+    w.scope.kind === 'all'
+      ? 'all'
+      : w.scope.kind === 'subscription'
+        ? w.scope.subscriptionId
+        : w.scope.kind === 'cluster'
+          ? w.scope.clusterId
+          : { cluster: w.scope.clusterId, pool: w.scope.pool };
+  return {
+    id: w.id,
+    ...(w.topic !== null ? { topic: w.topic } : {}),
+    ...(w.checkId !== null ? { check: w.checkId } : {}),
+    ...(w.benchmark !== null ? { benchmark: w.benchmark } : {}),
+    scope,
+    reason: w.reason,
+    owner: w.owner,
+    expires: w.expires,
+  };
+}
+
+/**
  * Benchmarks some entry names, and every check id of any benchmark or legacy edition (the seed's text
  * output carries legacy ids such as 2.1.5, which a waiver without a benchmark may name).
  */
+let knownCache: { kb: object; benchmarks: ReadonlySet<string>; ids: ReadonlySet<string> } | undefined;
+
 function knownChecks(): { benchmarks: ReadonlySet<string>; ids: ReadonlySet<string> } {
   const kb = knowledgeBase();
+  if (knownCache?.kb === kb) return knownCache;
   const ids = new Set<string>();
   for (const key of kb.byId.keys()) ids.add(key.slice(key.indexOf('|') + 1));
   for (const e of kb.entries) for (const l of e.legacy) ids.add(l.id);
-  return { benchmarks: new Set(kb.sections.keys()), ids };
+  knownCache = { kb, benchmarks: new Set(kb.sections.keys()), ids };
+  return knownCache;
 }
 
 /** Names the bad field as a path a person can find in the file, e.g. waivers[2].expires. */
@@ -125,7 +155,8 @@ function describePath(raw: unknown, path: readonly PropertyKey[]): string {
   return out;
 }
 
-function fromInput(w: WaiverInput, id: string): Waiver {
+/** A waiver from its already validated input, without the knowledge-base checks (a stored waiver stays readable after a knowledge-base release). */
+export function fromInput(w: WaiverInput, id: string, source: Waiver['source']): Waiver {
   return {
     id,
     topic: w.topic ?? null,
@@ -135,7 +166,7 @@ function fromInput(w: WaiverInput, id: string): Waiver {
     reason: w.reason,
     owner: w.owner,
     expires: w.expires,
-    source: 'file',
+    source,
   };
 }
 

@@ -333,7 +333,26 @@ export interface Waiver {
   owner: string;
   /** Last day the waiver holds (UTC), YYYY-MM-DD. */
   expires: string;
-  source: 'default' | 'file';
+  /** Shipped with the knowledge base, from WAIVERS_FILE (or a CLI --waivers file), or from the waivers table (HTTP, `waivers import`). */
+  source: 'default' | 'file' | 'table';
+}
+
+/** A waiver of the waivers table, with its last change. */
+export interface TableWaiver extends Waiver {
+  source: 'table';
+  /** ISO time of the last PUT. */
+  updatedAt: string;
+  /** Who made it: the Entra ID principal (App Service Authentication), or "admin key". */
+  updatedBy: string;
+}
+
+/** One recorded change of a table waiver (GET /api/waivers/{id}/history). */
+export interface WaiverChange {
+  at: string;
+  by: string;
+  action: 'put' | 'delete';
+  before: Waiver | null;
+  after: Waiver | null;
 }
 
 /** Date.parse rolls 2026-02-30 over to March 2nd: a real date survives the round trip unchanged. */
@@ -380,6 +399,17 @@ export const WaiverInputSchema = z
   .refine((w) => (w.topic === undefined) !== (w.check === undefined), { message: 'a waiver names exactly one of topic or check' })
   .refine((w) => w.benchmark === undefined || w.check !== undefined, { message: 'benchmark goes with check, not topic' });
 export type WaiverInput = z.infer<typeof WaiverInputSchema>;
+/** A waiver as a file writes it (WaiverInputSchema's input), e.g. what `waivers export` writes. */
+export interface WaiverFileEntry {
+  id: string;
+  topic?: string;
+  check?: string;
+  benchmark?: string;
+  scope: string | { cluster: string; pool: string };
+  reason: string;
+  owner: string;
+  expires: string;
+}
 
 export const WaiverListSchema = z.array(WaiverInputSchema);
 export const WaiverFileObjectSchema = z

@@ -27,7 +27,8 @@ import { errorMessage, errorLine, InputError } from '../model/errors.js';
 export interface AlertSettings {
   /** The Teams Workflows webhook (a secret: never logged). */
   webhookUrl: string;
-  waivers: readonly Waiver[];
+  /** The effective waivers (table, file, defaults), read through a short cache: src/waivers/effective.ts. */
+  waivers: () => Promise<readonly Waiver[]>;
   dashboardUrl?: string;
 }
 
@@ -181,7 +182,7 @@ async function alertOnNewFailures(msg: ScanMessage, scan: ClusterScan, deps: Pip
       previous,
       current,
       webhookUrl: alerts.webhookUrl,
-      waivers: alerts.waivers,
+      waivers: await alerts.waivers(),
       now: deps.now(),
       ...(alerts.dashboardUrl ? { dashboardUrl: alerts.dashboardUrl } : {}),
     });

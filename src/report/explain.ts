@@ -37,11 +37,12 @@ export interface WaiverMark {
   reason: string;
   owner: string;
   expires: string | null;
-  source: 'default' | 'file';
+  source: Waiver['source'];
 }
 
 export type WaiverLookup = (check: CheckResult, node: { node: string | null; pool: string | null }) => WaiverMark | null;
 
+import type { Waiver } from '../model/knowledge.js';
 import { emptyTriageCounts, TRIAGE_KEYS, triageKeyOf } from '../model/knowledge.js';
 import type { TriageKey } from '../model/knowledge.js';
 export { TRIAGE_KEYS } from '../model/knowledge.js';

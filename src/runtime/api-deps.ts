@@ -8,7 +8,7 @@ import { ApiError } from '../api/respond.js';
 import type { ApiDeps } from '../api/types.js';
 import { schedulePeriodMs } from '../config/schedule.js';
 import type { Runtime } from './runtime.js';
-import { sharedRuntime, sharedRuntimeIfReady } from './runtime.js';
+import { sharedRuntime, sharedRuntimeIfReady, waiverServiceFor } from './runtime.js';
 import { errorLine } from '../model/errors.js';
 
 /** A scan the API could not start because Azure could not be reached or signed in to: 503, one line. */
@@ -42,6 +42,7 @@ export function apiDepsFor(rt: Runtime, log?: ApiDeps['log']): ApiDeps {
     schedulePeriodMs: schedulePeriodMs(rt.settings.SCAN_SCHEDULE),
     requestScan: (clusterIds) => scanOr503(() => requestScanWith(rt, clusterIds)),
     features: () => ({ ...rt.features }),
+    waivers: rt.waivers,
     ...(log ? { log } : {}),
   };
 }
@@ -50,11 +51,15 @@ let light: Promise<ApiDeps> | undefined;
 
 async function lightDeps(): Promise<ApiDeps> {
   const [{ loadSettings }, { createStore, storageTargetFromEnv }] = await Promise.all([import('../config/features.js'), import('../store/index.js')]);
-  const { settings, features, warnings } = loadSettings(process.env);
+  const loaded = loadSettings(process.env);
+  const { settings, features, warnings } = loaded;
   for (const w of warnings) console.warn(w);
-  const store = createStore(storageTargetFromEnv(process.env));
+  const storage = storageTargetFromEnv(process.env);
+  const store = createStore(storage);
   await store.ensureTables();
+  const { service } = await waiverServiceFor(settings, loaded, storage, store, { now: () => new Date(), log: (l) => console.warn(l) });
   return {
+    waivers: service,
     store,
     now: () => new Date(),
     schedulePeriodMs: schedulePeriodMs(settings.SCAN_SCHEDULE),

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { TokenCredential } from '@azure/core-auth';
 import type { QueueClient } from '@azure/storage-queue';
 import type { ArmClients } from '../azure/arm.js';
-import type { FeatureStates } from '../config/features.js';
+import type { FeatureStates, LoadedSettings } from '../config/features.js';
 import { loadSettings, turnOff } from '../config/features.js';
 import type { Settings } from '../config/settings.js';
 import type { PipelineDeps, RunPlanOptions } from '../pipeline/pipeline.js';
@@ -19,6 +19,8 @@ import type { ClusterScanOptions } from '../scan/scan-cluster.js';
 import type { Store, StorageTarget } from '../store/index.js';
 import { createQueueClient, createStore, storageTargetFromEnv } from '../store/index.js';
 import { errorLine } from '../model/errors.js';
+import type { WaiverConfig } from '../knowledge/waivers.js';
+import type { WaiverService } from '../waivers/service.js';
 
 export interface RuntimeOverrides {
   credential?: TokenCredential;
@@ -47,6 +49,8 @@ export interface Runtime {
   scanOptions: ClusterScanOptions;
   planOptions: RunPlanOptions;
   queue(name?: typeof SCAN_QUEUE | typeof POISON_QUEUE): QueueClient;
+  /** The waivers table and the effective waiver list (table, WAIVERS_FILE, defaults), for alerts and the API. */
+  waivers: WaiverService;
 }
 
 async function defaultCredential(): Promise<TokenCredential> {
@@ -97,20 +101,15 @@ export async function createRuntime(env: NodeJS.ProcessEnv, o: RuntimeOverrides 
   if (!o.store) await store.ensureTables();
   const queues = new Map<string, QueueClient>();
   const deps: PipelineDeps = { arm, store, now: o.now ?? (() => new Date()), log: o.log ?? ((l) => console.log(l)) };
+  const waivers = await waiverServiceFor(settings, loaded, storage, store, deps);
   const webhookUrl = o.teamsWebhookUrl ?? settings.TEAMS_WEBHOOK_URL;
-  if (webhookUrl) {
-    const { effectiveWaivers, loadWaiverConfig } = await import('../knowledge/index.js');
-    try {
-      deps.alerts = {
-        webhookUrl,
-        waivers: effectiveWaivers(settings.WAIVERS_FILE ? loadWaiverConfig(settings.WAIVERS_FILE) : null, true),
-        ...(settings.DASHBOARD_URL ? { dashboardUrl: settings.DASHBOARD_URL } : {}),
-      };
-      if (o.teamsWebhookUrl) loaded.features.alerts = 'on';
-    } catch (e) {
-      // Alerts without the waivers someone wrote would post what they chose to silence.
-      turnOff(loaded, 'alerts', `WAIVERS_FILE could not be loaded: ${errorLine(e)}`);
-    }
+  if (webhookUrl && waivers.fileLoaded) {
+    deps.alerts = {
+      webhookUrl,
+      waivers: () => waivers.service.cache.current(),
+      ...(settings.DASHBOARD_URL ? { dashboardUrl: settings.DASHBOARD_URL } : {}),
+    };
+    if (o.teamsWebhookUrl) loaded.features.alerts = 'on';
   }
   const warn = o.log ?? ((l: string) => console.warn(l));
   for (const w of loaded.warnings) warn(w);
@@ -123,12 +122,51 @@ export async function createRuntime(env: NodeJS.ProcessEnv, o: RuntimeOverrides 
     storage,
     scanOptions: scanOptionsFrom(settings, o.timing),
     planOptions: planOptionsFrom(settings),
+    waivers: waivers.service,
     queue(name = SCAN_QUEUE) {
       let q = queues.get(name);
       if (!q) queues.set(name, (q = createQueueClient(storage, name)));
       return q;
     },
   };
+}
+
+/**
+ * The waiver service over the waivers table (same table prefix as the results store). A
+ * WAIVERS_FILE that does not load turns alerts off (alerts without the waivers someone wrote would
+ * post what they chose to silence); the API then lists the table's and default waivers only.
+ */
+export async function waiverServiceFor(
+  settings: Settings,
+  loaded: LoadedSettings,
+  storage: StorageTarget,
+  store: Pick<Store, 'tables'>,
+  deps: Pick<PipelineDeps, 'now' | 'log'>,
+): Promise<{ service: WaiverService; fileLoaded: boolean }> {
+  const [{ loadWaiverConfig }, { createWaiverTable }, { WaiverService }] = await Promise.all([
+    import('../knowledge/index.js'),
+    import('../store/waivers.js'),
+    import('../waivers/service.js'),
+  ]);
+  let file: WaiverConfig | null = null;
+  let fileLoaded = true;
+  try {
+    file = settings.WAIVERS_FILE ? loadWaiverConfig(settings.WAIVERS_FILE) : null;
+  } catch (e) {
+    fileLoaded = false;
+    turnOff(loaded, 'alerts', `WAIVERS_FILE could not be loaded: ${errorLine(e)}`);
+  }
+  const table = createWaiverTable(storage, { tablePrefix: store.tables.clusters.replace(/Clusters$/, '') });
+  await table.ensureTable();
+  const service = new WaiverService({
+    table,
+    file,
+    defaults: settings.DEFAULT_WAIVERS !== 'off',
+    maxDays: settings.WAIVER_MAX_DAYS,
+    now: deps.now,
+    log: deps.log,
+  });
+  return { service, fileLoaded };
 }
 
 let shared: Promise<Runtime> | undefined;

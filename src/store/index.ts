@@ -19,3 +19,5 @@ export type { TableNames } from './layout.js';
 export { planBatches, MAX_BATCH_ENTITIES, entityWireSize } from './batch.js';
 export { summaryEntities } from './seed.js';
 export * from './types.js';
+export { createWaiverTable, waiverTableName, WaiverWriteError } from './waivers.js';
+export type { StoredWaiver, WaiverAuthor, WaiverCondition, WaiverTable, WaiverTableOptions } from './waivers.js';

@@ -12,8 +12,10 @@ import { GUID } from '../../src/model/ids.js';
 import { CHECK_STATUSES } from '../../src/model/result.js';
 import { RUN_TRIGGERS } from '../../src/model/run.js';
 import { createStore } from '../../src/store/store.js';
+import { createWaiverTable } from '../../src/store/waivers.js';
+import { WaiverService } from '../../src/waivers/service.js';
 import { useAzurite } from '../support/azurite.js';
-import { call, depsFor, seedFleet, SUB_A, SUB_B, type Answer, type Call } from './fleet.js';
+import { call, depsFor, NOW, seedFleet, SUB_A, SUB_B, type Answer, type Call } from './fleet.js';
 
 const az = useAzurite();
 
@@ -25,15 +27,28 @@ let doc: Json;
 beforeAll(async () => {
   const store = await az.store();
   await seedFleet(store);
-  deps = depsFor(store);
+  const table = createWaiverTable(az.target(), { tablePrefix: store.tables.clusters.replace(/Clusters$/, '') });
+  await table.ensureTable();
+  deps = { ...depsFor(store), waivers: new WaiverService({ table, file: null, defaults: true, maxDays: 365, now: () => NOW }) };
   const target = az.target();
   const value = target.kind === 'connection-string' ? target.value.replace(/TableEndpoint=http:\/\/127\.0\.0\.1:\d+/, 'TableEndpoint=http://127.0.0.1:9') : '';
-  broken = depsFor(createStore({ kind: 'connection-string', value }, { timeoutMs: 2000, listTimeoutMs: 2000, retry: { maxRetries: 0 } }));
+  broken = {
+    ...depsFor(createStore({ kind: 'connection-string', value }, { timeoutMs: 2000, listTimeoutMs: 2000, retry: { maxRetries: 0 } })),
+    waivers: new WaiverService({
+      table: createWaiverTable({ kind: 'connection-string', value }, { timeoutMs: 2000, retry: { maxRetries: 0 } }),
+      file: null,
+      defaults: true,
+      maxDays: 365,
+      now: () => NOW,
+    }),
+  };
   doc = (await call(deps, '/openapi.json')).json as Json;
 });
 
 const prod1 = `/clusters/${SUB_A}/rg-prod/aks-prod-1`;
 const dev1 = `/clusters/${SUB_A}/rg-dev/aks-dev-1`;
+
+const WAIVER_BODY = { topic: 'kubelet.read-only-port', scope: 'all', reason: 'closed (SEC-1)', owner: 'sec@example.com', expires: '2027-01-31' };
 
 /** [deps to use, path, options]: every route, its filters and its error answers. */
 function catalogue(): [ApiDeps, string, Call?][] {
@@ -55,6 +70,9 @@ function catalogue(): [ApiDeps, string, Call?][] {
     [`${prod1}?format=csv`],
     [`${dev1}/history`],
     [`${dev1}/history?format=csv`],
+    [`${dev1}/diff`],
+    [`${dev1}/diff?from=scan-dev1-1&to=scan-dev1-2&format=csv`],
+    [`${dev1}/diff?from=unknown-scan`],
     [`${prod1}/nodes/aks-system-0`],
     [`${dev1}/nodes/aks-dev-0`],
     [`${dev1}/nodes/aks-dev-0?scan=scan-dev1-1`],
@@ -76,6 +94,16 @@ function catalogue(): [ApiDeps, string, Call?][] {
       },
     ],
     ['/scans', { method: 'POST' }],
+    ['/waivers/w-doc', { method: 'PUT', body: WAIVER_BODY }],
+    ['/waivers'],
+    ['/waivers/w-doc'],
+    ['/waivers/default:kubelet.read-only-port'],
+    ['/waivers/w-doc', { method: 'PUT', body: WAIVER_BODY, headers: { 'if-none-match': '*' } }],
+    ['/waivers/w-doc', { method: 'DELETE' }],
+    ['/waivers/w-doc/history'],
+    ['/waivers/w-doc', { method: 'DELETE' }],
+    ['/waivers/w-bad', { method: 'PUT', body: { ...WAIVER_BODY, expires: '2030-01-01' } }],
+    ['/waivers/never/history'],
     // Errors.
     ['/summary?bogus=1'],
     ['/summary?tag=a<b'],
@@ -100,10 +128,12 @@ function catalogue(): [ApiDeps, string, Call?][] {
     ['/clusters'],
     [prod1],
     [`${dev1}/history`],
+    [`${dev1}/diff`],
     [`${prod1}/nodes/aks-system-0`],
     ['/checks/kubelet.read-only-port'],
     ['/scans'],
     ['/scans/run-1'],
+    ['/waivers'],
   ];
   return [...ok.map(([p, o]): [ApiDeps, string, Call?] => [deps, p, o]), ...down.map(([p, o]): [ApiDeps, string, Call?] => [broken, p, o])];
 }

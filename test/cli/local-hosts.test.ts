@@ -5,15 +5,14 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalHttpServer } from '../../src/cli/host/http-host.js';
-import { serveHttp } from '../../src/cli/host/http-host.js';
 import { refuseNonLocal } from '../../src/cli/host/local-guard.js';
 import { LocalQueueHost } from '../../src/cli/host/queue-host.js';
 import { realAzureWarning } from '../../src/cli/serve.js';
-import { simulatorCredential } from '../../src/cli/static-credential.js';
 import { POISON_QUEUE, SCAN_QUEUE } from '../../src/pipeline/queues.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { createRuntime, setSharedRuntime } from '../../src/runtime/runtime.js';
+import { setSharedRuntime } from '../../src/runtime/runtime.js';
 import { useAzurite } from '../support/azurite.js';
+import { startLocalApi } from '../support/local-api.js';
 
 const az = useAzurite();
 let rt: Runtime;
@@ -21,14 +20,7 @@ let server: LocalHttpServer;
 let port: number;
 
 beforeAll(async () => {
-  const store = await az.store();
-  rt = await createRuntime(
-    { AzureWebJobsStorage: az.instance.connectionString },
-    // ARM on a closed loopback port: a request that passes the guard reaches the API and fails fast there.
-    { credential: simulatorCredential(), armEndpoint: 'https://127.0.0.1:9', store, storage: az.target(), log: () => undefined },
-  );
-  setSharedRuntime(rt);
-  server = await serveHttp(0, { stderr: { write: () => true } });
+  ({ rt, server } = await startLocalApi(az));
   port = Number(new URL(server.url).port);
 });
 afterAll(async () => {

@@ -504,7 +504,11 @@ describe('Teams alerts from the worker', () => {
       const rt = await runtimeWith(store);
       const logs: string[] = [];
       // No waivers, so the simulated drift (platform and quirk topics) counts as new.
-      const deps = { ...rt.deps, log: (l: string) => logs.push(l), alerts: { webhookUrl: `http://127.0.0.1:${port}/workflows/x?sig=SECRET`, waivers: [] } };
+      const deps = {
+        ...rt.deps,
+        log: (l: string) => logs.push(l),
+        alerts: { webhookUrl: `http://127.0.0.1:${port}/workflows/x?sig=SECRET`, waivers: async () => [] },
+      };
       setSharedRuntime({ ...rt, deps });
       const messages = (await plannedMessages()).filter((m) => !m.cluster.runCommandDisabled && m.cluster.powerState !== 'Stopped');
       const { processScanMessage } = await import('../../src/pipeline/pipeline.js');

@@ -8,34 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../src/api/index.js';
 import { REGISTRATIONS } from '../../functions/api.js';
-
-interface Registration {
-  readonly name: string;
-  readonly route: string;
-  readonly methods: readonly string[];
-  readonly authLevel: 'anonymous' | 'function' | 'admin';
-}
-
-/** ASP.NET route template matching as the host uses it: literals case-insensitive, {x} one segment, {*x} the rest. */
-function templateMatches(template: string, path: string): boolean {
-  const t = template.split('/').filter(Boolean);
-  const p = path.split('/').filter(Boolean);
-  for (let i = 0; i < t.length; i++) {
-    const seg = t[i] as string;
-    if (/^\{\*[^}]+\}$/.test(seg)) return true;
-    const got = p[i];
-    if (got === undefined) return false;
-    if (/^\{[^}]+\}$/.test(seg)) continue;
-    if (seg.toLowerCase() !== got.toLowerCase()) return false;
-  }
-  return t.length === p.length;
-}
-
-/** The function the host would invoke for a request: name order, case-insensitive, first match. */
-function servedBy(registrations: readonly Registration[], method: string, path: string): Registration | undefined {
-  const ordered = [...registrations].sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase(), 'en'));
-  return ordered.find((r) => r.methods.includes(method) && templateMatches(r.route, path));
-}
+import { servedBy, templateMatches, type Registration } from '../../src/cli/host/function-keys.js';
 
 const rank = { anonymous: 0, function: 1, admin: 2 } as const;
 
@@ -61,6 +34,18 @@ describe('HTTP functions on the host: name order, first match wins', () => {
     expect(servedBy(REGISTRATIONS, 'GET', 'health')?.authLevel).toBe('anonymous');
     expect(servedBy(REGISTRATIONS, 'GET', 'HEALTH')?.name).toBe('health');
     expect(servedBy(REGISTRATIONS, 'POST', 'scans')?.authLevel).toBe('admin');
+    // Changing a waiver needs the admin key; reading waivers a function key.
+    expect(servedBy(REGISTRATIONS, 'PUT', 'waivers/w-1')).toMatchObject({ name: 'putWaiver', authLevel: 'admin' });
+    expect(servedBy(REGISTRATIONS, 'DELETE', 'waivers/w-1')).toMatchObject({ name: 'deleteWaiver', authLevel: 'admin' });
+    expect(servedBy(REGISTRATIONS, 'GET', 'waivers/w-1')?.authLevel).toBe('function');
+    expect(servedBy(REGISTRATIONS, 'GET', 'waivers/w-1/history')?.authLevel).toBe('function');
+  });
+
+  it('a waiver route left to a function-level registration is reported', () => {
+    const weaker = REGISTRATIONS.map((r) => (r.name === 'putWaiver' ? { ...r, authLevel: 'function' as const } : r));
+    expect(violations(weaker)).toContain('PUT /api/waivers/sample: served by putWaiver at function, needs admin');
+    const missing = REGISTRATIONS.filter((r) => r.name !== 'deleteWaiver');
+    expect(violations(missing)).toContain('DELETE /api/waivers/sample: no function serves it');
   });
 
   it('nothing is more open than its route: only health is anonymous', () => {

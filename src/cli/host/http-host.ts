@@ -7,7 +7,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import azf from '@azure/functions';
-import { apiHandler } from '../../../functions/api.js';
+import { apiHandler, REGISTRATIONS } from '../../../functions/api.js';
+import { refuseKey, servedBy, type FunctionKeys } from './function-keys.js';
 import type { CliIo } from '../io.js';
 import { errorMessage } from '../../model/errors.js';
 import { refuseNonLocal } from './local-guard.js';
@@ -20,8 +21,30 @@ export interface LocalHttpServer {
   close(): Promise<void>;
 }
 
-export async function serveHttp(port: number, io: Pick<CliIo, 'stderr'>): Promise<LocalHttpServer> {
+export interface ServeOptions {
+  /** Check function keys as the Functions host does (tests of the admin-only routes); without, every request passes. */
+  keys?: FunctionKeys;
+}
+
+/** The key a request carries, as the host reads it. */
+function keyOf(url: URL, headers: Record<string, string | string[] | undefined>): string | undefined {
+  const h = headers['x-functions-key'];
+  return url.searchParams.get('code') ?? (typeof h === 'string' ? h : undefined);
+}
+
+export async function serveHttp(port: number, io: Pick<CliIo, 'stderr'>, opts: ServeOptions = {}): Promise<LocalHttpServer> {
   const server = createServer((req, res) => {
+    if (opts.keys) {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const path = url.pathname.replace(/^\/api(?=\/|$)/, '');
+      const why = refuseKey(servedBy(REGISTRATIONS, (req.method ?? 'GET').toUpperCase(), path), keyOf(url, req.headers), opts.keys);
+      if (why) {
+        res.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', connection: 'close' });
+        res.end(JSON.stringify({ error: { code: 'Unauthorized', message: why } }));
+        req.resume();
+        return;
+      }
+    }
     const refused = refuseNonLocal(
       { method: req.method ?? 'GET', headers: req.headers as Record<string, string | undefined> },
       (server.address() as AddressInfo).port,
