@@ -19,6 +19,7 @@ import type { ClusterScanOptions } from '../scan/scan-cluster.js';
 import type { Store, StorageTarget } from '../store/index.js';
 import { createQueueClient, createStore, storageTargetFromEnv } from '../store/index.js';
 import { errorLine } from '../model/errors.js';
+import { DEFAULT_CHANNEL } from '../alert/routes.js';
 
 export interface RuntimeOverrides {
   credential?: TokenCredential;
@@ -96,13 +97,16 @@ export async function createRuntime(env: NodeJS.ProcessEnv, o: RuntimeOverrides 
   if (!o.store) await store.ensureTables();
   const queues = new Map<string, QueueClient>();
   const deps: PipelineDeps = { arm, store, now: o.now ?? (() => new Date()), log: o.log ?? ((l) => console.log(l)) };
-  const webhookUrl = o.teamsWebhookUrl ?? settings.TEAMS_WEBHOOK_URL;
-  if (webhookUrl) {
+  // A loopback receiver (tests) stands in for TEAMS_WEBHOOK_URL, which settings require to be https.
+  const routing = o.teamsWebhookUrl ? { ...loaded.routing, fallback: { name: DEFAULT_CHANNEL, url: o.teamsWebhookUrl, rules: [] } } : loaded.routing;
+  if (routing.fallback || routing.routes.length > 0) {
     const { effectiveWaivers, loadWaiverConfig } = await import('../knowledge/index.js');
     try {
       deps.alerts = {
-        webhookUrl,
+        ...(routing.fallback ? { webhookUrl: routing.fallback.url } : {}),
+        routing,
         waivers: effectiveWaivers(settings.WAIVERS_FILE ? loadWaiverConfig(settings.WAIVERS_FILE) : null, true),
+        runDeadlineMs: settings.ALERT_RUN_DEADLINE_MINUTES * 60_000,
         ...(settings.DASHBOARD_URL ? { dashboardUrl: settings.DASHBOARD_URL } : {}),
       };
       if (o.teamsWebhookUrl) loaded.features.alerts = 'on';

@@ -18,3 +18,5 @@ export { tableNames } from './layout.js';
 export type { TableNames } from './layout.js';
 export { planBatches, MAX_BATCH_ENTITIES } from './batch.js';
 export * from './types.js';
+export { createAlertStore, PENDING_PARTITION } from './alerts.js';
+export type { AlertStore, Claim, OpenAlert, StoredDelivery } from './alerts.js';

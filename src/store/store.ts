@@ -20,6 +20,7 @@ import { odata } from '@azure/data-tables';
 import pLimit from 'p-limit';
 import { OUTCOME_KINDS, type ClusterScan, type ScannedNode } from '../model/cluster.js';
 import { errorMessage, InputError } from '../model/errors.js';
+import { createAlertStore, type AlertStore } from './alerts.js';
 import { entityWireSize, planBatches } from './batch.js';
 import { createTableClient, type RetryOptions } from './clients.js';
 import { attemptProps, clusterSummaryOf, FLEET, KEEP_SELECT, keptScansOf, pointerOf, POINTER_SELECT, resultsProps, type AttemptInput } from './codec/fleet.js';
@@ -54,6 +55,8 @@ export interface Store {
   readonly tables: TableNames;
   /** Requests sent by this store's clients (every attempt, retries included). */
   readonly requests: RequestCounter;
+  /** Teams alerting's rows: run changes, digest claims and deliveries, open alerts (alerts.ts). */
+  readonly alerts: AlertStore;
   /** Creates the tables if missing. Call once at start-up, not per message. */
   ensureTables(): Promise<void>;
   startRun(run: RunStart): Promise<void>;
@@ -174,6 +177,7 @@ class TableStore implements Store {
   private readonly timeoutMs: number;
   private readonly listTimeoutMs: number;
   private readonly limit: ReturnType<typeof pLimit>;
+  readonly alerts: AlertStore;
 
   constructor(
     private readonly clients: StoreClients,
@@ -184,6 +188,7 @@ class TableStore implements Store {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.listTimeoutMs = opts.listTimeoutMs ?? 120_000;
     this.limit = pLimit(opts.concurrency ?? 4);
+    this.alerts = createAlertStore(clients.runs, tables.runs, this.timeoutMs);
   }
 
   // ---- plumbing -----------------------------------------------------------------------------
