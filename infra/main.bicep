@@ -88,6 +88,13 @@ param scanDiscovery string = 'arm'
 @description('Teams Workflows webhook URL for new FAIL alerts; stored only in Key Vault. Empty: no alerts.')
 param teamsWebhookUrl string = ''
 
+@description('Teams alert routes: name=subscription:<id>, name=resourceGroup:<glob> or name=tag:<key>[=<value>], separated by ";" (the app setting ALERT_ROUTES). Each route named needs its URL in alertRouteUrls.')
+param alertRoutes string = ''
+
+@secure()
+@description('Webhook URL per alert route name, e.g. {"payments": "https://..."}; each stored only in Key Vault, the app setting ALERT_ROUTE_<NAME>_URL a Key Vault reference to it.')
+param alertRouteUrls object = {}
+
 @description('Object id of the deploying principal. azd always fills it from the signed-in account, so it grants nothing by itself: see grantDeployerDataAccess.')
 param principalId string = ''
 
@@ -200,6 +207,7 @@ module keyVault 'core/security/keyvault.bicep' = {
     tags: tags
     webhookSecretName: webhookSecretName
     teamsWebhookUrl: teamsWebhookUrl
+    alertRouteUrls: alertRouteUrls
   }
 }
 
@@ -239,6 +247,9 @@ module functionApp 'app/function-app.bicep' = {
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     teamsWebhookSecretUri: empty(teamsWebhookUrl) ? '' : keyVault.outputs.webhookSecretUri
+    alertRoutes: alertRoutes
+    // Route names only: the URLs stay in Key Vault, and each setting is a reference to its secret.
+    alertRouteSecretUris: toObject(items(alertRouteUrls), r => r.key, r => '${keyVault.outputs.uri}secrets/teams-route-${replace(toLower(r.key), '_', '-')}')
     scanSchedule: scanSchedule
     retentionDays: retentionDays
     scanSubscriptions: join(scanSubscriptionList, ',')

@@ -31,6 +31,12 @@ param applicationInsightsConnectionString string
 @description('Versionless Key Vault secret URI of the Teams webhook; empty when alerting is off.')
 param teamsWebhookSecretUri string
 
+@description('ALERT_ROUTES: the alert routes\' rules and names (no URL).')
+param alertRoutes string = ''
+
+@description('Versionless Key Vault secret URI of each alert route\'s webhook, by route name.')
+param alertRouteSecretUris object = {}
+
 param scanSchedule string
 param retentionDays int
 param scanSubscriptions string
@@ -87,7 +93,13 @@ var appSettings = {
   // text in the setting, which the app would then try to post to, so with no
   // secret the setting is empty and alerting is off.
   TEAMS_WEBHOOK_URL: empty(teamsWebhookSecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${teamsWebhookSecretUri})'
+  ALERT_ROUTES: alertRoutes
+  // The housekeeping timer binds to %HOUSEKEEPING_SCHEDULE%: without the setting the host cannot index it.
+  HOUSEKEEPING_SCHEDULE: '0 */5 * * * *'
 }
+
+// A Key Vault reference fills a whole setting, so each route's URL is its own setting.
+var routeUrlSettings = toObject(items(alertRouteSecretUris), r => 'ALERT_ROUTE_${toUpper(r.key)}_URL', r => '@Microsoft.KeyVault(SecretUri=${r.value})')
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -153,6 +165,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     // (Flex Consumption apps may get a unique default host name, not <name>.azurewebsites.net).
     properties: union(
       appSettings,
+      routeUrlSettings,
       { DASHBOARD_URL: 'https://${app.properties.defaultHostName}/api/dashboard' },
       useIdentityForSignIn ? { '${authIdentitySettingName}': identityClientId } : {}
     )

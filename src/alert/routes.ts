@@ -47,6 +47,8 @@ export interface AlertRouting {
   fallback: AlertRoute | null;
   /** One line per route turned off or setting ignored; safe to log and to show in /api/health. */
   warnings: string[];
+  /** Routes turned off and why (naming the setting, never the URL). */
+  off: { name: string; reason: string }[];
 }
 
 /** What routing reads of a cluster. */
@@ -87,6 +89,7 @@ function parseRule(text: string): RouteRule | null {
 /** Reads ALERT_ROUTES, each route's URL setting and TEAMS_WEBHOOK_URL from a plain settings record. */
 export function alertRoutes(settings: Settings): AlertRouting {
   const warnings: string[] = [];
+  const off: AlertRouting['off'] = [];
   const named = new Map<string, { name: string; rules: RouteRule[]; bad: number[] }>();
   const entries = (settings[ROUTES_SETTING] ?? '')
     .split(/[;\n]/)
@@ -111,14 +114,16 @@ export function alertRoutes(settings: Settings): AlertRouting {
   const routes: AlertRoute[] = [];
   for (const r of named.values()) {
     if (r.bad.length > 0) {
-      warnings.push(
-        `alert route "${r.name}" is turned off: ${ROUTES_SETTING} entr${r.bad.length === 1 ? 'y' : 'ies'} ${r.bad.join(', ')} ` +
-          `must be subscription:<id>, resourceGroup:<glob> or tag:<key>[=<value>]`,
-      );
+      const reason =
+        `${ROUTES_SETTING} entr${r.bad.length === 1 ? 'y' : 'ies'} ${r.bad.join(', ')} ` +
+        `must be subscription:<id>, resourceGroup:<glob> or tag:<key>[=<value>]`;
+      off.push({ name: r.name, reason });
+      warnings.push(`alert route "${r.name}" is turned off: ${reason}`);
       continue;
     }
     const url = webhookSetting(settings, routeUrlSetting(r.name));
     if ('problem' in url) {
+      off.push({ name: r.name, reason: url.problem });
       warnings.push(`alert route "${r.name}" is turned off: ${url.problem}`);
       continue;
     }
@@ -131,7 +136,7 @@ export function alertRoutes(settings: Settings): AlertRouting {
     if ('problem' in url) warnings.push(`the default alert channel is turned off: ${url.problem}; clusters no route takes are not alerted`);
     else fallback = { name: DEFAULT_CHANNEL, url: url.url, rules: [] };
   }
-  return { routes, fallback, warnings };
+  return { routes, fallback, warnings, off };
 }
 
 function ruleMatches(rule: RouteRule, c: RoutedCluster): boolean {

@@ -7,6 +7,7 @@ import { OUTCOME_KINDS } from '../model/cluster.js';
 import { KnowledgeEntrySchema } from '../model/knowledge.js';
 import { CHECK_STATUSES } from '../model/result.js';
 import { RUN_TRIGGERS } from '../model/run.js';
+import { DELIVERY_STATUSES } from '../store/types.js';
 import { CheckCountsSchema, FleetSummarySchema } from '../report/fleet-schema.js';
 
 /** Every schema the OpenAPI document names under components.schemas. */
@@ -268,6 +269,26 @@ export const RunSchema = z
     pending: count,
     complete: z.boolean(),
     lastReportAt: isoTime.nullable(),
+    alerts: z
+      .array(
+        z
+          .object({
+            channel: z.string().describe('The alert route\'s name, or "default" for TEAMS_WEBHOOK_URL; never the URL.'),
+            status: z.enum(DELIVERY_STATUSES).describe('failed: retried by the housekeeping timer at nextAttemptAt, for up to 24 hours; gave-up after that.'),
+            attempts: count,
+            httpStatus: z.number().int().nullable(),
+            detail: z.string(),
+            firstAttemptAt: isoTime.nullable(),
+            lastAttemptAt: isoTime.nullable(),
+            nextAttemptAt: isoTime.nullable(),
+            bytes: count,
+            clusters: count,
+            newFails: count,
+            fixed: count,
+          })
+          .strict(),
+      )
+      .describe("The run's Teams digests, one per channel, once the run completed or passed its deadline."),
   })
   .strict()
   .register(apiSchemas, { id: 'Run' });

@@ -16,7 +16,7 @@ export const CHECKS_USAGE = `usage: aks-fleet-scanner checks [--benchmark aks-1.
 
 export const SIMULATOR_USAGE = `usage: aks-fleet-scanner simulator [--fleet FILE] [--port N] [--seed N] [--page-size N] [--command-ms N]`;
 
-export const DEMO_USAGE = `usage: aks-fleet-scanner demo [--clusters N] [--once] [--format text|json] [--port N]`;
+export const DEMO_USAGE = `usage: aks-fleet-scanner demo [--clusters N] [--once] [--format text|json] [--port N] [--scans 1|2] [--webhook URL]`;
 
 export const SERVE_USAGE = `usage: aks-fleet-scanner serve [--port 7071] [--storage CONNECTION|URL] [--no-worker]   (default storage: AZURE_STORAGE_CONNECTION_STRING / AzureWebJobsStorage)`;
 

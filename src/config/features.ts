@@ -4,6 +4,8 @@
  * its reason is shown by GET /api/health; scans and the API keep working. Any other unusable setting
  * still fails at start, naming the setting.
  */
+import type { AlertRouting } from '../alert/routes.js';
+import { alertRoutes } from '../alert/routes.js';
 import type { Settings, SettingName } from './settings.js';
 import { parseSettings, SettingsError } from './settings.js';
 
@@ -18,7 +20,8 @@ export const OPTIONAL_FEATURES = {
 export type Feature = keyof typeof OPTIONAL_FEATURES;
 /** "on", or "off: <reason naming the setting>". */
 export type FeatureState = 'on' | `off: ${string}`;
-export type FeatureStates = Record<Feature, FeatureState>;
+/** The optional features, plus one `alertRoute:<name>` per route ALERT_ROUTES names. */
+export type FeatureStates = Record<Feature, FeatureState> & { [route: `alertRoute:${string}`]: FeatureState };
 
 export const OPTIONAL_SETTINGS: readonly SettingName[] = Object.values(OPTIONAL_FEATURES).flat();
 
@@ -29,6 +32,8 @@ export interface LoadedSettings {
   /** Settings with every unusable optional one left out. */
   settings: Settings;
   features: FeatureStates;
+  /** ALERT_ROUTES with each route's URL, the default channel its fallback; unusable routes left out. */
+  routing: AlertRouting;
   /** One line per feature turned off by an unusable setting (not by one left unset); never a setting's value. */
   warnings: string[];
 }
@@ -54,7 +59,16 @@ export function loadSettings(env: NodeJS.ProcessEnv): LoadedSettings {
     } else if (values[ENABLED_BY[feature]] === undefined) features[feature] = `off: ${ENABLED_BY[feature]} is not set`;
     else features[feature] = 'on';
   }
-  return { settings: values as Settings, features, warnings };
+  // Each route stands alone: one that is unusable is off with its reason, the others keep working.
+  const routing = alertRoutes(
+    features.alerts.startsWith('off: WAIVERS_FILE') ? {} : { ...env, ALERT_ROUTES: values.ALERT_ROUTES, TEAMS_WEBHOOK_URL: values.TEAMS_WEBHOOK_URL },
+  );
+  for (const r of routing.routes) features[`alertRoute:${r.name}`] = 'on';
+  for (const r of routing.off) features[`alertRoute:${r.name}`] = `off: ${r.reason}`;
+  warnings.push(...routing.warnings);
+  // Routes alone (no TEAMS_WEBHOOK_URL) are alerts too.
+  if (routing.routes.length > 0 && features.alerts === `off: TEAMS_WEBHOOK_URL is not set`) features.alerts = 'on';
+  return { settings: values as Settings, features, routing, warnings };
 }
 
 /** Turns a feature off after start (e.g. the waiver file could not be read): the state and one warning. */

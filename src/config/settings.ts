@@ -35,12 +35,17 @@ const positiveInt = (dflt: number, max: number) =>
 /** NCRONTAB as Azure Functions takes it: six fields, seconds first. */
 const NCRONTAB = /^(\S+\s+){5}\S+$/;
 
-export const SETTINGS = {
-  SCAN_SCHEDULE: z
+const schedule = (dflt: string) =>
+  z
     .string()
     .optional()
-    .transform((v) => v?.trim() || '0 0 2 * * *')
-    .refine((v) => NCRONTAB.test(v), { message: 'must be an NCRONTAB expression with six fields (seconds first), e.g. "0 0 2 * * *"' }),
+    .transform((v) => v?.trim() || dflt)
+    .refine((v) => NCRONTAB.test(v), { message: `must be an NCRONTAB expression with six fields (seconds first), e.g. "${dflt}"` });
+
+export const SETTINGS = {
+  SCAN_SCHEDULE: schedule('0 0 2 * * *'),
+  /** The housekeeping timer: run digests past their deadline, and retries of digests that failed to post. */
+  HOUSEKEEPING_SCHEDULE: schedule('0 */5 * * * *'),
   RETENTION_DAYS: positiveInt(90, 3650),
   SCAN_SUBSCRIPTIONS: list,
   SCAN_EXCLUDE_SUBSCRIPTIONS: list,
@@ -76,6 +81,10 @@ export const SETTINGS = {
   ARM_ENDPOINT: z.url({ protocol: /^https$/ }).optional(),
   ARM_CA_FILE: z.string().optional(),
   TEAMS_WEBHOOK_URL: z.url({ protocol: /^https$/ }).optional(),
+  /** Routes of clusters to team channels (src/alert/routes.ts); each route's URL is ALERT_ROUTE_<NAME>_URL. A bad route is turned off, never fatal. */
+  ALERT_ROUTES: z.string().optional(),
+  /** A run's digests are posted this long after its start even if some clusters never reported. */
+  ALERT_RUN_DEADLINE_MINUTES: positiveInt(240, 2880),
   /** A waiver file (YAML or JSON) applied to alerts, on top of the shipped default waivers. */
   WAIVERS_FILE: z.string().optional(),
   /** Table waivers (PUT /api/waivers/{id}, `waivers import`) expire at most this many days ahead. */

@@ -12,9 +12,8 @@ import type { InFlight } from '../scan/steps/progress.js';
 import { continueScan, startScan } from '../scan/steps/steps.js';
 import type { RunTrigger } from '../model/run.js';
 import type { Store } from '../store/index.js';
-import { alertNewFailures } from '../alert/index.js';
-import { previousScannedScan } from '../diff/previous.js';
-import type { Waiver } from '../knowledge/index.js';
+import type { AlertSettings } from '../alert/run-digest.js';
+import { deliverRunDigests, recordClusterChange } from '../alert/run-digest.js';
 import { classifyError } from '../store/errors.js';
 import { classifierFor, classifyUnversioned } from './classify.js';
 import { newRunId, scanIdFor } from './ids.js';
@@ -24,20 +23,14 @@ import { MAX_MESSAGE_JSON_BYTES, messageBytes } from './step-queue.js';
 import { clusterRefSchema, parseScanMessage, scanMessage } from './message.js';
 import { errorMessage, errorLine, InputError } from '../model/errors.js';
 
-export interface AlertSettings {
-  /** The Teams Workflows webhook (a secret: never logged). */
-  webhookUrl: string;
-  /** The effective waivers (table, file, defaults), read through a short cache: src/waivers/effective.ts. */
-  waivers: () => Promise<readonly Waiver[]>;
-  dashboardUrl?: string;
-}
+export type { AlertSettings };
 
 export interface PipelineDeps {
   arm: ArmClients;
   store: Store;
   now: () => Date;
   log: (line: string) => void;
-  /** Teams alerts on new FAILs; none when unset. */
+  /** Teams digests of each run's changes; none when unset. */
   alerts?: AlertSettings;
   /** Runs after ARM accepted a POST and before its command id is recorded: tests kill the worker here. */
   afterPost?: (cmd: InFlight) => void;
@@ -162,40 +155,39 @@ export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanO
  * place these happen (the contract with the alerts lane).
  */
 async function storeScan(msg: ScanMessage, scan: ClusterScan, deps: PipelineDeps): Promise<ClusterScan> {
-  // A redelivery of a scan already stored has had its alert attempt: do not post it twice.
-  const redelivered = deps.alerts ? (await deps.store.getClusterScan(msg.cluster.id, msg.scanId)) !== null : false;
   await deps.store.saveClusterScan(scan, { runId: msg.runId, scanId: msg.scanId }, classifierFor(msg.cluster));
-  if (deps.alerts && scan.outcome.kind === 'scanned' && !redelivered) await alertOnNewFailures(msg, scan, deps, deps.alerts);
+  // Redelivery is safe: the change is an upsert and the run's alert ledger keeps a new FAIL from being posted twice.
+  if (deps.alerts) await alertOnNewFailures(msg, msg.scanId, deps, deps.alerts);
   await deps.store.recordClusterDone(msg.runId, msg.cluster.id, scan.outcome.kind);
+  if (deps.alerts) await postRunDigestsIfComplete(msg, deps, deps.alerts);
   const o = scan.outcome;
   deps.log(`cluster ${msg.cluster.id}: ${o.kind}${o.kind === 'scanned' ? ` (${o.nodes.length} node(s))` : ` (${o.reason}: ${o.detail})`}`);
   return scan;
 }
 
-/** Posts the cluster's new, unwaived FAILs to Teams. An alert that fails is logged, never fatal to the scan. */
-async function alertOnNewFailures(msg: ScanMessage, scan: ClusterScan, deps: PipelineDeps, alerts: AlertSettings): Promise<void> {
+/**
+ * Stores the cluster's change for its run's digest (src/alert/run-digest.ts). Alerting problems are
+ * logged, never fatal: the scan is stored, and a redelivery would rescan the cluster.
+ */
+async function alertOnNewFailures(msg: ScanMessage, scanId: string, deps: RecordDeps, alerts: AlertSettings): Promise<void> {
   try {
-    const current = await deps.store.getClusterScan(msg.cluster.id, msg.scanId);
-    if (!current) return;
-    const previous = await previousScannedScan(deps.store, msg.cluster.id, { startedAt: scan.startedAt, scanId: msg.scanId });
-    const r = await alertNewFailures({
-      previous,
-      current,
-      webhookUrl: alerts.webhookUrl,
-      waivers: await alerts.waivers(),
-      now: deps.now(),
-      ...(alerts.dashboardUrl ? { dashboardUrl: alerts.dashboardUrl } : {}),
-    });
-    deps.log(
-      `cluster ${msg.cluster.id}: Teams alert ${r.outcome.status} (${r.outcome.attempts} attempt(s), ${r.diff.newFailures.length} new FAIL(s)): ${r.outcome.detail}`,
-    );
+    await recordClusterChange({ runId: msg.runId, scanId, cluster: msg.cluster }, { ...deps, alerts });
   } catch (e) {
-    deps.log(`cluster ${msg.cluster.id}: Teams alert failed: ${errorLine(e)}`);
+    deps.log(`cluster ${msg.cluster.id}: its change could not be stored for the run's Teams digest: ${errorLine(e)}`);
   }
 }
 
-/** What recording an outcome needs: no ARM, no alerts. */
-export type RecordDeps = Pick<PipelineDeps, 'store' | 'now' | 'log'>;
+/** The run's last cluster posts the run's digests; the housekeeping timer covers a run that never completes. */
+async function postRunDigestsIfComplete(msg: ScanMessage, deps: RecordDeps, alerts: AlertSettings): Promise<void> {
+  try {
+    await deliverRunDigests(msg.runId, { ...deps, alerts });
+  } catch (e) {
+    deps.log(`run ${msg.runId}: the Teams digests could not be delivered now; housekeeping retries: ${errorLine(e)}`);
+  }
+}
+
+/** What recording an outcome needs: no ARM. */
+export type RecordDeps = Pick<PipelineDeps, 'store' | 'now' | 'log' | 'alerts'>;
 
 /** Records a failed outcome for the message's cluster under its own scan id (`<scanId>-<suffix>`). */
 export async function recordFailure(
@@ -209,7 +201,9 @@ export async function recordFailure(
   const scan: ClusterScan = { cluster: msg.cluster, benchmark: null, outcome: { kind: 'failed', reason, detail }, startedAt: at, finishedAt: at };
   // Its own scan id: a scan that was stored before a later step failed must not be overwritten.
   await deps.store.saveClusterScan(scan, { runId: msg.runId, scanId: `${msg.scanId}-${suffix}` }, classifyUnversioned);
+  if (deps.alerts) await alertOnNewFailures(msg, `${msg.scanId}-${suffix}`, deps, deps.alerts);
   await deps.store.recordClusterDone(msg.runId, msg.cluster.id, 'failed');
+  if (deps.alerts) await postRunDigestsIfComplete(msg, deps, deps.alerts);
   deps.log(`cluster ${msg.cluster.id}: failed (${reason}: ${detail})`);
   return scan;
 }

@@ -21,6 +21,7 @@ import { createQueueClient, createStore, storageTargetFromEnv } from '../store/i
 import { errorLine } from '../model/errors.js';
 import type { WaiverConfig } from '../knowledge/waivers.js';
 import type { WaiverService } from '../waivers/service.js';
+import { DEFAULT_CHANNEL } from '../alert/routes.js';
 
 export interface RuntimeOverrides {
   credential?: TokenCredential;
@@ -102,11 +103,16 @@ export async function createRuntime(env: NodeJS.ProcessEnv, o: RuntimeOverrides 
   const queues = new Map<string, QueueClient>();
   const deps: PipelineDeps = { arm, store, now: o.now ?? (() => new Date()), log: o.log ?? ((l) => console.log(l)) };
   const waivers = await waiverServiceFor(settings, loaded, storage, store, deps);
-  const webhookUrl = o.teamsWebhookUrl ?? settings.TEAMS_WEBHOOK_URL;
-  if (webhookUrl && waivers.fileLoaded) {
+  // A loopback receiver (tests) stands in for TEAMS_WEBHOOK_URL, which settings require to be https.
+  const routing = o.teamsWebhookUrl ? { ...loaded.routing, fallback: { name: DEFAULT_CHANNEL, url: o.teamsWebhookUrl, rules: [] } } : loaded.routing;
+  // Alerts without the waivers someone wrote would post what they chose to silence: a WAIVERS_FILE
+  // that cannot be loaded turned alerts off (waiverServiceFor).
+  if ((routing.fallback || routing.routes.length > 0) && waivers.fileLoaded) {
     deps.alerts = {
-      webhookUrl,
+      ...(routing.fallback ? { webhookUrl: routing.fallback.url } : {}),
+      routing,
       waivers: () => waivers.service.cache.current(),
+      runDeadlineMs: settings.ALERT_RUN_DEADLINE_MINUTES * 60_000,
       ...(settings.DASHBOARD_URL ? { dashboardUrl: settings.DASHBOARD_URL } : {}),
     };
     if (o.teamsWebhookUrl) loaded.features.alerts = 'on';

@@ -21,3 +21,5 @@ export { summaryEntities } from './seed.js';
 export * from './types.js';
 export { createWaiverTable, waiverTableName, WaiverWriteError } from './waivers.js';
 export type { StoredWaiver, WaiverAuthor, WaiverCondition, WaiverTable, WaiverTableOptions } from './waivers.js';
+export { createAlertStore, PENDING_PARTITION } from './alerts.js';
+export type { AlertStore, Claim, OpenAlert, StoredDelivery } from './alerts.js';

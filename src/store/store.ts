@@ -20,6 +20,7 @@ import { odata } from '@azure/data-tables';
 import pLimit from 'p-limit';
 import { OUTCOME_KINDS, type ClusterScan, type ScannedNode } from '../model/cluster.js';
 import { errorMessage, InputError } from '../model/errors.js';
+import { createAlertStore, type AlertStore } from './alerts.js';
 import { entityWireSize, planBatches } from './batch.js';
 import { createTableClient, type RetryOptions } from './clients.js';
 import {
@@ -70,6 +71,8 @@ export interface Store {
   readonly requests: RequestCounter;
   /** The scan steps' command ids and batch outputs, and the learned command durations (steps.ts). */
   readonly steps: TableStepRecords;
+  /** Teams alerting's rows: run changes, digest claims and deliveries, open alerts (alerts.ts). */
+  readonly alerts: AlertStore;
   /** Creates the tables if missing. Call once at start-up, not per message. */
   ensureTables(): Promise<void>;
   startRun(run: RunStart): Promise<void>;
@@ -225,6 +228,7 @@ class TableStore implements Store {
   private readonly timeoutMs: number;
   private readonly listTimeoutMs: number;
   private readonly limit: ReturnType<typeof pLimit>;
+  readonly alerts: AlertStore;
 
   constructor(
     private readonly clients: StoreClients,
@@ -236,6 +240,7 @@ class TableStore implements Store {
     this.listTimeoutMs = opts.listTimeoutMs ?? 120_000;
     this.limit = pLimit(opts.concurrency ?? 4);
     this.steps = new TableStepRecords(clients.runs, this.timeoutMs);
+    this.alerts = createAlertStore(clients.runs, tables.runs, this.timeoutMs);
   }
 
   readonly steps: TableStepRecords;

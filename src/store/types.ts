@@ -42,6 +42,38 @@ export interface RunRecord {
   complete: boolean;
   /** When the last cluster of the run reported, or null if none has yet. */
   lastReportAt: string | null;
+  /** The run's Teams digests, one per channel, once built (src/alert/run-digest.ts). */
+  alerts: DigestDelivery[];
+}
+
+/**
+ * pending: built, not yet posted; posting: a worker holds the claim; sent: the webhook accepted it;
+ * failed: the last attempt failed and housekeeping retries it at nextAttemptAt; gave-up: retried for
+ * 24 hours without success (kept, and logged as an error).
+ */
+export const DELIVERY_STATUSES = ['pending', 'posting', 'sent', 'failed', 'gave-up'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** One digest of a run for one channel and how its posting went. Never holds the webhook URL. */
+export interface DigestDelivery {
+  /** The route's name, or "default" for TEAMS_WEBHOOK_URL. */
+  channel: string;
+  status: DeliveryStatus;
+  /** HTTP requests made so far, retries included. */
+  attempts: number;
+  /** The last answer's HTTP status; null when none came. */
+  httpStatus: number | null;
+  /** The last outcome in one line (the webhook's host at most). */
+  detail: string;
+  firstAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  /** When housekeeping tries again (failed only). */
+  nextAttemptAt: string | null;
+  /** Size of the message sent, in bytes. */
+  bytes: number;
+  clusters: number;
+  newFails: number;
+  fixed: number;
 }
 
 export interface ClusterSummary {

@@ -92,7 +92,7 @@ describe('alertRoutes', () => {
     expect(r.warnings).toHaveLength(1);
     expect(r.warnings[0]).toMatch(/^the default alert channel is turned off: setting TEAMS_WEBHOOK_URL: must be an https URL/);
     expect(r.warnings[0]).not.toContain('example.com');
-    expect(alertRoutes({})).toEqual({ routes: [], fallback: null, warnings: [] });
+    expect(alertRoutes({})).toEqual({ routes: [], fallback: null, warnings: [], off: [] });
   });
 });
 

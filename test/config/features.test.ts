@@ -113,6 +113,35 @@ describe('the app with an unusable optional setting (runtime and Functions HTTP 
     expect(logs.join('\n')).not.toContain('hooks.example.test');
   });
 
+  it('an unusable route is off with a warning naming it (never its URL), shown by health; the other routes and the default keep working', async () => {
+    const rt = await runtime({
+      TEAMS_WEBHOOK_URL: valid['TEAMS_WEBHOOK_URL'] as string,
+      ALERT_ROUTES: 'payments=tag:team=payments; web=resourceGroup:rg-web-*',
+      ALERT_ROUTE_PAYMENTS_URL: 'https://hooks.example.test/payments?sig=PAYMENTS-SECRET',
+      ALERT_ROUTE_WEB_URL: KV_REF,
+    });
+    setSharedRuntime(rt);
+    expect(rt.deps.alerts?.routing.routes.map((r) => r.name)).toEqual(['payments']);
+    expect(rt.deps.alerts?.routing.fallback?.name).toBe('default');
+    expect(logs.filter((l) => l.includes('turned off'))).toEqual([
+      expect.stringMatching(/^alert route "web" is turned off: ALERT_ROUTE_WEB_URL is an unresolved Key Vault reference/),
+    ]);
+    const health = await get('health');
+    expect(health.body['features']).toMatchObject({
+      alerts: 'on',
+      'alertRoute:payments': 'on',
+      'alertRoute:web': expect.stringMatching(/^off: ALERT_ROUTE_WEB_URL is an unresolved/),
+    });
+    const shown = JSON.stringify(health.body) + logs.join('\n');
+    for (const secret of ['PAYMENTS-SECRET', 'hooks.example.test', 'kv']) expect(shown).not.toContain(secret);
+  });
+
+  it('routes without TEAMS_WEBHOOK_URL are alerts too', async () => {
+    const rt = await runtime({ ALERT_ROUTES: 'payments=tag:team=payments', ALERT_ROUTE_PAYMENTS_URL: 'https://hooks.example.test/p?sig=S' });
+    expect(rt.features.alerts).toBe('on');
+    expect(rt.deps.alerts?.routing.fallback).toBeNull();
+  });
+
   it('with good settings alerts are on', async () => {
     const rt = await runtime({ TEAMS_WEBHOOK_URL: valid['TEAMS_WEBHOOK_URL'] as string });
     expect(rt.deps.alerts?.webhookUrl).toBe(valid['TEAMS_WEBHOOK_URL']);

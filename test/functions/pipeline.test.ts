@@ -486,7 +486,7 @@ describe('the Function app on a fresh storage account', () => {
 });
 
 describe('Teams alerts from the worker', () => {
-  it('posts new FAILs once: not again for a redelivery, not again when nothing is new', async () => {
+  it("the run's last cluster posts one digest for the run: not again for a redelivery, not again when nothing is new", async () => {
     const { createServer } = await import('node:http');
     const posts: { url: string; body: string }[] = [];
     const receiver = createServer((req, res) => {
@@ -503,32 +503,40 @@ describe('Teams alerts from the worker', () => {
       const store = await az.store();
       const rt = await runtimeWith(store);
       const logs: string[] = [];
-      // No waivers, so the simulated drift (platform and quirk topics) counts as new.
-      const deps = {
-        ...rt.deps,
-        log: (l: string) => logs.push(l),
-        alerts: { webhookUrl: `http://127.0.0.1:${port}/workflows/x?sig=SECRET`, waivers: async () => [] },
+      const webhookUrl = `http://127.0.0.1:${port}/workflows/x?sig=SECRET`;
+      // No waivers, so the simulated drift (platform and quirk topics) counts.
+      const alerts = {
+        webhookUrl,
+        routing: { routes: [], fallback: { name: 'default', url: webhookUrl, rules: [] }, warnings: [], off: [] },
+        waivers: async () => [],
+        runDeadlineMs: 3_600_000,
       };
+      const deps = { ...rt.deps, log: (l: string) => logs.push(l), alerts };
       setSharedRuntime({ ...rt, deps });
-      const messages = (await plannedMessages()).filter((m) => !m.cluster.runCommandDisabled && m.cluster.powerState !== 'Stopped');
+      const messages = await plannedMessages();
       const { processScanMessage } = await import('../../src/pipeline/pipeline.js');
       let withFails = 0;
-      for (const msg of messages) {
+      for (const [i, msg] of messages.entries()) {
         const scan = await processScanMessage(msg, deps, rt.scanOptions);
         if (scan.outcome.kind === 'scanned' && scan.outcome.nodes.some((n) => n.checks.some((c) => c.status === 'FAIL'))) withFails++;
+        // Nothing goes out before the run's last cluster is recorded.
+        if (i < messages.length - 1) expect(posts).toHaveLength(0);
       }
       // The simulated fleet is seeded: five of its six scannable clusters have FAILs.
-      expect([withFails, messages.length]).toEqual([5, 6]);
-      // One card per cluster with FAILs on its first scan.
-      expect(posts).toHaveLength(withFails);
-      expect(JSON.parse(posts[0]!.body)).toMatchObject({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive' }] });
+      expect(withFails).toBe(5);
+      expect(posts).toHaveLength(1);
+      const body = JSON.parse(posts[0]!.body) as { attachments: { contentType: string }[] };
+      expect(body).toMatchObject({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive' }] });
+      // A first scan is a baseline: one line per scanned cluster, no list of "new" FAILs.
+      expect(posts[0]!.body.match(/baseline: \d+ FAIL/g)).toHaveLength(6);
+      expect((await store.getRun(messages[0]!.runId))?.alerts).toEqual([expect.objectContaining({ channel: 'default', status: 'sent' })]);
       for (const msg of messages) {
-        // Redelivery of the same message: stored already, no second post.
+        // Redelivery of the same message after the digest went out: no second post.
         await processScanMessage(msg, deps, rt.scanOptions);
         // A later scan with the same findings: nothing new, no post.
         await processScanMessage({ ...msg, scanId: `${msg.scanId}-next` }, deps, rt.scanOptions);
       }
-      expect(posts).toHaveLength(withFails);
+      expect(posts).toHaveLength(1);
       expect(logs.join('\n')).not.toContain('SECRET');
       expect(logs.join('\n')).not.toContain('/workflows/');
     } finally {

@@ -283,6 +283,23 @@ function call(node: Extract<Node, { kind: 'call' }>, ctx: EvalContext): Json {
     };
     return name === 'map' ? arr.map(apply) : arr.filter((item) => apply(item) === true);
   }
+  if (name === 'toobject') {
+    // toObject(array, lambda key, [lambda value]): later keys win, as in ARM.
+    const [arrNode, keyLam, valueLam] = node.args;
+    const arr = arrNode ? evaluateNode(arrNode, ctx) : null;
+    if (!Array.isArray(arr) || !keyLam) throw new ArmExpressionError('toObject() needs an array and a key lambda');
+    const applyLam = (lam: Node, item: Json): Json => {
+      if (lam.kind !== 'call' || lam.name.toLowerCase() !== 'lambda') throw new ArmExpressionError('toObject() takes lambdas');
+      const [varNode, body] = lam.args;
+      if (!varNode || varNode.kind !== 'str' || !body) throw new ArmExpressionError('lambda() needs a name and a body');
+      const vars = new Map(ctx.lambdaVars ?? []);
+      vars.set(varNode.value, item);
+      return evaluateNode(body, { ...ctx, lambdaVars: vars });
+    };
+    const out: Record<string, Json> = {};
+    for (const item of arr) out[str(applyLam(keyLam, item), name)] = valueLam ? applyLam(valueLam, item) : item;
+    return out;
+  }
   const args = node.args.map((a) => evaluateNode(a, ctx));
   const arg = (k: number): Json => {
     const v = args[k];
@@ -334,6 +351,18 @@ function call(node: Extract<Node, { kind: 'call' }>, ctx: EvalContext): Json {
       if (!Number.isInteger(n)) throw new ArmExpressionError(`int() of ${JSON.stringify(args[0])}`);
       return n;
     }
+    case 'items': {
+      // ARM lists an object's entries sorted by key.
+      const o = arg(0);
+      if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new ArmExpressionError('items() expects an object');
+      return Object.keys(o)
+        .sort()
+        .map((key) => ({ key, value: (o as Record<string, Json>)[key] as Json }));
+    }
+    case 'replace':
+      return str(arg(0), name)
+        .split(str(arg(1), name))
+        .join(str(arg(2), name));
     case 'tolower':
       return str(arg(0), name).toLowerCase();
     case 'toupper':

@@ -153,6 +153,20 @@ describe.skipIf(BICEP === undefined)('infra/main.bicep', () => {
     ).toEqual([]);
   });
 
+  it("each alert route's URL is a Key Vault secret and its own setting, a Key Vault reference; the housekeeping timer has its schedule", () => {
+    const urls = { payments: 'https://prod.example.test/workflows/p?sig=PAY-SECRET', web_eu: 'https://prod.example.test/workflows/w?sig=WEB-SECRET' };
+    const routed = deployTemplate(template, { ...BASE, alertRoutes: 'payments=tag:team=payments; web_eu=resourceGroup:rg-web-*', alertRouteUrls: urls }, SCOPE);
+    const s = appSettings(routed);
+    expect(s['ALERT_ROUTES']).toBe('payments=tag:team=payments; web_eu=resourceGroup:rg-web-*');
+    expect(s['ALERT_ROUTE_PAYMENTS_URL']).toMatch(/^@Microsoft\.KeyVault\(SecretUri=https:\/\/.+\/secrets\/teams-route-payments\)$/);
+    expect(s['ALERT_ROUTE_WEB_EU_URL']).toMatch(/^@Microsoft\.KeyVault\(SecretUri=https:\/\/.+\/secrets\/teams-route-web-eu\)$/);
+    expect(JSON.stringify(s)).not.toContain('SECRET');
+    const secrets = resourcesOfType(routed, 'Microsoft.KeyVault/vaults/secrets');
+    expect(secrets.map((r) => r.name.split('/').pop()).sort()).toEqual(['teams-route-payments', 'teams-route-web-eu']);
+    expect(s['HOUSEKEEPING_SCHEDULE']).toBe('0 */5 * * * *');
+    expect(Object.keys(appSettings(d)).filter((k) => k.startsWith('ALERT_ROUTE_'))).toEqual([]);
+  });
+
   it('location offers only Flex Consumption regions, and azd asks for it as a location', () => {
     const loc = template.parameters?.['location'] as { allowedValues?: string[]; metadata?: { azd?: { type?: string } } };
     expect(loc.metadata?.azd?.type).toBe('location');
@@ -169,7 +183,8 @@ describe.skipIf(BICEP === undefined)('infra/main.bicep', () => {
   });
 
   it('sets only settings the app reads (or the Functions host and App Insights read), and the app accepts them', () => {
-    const platform = /^(AzureWebJobsStorage__|APPLICATIONINSIGHTS_|AZURE_CLIENT_ID$|OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID$)/;
+    // ALERT_ROUTE_<NAME>_URL: one per route ALERT_ROUTES names, read by src/alert/routes.ts.
+    const platform = /^(AzureWebJobsStorage__|APPLICATIONINSIGHTS_|AZURE_CLIENT_ID$|OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID$|ALERT_ROUTE_[A-Z0-9_]+_URL$)/;
     const s = appSettings(d);
     const unknown = Object.keys(s).filter((k) => !platform.test(k) && !(SETTING_NAMES as string[]).includes(k));
     expect(unknown).toEqual([]);

@@ -14,6 +14,10 @@ param webhookSecretName string
 @description('Teams Workflows webhook URL. Empty: no secret is written and alerting stays off.')
 param teamsWebhookUrl string = ''
 
+@secure()
+@description('Webhook URL per alert route name; each becomes the secret teams-route-<name> (lower case, _ as -).')
+param alertRouteUrls object = {}
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
   location: location
@@ -43,6 +47,17 @@ resource webhookSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!emp
     contentType: 'text/uri-list'
   }
 }
+
+resource routeSecrets 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [
+  for r in items(alertRouteUrls): {
+    parent: vault
+    name: 'teams-route-${replace(toLower(r.key), '_', '-')}'
+    properties: {
+      value: r.value
+      contentType: 'text/uri-list'
+    }
+  }
+]
 
 output name string = vault.name
 output id string = vault.id

@@ -1,6 +1,9 @@
 /**
  * Runs: the header (`r~`run, `run`), its copy in the newest-first index (`runs`, inverted start~run),
- * and one entity per cluster done (`r~`run, `c~`cluster), counted on read. Written and read only here.
+ * and one entity per cluster done (`r~`run, `c~`cluster), counted on read. The run's alert rows
+ * share its partition, so pruning a run removes them too: each cluster's change (`x~`cluster), the
+ * digest's build claim (`b~digest`) and one delivery per channel (`g~`channel), which the run
+ * record shows (src/store/alerts.ts writes them).
  */
 import type { TableEntity } from '@azure/data-tables';
 import { z } from 'zod';
@@ -8,8 +11,9 @@ import { keys, RUN_HEADER_ROW } from '../layout.js';
 import { cutText, MAX_NAME_CHARS } from '../limits.js';
 import { OUTCOME_KINDS } from '../../model/cluster.js';
 import { RUN_TRIGGERS } from '../../model/run.js';
-import type { OutcomeKind, RunRecord, RunStart } from '../types.js';
-import { CorruptEntityError, count, decode, propNames, text, type Entity } from './values.js';
+import type { DigestDelivery, OutcomeKind, RunRecord, RunStart } from '../types.js';
+import { DELIVERY_STATUSES } from '../types.js';
+import { CorruptEntityError, count, decode, optText, propNames, text, type Entity } from './values.js';
 
 const runShape = {
   runId: text,
@@ -20,9 +24,65 @@ const runShape = {
 const runSchema = z.object(runShape);
 const clusterDoneSchema = z.object({ clusterId: text, outcome: z.enum(OUTCOME_KINDS) });
 
+/** Row key prefixes of the run's alert rows (the cluster rows are `c~`). */
+export const CHANGE_ROW_PREFIX = 'x';
+export const DELIVERY_ROW_PREFIX = 'g';
+export const BUILD_ROW = 'b~digest';
+
+const deliveryShape = {
+  channel: text,
+  status: z.enum(DELIVERY_STATUSES),
+  attempts: count,
+  httpStatus: count,
+  detail: z.string().optional().default(''),
+  firstAttemptAt: optText,
+  lastAttemptAt: optText,
+  nextAttemptAt: optText,
+  leaseUntil: optText,
+  bytes: count,
+  clusters: count,
+  newFails: count,
+  fixed: count,
+};
+const deliverySchema = z.object(deliveryShape);
+export const DELIVERY = propNames(deliveryShape);
+
 export const RUN = propNames(runShape);
-/** Everything a run's progress needs, for the partition query's $select. */
-export const RUN_SELECT: readonly string[] = ['rowKey', 'timestamp', ...Object.keys(runShape), ...Object.keys(clusterDoneSchema.shape)];
+/** Everything a run's progress and its deliveries need, for the partition query's $select (never a digest's body). */
+export const RUN_SELECT: readonly string[] = [
+  ...new Set(['rowKey', 'timestamp', ...Object.keys(runShape), ...Object.keys(clusterDoneSchema.shape), ...Object.keys(deliveryShape)]),
+];
+
+export function deliveryRow(channel: string): string {
+  return `${DELIVERY_ROW_PREFIX}~${channel}`;
+}
+
+/** A channel's delivery as stored; httpStatus 0 means none. */
+export function deliveryProps(d: DigestDelivery & { leaseUntil: string | null }): z.input<typeof deliverySchema> {
+  return {
+    channel: d.channel,
+    status: d.status,
+    attempts: d.attempts,
+    httpStatus: d.httpStatus ?? 0,
+    detail: cutText(d.detail, 2000),
+    firstAttemptAt: d.firstAttemptAt ?? '',
+    lastAttemptAt: d.lastAttemptAt ?? '',
+    nextAttemptAt: d.nextAttemptAt ?? '',
+    leaseUntil: d.leaseUntil ?? '',
+    bytes: d.bytes,
+    clusters: d.clusters,
+    newFails: d.newFails,
+    fixed: d.fixed,
+  };
+}
+
+export function deliveryOf(e: Entity): DigestDelivery & { leaseUntil: string | null } {
+  const d = decode(deliverySchema, e, `digest delivery ${String(e['rowKey'])}`);
+  return { ...d, httpStatus: d.httpStatus === 0 ? null : d.httpStatus };
+}
+
+const isAlertRow = (rowKey: unknown): boolean =>
+  typeof rowKey === 'string' && (rowKey === BUILD_ROW || rowKey.startsWith(`${CHANGE_ROW_PREFIX}~`) || rowKey.startsWith(`${DELIVERY_ROW_PREFIX}~`));
 
 function runProps(run: RunStart): z.input<typeof runSchema> {
   return { runId: run.runId, trigger: run.trigger, startedAt: run.startedAt, queued: run.queued };
@@ -53,8 +113,16 @@ export function runRecordOf(rows: readonly Entity[]): RunRecord | null {
   const header = decode(runSchema, headerRow, 'run header');
   const done = { scanned: 0, skipped: 0, failed: 0 };
   let last: string | null = null;
+  const alerts: DigestDelivery[] = [];
   for (const r of rows) {
     if (r === headerRow) continue;
+    if (isAlertRow(r['rowKey'])) {
+      if (String(r['rowKey']).startsWith(`${DELIVERY_ROW_PREFIX}~`)) {
+        const { leaseUntil: _lease, ...d } = deliveryOf(r);
+        alerts.push(d);
+      }
+      continue;
+    }
     const c = clusterDoneSchema.safeParse(r);
     if (!c.success) throw new CorruptEntityError(`run ${header.runId}: cluster row ${String(r['rowKey'])} is not a cluster outcome`);
     done[c.data.outcome]++;
@@ -72,5 +140,6 @@ export function runRecordOf(rows: readonly Entity[]): RunRecord | null {
     pending: Math.max(0, header.queued - total),
     complete: total >= header.queued,
     lastReportAt: last,
+    alerts: alerts.sort((a, b) => a.channel.localeCompare(b.channel)),
   };
 }
