@@ -50,7 +50,7 @@ function harness(store: Store, env: Record<string, string>, waivers: Waiver[] = 
     log: (l) => logs.push(l),
     alerts: {
       routing: alertRoutes(env),
-      waivers,
+      waivers: async () => waivers,
       dashboardUrl: DASHBOARD,
       runDeadlineMs: 4 * HOUR,
       send: { sleep: async (ms) => void sleeps.push(ms), limiter: createRateLimiter({ perSecond: 1000 }), now: () => clock.t },
