@@ -2,6 +2,7 @@
  * The HTTP API as plain functions: a request in, a response out. Azure Functions and the local
  * `serve` command are adapters that translate their own request objects into ApiRequest.
  */
+import type { Waiver } from '../knowledge/index.js';
 import type { Store } from '../store/store.js';
 
 export interface ApiRequest {
@@ -30,6 +31,8 @@ export interface ApiDeps {
   requestScan: (clusterIds: string[] | null) => Promise<{ runId: string; queued: number; missing: string[] }>;
   /** Optional features and why any is off ("off: TEAMS_WEBHOOK_URL is an unresolved Key Vault reference"), for GET /health. */
   features?: () => Record<string, string>;
+  /** The waivers in force (file and defaults); default the shipped default waivers. The heatmap marks waived cells with them. */
+  waivers?: () => readonly Waiver[];
   /** Where unexpected errors go (they are answered as a bare 500); default nowhere. */
   log?: (message: string, error: unknown) => void;
 }

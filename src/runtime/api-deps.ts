@@ -42,6 +42,8 @@ export function apiDepsFor(rt: Runtime, log?: ApiDeps['log']): ApiDeps {
     schedulePeriodMs: schedulePeriodMs(rt.settings.SCAN_SCHEDULE),
     requestScan: (clusterIds) => scanOr503(() => requestScanWith(rt, clusterIds)),
     features: () => ({ ...rt.features }),
+    // The waivers the alerts use (the WAIVERS_FILE's and the defaults), so the heatmap hides what the cards hide.
+    ...(rt.deps.alerts ? { waivers: () => rt.deps.alerts?.waivers ?? [] } : {}),
     ...(log ? { log } : {}),
   };
 }
