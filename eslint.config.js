@@ -38,6 +38,7 @@ export default tseslint.config(
         URLSearchParams: 'readonly',
         URL: 'readonly',
         setTimeout: 'readonly',
+        performance: 'readonly',
       },
     },
     rules: { 'no-empty': ['error', { allowEmptyCatch: true }] },

@@ -24,7 +24,8 @@ export function hostileRef(): ClusterRef {
   return { ...base, kubernetesVersion: '1.30.5', tags: { [PAYLOADS[0]]: PAYLOADS[1], team: PAYLOADS[2] } };
 }
 
-export async function seedBrowserFleet(store: Store): Promise<void> {
+/** `hostile: false` leaves out the cluster with script payloads (the README's screenshots). */
+export async function seedBrowserFleet(store: Store, opts: { hostile?: boolean } = {}): Promise<void> {
   await seedFleet(store);
   await store.startRun({ runId: 'run-3', trigger: 'timer', startedAt: '2026-11-27T02:00:00.000Z', queued: 2 });
   // aks-prod-1 again: 3.2.9 fixed on every node, the privileged-containers FAIL still there.
@@ -42,6 +43,7 @@ export async function seedBrowserFleet(store: Store): Promise<void> {
     classify,
   );
   await store.recordClusterDone('run-3', prod1.id, 'scanned');
+  if (opts.hostile === false) return;
   const h = hostileRef();
   const evil = makeCheck('4.2.1', `Anonymous auth ${PAYLOADS[0]} ${PAYLOADS[2]}`, 'FAIL', { benchmark: 'aks-1.8', nodeType: 'node' });
   const node = aksNode('aks-evil-0', `pool${PAYLOADS[2]}`, ['3.2.4']);
