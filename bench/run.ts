@@ -10,6 +10,7 @@ import { functionsFigures } from './figures/functions.js';
 import { alertFigures } from './figures/alerts.js';
 import { reliabilityFigures } from './figures/reliability.js';
 import { packageFigures } from './figures/package.js';
+import { dashboardFigures } from './figures/dashboard.js';
 
 type FigureSet = () => Promise<Record<string, Figure>>;
 
@@ -22,6 +23,7 @@ const FIGURES: { run: FigureSet; provides: string[] }[] = [
   { run: alertFigures, provides: ['alerts.'] },
   { run: reliabilityFigures, provides: ['reliability.'] },
   { run: packageFigures, provides: ['package.'] },
+  { run: dashboardFigures, provides: ['dashboard.'] },
 ];
 
 async function main(argv: string[]): Promise<number> {

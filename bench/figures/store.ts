@@ -26,7 +26,7 @@ function nodeFor(i: number, pool: string): ScannedNode {
   return { name: `aks-${pool}-${String(10_000_000 + i)}-vmss000000`, pool, benchmark, totals: r.totals, checks: r.checks, warnings: [] };
 }
 
-function clusterScan(i: number): ClusterScan {
+export function clusterScan(i: number): ClusterScan {
   const sub = `00000000-0000-4000-8000-${String((i % 20) + 1).padStart(12, '0')}`;
   const pools = ['system', 'apps', 'batch'];
   const at = new Date(Date.UTC(2026, 10, 26, 2, 0, i % 60)).toISOString();
@@ -46,7 +46,7 @@ function clusterScan(i: number): ClusterScan {
   };
 }
 
-async function seed(store: Store, n: number): Promise<void> {
+export async function seed(store: Store, n: number): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: 16 }, async () => {

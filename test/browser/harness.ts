@@ -45,7 +45,7 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** Waits until the view at `hash` has rendered (body data-state ready or error). */
-export async function openView(page: Page, base: string, hash: string): Promise<void> {
+export async function openView(page: Page, base: string, hash: string, timeoutMs = 30_000): Promise<void> {
   const url = `${base}/api/dashboard${hash}`;
   const here = page.url();
   const onPage = here.startsWith(`${base}/api/dashboard`);
@@ -56,7 +56,7 @@ export async function openView(page: Page, base: string, hash: string): Promise<
     // A string: this project's TypeScript has no DOM types. Loading first, so the old view's "ready" is not taken for the new one.
     await page.evaluate(`document.body.setAttribute('data-state', 'loading'); location.hash = ${JSON.stringify(hash)};`);
   } else await page.goto(url);
-  await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 30_000 });
+  await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: timeoutMs });
 }
 
 /** The views the screenshots show, with the hash that opens each. */
