@@ -260,6 +260,10 @@
       el('p', {
         text: 'Sign in through the app (App Service Authentication), or paste a function key. The key stays in this browser tab (sessionStorage) and is sent as a header, never in a URL.',
       }),
+      el('p', null, [
+        link('/.auth/login/aad?post_login_redirect_uri=' + enc(location.pathname + location.hash), 'Sign in with your organisation account', { id: 'sign-in' }),
+        ' (when the app has App Service Authentication on), or:',
+      ]),
       form,
     ]);
   }
