@@ -75,7 +75,13 @@ export async function dashboardFigures(): Promise<Record<string, Figure>> {
       ['runs', '#/runs'],
     ];
     const per: Record<string, Timing> = {};
-    for (const [name, hash] of views) per[name] = await timeView(page, server.url, hash);
+    try {
+      for (const [name, hash] of views) per[name] = await timeView(page, server.url, hash);
+    } catch (e) {
+      // A view that could not be timed is reported, not hidden behind a crash of the whole bench.
+      process.stderr.write(`dashboard bench: not measured: ${e instanceof Error ? e.message : String(e)}\n`);
+      return out;
+    }
     const note = Object.entries(per)
       .map(([k, t]) => `${k} ${round(t.renderMs)} ms render / ${round(t.fetchMs)} ms fetch`)
       .join('; ');
