@@ -144,12 +144,11 @@ describe('sendTeams against a loopback receiver', () => {
   });
 
   it('times out an attempt that gets no answer, retries, and says so without the URL', async () => {
+    // A hanging reply never answers (the receiver ends it only after the test), so sendTeams returning at all is its own timeout's doing.
     replies = ['hang', 'hang'];
-    const started = Date.now();
     const o = await sendTeams(url, CARD, fast({ timeoutMs: 150, maxRetries: 1 }));
     expect(o).toMatchObject({ status: 'failed', httpStatus: null, attempts: 2 });
     expect(o.detail).toContain('no answer within 150 ms');
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(received).toHaveLength(2);
     expectNoSecret(o);
   });

@@ -37,7 +37,7 @@ async function scanWith(status: 'admission-denied' | 'unschedulable', reason?: s
         benchmark: 'auto',
         selection: 'per-pool',
         timing: { firstPollDelayMs: 20, pollIntervalMs: 20 },
-        deadlineMs: 10_000,
+        deadlineMs: 60_000,
         concurrency: 1,
         perSubscription: 1,
       },

@@ -29,7 +29,7 @@ async function run(retryAfterSeconds: number, timing = DEFAULT_POLL_TIMING) {
     cluster!,
     buildRunCommandRequest(env),
     timing,
-    AbortSignal.timeout(10_000),
+    AbortSignal.timeout(60_000),
     wait,
   );
   await sim.stop();

@@ -47,7 +47,7 @@ export async function scanOne(cluster: ClusterInput, opts: { selection?: 'per-po
         selection: opts.selection ?? 'per-pool',
         ...(opts.image ? { image: opts.image } : {}),
         timing: { firstPollDelayMs: 20, pollIntervalMs: 20 },
-        deadlineMs: 10_000,
+        deadlineMs: 60_000,
         concurrency: 1,
         perSubscription: 1,
       },

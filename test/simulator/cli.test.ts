@@ -20,7 +20,8 @@ describe('aks-fleet-scanner simulator', () => {
     const { out, text } = capture();
     const ac = new AbortController();
     const done = runSimulatorCli(['--fleet', `${ROOT}examples/fleets/demo.json`, '--page-size', '5'], out, ac.signal);
-    for (let i = 0; i < 1000 && !text().includes('ca: '); i++) await new Promise((r) => setTimeout(r, 10));
+    // Bounded by the test's own timeout rather than by a count a loaded machine can exhaust.
+    for (let i = 0; i < 5000 && !text().includes('ca: '); i++) await new Promise((r) => setTimeout(r, 10));
     const endpoint = /endpoint: (https:\/\/127\.0\.0\.1:\d+)/.exec(text())?.[1];
     const caPath = /ca: (\S+)/.exec(text())?.[1];
     expect(endpoint).toBeDefined();

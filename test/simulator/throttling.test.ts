@@ -79,13 +79,13 @@ describe('ARM throttling', () => {
       fleet: fleet([{ faults: [{ kind: 'throttle', operation: 'ManagedClusters_Get', times: 1 }] }]),
       retryAfterSeconds: 1,
     });
-    const t0 = Date.now();
     expect((await csClient(sim, SUB).managedClusters.get('rg', 'c0')).name).toBe('c0');
+    expect(sim.requests).toHaveLength(2);
     const [first, second] = sim.requests;
     expect(first).toMatchObject({ status: 429, errorCode: 'TooManyRequests' });
     expect(second).toMatchObject({ status: 200 });
+    // A lower bound on the simulator's own clock: load can only lengthen the gap.
     expect(second!.time - first!.time).toBeGreaterThanOrEqual(950);
-    expect(Date.now() - t0).toBeLessThan(5000);
   });
 
   it('random fault rates are seeded: the same seed gives the same faults', async () => {

@@ -73,6 +73,7 @@ describe('timeouts, throttling and error messages', () => {
     const store = az.sameTables(base, { policies: [throttle] });
     const t0 = Date.now();
     await store.saveClusterScan(threePools(ref), { runId: 'r', scanId: 's' }, classify);
+    // A lower bound: load can only lengthen the wait.
     expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
     expect(throttle.answered).toBe(1);
     expect((await base.getClusterLatest(ref.id))?.scanId).toBe('s');
@@ -91,10 +92,9 @@ describe('timeouts, throttling and error messages', () => {
 
   it('times out a call that never returns', async () => {
     const base = await az.store();
+    // hang() answers only when the request is aborted, so the call ending at all is the timeout's doing.
     const store = az.sameTables(base, { policies: [hang()], timeoutMs: 200 });
-    const t0 = Date.now();
     await expect(store.getClusterLatest(ref.id)).rejects.toThrow(new RegExp(`read cluster pointer on table "${base.tables.clusters}" failed \\(Timeout\\)`));
-    expect(Date.now() - t0).toBeLessThan(3000);
   });
 
   it('never puts the connection string or key in an error', async () => {
