@@ -12,6 +12,7 @@ import { alertFigures } from './figures/alerts.js';
 import { reliabilityFigures } from './figures/reliability.js';
 import { packageFigures } from './figures/package.js';
 import { fleetFigures } from './figures/fleet.js';
+import { dashboardFigures } from './figures/dashboard.js';
 
 type FigureSet = () => Promise<Record<string, Figure>>;
 
@@ -26,6 +27,7 @@ const FIGURES: { run: FigureSet; provides: string[] }[] = [
   { run: reliabilityFigures, provides: ['reliability.'] },
   { run: packageFigures, provides: ['package.'] },
   { run: fleetFigures, provides: ['fleet.', 'functions.busy_seconds_per_cluster_vs_command'] },
+  { run: dashboardFigures, provides: ['dashboard.'] },
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -16,14 +16,17 @@ export async function apiHandler(request: HttpRequest, context: InvocationContex
 }
 
 // Keys per route, as src/api's ROUTES declares them (test/functions/route-order.test.ts checks every
-// route is served at its level or stricter): health is anonymous for uptime probes, starting a scan
-// and changing a waiver (PUT, DELETE /api/waivers/{id}) need the admin key, and everything else, the dashboard and OpenAPI document included, a function key.
+// route is served at its level or stricter): health is anonymous for uptime probes, the dashboard page
+// (which holds no data) so that Teams links open it, starting a scan and changing a waiver (PUT,
+// DELETE /api/waivers/{id}) need the admin key, and everything else, the OpenAPI document and the
+// dashboard's data calls included, a function key.
 //
 // The host ignores this order: it sorts HTTP functions by name (case-insensitive) and the first
 // route that matches wins (azure-functions-host FunctionMetadataManager.cs,
 // WebScriptHostHttpRoutesManager.cs). The catch-all's name therefore sorts after every specific
 // route's name; named "api" it came first and answered /api/health with a function key.
 export const REGISTRATIONS = [
+  { name: 'dashboard', route: 'dashboard', methods: ['GET'], authLevel: 'anonymous' },
   { name: 'health', route: 'health', methods: ['GET'], authLevel: 'anonymous' },
   { name: 'requestScan', route: 'scans', methods: ['POST'], authLevel: 'admin' },
   { name: 'putWaiver', route: 'waivers/{id}', methods: ['PUT'], authLevel: 'admin' },

@@ -5,7 +5,8 @@ import { cpSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ASSET = /\.(ya?ml|sh|html|css|json)$/;
+// *.browser.mjs: the dashboard's browser script, inlined into the page at run time (src/dashboard/).
+const ASSET = /\.(ya?ml|sh|html|css|json)$|\.browser\.mjs$/;
 
 /** Copies every run-time asset under `root`/src to the same place under `distDir`/src. */
 export function copyAssets(root, distDir) {

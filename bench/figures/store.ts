@@ -52,7 +52,7 @@ export function clusterScan(i: number, subscriptions = 20): ClusterScan {
   };
 }
 
-async function seed(store: Store, n: number): Promise<void> {
+export async function seed(store: Store, n: number): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: 16 }, async () => {

@@ -199,8 +199,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       globalValidation: {
         requireAuthentication: true
         unauthenticatedClientAction: 'Return401'
+        // The dashboard page holds no data: Teams links open it, and its data calls need the session or a key.
         excludedPaths: [
           '/api/health'
+          '/api/dashboard'
         ]
       }
       httpSettings: {

@@ -32,13 +32,17 @@ const DEFAULT_PAGE = 50;
 const DEFAULT_HISTORY = 100;
 
 /** The fleet's per-cluster entities under the filters: the store's query for what it can filter, memory for the rest. */
-async function loadFleet(deps: ApiDeps, f: Filters): Promise<ClusterSummary[]> {
+export async function loadFleet(deps: ApiDeps, f: Filters): Promise<ClusterSummary[]> {
   const storeFilter: SummaryFilter = {};
   if (f.subscription !== undefined) storeFilter.subscriptionId = f.subscription;
   if (f.resourceGroup !== undefined) storeFilter.resourceGroup = f.resourceGroup;
   if (f.benchmark !== undefined) storeFilter.benchmark = f.benchmark;
   const all = await deps.store.listClusterSummaries(storeFilter);
-  return filterFleet(all, { ...(f.disposition !== undefined ? { disposition: f.disposition } : {}), ...(f.tag !== undefined ? { tag: f.tag } : {}) });
+  return filterFleet(all, {
+    ...(f.disposition !== undefined ? { disposition: f.disposition } : {}),
+    ...(f.tag !== undefined ? { tag: f.tag } : {}),
+    ...(f.kubernetesVersion !== undefined ? { kubernetesVersion: f.kubernetesVersion } : {}),
+  });
 }
 
 export async function getSummary(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {

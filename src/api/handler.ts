@@ -3,6 +3,7 @@ import { InputError } from '../model/errors.js';
 import { StoreError } from '../store/errors.js';
 import { dashboardResponse } from './dashboard.js';
 import { getClusterDiff } from './diff-handlers.js';
+import { getMatrix, getTrend } from './dashboard-handlers.js';
 import { getCheck, getCluster, getClusterHistory, getSummary, listClusters } from './fleet-handlers.js';
 import { openApiDocument } from './openapi.js';
 import { noQuery, parseQuery } from './query.js';
@@ -30,6 +31,8 @@ const HANDLERS: Record<RouteName, Handler> = {
     return dashboardResponse();
   },
   summary: getSummary,
+  fleetMatrix: getMatrix,
+  fleetTrend: getTrend,
   clusters: listClusters,
   cluster: getCluster,
   clusterHistory: getClusterHistory,

@@ -22,6 +22,8 @@ export const SCAN_OR_RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 export const TOPIC = /^[a-z0-9]+(?:[.-][a-z0-9]+)+$/;
 export const CHECK_ID = /^\d+(?:\.\d+)+$/;
 /** Kubernetes node names are DNS subdomains (RFC 1123): 1-253 lower-case letters, digits, - and ., alphanumeric at both ends. */
+/** "1.31" (a minor: any patch) or "1.31.2" (exact). */
+export const KUBERNETES_VERSION = /^\d{1,3}\.\d{1,3}(?:\.\d{1,4})?$/;
 export const NODE_NAME = /^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$/;
 
 export const FILTER_DISPOSITIONS = [...DISPOSITIONS, 'unknown'] as const;
@@ -52,6 +54,7 @@ export const filterParams = {
     .optional(),
   benchmark: z.string().regex(BENCHMARK, 'must be a kube-bench benchmark name such as aks-1.8').optional(),
   disposition: z.enum(FILTER_DISPOSITIONS, { error: `must be one of ${FILTER_DISPOSITIONS.join(', ')}` }).optional(),
+  kubernetesVersion: z.string().regex(KUBERNETES_VERSION, 'must be a Kubernetes version such as 1.31 (any 1.31.x) or 1.31.2').optional(),
 };
 
 export const formatParam = { format: z.enum(['json', 'csv'], { error: 'must be json or csv' }).optional() };
@@ -99,7 +102,7 @@ export const NODE_PAGE_MAX = 200;
 export const nodeQuery = z.object({ ...clusterQuery.shape, top: int(1, NODE_PAGE_MAX).optional(), skip: int(0, 100_000_000).optional() }).strict();
 export const noQuery = z.object({}).strict();
 
-export type Filters = Pick<z.infer<typeof clustersQuery>, 'subscription' | 'resourceGroup' | 'tag' | 'benchmark' | 'disposition'>;
+export type Filters = Pick<z.infer<typeof clustersQuery>, 'subscription' | 'resourceGroup' | 'tag' | 'benchmark' | 'disposition' | 'kubernetesVersion'>;
 
 /** Parses a route's query into typed values, or throws a 400 that names the parameter. */
 export function parseQuery<S extends z.ZodObject>(schema: S, query: URLSearchParams): z.infer<S> {
@@ -134,7 +137,15 @@ export function wantsCsv(format: 'json' | 'csv' | undefined, headers: Record<str
 // ---- continuation tokens --------------------------------------------------------------------
 
 function fingerprint(filters: Filters, scope: string): string {
-  const f = [scope, filters.subscription?.toLowerCase(), filters.resourceGroup?.toLowerCase(), filters.tag, filters.benchmark, filters.disposition];
+  const f = [
+    scope,
+    filters.subscription?.toLowerCase(),
+    filters.resourceGroup?.toLowerCase(),
+    filters.tag,
+    filters.benchmark,
+    filters.disposition,
+    filters.kubernetesVersion,
+  ];
   return createHash('sha256').update(JSON.stringify(f)).digest('base64url').slice(0, 12);
 }
 
@@ -162,3 +173,8 @@ export function decodePageToken(token: string, filters: Filters, scope = 'cluste
     throw badRequest('query parameter "page" belongs to a query with other filters; repeat the filters of the first page');
   return t.data.o;
 }
+
+/** The heatmap: the filters, and how many top topics become columns. */
+export const matrixQuery = z.object({ ...filterParams, topics: int(1, 40).optional() }).strict();
+/** The trend: the filters, and how many of the latest runs. */
+export const trendQuery = z.object({ ...filterParams, runs: int(1, 30).optional() }).strict();

@@ -5,7 +5,21 @@
  */
 import type { z } from 'zod';
 import { GUID } from '../model/ids.js';
-import { checkQuery, clusterQuery, clustersQuery, diffQuery, historyQuery, noQuery, nodeQuery, scanQuery, scansQuery, summaryQuery } from './query.js';
+import { MatrixSchema, TrendSchema } from '../dashboard/schemas.js';
+import {
+  checkQuery,
+  clusterQuery,
+  clustersQuery,
+  diffQuery,
+  historyQuery,
+  matrixQuery,
+  noQuery,
+  nodeQuery,
+  scanQuery,
+  scansQuery,
+  summaryQuery,
+  trendQuery,
+} from './query.js';
 import {
   CheckFailingSchema,
   ClusterDetailSchema,
@@ -28,6 +42,8 @@ export type RouteName =
   | 'openapi'
   | 'dashboard'
   | 'summary'
+  | 'fleetMatrix'
+  | 'fleetTrend'
   | 'clusters'
   | 'cluster'
   | 'clusterHistory'
@@ -105,9 +121,12 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     name: 'dashboard',
     method: 'GET',
     route: 'dashboard',
-    authLevel: 'function',
-    summary: 'A self-contained HTML dashboard over /summary and /clusters.',
-    description: 'Open it with the function key (?code=); the page holds no data and its fetches pass on the ?code= of its own URL.',
+    authLevel: 'anonymous',
+    summary: 'A self-contained HTML dashboard over the API (fleet, cluster, node, topic, runs and waivers views).',
+    description:
+      'Anonymous, so that links from Teams open it: the page holds no data. Its fetches carry the App Service Authentication session, ' +
+      'or a function key the user enters once (kept in sessionStorage, sent as x-functions-key, never in a URL). Client-side routes: ' +
+      '#/, #/cluster/{subscriptionId}/{resourceGroup}/{name}[/node/{node}], #/topic/{topic}, #/runs, #/waivers.',
     pathParams: [],
     query: noQuery,
     success: { status: 200, mediaType: 'text/html', raw: true },
@@ -122,11 +141,38 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
     description:
       'Reads only the per-cluster entities (one partition), so its cost grows with the number of clusters. `top` is the number of topFailing rows (default 10). ' +
       '`disposition` keeps clusters failing at least one check of that disposition and topics of that disposition. ' +
-      '`tag=key` keeps clusters with that tag, `tag=key=value` those where it has that value (names compare case-insensitively).',
+      '`tag=key` keeps clusters with that tag, `tag=key=value` those where it has that value (names compare case-insensitively). ' +
+      '`kubernetesVersion=1.31` keeps clusters on any 1.31.x, `kubernetesVersion=1.31.2` those on exactly that version.',
     pathParams: [],
     query: summaryQuery,
     success: { status: 200, schema: SummarySchema },
     csv: 'With rows=topics (default) one row per topFailing entry; with rows=subscriptions one row per subscription.',
+  },
+  {
+    name: 'fleetMatrix',
+    method: 'GET',
+    route: 'fleet/matrix',
+    authLevel: 'function',
+    summary: 'The heatmap: every cluster (filtered) against the top failing topics, one cell per pair.',
+    description:
+      'Reads the fleet partition once, as /summary. A cell is pass, none (no results), waived (every failing check of the topic waived for the cluster, ' +
+      "cluster- or subscription-wide), or the failing topic's disposition. `topics` 1-40 columns (default 12); filters as /summary.",
+    pathParams: [],
+    query: matrixQuery,
+    success: { status: 200, schema: MatrixSchema },
+  },
+  {
+    name: 'fleetTrend',
+    method: 'GET',
+    route: 'fleet/trend',
+    authLevel: 'function',
+    summary: 'FAIL and yours-to-fix per scan run over the last runs, and the clusters whose counts moved at their latest scan.',
+    description:
+      'Reads the fleet partition, the run index and the last `runs` runs (1-30, default 10), and the scans started since the oldest of them ' +
+      'in one $select query (at most 20,000 scans; `changes.truncated` says when more were in the window). Filters as /summary.',
+    pathParams: [],
+    query: trendQuery,
+    success: { status: 200, schema: TrendSchema },
   },
   {
     name: 'clusters',

@@ -33,6 +33,14 @@ export interface FleetFilter {
   disposition?: string;
   /** "key" keeps clusters carrying the tag, "key=value" those where it has that value (split at the first "="). */
   tag?: string;
+  /** "1.31" keeps any 1.31.x, "1.31.2" only that version (the cluster's control plane, as ARM reports it). */
+  kubernetesVersion?: string;
+}
+
+/** A minor ("1.31") matches its patches; a full version matches exactly. A leading "v" in stored versions is ignored. */
+export function matchesKubernetesVersion(version: string, wanted: string): boolean {
+  const v = version.trim().replace(/^v/i, '');
+  return v === wanted || (wanted.split('.').length === 2 && v.startsWith(`${wanted}.`));
 }
 
 /** ARM tag names compare case-insensitively; values are compared as written. */
@@ -46,7 +54,13 @@ function tagMatcher(tag: string): (s: ClusterSummary) => boolean {
 export function filterFleet(summaries: readonly ClusterSummary[], filter: FleetFilter): ClusterSummary[] {
   const d = filter.disposition;
   const tagged = filter.tag !== undefined ? tagMatcher(filter.tag) : null;
-  return summaries.filter((s) => (d === undefined || (s.results?.triage[d] ?? 0) > 0) && (tagged === null || tagged(s)));
+  const k8s = filter.kubernetesVersion;
+  return summaries.filter(
+    (s) =>
+      (d === undefined || (s.results?.triage[d] ?? 0) > 0) &&
+      (tagged === null || tagged(s)) &&
+      (k8s === undefined || matchesKubernetesVersion(s.kubernetesVersion, k8s)),
+  );
 }
 
 /** Stable listing order: subscription, resource group, name, compared case-insensitively as ARM does. */

@@ -102,6 +102,8 @@ export interface Store {
   /** Newest first. */
   getClusterHistory(clusterId: string, limit: number): Promise<ScanTotals[]>;
   getNodeResult(clusterId: string, scanId: string, node: string): Promise<ScannedNode | null>;
+  /** Totals of every cluster's scans started at or after `since` (ISO), at most `max` of them: one query, $select'ed, 1,000 per page. */
+  listScanTotalsSince(since: string, max: number): Promise<ScanTotals[]>;
   /** Deletes scans and runs that started before now - retentionDays; never a cluster's latest scan or latest results. */
   pruneHistory(now: Date, retentionDays: number): Promise<PruneResult>;
 }
@@ -608,6 +610,13 @@ class TableStore implements Store {
     const rows = await this.list('nodes', op, odata`PartitionKey eq ${pk} and RowKey ge ${range.from} and RowKey lt ${range.to}`);
     if (rows.length === 0) return null;
     return this.decoded('nodes', op, () => nodeResultOf(rows));
+  }
+
+  async listScanTotalsSince(since: string, max: number): Promise<ScanTotals[]> {
+    positiveInt(max, 'scan window limit', 100_000);
+    const op = 'list recent scans';
+    const rows = await this.list('scans', op, where(SCAN_STARTED_AT, 'ge', since), { select: [...SCAN_HISTORY_SELECT], max });
+    return this.decoded('scans', op, () => rows.map(scanTotalsOf));
   }
 
   // ---- retention ----------------------------------------------------------------------------

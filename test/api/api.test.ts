@@ -521,11 +521,11 @@ describe('routing', () => {
     expect((await call(deps, '/clusters/%E0%A4%A')).status).toBe(400);
   });
 
-  it('ROUTES gives every route an auth level: only health anonymous, POST /scans admin, the rest behind the function key', () => {
+  it('ROUTES gives every route an auth level: health and the data-free dashboard page anonymous, POST /scans admin, the rest behind the function key', () => {
     expect(ROUTES.find((x) => x.method === 'POST' && x.route === 'scans')?.authLevel).toBe('admin');
-    expect(ROUTES.filter((x) => x.authLevel === 'anonymous').map((x) => x.route)).toEqual(['health']);
+    expect(ROUTES.filter((x) => x.authLevel === 'anonymous').map((x) => x.route)).toEqual(['health', 'dashboard']);
     expect(ROUTES.filter((x) => x.authLevel === 'function').map((x) => x.route)).toEqual(
-      expect.arrayContaining(['openapi.json', 'dashboard', 'clusters/{subscriptionId}/{resourceGroup}/{name}/nodes/{node}']),
+      expect.arrayContaining(['openapi.json', 'fleet/matrix', 'fleet/trend', 'clusters/{subscriptionId}/{resourceGroup}/{name}/nodes/{node}']),
     );
     expect(new Set(ROUTES.map((x) => `${x.method} ${x.route}`)).size).toBe(ROUTES.length);
   });

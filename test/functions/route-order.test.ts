@@ -48,8 +48,8 @@ describe('HTTP functions on the host: name order, first match wins', () => {
     expect(violations(missing)).toContain('DELETE /api/waivers/sample: no function serves it');
   });
 
-  it('nothing is more open than its route: only health is anonymous', () => {
-    expect(REGISTRATIONS.filter((r) => r.authLevel === 'anonymous').map((r) => r.route)).toEqual(['health']);
+  it('nothing is more open than its route: only health and the data-free dashboard page are anonymous', () => {
+    expect(REGISTRATIONS.filter((r) => r.authLevel === 'anonymous').map((r) => r.route)).toEqual(['dashboard', 'health']);
   });
 
   it('a catch-all named to sort first (the old "api") shadows health, and the check says so', () => {

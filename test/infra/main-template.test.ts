@@ -212,7 +212,7 @@ describe.skipIf(BICEP === undefined)('infra/main.bicep', () => {
       identityProviders: { azureActiveDirectory: { registration: Record<string, Json> } };
     };
     expect(p.globalValidation['requireAuthentication']).toBe(true);
-    expect(p.globalValidation['excludedPaths']).toEqual(['/api/health']);
+    expect(p.globalValidation['excludedPaths']).toEqual(['/api/health', '/api/dashboard']);
     expect(p.identityProviders.azureActiveDirectory.registration['openIdIssuer']).toBe('https://login.microsoftonline.com/tenant-0/v2.0');
   });
 

@@ -1,0 +1,71 @@
+/**
+ * The fleet over its last runs: FAIL and yours-to-fix per run, and which clusters moved between
+ * their two latest scans. Pure: built from the run records and the scans of the window.
+ */
+import { YOURS } from '../report/fleet-schema.js';
+import { iso } from '../report/summary.js';
+import type { ClusterSummary, RunRecord, ScanTotals } from '../store/types.js';
+import type { Change, Trend, TrendPoint } from './schemas.js';
+
+const yoursOf = (s: ScanTotals): number => YOURS.reduce((n, k) => n + (s.triage[k] ?? 0), 0);
+
+/** At most this many clusters listed per direction; the counts of both lists stay whole. */
+export const MAX_CHANGES = 200;
+
+export function buildTrend(runs: readonly RunRecord[], scans: readonly ScanTotals[], fleet: readonly ClusterSummary[], now: Date, truncated: boolean): Trend {
+  const inFleet = new Map(fleet.map((s) => [s.clusterId.toLowerCase(), s]));
+  const kept = scans.filter((s) => s.outcome.kind === 'scanned' && inFleet.has(s.clusterId.toLowerCase()));
+  const byRun = new Map<string, ScanTotals[]>();
+  const byCluster = new Map<string, ScanTotals[]>();
+  for (const s of kept) {
+    byRun.set(s.runId, [...(byRun.get(s.runId) ?? []), s]);
+    const k = s.clusterId.toLowerCase();
+    byCluster.set(k, [...(byCluster.get(k) ?? []), s]);
+  }
+  const points: TrendPoint[] = [...runs]
+    .sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0))
+    .map((r) => {
+      const list = byRun.get(r.runId) ?? [];
+      return {
+        runId: r.runId,
+        trigger: r.trigger,
+        startedAt: iso(r.startedAt),
+        scanned: list.length,
+        fail: list.reduce((n, s) => n + s.totals.fail, 0),
+        yoursToFix: list.reduce((n, s) => n + yoursOf(s), 0),
+      };
+    });
+  const worse: Change[] = [];
+  const better: Change[] = [];
+  for (const [k, list] of byCluster) {
+    if (list.length < 2) continue;
+    list.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : a.scanId < b.scanId ? 1 : -1));
+    const [after, before] = list as [ScanTotals, ScanTotals];
+    const c = inFleet.get(k);
+    if (!c) continue;
+    const change: Change = {
+      id: c.clusterId,
+      subscriptionId: c.subscriptionId,
+      resourceGroup: c.resourceGroup,
+      name: c.name,
+      fromScanId: before.scanId,
+      toScanId: after.scanId,
+      failBefore: before.totals.fail,
+      failAfter: after.totals.fail,
+      yoursBefore: yoursOf(before),
+      yoursAfter: yoursOf(after),
+    };
+    if (change.failAfter > change.failBefore || change.yoursAfter > change.yoursBefore) worse.push(change);
+    else if (change.failAfter < change.failBefore || change.yoursAfter < change.yoursBefore) better.push(change);
+  }
+  const byName = (a: Change, b: Change): number => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : 0);
+  return {
+    generatedAt: now.toISOString(),
+    points,
+    changes: {
+      worse: worse.sort(byName).slice(0, MAX_CHANGES),
+      better: better.sort(byName).slice(0, MAX_CHANGES),
+      truncated: truncated || worse.length > MAX_CHANGES || better.length > MAX_CHANGES,
+    },
+  };
+}

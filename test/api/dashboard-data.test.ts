@@ -1,0 +1,81 @@
+/** The dashboard's data routes and the kubernetesVersion filter, against the real store in Azurite. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ApiDeps } from '../../src/api/index.js';
+import type { ClusterList } from '../../src/api/schemas.js';
+import type { Matrix, Trend } from '../../src/dashboard/schemas.js';
+import type { FleetSummary } from '../../src/report/summary.js';
+import type { Store } from '../../src/store/store.js';
+import { useAzurite } from '../support/azurite.js';
+import { hostileRef, HOSTILE_NAME, seedBrowserFleet } from '../browser/fleet.js';
+import { call, depsFor } from './fleet.js';
+import { createWaiverTable } from '../../src/store/waivers.js';
+import { WaiverService } from '../../src/waivers/service.js';
+
+const az = useAzurite();
+
+describe('dashboard data routes', () => {
+  let store: Store;
+  let deps: ApiDeps;
+  beforeAll(async () => {
+    store = await az.store();
+    await seedBrowserFleet(store);
+    deps = depsFor(store);
+  });
+
+  it('kubernetesVersion: a minor keeps its patches, a full version only itself, on /summary and /clusters alike', async () => {
+    const minor = (await call(deps, '/summary?kubernetesVersion=1.30')).json as FleetSummary;
+    const exact = (await call(deps, '/clusters?kubernetesVersion=1.30.5')).json as ClusterList;
+    const other = (await call(deps, '/clusters?kubernetesVersion=1.30.4')).json as ClusterList;
+    const all = (await call(deps, '/clusters')).json as ClusterList;
+    expect(minor.clusters.total).toBe(1);
+    expect(exact.items.map((c) => c.name)).toEqual([HOSTILE_NAME]);
+    expect(other.total).toBe(0);
+    expect(all.total).toBe(all.items.filter((c) => c.kubernetesVersion.startsWith('1.')).length);
+    expect(((await call(deps, '/clusters?kubernetesVersion=1.33')).json as ClusterList).total).toBe(all.total - 1);
+    const bad = await call(deps, '/summary?kubernetesVersion=latest');
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('kubernetesVersion');
+  });
+
+  it('/fleet/matrix: one row per filtered cluster, cells from its failing topics, waived where a default waiver covers the topic', async () => {
+    const m = (await call(deps, '/fleet/matrix?topics=5')).json as Matrix;
+    const s = (await call(deps, '/summary?top=5')).json as FleetSummary;
+    expect(m.topics.map((t) => t.topic)).toEqual(s.topFailing.map((t) => t.topic));
+    expect(m.total).toBe(s.clusters.total);
+    const row = (name: string) => m.rows.find((r) => r.name === name);
+    // Never scanned: no results in any column.
+    expect(row('aks-b-1')?.cells.every((c) => c === 'none')).toBe(true);
+    // kubelet.read-only-port is a check quirk on aks-1.8, and its default waiver covers it on every cluster.
+    const ro = m.topics.findIndex((t) => t.topic === 'kubelet.read-only-port');
+    expect(ro).toBeGreaterThanOrEqual(0);
+    expect(row('aks-prod-1')?.cells[ro]).toBe('waived');
+    // Without waivers the same cell shows the disposition.
+    const table = createWaiverTable(az.target(), { tablePrefix: store.tables.clusters.replace(/Clusters$/, '') });
+    await table.ensureTable();
+    const none = new WaiverService({ table, file: null, defaults: false, maxDays: 365, now: () => new Date() });
+    const bare = (await call({ ...deps, waivers: none }, '/fleet/matrix?topics=5')).json as Matrix;
+    expect(bare.rows.find((r) => r.name === 'aks-prod-1')?.cells[ro]).toBe('check-quirk');
+    const filtered = (await call(deps, `/fleet/matrix?kubernetesVersion=1.30`)).json as Matrix;
+    expect(filtered.rows.map((r) => r.id)).toEqual([hostileRef().id]);
+  });
+
+  it('/fleet/trend: FAIL and yours-to-fix per run from the stored scans, and the clusters that moved, in a bounded number of requests', async () => {
+    store.requests.reset();
+    const t = (await call(deps, '/fleet/trend')).json as Trend;
+    const requests = store.requests.total;
+    expect(t.points.map((p) => p.runId)).toEqual(['run-1', 'run-2', 'run-3']);
+    const history = async (name: string, rg: string, sub: string) =>
+      ((await call(deps, `/clusters/${sub}/${rg}/${name}/history`)).json as { items: { runId: string; totals: { fail: number }; outcome: { kind: string } }[] })
+        .items;
+    const prod = await history('aks-prod-1', 'rg-prod', 'aaaaaaaa-0000-4000-8000-000000000001');
+    const run3 = t.points.find((p) => p.runId === 'run-3');
+    expect(run3?.scanned).toBe(2);
+    expect(run3?.fail).toBeGreaterThanOrEqual(prod.find((h) => h.runId === 'run-3')?.totals.fail ?? 0);
+    expect(t.changes.better.map((c) => [c.name, c.failBefore > c.failAfter])).toEqual([['aks-prod-1', true]]);
+    expect(t.changes.worse).toEqual([]);
+    // The fleet partition, the run index, each run's partition and one scans query: not one read per cluster.
+    expect(requests).toBeLessThanOrEqual(3 + 3 + 2);
+    const none = (await call(deps, '/fleet/trend?resourceGroup=rg-nowhere')).json as Trend;
+    expect(none.points.every((p) => p.scanned === 0 && p.fail === 0)).toBe(true);
+  });
+});
