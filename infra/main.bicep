@@ -76,6 +76,11 @@ param excludedSubscriptions string = ''
 @description('kube-bench image the in-cluster Jobs run, pinned by tag or digest (the app rejects an unpinned reference).')
 param kubeBenchImage string = 'docker.io/aquasec/kube-bench:v0.15.6'
 
+@minLength(1)
+@maxLength(63)
+@description('Namespace the in-cluster Jobs run in: the one name owners exempt from Azure Policy, Deployment Safeguards or Gatekeeper (a DNS-1123 label).')
+param scanNamespace string = 'aks-fleet-scanner'
+
 @allowed(['per-pool', 'all'])
 @description('per-pool: one Ready Linux node per node pool; all: every Linux node.')
 param scanNodes string = 'per-pool'
@@ -255,6 +260,7 @@ module functionApp 'app/function-app.bicep' = {
     scanSubscriptions: join(scanSubscriptionList, ',')
     excludedSubscriptions: join(excludedSubscriptionList, ',')
     kubeBenchImage: kubeBenchImage
+    scanNamespace: scanNamespace
     scanNodes: scanNodes
     scanDiscovery: scanDiscovery
     authClientId: authClientId

@@ -42,6 +42,7 @@ param retentionDays int
 param scanSubscriptions string
 param excludedSubscriptions string
 param kubeBenchImage string
+param scanNamespace string
 param scanNodes string
 param scanDiscovery string
 
@@ -87,6 +88,7 @@ var appSettings = {
   SCAN_SUBSCRIPTIONS: scanSubscriptions
   SCAN_EXCLUDE_SUBSCRIPTIONS: excludedSubscriptions
   KUBE_BENCH_IMAGE: kubeBenchImage
+  SCAN_NAMESPACE: scanNamespace
   SCAN_NODES: scanNodes
   SCAN_DISCOVERY: scanDiscovery
   // An unresolvable reference would leave the literal "@Microsoft.KeyVault(...)"

@@ -2,7 +2,6 @@
  * The HTTP API as plain functions: a request in, a response out. Azure Functions and the local
  * `serve` command are adapters that translate their own request objects into ApiRequest.
  */
-import type { Waiver } from '../knowledge/index.js';
 import type { Store } from '../store/store.js';
 import type { WaiverService } from '../waivers/service.js';
 

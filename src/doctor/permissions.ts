@@ -13,7 +13,7 @@ export interface Permission {
 }
 
 export const SCAN_PERMISSIONS: readonly Permission[] = [
-  ...['get', 'list', 'watch', 'create', 'delete'].map((verb): Permission => ({ verb, resource: 'jobs.batch', scope: 'ns' })),
+  ...['get', 'list', 'create', 'delete'].map((verb): Permission => ({ verb, resource: 'jobs.batch', scope: 'ns' })),
   { verb: 'get', resource: 'pods', scope: 'ns' },
   { verb: 'list', resource: 'pods', scope: 'ns' },
   { verb: 'get', resource: 'pods/log', scope: 'ns' },

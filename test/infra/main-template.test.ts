@@ -137,6 +137,7 @@ describe.skipIf(BICEP === undefined)('infra/main.bicep', () => {
         scanSubscriptions: ' sub-a , ,sub-b,',
         excludedSubscriptions: 'sub-c',
         kubeBenchImage: 'myregistry.azurecr.io/kube-bench@sha256:0123',
+        scanNamespace: 'sec-scans',
         scanNodes: 'all',
       },
       SCOPE,
@@ -148,6 +149,7 @@ describe.skipIf(BICEP === undefined)('infra/main.bicep', () => {
         SCAN_SUBSCRIPTIONS: 'sub-a,sub-b',
         SCAN_EXCLUDE_SUBSCRIPTIONS: 'sub-c',
         KUBE_BENCH_IMAGE: 'myregistry.azurecr.io/kube-bench@sha256:0123',
+        SCAN_NAMESPACE: 'sec-scans',
         SCAN_NODES: 'all',
       }),
     ).toEqual([]);
