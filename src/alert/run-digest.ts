@@ -16,13 +16,14 @@ import type { Waiver } from '../knowledge/index.js';
 import type { CheckChanges } from '../diff/coverage.js';
 import { compareChecks } from '../diff/coverage.js';
 import type { DiffItem } from '../diff/diff.js';
-import type { ClusterRef } from '../model/cluster.js';
+import { OUTCOME_KINDS, type ClusterRef } from '../model/cluster.js';
 import { errorLine } from '../model/errors.js';
 import type { Store } from '../store/store.js';
 import type { DigestDelivery, StoredClusterScan } from '../store/types.js';
 import type { StoredDelivery } from '../store/alerts.js';
 import type { ClusterChange, DigestMessage } from './digest.js';
 import { buildDigest, waiversExpiredSince } from './digest.js';
+import { diffItemSchema } from '../diff/schema.js';
 import type { AlertRouting } from './routes.js';
 import { DEFAULT_CHANNEL, routeFor } from './routes.js';
 import type { SendOptions } from './send.js';
@@ -62,23 +63,11 @@ const RETRIES_PER_POST = 2;
 
 // ---- the stored change ----------------------------------------------------------------------
 
-const diffItem = z.object({
-  key: z.string(),
-  pool: z.string().nullable(),
-  topic: z.string().nullable(),
-  benchmark: z.string().nullable(),
-  id: z.string(),
-  title: z.string(),
-  disposition: z.string().nullable(),
-  failingNodes: z.array(z.string()),
-  before: z.enum(['PASS', 'FAIL', 'WARN', 'INFO']).nullable(),
-  after: z.enum(['PASS', 'FAIL', 'WARN', 'INFO']).nullable(),
-});
-const items = z.array(diffItem);
+const items = z.array(diffItemSchema);
 const StoredChangeSchema = z.object({
   cluster: z.object({ id: z.string(), subscriptionId: z.string(), resourceGroup: z.string(), name: z.string() }),
   outcome: z.union([z.object({ kind: z.literal('scanned') }), z.object({ kind: z.enum(['skipped', 'failed']), reason: z.string(), detail: z.string() })]),
-  previousOutcome: z.enum(['scanned', 'skipped', 'failed']).nullable(),
+  previousOutcome: z.enum(OUTCOME_KINDS).nullable(),
   changes: z
     .object({
       newFailures: items,

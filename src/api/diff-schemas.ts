@@ -3,20 +3,15 @@ import { z } from 'zod';
 import { OUTCOME_KINDS } from '../model/cluster.js';
 import { CHECK_STATUSES } from '../model/result.js';
 import { apiSchemas } from './schemas.js';
+import { diffItemSchema } from '../diff/schema.js';
 
 const status = z.enum(CHECK_STATUSES);
 const outcomeKind = z.enum(OUTCOME_KINDS);
 
 /** src/diff's DiffItem as the API publishes it; clusterDiff assigns DiffItems to it, so the type check keeps the two in step. */
-export const DiffItemSchema = z
-  .object({
+export const DiffItemSchema = diffItemSchema
+  .extend({
     key: z.string().describe('Stable across scans: pool|topic, or pool|benchmark:id when the knowledge base does not know the check; a null pool is "-".'),
-    pool: z.string().nullable(),
-    topic: z.string().nullable(),
-    benchmark: z.string().nullable(),
-    id: z.string(),
-    title: z.string(),
-    disposition: z.string().nullable(),
     failingNodes: z.array(z.string()).describe("Nodes that FAILed: the `to` scan's for new and still-failing items, the `from` scan's for fixed ones."),
     before: status.nullable().describe('Status in the `from` scan; null when absent.'),
     after: status.nullable().describe('Status in the `to` scan; null when no longer reported.'),
