@@ -25,6 +25,8 @@ import { checkApiVersion, pathSegments, route } from './router.js';
 import type { CommandOutcome } from './run-logs.js';
 import { runOnCluster } from './run-logs.js';
 import { scanEnvFromContext } from '../scan/incluster/contract.js';
+import type { JobSet } from './job-sets.js';
+import { JobSets } from './job-sets.js';
 import type { CommandResultBucket } from './throttle.js';
 import { Throttler, throttleRequest } from './throttle.js';
 import { makeLoopbackCert } from './tls.js';
@@ -92,15 +94,7 @@ export interface RunningSimulator {
   stop(): Promise<void>;
 }
 
-export interface JobSet {
-  clusterId: string;
-  scanId: string;
-  /** Command ids that ran on this set; the first one made the Jobs. */
-  commands: string[];
-}
-
-/** How long finished Jobs stay for a later attempt to reuse (aksfs-job.yaml ttlSecondsAfterFinished). */
-const JOB_KEEP_MS = 1800_000;
+export type { JobSet } from './job-sets.js';
 
 class Reply {
   constructor(
@@ -177,7 +171,7 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
   const commandRuns: RunningSimulator['commandRuns'] = [];
   const retryAfter = (fallback: number): number => opts.retryAfterSeconds ?? fallback;
   const commands = new CommandStore(clock);
-  const jobSets = new Map<string, JobSet & { outcome: CommandOutcome; finishAt: number }>();
+  const jobSets = new JobSets();
   const faults = new FaultInjector(rng, retryAfter);
   const byKey = new Map<string, ClusterSpec>();
   for (const c of fleet.clusters) byKey.set(`${c.subscriptionId}/${c.resourceGroup}/${c.name}`.toLowerCase(), c);
@@ -330,23 +324,20 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
     const base = slow && slow.kind === 'slow' ? slow.durationMs : (opts.commandDurationMs ?? 2000);
     const jitter = opts.commandJitterMs ? rng.int(0, opts.commandJitterMs) : 0;
     const now = clock();
-    let outcome = runOnCluster(c, { command: b.command, context: typeof b.context === 'string' ? b.context : undefined }, createRng(hash32(id) ^ seed));
+    const command = b.command;
+    const ran = (): { outcome: CommandOutcome; finishAt: number } => ({
+      outcome: runOnCluster(c, { command, context: typeof b.context === 'string' ? b.context : undefined }, createRng(hash32(id) ^ seed)),
+      finishAt: now + base + jitter,
+    });
     // A command pod that never started leaves no result (the Location answers 404) and made no Jobs.
     if (faults.counted(c, 'result-not-found')) rec.fault = 'result-not-found';
     else {
-      let finishAt = now + base + jitter;
       const jobs = jobSetOf(b.context);
-      if (jobs) {
-        const { scanId } = jobs;
-        const key = `${clusterId(c, 'resourceGroups').toLowerCase()}/${jobs.key}`;
-        const set = jobSets.get(key);
-        if (set && now - set.finishAt < JOB_KEEP_MS) {
-          // The script finds the earlier attempt's Jobs and prints their results; it ends with them.
-          set.commands.push(id);
-          outcome = set.outcome;
-          finishAt = Math.max(now, set.finishAt);
-        } else jobSets.set(key, { clusterId: clusterId(c, 'resourceGroups'), scanId, commands: [id], outcome, finishAt });
-      }
+      const cid = clusterId(c, 'resourceGroups');
+      // A scan script's command runs on the Jobs of an earlier command of its scan and batch while they are kept.
+      const { outcome, finishAt } = jobs
+        ? jobSets.run({ id: cid, key: cid.toLowerCase() }, { scanId: jobs.scanId, scanEnvKey: jobs.key }, id, now, ran)
+        : ran();
       commands.add({ id, cluster: c, apiVersion: v, startedAt: now, finishAt, outcome });
       commandRuns.push({ clusterId: clusterId(c), startedAt: now, finishAt });
       if (commandRuns.length > MAX_RECORDED) commandRuns.splice(0, commandRuns.length - MAX_RECORDED);
@@ -448,7 +439,7 @@ export async function startArmSimulator(opts: SimulatorOptions): Promise<Running
     ca: cert.cert,
     caPath,
     requests,
-    jobSets: () => [...jobSets.values()].map((j) => ({ clusterId: j.clusterId, scanId: j.scanId, commands: [...j.commands] })),
+    jobSets: () => jobSets.list(),
     commandRuns,
     stop: async () => {
       server.closeAllConnections();

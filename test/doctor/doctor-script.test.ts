@@ -3,27 +3,25 @@
  * the working directory, `bash ./aksfs-doctor.sh`), with fake-kubectl.sh as kubectl. Its lines are
  * read with the same parser the doctor uses on a real log.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseCheckLines } from '../../src/doctor/lines.js';
 import { buildDoctorRequest } from '../../src/doctor/request.js';
 import { IN_CLUSTER_CHECK_IDS } from '../../src/model/doctor.js';
 import { SCAN_PERMISSIONS } from '../../src/doctor/permissions.js';
-import { unzipContext } from '../../src/scan/incluster/contract.js';
-import { nodeList } from '../scan/incluster/harness.js';
-import type { DoctorCall, DoctorScenario } from './fake-doctor-cluster.js';
-import { FakeDoctorCluster } from './fake-doctor-cluster.js';
+import type { Call, Outcome, Scenario } from '../scan/incluster/harness.js';
+import { FakeCluster, nodeList, runRequest } from '../scan/incluster/harness.js';
 
-const FAKE_KUBECTL = fileURLToPath(new URL('../scan/incluster/fake-kubectl.sh', import.meta.url));
 const NS = 'aks-fleet-scanner';
+/** The node the doctor checks on: the first schedulable node of the first group by name ('default'). */
+const TARGET = 'aks-default-abcde';
 
 const nodes = nodeList([
   { name: 'aks-system-11111111-vmss000000', pool: 'system', taints: [{ key: 'CriticalAddonsOnly', value: 'true', effect: 'NoSchedule' }] },
-  { name: 'aks-default-abcde', pool: 'default', karpenter: true },
+  { name: TARGET, pool: 'default', karpenter: true },
   { name: 'aks-win-33333333-vmss000000', pool: 'win', os: 'windows' },
 ]);
 
@@ -31,44 +29,25 @@ interface DoctorRun {
   code: number | null;
   stdout: string;
   stderr: string;
-  calls: DoctorCall[];
+  calls: Call[];
   checkJob: Record<string, unknown> | null;
   statuses: Record<string, string>;
   detail(id: string): string;
 }
 
-async function runDoctor(scenario: DoctorScenario, opts: { pathDirs?: string[] } = {}): Promise<DoctorRun> {
-  const root = mkdtempSync(join(tmpdir(), 'aksfs-doctor-test-'));
-  const work = join(root, 'work');
-  const bin = join(root, 'bin');
-  for (const d of [work, bin]) mkdirSync(d);
+/** The scenario, with what the check pod does on the target node. */
+async function runDoctor(scenario: Omit<Scenario, 'outcomes'> & { pod?: Outcome }, opts: { pathDirs?: string[] } = {}): Promise<DoctorRun> {
+  const { pod, ...rest } = scenario;
+  const cluster = new FakeCluster({ ...rest, outcomes: pod ? { [TARGET]: pod } : {} });
   const req = buildDoctorRequest({ namespace: NS, image: 'docker.io/aquasec/kube-bench:v0.15.6', doctorId: 't1', waitSeconds: 5 });
-  for (const [name, body] of Object.entries(unzipContext(req.context))) writeFileSync(join(work, name), body);
-  writeFileSync(join(bin, 'kubectl'), `#!/bin/sh\nexec bash "${FAKE_KUBECTL}" "$@"\n`);
-  chmodSync(join(bin, 'kubectl'), 0o755);
-  const cluster = new FakeDoctorCluster(scenario);
-  const port = await cluster.listen();
-  const child = spawn('bash', req.command.split(' ').slice(1), {
-    cwd: work,
-    env: { PATH: [bin, ...(opts.pathDirs ?? [process.env['PATH'] ?? '/usr/bin:/bin'])].join(':'), FAKE_KUBE_PORT: String(port), AKSFS_POLL_SECONDS: '0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  const limit = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-  clearTimeout(limit);
-  await cluster.close();
-  rmSync(root, { recursive: true, force: true });
-  const lines = parseCheckLines(stdout);
+  const run = await runRequest(req, cluster, opts);
+  const lines = parseCheckLines(run.stdout);
   return {
-    code,
-    stdout,
-    stderr,
+    code: run.code,
+    stdout: run.stdout,
+    stderr: run.stderr,
     calls: cluster.calls,
-    checkJob: cluster.checkJob,
+    checkJob: (cluster.jobs['aksfs-doctor-t1'] as Record<string, unknown> | undefined) ?? null,
     statuses: Object.fromEntries([...lines.values()].map((l) => [l.id, l.status])),
     detail: (id) => [...lines.values()].find((l) => l.id === id)?.detail ?? '',
   };
@@ -78,7 +57,7 @@ const allPass = Object.fromEntries(IN_CLUSTER_CHECK_IDS.map((id) => [id, 'pass']
 
 describe('aksfs-doctor.sh', () => {
   it('a ready cluster: every in-cluster check passes, in order; the check Job has the scan Job spec, runs kube-bench version, always pulls, and is deleted', async () => {
-    const run = await runDoctor({ nodes, pod: 'complete' });
+    const run = await runDoctor({ nodes, pod: { kind: 'complete' } });
     expect(run.code).toBe(0);
     expect(run.stdout.match(/check=([a-z-]+)/g)).toEqual(IN_CLUSTER_CHECK_IDS.map((id) => `check=${id}`));
     expect(run.statuses).toEqual(allPass);
@@ -107,14 +86,17 @@ describe('aksfs-doctor.sh', () => {
   it('a denied pod (FailedCreate), an image that cannot be pulled, no room: each names itself; the others are passed or skipped', async () => {
     const denied = await runDoctor({
       nodes,
-      pod: { deniedEvent: 'Error creating: admission webhook "validation.gatekeeper.sh" denied the request: [p1] Sharing the host namespace is not allowed' },
+      pod: {
+        kind: 'no-pod',
+        event: 'Error creating: admission webhook "validation.gatekeeper.sh" denied the request: [p1] Sharing the host namespace is not allowed',
+      },
     });
     expect(denied.statuses).toMatchObject({ admission: 'fail', image: 'skip', capacity: 'skip' });
     expect(denied.detail('admission')).toMatch(/^the scan's pod was denied \(its Job passed a server-side dry run\): Error creating: admission webhook/);
-    const pull = await runDoctor({ nodes, pod: 'image-pull' });
+    const pull = await runDoctor({ nodes, pod: { kind: 'image-pull', message: 'Back-off pulling image "docker.io/aquasec/kube-bench:v0.15.6"' } });
     expect(pull.statuses).toMatchObject({ admission: 'pass', image: 'fail', capacity: 'pass' });
     expect(pull.detail('image')).toMatch(/cannot pull docker\.io\/aquasec\/kube-bench:v0\.15\.6: ImagePullBackOff/);
-    const full = await runDoctor({ nodes, pod: 'unschedulable' });
+    const full = await runDoctor({ nodes, pod: { kind: 'unschedulable' } });
     expect(full.statuses).toMatchObject({ image: 'skip', capacity: 'fail' });
     expect(full.detail('capacity')).toMatch(/Unschedulable: 0\/3 nodes are available: 1 Insufficient cpu/);
   });

@@ -4,7 +4,10 @@
 # The run-command pod (namespace aks-command, non-root, no host access) cannot read node files,
 # so this script creates one Job per node in the scan namespace (one fixed name, default
 # aks-fleet-scanner, so that admission policies can exempt it by name), waits for them within a
-# fixed budget, prints each node's result, and deletes its Jobs on every way out.
+# fixed budget and prints each node's result. It leaves its Jobs behind: they stop at their
+# activeDeadlineSeconds and Kubernetes removes them ttlSecondsAfterFinished later (aksfs-job.yaml),
+# so a second command of the same scan and batch, even one that arrives after this one ended,
+# finds them and prints their results instead of running kube-bench again.
 #
 # Nodes are chosen in the cluster, not from ARM's pool names: every Ready Linux node except
 # virtual-kubelet ones, grouped by kubernetes.azure.com/agentpool or, for Karpenter nodes (node
@@ -101,16 +104,10 @@ napper=""
 
 k() { kubectl --request-timeout="$request_timeout" "$@"; }
 
-cleaned=0
+# The Jobs are not deleted on the way out (see the top): a Job still running stops at its
+# activeDeadlineSeconds, a little after this script's own budget.
 cleanup() {
-  [[ "$cleaned" == 1 ]] && return 0
-  cleaned=1
   [[ -z "$napper" ]] || kill "$napper" 2>/dev/null || true
-  # --wait=false: pods may take a while to stop and run-command's clock is short; the Jobs'
-  # ttlSecondsAfterFinished and the next scan's sweep remove what is left.
-  if ! k delete jobs -n "$ns" -l "$scan_label" --ignore-not-found --wait=false --cascade=background >/dev/null 2>"$work/delete.err"; then
-    log "could not delete the Jobs of scan $AKSFS_SCAN_ID in $ns: $(head -c 300 "$work/delete.err"); they are labelled app.kubernetes.io/managed-by=aks-fleet-scanner and the next scan removes them once older than ${leftover_age}s"
-  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -172,7 +169,10 @@ if ! k get jobs -n "$ns" -l app.kubernetes.io/managed-by=aks-fleet-scanner -o js
   echo '{"items":[]}' >"$work/jobs.json"
 fi
 
-# --- Leftovers of scans whose script was killed before its trap ran ----------------------------
+# --- Jobs of earlier scans ---------------------------------------------------------------------
+# Kubernetes removes finished Jobs after their ttlSecondsAfterFinished; this sweep removes what it
+# left (a cluster whose TTL controller lags, a Job that never finished), once older than the
+# leftover age, which is longer than a Job's deadline and TTL together (request.test.ts holds it).
 jq -r --argjson age "$leftover_age" --arg self "$AKSFS_SCAN_ID" '
   .items[]
   | select(.metadata.labels["aksfs.io/scan"] != $self)
@@ -183,9 +183,10 @@ while read -r old; do
   k delete job "$old" -n "$ns" --ignore-not-found --wait=false --cascade=background >/dev/null 2>&1 || log "could not delete leftover Job $old"
 done <"$work/leftovers.txt"
 # A second command for this scan and batch (the scanner's worker died between ARM accepting the
-# first and recording it): the first attempt's Jobs are this scan's Jobs. Their names are
-# deterministic (kb-<scan>-<n>), so applying the same manifests below changes nothing and no second
-# set of kube-bench pods runs; this attempt waits for the same Jobs and prints their results.
+# first and recording it, and the redelivered message POSTed again, possibly minutes later): the
+# first attempt's Jobs are this scan's Jobs, running or finished. Their names are deterministic
+# (kb-<scan>-<n>), so applying the same manifests below changes nothing and no second set of
+# kube-bench pods runs; this attempt waits for the same Jobs and prints their results.
 earlier="$(jq --arg self "$AKSFS_SCAN_ID" '[.items[] | select(.metadata.labels["aksfs.io/scan"] == $self)] | length' "$work/jobs.json" 2>/dev/null || echo 0)"
 if [[ "$earlier" != 0 ]]; then
   log "reusing the $earlier Job(s) of an earlier attempt of scan $AKSFS_SCAN_ID"

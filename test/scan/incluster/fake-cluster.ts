@@ -1,7 +1,9 @@
 /**
- * The scenario server behind fake-kubectl.sh: records each kubectl call and answers it the way
- * the API server, the Job controller and the kubelet would for the scenario's per-node outcome.
- * Listens on 127.0.0.1, port 0.
+ * The scenario server behind fake-kubectl.sh, for both in-cluster scripts (aksfs-scan.sh and
+ * aksfs-doctor.sh): records each kubectl call and answers it the way the API server, the Job
+ * controller and the kubelet would for the scenario's per-node outcome. It keeps the Jobs it holds
+ * between calls and between runs, as a cluster does: a second run against the same FakeCluster finds
+ * the first run's Jobs. Listens on 127.0.0.1, port 0.
  */
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
@@ -29,7 +31,12 @@ export interface Scenario {
   namespaces?: unknown[];
   /** kubectl apply's error for the Job of that node. */
   applyErrors?: Record<string, string>;
+  /** What the pod of a Job on that node does; a node not listed completes with an empty log. */
   outcomes?: Record<string, Outcome>;
+  /** `kubectl auth can-i` answers "no" for these "verb resource" pairs (the doctor's RBAC check). */
+  cannot?: string[];
+  /** stderr of a server-side dry run (the doctor's admission check). */
+  dryRunError?: string;
 }
 
 export interface Call {
@@ -39,6 +46,8 @@ export interface Call {
   flags: Record<string, string | boolean>;
   /** Kinds and names of the objects sent with `-f -`. */
   applied: { kind?: string; name?: string }[];
+  /** What was sent on stdin with `-f -`. */
+  body: string;
 }
 
 interface Answer {
@@ -49,7 +58,13 @@ interface Answer {
 
 interface K8sObject {
   kind?: string;
-  metadata?: { name?: string; labels?: Record<string, string> };
+  metadata?: { name?: string; labels?: Record<string, string>; creationTimestamp?: string };
+}
+
+/** A Job the fake cluster holds, and the node its pod runs on ('' when its manifest named none). */
+interface HeldJob {
+  object: K8sObject;
+  node: string;
 }
 
 const WITH_VALUE = new Set(['-n', '--namespace', '-o', '-l', '-c', '-f', '--field-selector']);
@@ -67,19 +82,40 @@ export function parseArgv(argv: string[]): { words: string[]; flags: Record<stri
   return { words, flags };
 }
 
+/** A label selector of key=value pairs and bare keys (existence), as the scripts pass them. */
+function matches(selector: string, labels: Record<string, string> | undefined): boolean {
+  return selector
+    .split(',')
+    .filter(Boolean)
+    .every((term) => {
+      const [k, v] = term.split('=');
+      const have = labels?.[k ?? ''];
+      return v === undefined ? have !== undefined : have === v;
+    });
+}
+
 export class FakeCluster {
   readonly calls: Call[] = [];
-  /** The Job manifests the script applied, by Job name. */
+  /** The Job manifests the scripts sent (applied or created, not dry runs), by Job name. */
   readonly jobs: Record<string, unknown> = {};
-  private readonly created: { name: string; node: string }[] = [];
+  /** Jobs that came into being: an apply of a Job the cluster already holds is not one. */
+  readonly createdJobs: string[] = [];
+  private readonly held = new Map<string, HeldJob>();
   private polls = 0;
   private namespaceExists: boolean;
-  private existingJobs: unknown[];
   private server: Server | undefined;
 
   constructor(private readonly scenario: Scenario) {
     this.namespaceExists = !(scenario.namespaceMissing ?? false);
-    this.existingJobs = scenario.existingJobs ?? [];
+    for (const j of scenario.existingJobs ?? []) {
+      const o = j as K8sObject;
+      this.held.set(o.metadata?.name ?? '', { object: o, node: o.metadata?.labels?.['aksfs.io/node'] ?? '' });
+    }
+  }
+
+  /** Names of the Jobs the cluster holds now. */
+  heldJobs(): string[] {
+    return [...this.held.keys()];
   }
 
   async listen(): Promise<number> {
@@ -106,6 +142,7 @@ export class FakeCluster {
 
   async close(): Promise<void> {
     const server = this.server;
+    this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
@@ -116,7 +153,7 @@ export class FakeCluster {
   handle(argv: string[], body: string): Answer {
     const { words, flags } = parseArgv(argv);
     const docs = body ? parseAllDocuments(body).map((d) => d.toJSON() as K8sObject) : [];
-    this.calls.push({ argv, words, flags, applied: docs.map((d) => ({ kind: d.kind, name: d.metadata?.name })) });
+    this.calls.push({ argv, words, flags, applied: docs.map((d) => ({ kind: d.kind, name: d.metadata?.name })), body });
     const ok = (stdout: string): Answer => ({ code: 0, stdout, stderr: '' });
     const fail = (stderr: string): Answer => ({ code: 1, stdout: '', stderr });
     const list = (items: unknown[]): Answer => ok(JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 2) + '\n');
@@ -124,16 +161,18 @@ export class FakeCluster {
     if (!flags['--request-timeout']) return { code: 98, stdout: '', stderr: 'fake kubectl: every call must carry --request-timeout' };
     const [verb, what, name] = words;
     const ns = String(flags['-n'] ?? '');
+    const selector = String(flags['-l'] ?? '');
+    if (verb === 'auth' && what === 'can-i') {
+      const denied = (this.scenario.cannot ?? []).includes(`${name ?? ''} ${words[3] ?? ''}`);
+      return denied ? { code: 1, stdout: 'no\n', stderr: '' } : ok('yes\n');
+    }
     if (verb === 'get' && what === 'jobs') {
       if (!this.namespaceExists) return fail(`Error from server (NotFound): namespaces "${ns}" not found`);
-      return list(this.existingJobs);
+      const items = [...this.held.values()].map((j) => j.object).filter((o) => matches(selector, o.metadata?.labels));
+      return flags['-o'] === 'name' ? ok(items.map((o) => `job.batch/${o.metadata?.name ?? ''}\n`).join('')) : list(items);
     }
     if (verb === 'delete' && (what === 'jobs' || what === 'job')) {
-      const sel = /^aksfs\.io\/scan=(.*)$/.exec(String(flags['-l'] ?? ''));
-      this.existingJobs = this.existingJobs.filter((j) => {
-        const m = (j as K8sObject).metadata;
-        return sel ? m?.labels?.['aksfs.io/scan'] !== sel[1] : m?.name !== name;
-      });
+      for (const [k, j] of this.held) if (what === 'jobs' ? matches(selector, j.object.metadata?.labels) : k === name) this.held.delete(k);
       return ok(`job.batch deleted\n`);
     }
     if (verb === 'get' && what === 'namespaces') {
@@ -144,17 +183,20 @@ export class FakeCluster {
     if (verb === 'delete' && what === 'namespace') return ok(`namespace "${name ?? ''}" deleted\n`);
     if (verb === 'get' && what === 'nodes') return this.scenario.nodesError ? fail(this.scenario.nodesError) : ok(JSON.stringify(this.scenario.nodes));
     if (verb === 'get' && what === 'serviceaccount') return ok(`serviceaccount/${name ?? ''}\n`);
+    if (verb === 'create' && flags['--dry-run'] === 'server')
+      return this.scenario.dryRunError ? fail(this.scenario.dryRunError) : ok('job.batch/x created (server dry run)\n');
+    if (verb === 'create' && flags['--dry-run'] === 'client') return ok(JSON.stringify(docs[0]) + '\n');
     if (verb === 'apply' || verb === 'create') return this.apply(verb, docs);
-    if (verb === 'get' && what === 'jobs,pods') return list(this.state());
+    if (verb === 'get' && what === 'jobs,pods') return list(this.state(selector));
     if (verb === 'get' && what === 'events') {
       const m = /involvedObject\.name=([^,]+)/.exec(String(flags['--field-selector'] ?? ''));
-      const job = this.created.find((j) => j.name === m?.[1]);
+      const job = this.held.get(m?.[1] ?? '');
       const o = job ? this.outcome(job.node) : undefined;
       return list(o?.kind === 'no-pod' && o.event ? [{ kind: 'Event', reason: 'FailedCreate', message: o.event }] : []);
     }
     if (verb === 'logs') {
       const pod = String(what).replace(/^pod\//, '');
-      const job = this.created.find((j) => podName(j.name) === pod);
+      const job = [...this.held.entries()].find(([n]) => podName(n) === pod)?.[1];
       if (!job) return fail(`Error from server (NotFound): pods "${pod}" not found`);
       const o = this.outcome(job.node);
       return ok(o.kind === 'complete' || o.kind === 'failed' ? (o.log ?? '') : '');
@@ -162,6 +204,7 @@ export class FakeCluster {
     return { code: 97, stdout: '', stderr: `fake kubectl: unexpected call ${argv.join(' ')}` };
   }
 
+  /** apply creates a Job or leaves an existing one as it is (the scripts send the same manifest again); create refuses an existing one. */
   private apply(verb: string, docs: K8sObject[]): Answer {
     const out: string[] = [];
     for (const d of docs) {
@@ -175,28 +218,37 @@ export class FakeCluster {
         this.jobs[name] = d;
         const err = this.scenario.applyErrors?.[node];
         if (err) return { code: 1, stdout: '', stderr: err };
-        this.created.push({ name, node });
-        out.push(`job.batch/${name} created`);
+        const there = this.held.get(name);
+        if (there && verb === 'create') return { code: 1, stdout: '', stderr: `Error from server (AlreadyExists): jobs.batch "${name}" already exists` };
+        if (there) {
+          there.node ||= node;
+          out.push(`job.batch/${name} unchanged`);
+        } else {
+          this.held.set(name, { object: { ...d, metadata: { ...d.metadata, creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } }, node });
+          this.createdJobs.push(name);
+          out.push(`job.batch/${name} created`);
+        }
       } else return { code: 1, stdout: '', stderr: `fake kubectl: unexpected kind ${d.kind ?? '?'}` };
     }
     return { code: 0, stdout: out.join('\n') + '\n', stderr: '' };
   }
 
-  /** Jobs and their pods at this poll. */
-  private state(): unknown[] {
+  /** The selected Jobs and their pods at this poll. */
+  private state(selector: string): unknown[] {
     this.polls++;
     const items: unknown[] = [];
-    for (const j of this.created) {
+    for (const [name, j] of this.held) {
+      if (!matches(selector, j.object.metadata?.labels)) continue;
       const o = this.outcome(j.node);
       const due = 'afterPolls' in o ? (o.afterPolls ?? 0) : 0;
       const kind = this.polls > due ? o.kind : 'running';
       const conditions: unknown[] = [];
-      const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: j.name }, status: { conditions } };
+      const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name }, status: { conditions } };
       const scheduled = { type: 'PodScheduled', status: 'True' };
       const pod = (phase: string, podConditions: unknown[], state: unknown): unknown => ({
         apiVersion: 'v1',
         kind: 'Pod',
-        metadata: { name: podName(j.name), labels: { 'job-name': j.name }, creationTimestamp: '2026-11-26T23:00:00Z' },
+        metadata: { name: podName(name), labels: { 'job-name': name }, creationTimestamp: '2026-11-26T23:00:00Z' },
         status: { phase, conditions: podConditions, ...(state ? { containerStatuses: [{ name: 'kube-bench', state }] } : {}) },
       });
       items.push(job);

@@ -1,19 +1,22 @@
 /**
- * Runs aksfs-scan.sh the way run-command would (files unzipped from the request's context into
- * the working directory, `bash ./aksfs-scan.sh`), with fake-kubectl.mjs as kubectl.
+ * Runs the in-cluster scripts (aksfs-scan.sh, aksfs-doctor.sh) the way run-command would (files
+ * unzipped from the request's context into the working directory, `bash ./<script>`), with
+ * fake-kubectl.sh as kubectl and fake-cluster.ts answering it.
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENV_FILE, unzipContext } from '../../../src/scan/incluster/contract.js';
+import { unzipContext } from '../../../src/scan/incluster/contract.js';
 import type { ScanEnv } from '../../../src/scan/incluster/contract.js';
+import type { RunCommandRequest } from '../../../src/scan/incluster/request.js';
 import { buildRunCommandRequest } from '../../../src/scan/incluster/request.js';
 import { FakeCluster } from './fake-cluster.js';
 import type { Call, Scenario } from './fake-cluster.js';
 
 export type { Call, Outcome, Scenario } from './fake-cluster.js';
+export { FakeCluster } from './fake-cluster.js';
 
 const FAKE_KUBECTL = fileURLToPath(new URL('./fake-kubectl.sh', import.meta.url));
 
@@ -92,24 +95,28 @@ export interface RunOptions {
   timeoutMs?: number;
   /** When given, PATH is the fake kubectl's directory and these, nothing else. */
   pathDirs?: string[];
-  /** Replaces the scan.env built from the ScanEnv, to feed the script input the TS side refuses. */
-  scanEnvText?: string;
+  /** Replaces the file of that name from the request's context, to feed the script input the TS side refuses. */
+  replace?: Record<string, string>;
 }
 
-export async function runScan(env: ScanEnv, scenario: Scenario, opts: RunOptions = {}): Promise<Run> {
+/**
+ * Runs a run-command request the way run-command does (the context unzipped into the working
+ * directory, the command run there) against `cluster`, which keeps its state across runs.
+ */
+export async function runRequest(req: RunCommandRequest, cluster: FakeCluster, opts: RunOptions = {}): Promise<Omit<Run, 'calls' | 'jobs'>> {
   const root = mkdtempSync(join(tmpdir(), 'aksfs-test-'));
   const work = join(root, 'work');
   const bin = join(root, 'bin');
   for (const d of [work, bin]) mkdirSync(d);
-  for (const [name, body] of Object.entries(unzipContext(buildRunCommandRequest(env).context))) writeFileSync(join(work, name), body);
-  if (opts.scanEnvText !== undefined) writeFileSync(join(work, ENV_FILE), opts.scanEnvText);
+  for (const [name, body] of Object.entries({ ...unzipContext(req.context), ...opts.replace })) writeFileSync(join(work, name), body);
   writeFileSync(join(bin, 'kubectl'), `#!/bin/sh\nexec bash "${FAKE_KUBECTL}" "$@"\n`);
   chmodSync(join(bin, 'kubectl'), 0o755);
 
-  const cluster = new FakeCluster(scenario);
+  const [shell, ...args] = req.command.split(' ');
   const port = await cluster.listen();
+  const callsBefore = cluster.calls.length;
   const started = Date.now();
-  const child = spawn('bash', ['./aksfs-scan.sh'], {
+  const child = spawn(shell ?? 'bash', args, {
     cwd: work,
     env: {
       PATH: [bin, ...(opts.pathDirs ?? [process.env['PATH'] ?? '/usr/bin:/bin'])].join(':'),
@@ -129,7 +136,7 @@ export async function runScan(env: ScanEnv, scenario: Scenario, opts: RunOptions
   if (opts.onCall) {
     const { match, act } = opts.onCall;
     watcher = setInterval(() => {
-      if (cluster.calls.some(match) && child.pid !== undefined) {
+      if (cluster.calls.slice(callsBefore).some(match) && child.pid !== undefined) {
         clearInterval(watcher);
         act(child.pid);
       }
@@ -141,7 +148,17 @@ export async function runScan(env: ScanEnv, scenario: Scenario, opts: RunOptions
   if (watcher) clearInterval(watcher);
   await cluster.close();
   rmSync(root, { recursive: true, force: true });
-  return { code, signal, stdout, stderr, calls: cluster.calls, jobs: cluster.jobs, ms: Date.now() - started };
+  return { code, signal, stdout, stderr, ms: Date.now() - started };
+}
+
+/** aksfs-scan.sh for `env` against a new cluster of `scenario`, or against `cluster` as its earlier runs left it. */
+export async function runScan(env: ScanEnv, scenario: Scenario | FakeCluster, opts: RunOptions = {}): Promise<Run> {
+  const cluster = scenario instanceof FakeCluster ? scenario : new FakeCluster(scenario);
+  const callsBefore = cluster.calls.length;
+  const run = await runRequest(buildRunCommandRequest(env), cluster, opts);
+  const calls = cluster.calls.slice(callsBefore);
+  const names = new Set(calls.flatMap((c) => c.applied.map((a) => a.name)));
+  return { ...run, calls, jobs: Object.fromEntries(Object.entries(cluster.jobs).filter(([n]) => names.has(n))) };
 }
 
 /** A short name for a call, for asserting order: "get nodes", "apply Job/kb-0", "delete namespace aksfs-x". */

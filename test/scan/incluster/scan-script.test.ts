@@ -5,10 +5,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeEnvelope, formatStatusLine, scanEnvelopes } from '../../../src/model/envelope.js';
 import type { EnvelopeRecord } from '../../../src/model/envelope.js';
-import { describeCall, nodeList, runScan, scanEnv } from './harness.js';
+import { ENV_FILE } from '../../../src/scan/incluster/contract.js';
+import { describeCall, FakeCluster, nodeList, runScan, scanEnv } from './harness.js';
 import type { Call, Run } from './harness.js';
 
 const NS = 'aks-fleet-scanner';
+/** The label every Job of the scanner carries, by which the script lists them. */
+const MANAGED = { 'app.kubernetes.io/managed-by': 'aks-fleet-scanner' };
 
 const nodes = nodeList([
   { name: 'aks-user1-22222222-vmss000001', pool: 'user1' },
@@ -66,21 +69,20 @@ function whenChildRuns(pid: number, command: string, then: () => void): void {
   timer.unref();
 }
 
-const isCleanup = (c: Call): boolean =>
-  c.words[0] === 'delete' && c.words[1] === 'jobs' && c.flags['-l'] === 'aksfs.io/scan=scan1-b0' && c.flags['--wait'] === 'false';
+/** A call that deletes Jobs of this scan (by its label, or by a kb-scan1-b0-<n> name). */
+const deletesOwnJobs = (c: Call): boolean =>
+  c.words[0] === 'delete' && /^jobs?$/.test(c.words[1] ?? '') && (c.flags['-l'] === 'aksfs.io/scan=scan1-b0' || /^kb-scan1-b0-/.test(c.words[2] ?? ''));
 
-/** The scan's own Jobs (and, by background cascade, their pods) are deleted last, once. */
-function expectCleanedUp(run: Run): void {
-  const last = run.calls.at(-1);
-  expect(last && describeCall(last)).toBe('delete jobs');
-  expect(last && isCleanup(last)).toBe(true);
-  expect(last?.flags['-n']).toBe(NS);
-  expect(last?.flags['--cascade']).toBe('background');
-  expect(run.calls.filter(isCleanup)).toHaveLength(1);
+/**
+ * The scan's own Jobs are left for Kubernetes to remove ttlSecondsAfterFinished after they finish,
+ * so that a late second command of the same scan and batch finds them: the script deletes none.
+ */
+function expectJobsKept(run: Run): void {
+  expect(run.calls.filter(deletesOwnJobs)).toEqual([]);
 }
 
 describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
-  it('per-pool: one Ready node of each node group, Jobs pinned to them, logs printed, Jobs deleted last', async () => {
+  it('per-pool: one Ready node of each node group, Jobs pinned to them, logs printed, Jobs left in place', async () => {
     const run = await runScan(scanEnv(), {
       nodes,
       outcomes: { [SYS]: { kind: 'complete', log: podLog(SYS, 'system'), afterPolls: 2 }, [USR]: { kind: 'complete', log: podLog(USR, 'user1') } },
@@ -93,7 +95,7 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expect(order).toContain('logs pod/kb-scan1-b0-1-x7k2p');
     // kb-scan1-b0-0 (system) completes only on the third poll: the script must keep polling, not give up.
     expect(order.filter((c) => c === 'get jobs,pods').length).toBeGreaterThanOrEqual(3);
-    expectCleanedUp(run);
+    expectJobsKept(run);
     // Nodes are chosen from what the cluster has, not from ARM's pool names.
     const getNodes = run.calls.find((c) => c.words[1] === 'nodes');
     expect(getNodes?.flags['-l']).toBe('kubernetes.io/os=linux');
@@ -185,7 +187,7 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expect(run.code).toBe(0);
     expect(run.calls.some((c) => c.words[0] === 'apply')).toBe(false);
     expect(run.stdout).toBe('');
-    expectCleanedUp(run);
+    expectJobsKept(run);
   });
 
   it('reports a pool without a Ready node as not-started', async () => {
@@ -195,7 +197,7 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expect(rec).toMatchObject({ kind: 'status', status: { node: '-', pool: 'gpu', status: 'not-started' } });
   });
 
-  it('apply denied by admission: admission-denied for that node, the others still run, Jobs deleted', async () => {
+  it('apply denied by admission: admission-denied for that node, the others still run', async () => {
     const denial =
       'Error from server (Forbidden): error when creating "STDIN": admission webhook "validation.gatekeeper.sh" denied the request: [azurepolicy-k8sazurev2noprivilege] Privileged container is not allowed: kube-bench';
     const run = await runScan(scanEnv(), {
@@ -208,7 +210,7 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expect(statusRecord(run, SYS)?.status.reason).toContain('denied the request');
     expect(statusRecord(run, SYS)?.status.pool).toBe('system');
     expect(Object.keys(payloads(run))).toEqual([USR]);
-    expectCleanedUp(run);
+    expectJobsKept(run);
   });
 
   it('apply refused by Kubernetes RBAC is reported as forbidden, not as an admission denial', async () => {
@@ -216,7 +218,7 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
       'Error from server (Forbidden): jobs.batch is forbidden: User "x" cannot create resource "jobs" in API group "batch" in the namespace "aksfs-scan1-b0"';
     const run = await runScan(scanEnv({ pools: ['user1'] }), { nodes: userNodes, applyErrors: { [USR]: rbac } });
     expect(statuses(run)).toEqual({ [USR]: 'forbidden' });
-    expectCleanedUp(run);
+    expectJobsKept(run);
   });
 
   it('pod denied by a webhook (FailedCreate on the Job): admission-denied', async () => {
@@ -232,7 +234,7 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expect(run.code).toBe(0);
     expect(statuses(run)).toEqual({ [USR]: 'admission-denied' });
     expect(run.calls.map(describeCall)).toContain('get events');
-    expectCleanedUp(run);
+    expectJobsKept(run);
   });
 
   it('a pod held back only by the namespace’s ServiceAccount not existing yet is not an admission denial', async () => {
@@ -248,7 +250,7 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     });
     expect(statuses(run)).toEqual({ [USR]: 'not-started' });
     expect(statusRecord(run, USR)?.status.reason).toContain('serviceaccount "default" not found');
-    expectCleanedUp(run);
+    expectJobsKept(run);
   });
 
   it('wait timeout: a Job still running at the deadline is reported as timeout, by the script itself', async () => {
@@ -262,7 +264,7 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expect(run.signal).toBeNull();
     expect(run.code).toBe(0);
     expect(statuses(run)).toEqual({ [SYS]: 'timeout', [USR]: 'not-started' });
-    expectCleanedUp(run);
+    expectJobsKept(run);
   });
 
   it('unschedulable and image-pull nodes get their own statuses with the cluster’s reason', async () => {
@@ -279,13 +281,13 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expect(statusRecord(run, USR)?.status.reason).toContain('ImagePullBackOff');
     // Both are final: no waiting for the whole budget.
     expect(run.calls.filter((c) => describeCall(c) === 'get jobs,pods')).toHaveLength(1);
-    expectCleanedUp(run);
+    expectJobsKept(run);
   });
 
   it('an image pull still retrying at the deadline is reported as image-pull', async () => {
     const run = await runScan(scanEnv({ pools: ['user1'], jobTimeoutSeconds: 1 }), { nodes: userNodes, outcomes: { [USR]: { kind: 'image-pull-retry' } } });
     expect(statuses(run)).toEqual({ [USR]: 'image-pull' });
-    expectCleanedUp(run);
+    expectJobsKept(run);
   });
 
   it('a failed Job: the container’s own STATUS line is kept, else the Job’s reason is reported', async () => {
@@ -303,7 +305,7 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expect(statusRecord(run, SYS)?.status.reason).toBe('kube-bench exited 1: config not found');
     expect(statusRecord(run, USR)?.status).toMatchObject({ status: 'failed', pool: 'user1' });
     expect(statusRecord(run, USR)?.status.reason).toMatch(/DeadlineExceeded.*container exit 137 OOMKilled/);
-    expectCleanedUp(run);
+    expectJobsKept(run);
   });
 
   it('a pod log without a final newline does not glue the next node’s line onto its END line', async () => {
@@ -323,20 +325,50 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
   it('Jobs of an earlier attempt of the same scan are reused, not deleted or made again: their results are printed', async () => {
     const run = await runScan(scanEnv({ pools: ['user1'] }), {
       nodes: userNodes,
-      existingJobs: [{ kind: 'Job', metadata: { name: 'kb-scan1-b0-0', labels: { 'aksfs.io/scan': 'scan1-b0' }, creationTimestamp: '2026-11-26T23:00:00Z' } }],
+      existingJobs: [
+        { kind: 'Job', metadata: { name: 'kb-scan1-b0-0', labels: { ...MANAGED, 'aksfs.io/scan': 'scan1-b0' }, creationTimestamp: '2026-11-26T23:00:00Z' } },
+      ],
       outcomes: { [USR]: { kind: 'complete', log: podLog(USR, 'user1') } },
     });
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('reusing the 1 Job(s) of an earlier attempt of scan scan1-b0');
     const order = run.calls.map(describeCall);
     expect(order.slice(0, 2)).toEqual(['get jobs', 'get nodes']);
-    // Nothing of the scan is deleted before its results are read: only the cleanup at the end.
-    expect(run.calls.filter((c) => c.words[0] === 'delete' && !isCleanup(c))).toEqual([]);
+    // Nothing of the scan is deleted, before or after its results are read.
+    expect(run.calls.filter((c) => c.words[0] === 'delete')).toEqual([]);
     // The same deterministic name is applied again (a no-op on the existing Job), never a new one.
     const applied = run.calls.filter((c) => c.words[0] === 'apply').flatMap((c) => c.applied);
     expect(applied).toEqual([{ kind: 'Job', name: 'kb-scan1-b0-0' }]);
     expect(Object.keys(payloads(run))).toEqual([USR]);
-    expectCleanedUp(run);
+    expectJobsKept(run);
+  });
+
+  it('a late second command of the same scan and batch, after the first ended, finds the finished Jobs: no new Job, the same results', async () => {
+    // One cluster for both commands: what the first leaves is what the second finds.
+    const cluster = new FakeCluster({
+      nodes,
+      outcomes: { [SYS]: { kind: 'complete', log: podLog(SYS, 'system') }, [USR]: { kind: 'complete', log: podLog(USR, 'user1') } },
+    });
+    const first = await runScan(scanEnv(), cluster);
+    expect(first.code).toBe(0);
+    expect(cluster.createdJobs).toEqual(['kb-scan1-b0-0', 'kb-scan1-b0-1']);
+    expect(cluster.heldJobs()).toEqual(['kb-scan1-b0-0', 'kb-scan1-b0-1']);
+
+    const late = await runScan(scanEnv(), cluster);
+    expect(late.code).toBe(0);
+    expect(late.stderr).toContain('reusing the 2 Job(s) of an earlier attempt of scan scan1-b0');
+    // The same names applied again, which changes nothing: no second set of kube-bench pods.
+    expect(late.calls.filter((c) => c.words[0] === 'apply').flatMap((c) => c.applied.map((a) => a.name))).toEqual(['kb-scan1-b0-0', 'kb-scan1-b0-1']);
+    expect(cluster.createdJobs).toHaveLength(2);
+    expect(payloads(late)).toEqual({ [SYS]: report(SYS), [USR]: report(USR) });
+    expect(payloads(late)).toEqual(payloads(first));
+    expectJobsKept(late);
+
+    // Another scan (or batch) makes its own Jobs and leaves the first scan's fresh ones alone.
+    const next = await runScan(scanEnv({ scanId: 'scan2-b0' }), cluster);
+    expect(next.code).toBe(0);
+    expect(cluster.createdJobs.slice(2)).toEqual(['kb-scan2-b0-0', 'kb-scan2-b0-1']);
+    expect(next.calls.filter((c) => c.words[0] === 'delete')).toEqual([]);
   });
 
   it('a missing scan namespace is created, labelled privileged for Pod Security, before any Job', async () => {
@@ -361,17 +393,17 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
       /error: namespace aks-fleet-scanner does not exist and cannot be created \(apply infra\/kubernetes\/aksfs-scanner-rbac.yaml\): .*cannot create resource "namespaces"/,
     );
     expect(run.calls.some((c) => c.applied.some((a) => a.kind === 'Job'))).toBe(false);
-    expectCleanedUp(run);
+    expectJobsKept(run);
   });
 
   it('cannot list nodes: exits non-zero with a clear message', async () => {
     const run = await runScan(scanEnv(), { nodes, nodesError: 'Unable to connect to the server: dial tcp: i/o timeout' });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('error: cannot list nodes: Unable to connect to the server');
-    expectCleanedUp(run);
+    expectJobsKept(run);
   });
 
-  it('killed with SIGTERM while waiting: exits at once and deletes its Jobs', async () => {
+  it('killed with SIGTERM while waiting: exits at once, leaving its Jobs to their deadline', async () => {
     const run = await runScan(
       scanEnv({ jobTimeoutSeconds: 120 }),
       {
@@ -389,20 +421,23 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     expect(run.signal).toBeNull();
     expect(run.code).toBe(143);
     expect(run.stderr).toContain('terminated');
-    expectCleanedUp(run);
+    expectJobsKept(run);
   });
 
   it('deletes leftover Jobs of earlier scans once they are old, and no others', async () => {
     const old = new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
     const fresh = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
-    const job = (name: string, scan: string, at: string) => ({ kind: 'Job', metadata: { name, labels: { 'aksfs.io/scan': scan }, creationTimestamp: at } });
+    const job = (name: string, scan: string, at: string) => ({
+      kind: 'Job',
+      metadata: { name, labels: { ...MANAGED, 'aksfs.io/scan': scan }, creationTimestamp: at },
+    });
     const run = await runScan(scanEnv({ pools: ['user1'] }), {
       nodes: userNodes,
       existingJobs: [job('kb-old-0', 'old', old), job('kb-concurrent-0', 'concurrent', fresh)],
       outcomes: { [USR]: { kind: 'complete', log: podLog(USR, 'user1') } },
     });
     const deletes = run.calls.filter((c) => c.words[0] === 'delete').map((c) => c.words[2] ?? c.flags['-l']);
-    expect(deletes).toEqual(['kb-old-0', 'aksfs.io/scan=scan1-b0']);
+    expect(deletes).toEqual(['kb-old-0']);
     expect(run.calls[0]?.flags['-l']).toBe('app.kubernetes.io/managed-by=aks-fleet-scanner');
   });
 
@@ -440,7 +475,7 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     const run = await runScan(
       scanEnv(),
       { nodes },
-      { scanEnvText: 'AKSFS_SCAN_ID=Scan_1\nAKSFS_BENCHMARK=aks-1.7\nAKSFS_SELECT=per-pool\nAKSFS_POOLS=system\n' },
+      { replace: { [ENV_FILE]: 'AKSFS_SCAN_ID=Scan_1\nAKSFS_BENCHMARK=aks-1.7\nAKSFS_SELECT=per-pool\nAKSFS_POOLS=system\n' } },
     );
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("error: AKSFS_SCAN_ID must be 1-40 lower-case letters, digits or '-'");
