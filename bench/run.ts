@@ -13,6 +13,7 @@ import { reliabilityFigures } from './figures/reliability.js';
 import { packageFigures } from './figures/package.js';
 import { fleetFigures } from './figures/fleet.js';
 import { dashboardFigures } from './figures/dashboard.js';
+import { inclusterFigures } from './figures/incluster.js';
 
 type FigureSet = () => Promise<Record<string, Figure>>;
 
@@ -28,6 +29,7 @@ const FIGURES: { run: FigureSet; provides: string[] }[] = [
   { run: packageFigures, provides: ['package.'] },
   { run: fleetFigures, provides: ['fleet.', 'functions.busy_seconds_per_cluster_vs_command'] },
   { run: dashboardFigures, provides: ['dashboard.'] },
+  { run: inclusterFigures, provides: ['incluster.'] },
 ];
 
 async function main(argv: string[]): Promise<number> {

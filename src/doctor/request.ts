@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { errorMessage } from '../model/errors.js';
-import { JOB_TEMPLATE_FILE, NAMESPACE_NAME, unzipContext, zipContext } from '../scan/incluster/contract.js';
+import { ContextZip, fileFromContext, JOB_TEMPLATE_FILE, NAMESPACE_NAME } from '../scan/incluster/contract.js';
 import type { RunCommandRequest } from '../scan/incluster/request.js';
 import { jobTemplate, scanScript } from '../scan/incluster/request.js';
 import { formatCanI, SCAN_PERMISSIONS } from './permissions.js';
@@ -70,7 +70,7 @@ export function formatDoctorEnv(env: DoctorEnv): string {
 
 /** doctor.env read back out of a run-command context: the simulator's view of the request. */
 export function doctorEnvFromContext(contextB64: string): DoctorEnv {
-  const text = unzipContext(contextB64)[DOCTOR_ENV_FILE];
+  const text = fileFromContext(contextB64, DOCTOR_ENV_FILE);
   if (text === undefined) throw new Error(`run-command context has no ${DOCTOR_ENV_FILE}`);
   const kv = new Map(text.split('\n').flatMap((l) => (/^([A-Z_]+)=(.*)$/.exec(l.trim()) ? [l.trim().split(/=(.*)/s).slice(0, 2) as [string, string]] : [])));
   return {
@@ -81,14 +81,13 @@ export function doctorEnvFromContext(contextB64: string): DoctorEnv {
   };
 }
 
+let doctorZip: ContextZip | undefined;
+
 export function buildDoctorRequest(env: DoctorEnv, opts: { clusterToken?: string } = {}): RunCommandRequest {
   if (!NAMESPACE_NAME.test(env.namespace)) throw new Error(`buildDoctorRequest: namespace ${JSON.stringify(env.namespace)} is not a namespace name`);
   if (!/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/.test(env.doctorId))
     throw new Error(`buildDoctorRequest: doctorId ${JSON.stringify(env.doctorId)} is not a DNS label`);
-  const context = zipContext({
-    [DOCTOR_SCRIPT_FILE]: doctorScript(),
-    [JOB_TEMPLATE_FILE]: jobTemplate(),
-    [DOCTOR_ENV_FILE]: formatDoctorEnv(env),
-  });
+  doctorZip ??= new ContextZip({ [DOCTOR_SCRIPT_FILE]: doctorScript(), [JOB_TEMPLATE_FILE]: jobTemplate() });
+  const context = doctorZip.build({ [DOCTOR_ENV_FILE]: formatDoctorEnv(env) });
   return { command: DOCTOR_COMMAND, context, ...(opts.clusterToken !== undefined ? { clusterToken: opts.clusterToken } : {}) };
 }

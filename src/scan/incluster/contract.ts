@@ -7,7 +7,9 @@
  * `scan.env`; `command` runs the script. The ARM simulator reads the same `scan.env` to know what
  * a real cluster would have done, so both sides import this one module.
  */
-import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { strFromU8, unzipSync } from 'fflate';
+import type { ZipEntry } from './zip.js';
+import { writeZip, zipEntry } from './zip.js';
 
 export const SCRIPT_FILE = 'aksfs-scan.sh';
 export const JOB_TEMPLATE_FILE = 'aksfs-job.yaml';
@@ -106,27 +108,43 @@ export function parseScanEnv(text: string): ScanEnv {
   };
 }
 
-/** Unix file type "regular file" in a zip entry's external attributes (high 16 bits). */
-const REGULAR_FILE = 0o100000;
-/** "Version made by" host system 3: Unix, so unzip honours the modes. */
-const UNIX_HOST = 3;
+/** 0755 for scripts, else 0644. */
+function modeOf(name: string): number {
+  return name.endsWith('.sh') ? 0o755 : 0o644;
+}
+
+/** Builds the run-command `context`: base64 of a zip of the given files, every entry with an explicit Unix mode (zip.ts). */
+export function zipContext(files: Record<string, string>): string {
+  return writeZip(Object.entries(files).map(([name, body]) => zipEntry(name, body, modeOf(name)))).toString('base64');
+}
 
 /**
- * Builds the run-command `context`: base64 of a zip of the given files. Every entry carries an
- * explicit Unix mode (0755 for *.sh, else 0644): zips whose entries had zero modes have extracted
- * unreadable in the command pod before (azure-powershell #17454).
+ * The context of one kind of request: the files that never change (the script, the Job template)
+ * are compressed once; each build adds its own files (scan.env) and writes the zip.
  */
-export function zipContext(files: Record<string, string>): string {
-  const entries: Record<string, [Uint8Array, { os: number; attrs: number }]> = {};
-  for (const [name, body] of Object.entries(files)) {
-    const mode = name.endsWith('.sh') ? 0o755 : 0o644;
-    entries[name] = [strToU8(body), { os: UNIX_HOST, attrs: ((REGULAR_FILE | mode) << 16) >>> 0 }];
+export class ContextZip {
+  private readonly fixed: ZipEntry[];
+
+  constructor(fixedFiles: Record<string, string>) {
+    this.fixed = Object.entries(fixedFiles).map(([name, body]) => zipEntry(name, body, modeOf(name)));
   }
-  return Buffer.from(zipSync(entries, { level: 9 })).toString('base64');
+
+  /** `files` are stored, not deflated: they are a few hundred bytes. */
+  build(files: Record<string, string>): string {
+    return writeZip([...this.fixed, ...Object.entries(files).map(([name, body]) => zipEntry(name, body, modeOf(name), false))]).toString('base64');
+  }
 }
 
 export function unzipContext(contextB64: string): Record<string, string> {
-  const files = unzipSync(new Uint8Array(Buffer.from(contextB64, 'base64')));
+  return decode(unzipSync(new Uint8Array(Buffer.from(contextB64, 'base64'))));
+}
+
+/** One file of a context, or undefined; only that entry is inflated. */
+export function fileFromContext(contextB64: string, name: string): string | undefined {
+  return decode(unzipSync(new Uint8Array(Buffer.from(contextB64, 'base64')), { filter: (f) => f.name === name }))[name];
+}
+
+function decode(files: Record<string, Uint8Array>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, bytes] of Object.entries(files)) out[name] = strFromU8(bytes);
   return out;
@@ -134,8 +152,7 @@ export function unzipContext(contextB64: string): Record<string, string> {
 
 /** Reads scan.env back out of a run-command context; the simulator's view of our request. */
 export function scanEnvFromContext(contextB64: string): ScanEnv {
-  const files = unzipContext(contextB64);
-  const env = files[ENV_FILE];
+  const env = fileFromContext(contextB64, ENV_FILE);
   if (env === undefined) throw new Error(`run-command context has no ${ENV_FILE}`);
   return parseScanEnv(env);
 }

@@ -6,7 +6,7 @@
  * build must copy src/scan/incluster/*.sh and *.yaml next to the compiled .js.
  */
 import { readFileSync } from 'node:fs';
-import { ENV_FILE, JOB_TEMPLATE_FILE, NAMESPACE_NAME, RUN_COMMAND, SCRIPT_FILE, formatScanEnv, zipContext } from './contract.js';
+import { ContextZip, ENV_FILE, JOB_TEMPLATE_FILE, NAMESPACE_NAME, RUN_COMMAND, SCRIPT_FILE, formatScanEnv } from './contract.js';
 import type { ScanEnv } from './contract.js';
 import { errorMessage } from '../../model/errors.js';
 
@@ -50,6 +50,14 @@ export function jobTemplate(): string {
   return asset(JOB_TEMPLATE_FILE);
 }
 
+/** The files every scan context holds besides scan.env. */
+export function scanContextFiles(): Record<string, string> {
+  return { [SCRIPT_FILE]: scanScript(), [JOB_TEMPLATE_FILE]: jobTemplate() };
+}
+
+/** Built once per process: the fleet's workers POST thousands of commands with the same script. */
+let scanZip: ContextZip | undefined;
+
 /** The body of ManagedClusters runCommand for one scan (or one batch of a scan). */
 export function buildRunCommandRequest(env: ScanEnv, opts: { clusterToken?: string } = {}): RunCommandRequest {
   const badPool = env.pools.find((p) => !/^[a-z0-9]+$/.test(p));
@@ -62,11 +70,8 @@ export function buildRunCommandRequest(env: ScanEnv, opts: { clusterToken?: stri
   if (!NAMESPACE_NAME.test(env.namespace)) throw new Error(`buildRunCommandRequest: namespace ${JSON.stringify(env.namespace)} is not a namespace name`);
   if (env.batchSize < 1) throw new Error('buildRunCommandRequest: env.batchSize must be at least 1');
   if (env.jobTimeoutSeconds < 1) throw new Error('buildRunCommandRequest: env.jobTimeoutSeconds must be at least 1');
-  const context = zipContext({
-    [SCRIPT_FILE]: scanScript(),
-    [JOB_TEMPLATE_FILE]: jobTemplate(),
-    [ENV_FILE]: formatScanEnv(env),
-  });
+  scanZip ??= new ContextZip(scanContextFiles());
+  const context = scanZip.build({ [ENV_FILE]: formatScanEnv(env) });
   const request: RunCommandRequest = { command: RUN_COMMAND, context };
   if (opts.clusterToken !== undefined) request.clusterToken = opts.clusterToken;
   return request;

@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
@@ -12,6 +15,7 @@ import {
 } from '../../../src/scan/incluster/contract.js';
 import { buildRunCommandRequest, jobTemplate, scanScript } from '../../../src/scan/incluster/request.js';
 import { DEFAULT_JOB_TIMEOUT_SECONDS } from '../../../src/scan/plan.js';
+import { buildDoctorRequest } from '../../../src/doctor/request.js';
 import { scanEnv } from './harness.js';
 import { parsedTemplate } from './job-command.js';
 
@@ -88,6 +92,34 @@ describe('the context zip', () => {
     expect(modes['aksfs-scan.sh']?.mode).toBe(0o100755);
     expect(modes['aksfs-job.yaml']?.mode).toBe(0o100644);
     expect(modes['scan.env']?.mode).toBe(0o100644);
+  });
+});
+
+const hasUnzip = spawnSync('unzip', ['-v']).status === 0;
+
+describe.skipIf(!hasUnzip)('the context zip, read by Info-ZIP unzip (an unzipper other than the one we test with)', () => {
+  it('passes its integrity test and extracts every file byte for byte, the script executable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aksfs-unzip-'));
+    try {
+      for (const [name, context] of [
+        ['scan', buildRunCommandRequest(scanEnv()).context],
+        ['doctor', buildDoctorRequest({ namespace: 'aks-fleet-scanner', image: DEFAULT_IMAGE, doctorId: 'd1', waitSeconds: 9 }).context],
+      ] as const) {
+        const zip = join(dir, `${name}.zip`);
+        writeFileSync(zip, Buffer.from(context, 'base64'));
+        const tested = spawnSync('unzip', ['-t', zip], { encoding: 'utf8' });
+        expect(tested.stdout).toMatch(/No errors detected/);
+        const out = join(dir, name);
+        expect(spawnSync('unzip', ['-q', zip, '-d', out]).status).toBe(0);
+        const files = unzipContext(context);
+        for (const [file, body] of Object.entries(files)) {
+          expect(readFileSync(join(out, file), 'utf8')).toBe(body);
+          expect(statSync(join(out, file)).mode & 0o777).toBe(file.endsWith('.sh') ? 0o755 : 0o644);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
