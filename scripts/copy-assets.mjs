@@ -1,4 +1,4 @@
-// tsc compiles only TypeScript; the knowledge base (YAML), the in-cluster script and the Job
+// tsc compiles only TypeScript; the knowledge base (YAML), the in-cluster scripts, jq program and Job
 // template are read at run time from beside the compiled modules, so copy them into dist/.
 // `npm run build` copies into dist/; scripts/stage-package.mjs into its own staged dist/.
 import { cpSync, readdirSync, statSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // *.browser.mjs: the dashboard's browser script, inlined into the page at run time (src/dashboard/).
-const ASSET = /\.(ya?ml|sh|html|css|json)$|\.browser\.mjs$/;
+const ASSET = /\.(ya?ml|sh|jq|html|css|json)$|\.browser\.mjs$/;
 
 /** Copies every run-time asset under `root`/src to the same place under `distDir`/src. */
 export function copyAssets(root, distDir) {

@@ -1,12 +1,13 @@
 /**
  * The one run-command `doctor` sends: `bash ./aksfs-doctor.sh` with a context zip holding the
- * script, the scan's own Job template (so admission judges the real Job) and doctor.env.
+ * script, the scan's own Job template (so admission judges the real Job), the scan's node-selection
+ * jq program (so it checks the nodes a scan would use) and doctor.env.
  */
 import { readFileSync } from 'node:fs';
 import { errorMessage } from '../model/errors.js';
-import { ContextZip, fileFromContext, JOB_TEMPLATE_FILE, NAMESPACE_NAME } from '../scan/incluster/contract.js';
+import { ContextZip, fileFromContext, JOB_TEMPLATE_FILE, NAMESPACE_NAME, NODES_FILE } from '../scan/incluster/contract.js';
 import type { RunCommandRequest } from '../scan/incluster/request.js';
-import { jobTemplate, scanScript } from '../scan/incluster/request.js';
+import { jobTemplate, nodesProgram, scanScript } from '../scan/incluster/request.js';
 import { formatCanI, SCAN_PERMISSIONS } from './permissions.js';
 
 export const DOCTOR_SCRIPT_FILE = 'aksfs-doctor.sh';
@@ -87,7 +88,7 @@ export function buildDoctorRequest(env: DoctorEnv, opts: { clusterToken?: string
   if (!NAMESPACE_NAME.test(env.namespace)) throw new Error(`buildDoctorRequest: namespace ${JSON.stringify(env.namespace)} is not a namespace name`);
   if (!/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/.test(env.doctorId))
     throw new Error(`buildDoctorRequest: doctorId ${JSON.stringify(env.doctorId)} is not a DNS label`);
-  doctorZip ??= new ContextZip({ [DOCTOR_SCRIPT_FILE]: doctorScript(), [JOB_TEMPLATE_FILE]: jobTemplate() });
+  doctorZip ??= new ContextZip({ [DOCTOR_SCRIPT_FILE]: doctorScript(), [JOB_TEMPLATE_FILE]: jobTemplate(), [NODES_FILE]: nodesProgram() });
   const context = doctorZip.build({ [DOCTOR_ENV_FILE]: formatDoctorEnv(env) });
   return { command: DOCTOR_COMMAND, context, ...(opts.clusterToken !== undefined ? { clusterToken: opts.clusterToken } : {}) };
 }

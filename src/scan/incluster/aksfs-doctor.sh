@@ -24,7 +24,8 @@
 # The check Job has the scan Job's labels plus aksfs.io/doctor and is deleted on every way out.
 #
 # Inputs: doctor.env next to this script (AKSFS_NAMESPACE, AKSFS_IMAGE, AKSFS_DOCTOR_ID,
-# AKSFS_TOOLS, AKSFS_CAN_I, AKSFS_WAIT_SECONDS) and aksfs-job.yaml. Tunable: AKSFS_POLL_SECONDS.
+# AKSFS_TOOLS, AKSFS_CAN_I, AKSFS_WAIT_SECONDS), aksfs-job.yaml and aksfs-nodes.jq. Tunable:
+# AKSFS_POLL_SECONDS.
 # Not set -e: each check reports its own failure and the next one still runs.
 set -uo pipefail
 
@@ -127,32 +128,21 @@ else
 fi
 
 # --- nodes -----------------------------------------------------------------------------------------
-# The same choice as aksfs-scan.sh: Ready Linux nodes except virtual-kubelet ones, grouped by
-# agentpool or karpenter.sh/nodepool; the first group's first schedulable node is checked.
+# The same choice as aksfs-scan.sh, by the same program (aksfs-nodes.jq): Ready Linux nodes except
+# virtual-kubelet ones, grouped by agentpool or karpenter.sh/nodepool; the first group's first
+# schedulable node is checked.
 target=""
 if k get nodes -l kubernetes.io/os=linux -o json >"$work/nodes.json" 2>"$work/nodes.err" &&
-  jq -r '
-    [.items[]
-     | select(.metadata.labels["kubernetes.io/os"] == "linux")
-     | select((.metadata.labels.type // "") != "virtual-kubelet")
-     | select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))
-     | {name: .metadata.name,
-        group: (.metadata.labels["kubernetes.azure.com/agentpool"] // .metadata.labels["karpenter.sh/nodepool"] // "-"),
-        kind: (if .metadata.labels["kubernetes.azure.com/agentpool"] then "agent pool" elif .metadata.labels["karpenter.sh/nodepool"] then "Karpenter" else "no group" end),
-        cordoned: (.spec.unschedulable == true),
-        alloc: "\(.status.allocatable.cpu // "?") CPU, \(.status.allocatable.memory // "?") memory allocatable",
-        tolerations: ([.spec.taints[]? | {key, operator: "Exists", effect}] | tojson)}]
-    | sort_by(.name)[]
-    | [.name, .group, .kind, (if .cordoned then "1" else "0" end), .alloc, .tolerations] | @tsv' "$work/nodes.json" >"$work/ready.tsv" 2>"$work/nodes.err"; then
+  jq -r -f "$here/aksfs-nodes.jq" "$work/nodes.json" >"$work/ready.tsv" 2>"$work/nodes.err"; then
   count="$(wc -l <"$work/ready.tsv" | tr -d ' ')"
   if [[ "$count" -eq 0 ]]; then
     check nodes fail "no Ready Linux node (kube-bench runs on Linux nodes only)"
   else
-    groups="$(awk -F '\t' '{ n[$2]++; k[$2] = $3 } END { for (g in n) printf "%s (%s, %d)\n", g, k[g], n[g] }' "$work/ready.tsv" | sort | paste -sd ';' - | sed 's/;/, /g')"
+    groups="$(awk -F '\t' '{ n[$2]++; k[$2] = $6 } END { for (g in n) printf "%s (%s, %d)\n", g, k[g], n[g] }' "$work/ready.tsv" | sort | paste -sd ';' - | sed 's/;/, /g')"
     first_group="$(cut -f 2 "$work/ready.tsv" | sort | head -n 1)"
-    target_line="$(awk -F '\t' -v g="$first_group" '$2 == g && $4 == "0" { print; exit }' "$work/ready.tsv")"
+    target_line="$(awk -F '\t' -v g="$first_group" '$2 == g && $3 == "0" { print; exit }' "$work/ready.tsv")"
     [[ -n "$target_line" ]] || target_line="$(awk -F '\t' -v g="$first_group" '$2 == g { print; exit }' "$work/ready.tsv")"
-    IFS=$'\t' read -r target target_group _ _ target_alloc tolerations <<<"$target_line"
+    IFS=$'\t' read -r target target_group _ _ tolerations _ target_alloc <<<"$target_line"
     check nodes pass "$count Ready Linux node(s) in groups: $groups; checking on $target (group $target_group)"
   fi
 else

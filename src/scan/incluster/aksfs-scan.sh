@@ -20,7 +20,7 @@
 # the script ran to the end, even if nodes failed (they are reported per node); exit 2 when it
 # could not do its job at all.
 #
-# Inputs: scan.env next to this script (keys in contract.ts) and aksfs-job.yaml. Tunables for
+# Inputs: scan.env next to this script (keys in contract.ts), aksfs-job.yaml and aksfs-nodes.jq. Tunables for
 # tests and slow clusters, all optional: AKSFS_POLL_SECONDS, AKSFS_UNSCHEDULABLE_GRACE,
 # AKSFS_REQUEST_TIMEOUT, AKSFS_LEFTOVER_AGE.
 set -euo pipefail
@@ -59,6 +59,7 @@ fi
 
 [[ -r "$here/scan.env" ]] || die "scan.env not found next to $0"
 [[ -r "$here/aksfs-job.yaml" ]] || die "aksfs-job.yaml not found next to $0"
+[[ -r "$here/aksfs-nodes.jq" ]] || die "aksfs-nodes.jq not found next to $0"
 
 # shellcheck source=/dev/null
 source "$here/scan.env"
@@ -196,21 +197,8 @@ fi
 k get nodes -l kubernetes.io/os=linux -o json >"$work/nodes.json" 2>"$work/nodes.err" ||
   die "cannot list nodes: $(head -c 500 "$work/nodes.err")"
 
-# Ready Linux nodes that can run a pod (virtual-kubelet ones cannot run kube-bench), as
-# "name<TAB>group<TAB>cordoned<TAB>kubelet version<TAB>tolerations", sorted by name. The Job
-# tolerates exactly the node's own taints: AKS Automatic refuses broad wildcard tolerations.
-jq -r '
-  [.items[]
-   | select(.metadata.labels["kubernetes.io/os"] == "linux")
-   | select((.metadata.labels.type // "") != "virtual-kubelet")
-   | select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))
-   | {name: .metadata.name,
-      group: (.metadata.labels["kubernetes.azure.com/agentpool"] // .metadata.labels["karpenter.sh/nodepool"] // "-"),
-      cordoned: (.spec.unschedulable == true),
-      version: (.status.nodeInfo.kubeletVersion // "-"),
-      tolerations: ([.spec.taints[]? | {key, operator: "Exists", effect}] | tojson)}]
-  | sort_by(.name)[]
-  | [.name, .group, (if .cordoned then "1" else "0" end), .version, .tolerations] | @tsv' "$work/nodes.json" >"$work/ready.tsv" ||
+# Ready Linux nodes that can run a pod, one line each (the columns are listed in aksfs-nodes.jq).
+jq -r -f "$here/aksfs-nodes.jq" "$work/nodes.json" >"$work/ready.tsv" ||
   die "cannot read the node list (not the JSON of a NodeList?)"
 
 log "groups: $(cut -f 2 "$work/ready.tsv" | sort -u | paste -sd, -)"
@@ -274,7 +262,7 @@ tolerations_json='^\[[A-Za-z0-9.:/",{}_-]*\]$'
 
 declare -A job_node=() job_pool=() pending=() last_state=() last_detail=() unsched_since=()
 i=0
-while IFS=$'\t' read -r -u 4 node pool _ version tolerations; do
+while IFS=$'\t' read -r -u 4 node pool _ version tolerations _; do
   job="kb-$AKSFS_SCAN_ID-$i"
   i=$((i + 1))
   if [[ ! "$node" =~ $label_value || ! "$pool" =~ $label_value ]]; then

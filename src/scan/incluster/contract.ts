@@ -3,8 +3,8 @@
  *
  * ARM does not list a cluster's nodes, so node choice happens in the cluster: we send which pools
  * to cover and how (one Ready node per pool, or a slice of all Linux nodes), and the script picks
- * the nodes. The request's `context` is a base64 zip holding the script, the Job template and
- * `scan.env`; `command` runs the script. The ARM simulator reads the same `scan.env` to know what
+ * the nodes. The request's `context` is a base64 zip holding the script, the Job template, the
+ * node-selection jq program and `scan.env`; `command` runs the script. The ARM simulator reads the same `scan.env` to know what
  * a real cluster would have done, so both sides import this one module.
  */
 import { strFromU8, unzipSync } from 'fflate';
@@ -14,6 +14,8 @@ import { writeZip, zipEntry } from './zip.js';
 export const SCRIPT_FILE = 'aksfs-scan.sh';
 export const JOB_TEMPLATE_FILE = 'aksfs-job.yaml';
 export const ENV_FILE = 'scan.env';
+/** The jq program that picks the nodes, shared by the scan and the doctor script. */
+export const NODES_FILE = 'aksfs-nodes.jq';
 export const RUN_COMMAND = `bash ./${SCRIPT_FILE}`;
 
 export const DEFAULT_IMAGE = 'docker.io/aquasec/kube-bench:v0.15.6';

@@ -2,11 +2,11 @@
  * Builds the run-command request that scans one cluster: `bash ./aksfs-scan.sh` with a context
  * zip holding the script, the Job template and scan.env (see contract.ts).
  *
- * The script and template are shipped as files next to this module and read at run time, so the
- * build must copy src/scan/incluster/*.sh and *.yaml next to the compiled .js.
+ * The script, template and jq program are shipped as files next to this module and read at run
+ * time, so the build must copy src/scan/incluster/*.sh, *.jq and *.yaml next to the compiled .js.
  */
 import { readFileSync } from 'node:fs';
-import { ContextZip, ENV_FILE, JOB_TEMPLATE_FILE, NAMESPACE_NAME, RUN_COMMAND, SCRIPT_FILE, formatScanEnv } from './contract.js';
+import { ContextZip, ENV_FILE, JOB_TEMPLATE_FILE, NAMESPACE_NAME, NODES_FILE, RUN_COMMAND, SCRIPT_FILE, formatScanEnv } from './contract.js';
 import type { ScanEnv } from './contract.js';
 import { errorMessage } from '../../model/errors.js';
 
@@ -29,7 +29,7 @@ function asset(name: string): string {
     } catch (e) {
       const why = errorMessage(e);
       throw new Error(
-        `in-cluster asset ${name} is missing next to ${new URL('.', import.meta.url).pathname} (the build must copy src/scan/incluster/*.sh and *.yaml): ${why}`,
+        `in-cluster asset ${name} is missing next to ${new URL('.', import.meta.url).pathname} (the build must copy src/scan/incluster/*.sh, *.jq and *.yaml): ${why}`,
         {
           cause: e,
         },
@@ -50,9 +50,14 @@ export function jobTemplate(): string {
   return asset(JOB_TEMPLATE_FILE);
 }
 
+/** The node-selection jq program both in-cluster scripts run. */
+export function nodesProgram(): string {
+  return asset(NODES_FILE);
+}
+
 /** The files every scan context holds besides scan.env. */
 export function scanContextFiles(): Record<string, string> {
-  return { [SCRIPT_FILE]: scanScript(), [JOB_TEMPLATE_FILE]: jobTemplate() };
+  return { [SCRIPT_FILE]: scanScript(), [JOB_TEMPLATE_FILE]: jobTemplate(), [NODES_FILE]: nodesProgram() };
 }
 
 /** Built once per process: the fleet's workers POST thousands of commands with the same script. */

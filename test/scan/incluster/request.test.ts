@@ -8,12 +8,13 @@ import {
   DEFAULT_IMAGE,
   ENV_FILE,
   JOB_TEMPLATE_FILE,
+  NODES_FILE,
   RUN_COMMAND,
   SCRIPT_FILE,
   scanEnvFromContext,
   unzipContext,
 } from '../../../src/scan/incluster/contract.js';
-import { buildRunCommandRequest, jobTemplate, scanScript } from '../../../src/scan/incluster/request.js';
+import { buildRunCommandRequest, jobTemplate, nodesProgram, scanScript } from '../../../src/scan/incluster/request.js';
 import { DEFAULT_JOB_TIMEOUT_SECONDS } from '../../../src/scan/plan.js';
 import { buildDoctorRequest } from '../../../src/doctor/request.js';
 import { scanEnv } from './harness.js';
@@ -42,11 +43,21 @@ describe('buildRunCommandRequest', () => {
 
   it('ships the script and the Job template byte for byte', () => {
     const files = unzipContext(buildRunCommandRequest(scanEnv()).context);
-    expect(Object.keys(files).sort()).toEqual([ENV_FILE, JOB_TEMPLATE_FILE, SCRIPT_FILE].sort());
+    expect(Object.keys(files).sort()).toEqual([ENV_FILE, JOB_TEMPLATE_FILE, NODES_FILE, SCRIPT_FILE].sort());
+    expect(files[NODES_FILE]).toBe(src('aksfs-nodes.jq'));
     expect(files[SCRIPT_FILE]).toBe(src('aksfs-scan.sh'));
     expect(files[JOB_TEMPLATE_FILE]).toBe(src('aksfs-job.yaml'));
     expect(scanScript()).toBe(src('aksfs-scan.sh'));
     expect(jobTemplate()).toBe(src('aksfs-job.yaml'));
+  });
+
+  it('gives the node choice one source: both in-cluster scripts run aksfs-nodes.jq and hold no copy of it', () => {
+    for (const script of ['aksfs-scan.sh', 'aksfs-doctor.sh']) {
+      expect(src(script)).toContain('jq -r -f "$here/aksfs-nodes.jq" "$work/nodes.json"');
+      expect(src(script)).not.toContain('virtual-kubelet")');
+      expect(src(script)).not.toContain('karpenter.sh/nodepool"]');
+    }
+    expect(nodesProgram()).toContain('"virtual-kubelet"');
   });
 
   it('keeps the context small', () => {
@@ -87,7 +98,8 @@ function zipModes(b64: string): Record<string, { host: number; mode: number }> {
 describe('the context zip', () => {
   it('gives every entry an explicit Unix mode: 0755 for the script, 0644 for the rest', () => {
     const modes = zipModes(buildRunCommandRequest(scanEnv()).context);
-    expect(Object.keys(modes).sort()).toEqual(['aksfs-job.yaml', 'aksfs-scan.sh', 'scan.env']);
+    expect(Object.keys(modes).sort()).toEqual(['aksfs-job.yaml', 'aksfs-nodes.jq', 'aksfs-scan.sh', 'scan.env']);
+    expect(modes['aksfs-nodes.jq']?.mode).toBe(0o100644);
     for (const m of Object.values(modes)) expect(m.host).toBe(3);
     expect(modes['aksfs-scan.sh']?.mode).toBe(0o100755);
     expect(modes['aksfs-job.yaml']?.mode).toBe(0o100644);
