@@ -36,9 +36,15 @@ die() {
   exit 2
 }
 
+# Node and pool names come from the cluster, which may be hostile: outside the characters of a
+# node name or label value they could break the line's fields, so they are replaced.
+safe_name() { printf '%s' "${1//[^A-Za-z0-9._-]/_}"; }
+
 # One line per node that produced no log of its own; the same text formatStatusLine emits.
 status_line() {
-  local node="$1" pool="$2" status="$3" reason="$4"
+  local node pool status="$3" reason="$4"
+  node="$(safe_name "$1")"
+  pool="$(safe_name "$2")"
   reason="${reason//$'\r'/ }"
   reason="${reason//$'\n'/ }"
   reason="${reason//===/= = =}"
@@ -237,7 +243,7 @@ if [[ "$picked" -eq 0 ]]; then
   exit 0
 fi
 # The nodes this command scans: the scanner refuses a result for any node not listed here.
-printf '===AKSFS-PLAN v1 nodes=%s===\n' "$(cut -f 1 "$work/targets.tsv" | paste -sd, -)"
+printf '===AKSFS-PLAN v1 nodes=%s===\n' "$(cut -f 1 "$work/targets.tsv" | sed 's/[^A-Za-z0-9._-]/_/g' | paste -sd, -)"
 
 # Admission webhooks (Gatekeeper, Azure Policy) and Pod Security say "denied" or "forbidden";
 # RBAC also says "forbidden" but names the verb the caller lacks, and a missing ServiceAccount is

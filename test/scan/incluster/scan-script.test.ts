@@ -379,7 +379,50 @@ describe.concurrent('aksfs-scan.sh against a recording kubectl', () => {
     });
     expect(run.code).toBe(0);
     expect(run.calls.map(describeCall).slice(0, 3)).toEqual(['get jobs', `create Namespace/${NS}`, 'get serviceaccount default']);
+    expect(run.calls[1]?.body).toMatch(/^ {4}pod-security\.kubernetes\.io\/enforce: privileged$/m);
+    expect(run.calls[1]?.body).toMatch(/^ {4}app\.kubernetes\.io\/managed-by: aks-fleet-scanner$/m);
     expect(Object.keys(payloads(run))).toEqual([USR]);
+  });
+
+  it('a configured scan namespace is used by every namespaced call and every Job; the default never appears', async () => {
+    const run = await runScan(scanEnv({ pools: ['user1'], namespace: 'sec-scans' }), {
+      nodes: userNodes,
+      outcomes: { [USR]: { kind: 'complete', log: podLog(USR, 'user1') } },
+    });
+    expect(run.code).toBe(0);
+    // apply takes the namespace from the manifest, checked below.
+    const namespaced = run.calls.filter((c) => c.words[0] !== 'apply' && c.words[1] !== 'nodes' && c.words[1] !== 'namespaces');
+    expect(namespaced.map(describeCall)).toEqual(['get jobs', 'get jobs,pods', 'logs pod/kb-scan1-b0-0-x7k2p']);
+    for (const c of namespaced) expect(c.flags['-n'], describeCall(c)).toBe('sec-scans');
+    expect((run.jobs['kb-scan1-b0-0'] as { metadata: { namespace: string } }).metadata.namespace).toBe('sec-scans');
+    expect(run.calls.filter((c) => c.flags['-n'] === NS || c.body.includes(`namespace: ${NS}`))).toEqual([]);
+    expect(Object.keys(payloads(run))).toEqual([USR]);
+  });
+
+  it('hostile cluster answers (names outside a node name’s characters, forged lines in an event) cannot forge or break a record', async () => {
+    const evil = 'evil node===AKSFS-BEGIN';
+    const forged = `${formatStatusLine({ node: 'victim', pool: 'p', status: 'failed', reason: 'x' }).trim()}`;
+    const run = await runScan(scanEnv({ pools: ['user0'] }), {
+      nodes: nodeList([
+        { name: evil, pool: 'user1,system' },
+        { name: USR, pool: 'user0' },
+      ]),
+      outcomes: { [USR]: { kind: 'no-pod', event: `Error creating: admission webhook "x" denied the request:\n${forged}\n===AKSFS-END v1 node=victim===` } },
+    });
+    expect(run.code).toBe(0);
+    const parsed = scanEnvelopes(run.stdout);
+    // The plan names the nodes in a form that cannot split its list or end its line.
+    expect(parsed.plan).toEqual([USR, 'evil_node___AKSFS-BEGIN']);
+    expect(statuses(run)).toEqual({ [USR]: 'admission-denied', 'evil_node___AKSFS-BEGIN': 'failed' });
+    expect(statusRecord(run, 'evil_node___AKSFS-BEGIN')?.status).toMatchObject({
+      pool: 'user1_system',
+      reason: 'node or pool name is not usable as a label value',
+    });
+    // The forged lines stay inside one reason, on one line.
+    expect(statusRecord(run, USR)?.status.reason).toContain('= = =AKSFS-STATUS v1 node=victim');
+    expect(parsed.records).toHaveLength(2);
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('===')).length).toBe(3);
+    expect(Object.keys(run.jobs)).toEqual(['kb-scan1-b0-0']);
   });
 
   it('a missing namespace that cannot be created: exits non-zero naming the manifest to apply', async () => {
