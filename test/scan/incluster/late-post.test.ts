@@ -35,15 +35,25 @@ let now = Date.parse('2026-11-30T12:00:00Z');
 let sim: RunningSimulator;
 let arm: ReturnType<typeof createArmClients>;
 let cluster: ClusterRef;
+let notStarted: ClusterRef;
 
 beforeAll(async () => {
   const fleet = parseFleetSpec(
-    { subscriptions: [{ subscriptionId: SUB, displayName: 'one' }], clusters: [{ ...clusterInput({ name: 'aks-late' }), subscriptionId: SUB }] },
+    {
+      subscriptions: [{ subscriptionId: SUB, displayName: 'one' }],
+      clusters: [
+        { ...clusterInput({ name: 'aks-late' }), subscriptionId: SUB },
+        // The first command pod never starts: its result answers 404 and no Job is made.
+        { ...clusterInput({ name: 'aks-not-started', faults: [{ kind: 'result-not-found', times: 1 }] }), subscriptionId: SUB },
+      ],
+    },
     'late-post fleet',
   );
   sim = await startArmSimulator({ fleet, clock: () => now, commandDurationMs: COMMAND_MS, retryAfterSeconds: 0 });
   arm = createArmClients({ credential: simulatorCredential(), endpoint: sim.endpoint, ca: sim.ca });
-  [cluster] = (await discoverFleet(arm, {})).clusters as [ClusterRef];
+  const found = (await discoverFleet(arm, {})).clusters;
+  cluster = found.find((c) => c.name === 'aks-late')!;
+  notStarted = found.find((c) => c.name === 'aks-not-started')!;
 });
 afterAll(() => sim?.stop());
 
@@ -86,6 +96,26 @@ describe('a second POST after the first command ended', () => {
     expect(sets[0]!.commands).toHaveLength(2);
     const [recorded] = await records.commands(key);
     expect(recorded?.commandId).toBe(sets[0]!.commands[1]);
+  });
+
+  it('a retry of a command whose pod never started is attempt 2 of the batch, and its Jobs are the only set', async () => {
+    const key = { runId: 'late', scanId: 'not-started-one' };
+    const records = new MemoryStepRecords();
+    const deps = { arm, now: () => new Date(now), records, random: () => 0 };
+    let step = await startScan({ cluster: notStarted, key }, deps, OPTS);
+    while (step.kind === 'wait') {
+      now += step.delayMs;
+      step = await continueScan({ cluster: notStarted, key }, step.progress, deps, OPTS);
+    }
+    expect(step.scan.outcome.kind).toBe('scanned');
+    // Two POSTs; the record holds the batch's latest attempt.
+    const posts = sim.requests.filter((r) => r.operation === 'ManagedClusters_RunCommand' && r.clusterId?.toLowerCase() === notStarted.id.toLowerCase());
+    expect(posts).toHaveLength(2);
+    const [recorded] = await records.commands(key);
+    expect([recorded?.batch, recorded?.attempt]).toEqual([0, 2]);
+    const sets = setsOf(notStarted.id);
+    expect(sets).toHaveLength(1);
+    expect(sets[0]!.commands).toEqual([recorded?.commandId]);
   });
 
   it('holds the Jobs for the template’s ttlSecondsAfterFinished (30 min, past the lease), and no longer', async () => {
