@@ -58,6 +58,8 @@ export interface DigestInput {
   dashboardUrl?: string;
   /** JSON byte budget of the whole body; default 20,000. */
   budgetBytes?: number;
+  /** A late digest (generation 2 and up): clusters that reported after the run's digest was built. */
+  lateGeneration?: number;
   maxLinesPerCluster?: number;
   whatToDo?: (item: DiffItem) => string | null;
 }
@@ -261,6 +263,7 @@ export function buildDigest(input: DigestInput): DigestMessage | null {
     `${plural(fixedClusters.length, 'cluster')} fixed something`;
   const facts = [
     { title: 'Run', value: clip(input.runId, 120) },
+    ...(input.lateGeneration ? [{ title: 'Late results', value: `part ${input.lateGeneration}: clusters that reported after the run's digest went out` }] : []),
     { title: 'Channel', value: clip(input.channel, 80) },
     ...(newFails > 0 ? [{ title: 'New FAILs', value: `${newFails} (${yours} yours to fix)` }] : []),
     ...(fixedChecks > 0 ? [{ title: 'Fixed', value: `${plural(fixedChecks, 'check')} on ${plural(fixedClusters.length, 'cluster')}` }] : []),

@@ -294,6 +294,110 @@ describe('delivery: Teams limits, retries, deadlines', () => {
   });
 });
 
+describe("late clusters: after the run's digest was built", () => {
+  const lateLines = (body: unknown): string[] => lines(body).filter((l) => /\*\*3\.2\.1\*\*/.test(l));
+  /** A run whose first cluster reports in time; the deadline passes and housekeeping posts its digest. */
+  async function pastDeadline(h: Harness, runId: string, queued: number, first: string): Promise<number> {
+    const from = rx.posts.length;
+    await startRun(h, runId, queued);
+    await finish(h, runId, scanOf(ref(first), ['3.2.4'], h.clock.t));
+    h.clock.t += 4 * HOUR;
+    await housekeepAlerts(h.deps);
+    expect(postsSince(from)).toHaveLength(1);
+    return from;
+  }
+
+  it('a cluster that reports after the deadline digest is posted once, in a late digest holding only it', async () => {
+    const h = harness(await az.store(), DEFAULT_ONLY());
+    const slow = ref('aks-slow');
+    await finish(h, await startRun(h, 'run-late-0', 1), scanOf(slow, ['3.2.4'], h.clock.t));
+    h.clock.t += 24 * HOUR;
+    const runId = 'run-late-1';
+    const from = await pastDeadline(h, runId, 2, 'aks-on-time');
+
+    // The slow cluster finishes after the digest went out: its worker leaves it to housekeeping.
+    const late = scanOf(slow, ['3.2.4', '3.2.1'], h.clock.t);
+    expect((await finish(h, runId, late)).posted).toEqual([]);
+    expect(postsSince(from)).toHaveLength(1);
+    expect(await h.store.alerts.listPending()).toEqual([expect.objectContaining({ runId })]);
+    h.clock.t += 5 * 60_000;
+    await housekeepAlerts(h.deps);
+    const posts = postsSince(from);
+    expect(posts).toHaveLength(2);
+    const text = lines(posts[1]!.body).join('\n');
+    expect(text).toContain('aks-slow');
+    expect(text).not.toContain('aks-on-time');
+    expect(text).toMatch(/Late results: part 2/);
+    expect(lateLines(posts[1]!.body)).toHaveLength(1);
+
+    // Redelivered as is, then rescanned under another scan id: the FAIL's alert id keeps it from coming back.
+    await finish(h, runId, late);
+    await finish(h, runId, scanOf(slow, ['3.2.4', '3.2.1'], h.clock.t + 1000), `${runId}-aks-slow-retry`);
+    for (let tick = 0; tick < 2; tick++) {
+      h.clock.t += 5 * 60_000;
+      await housekeepAlerts(h.deps);
+    }
+    expect(postsSince(from)).toHaveLength(2);
+    expect((await h.store.getRun(runId))?.alerts.map((a) => [a.generation, a.channel, a.status, a.clusters])).toEqual([
+      [1, 'default', 'sent', 1],
+      [2, 'default', 'sent', 1],
+    ]);
+    expect(await h.store.alerts.listPending()).toEqual([]);
+  });
+
+  it('two late clusters racing, with workers and housekeepers racing for the claims, give one late digest', async () => {
+    const h = harness(await az.store(), DEFAULT_ONLY());
+    const other: DigestDeps = { ...h.deps, store: az.sameTables(h.store) };
+    const runId = 'run-late-race';
+    const from = await pastDeadline(h, runId, 3, 'aks-first');
+    await Promise.all([
+      finish(h, runId, scanOf(ref('aks-late-a'), ['3.2.7'], h.clock.t)),
+      finish(h, runId, scanOf(ref('aks-late-b'), ['3.2.9'], h.clock.t), undefined, other),
+    ]);
+    h.clock.t += 5 * 60_000;
+    const reports = await Promise.all([housekeepAlerts(h.deps), housekeepAlerts(other), deliverRunDigests(runId, other, { late: true })]);
+    const posts = postsSince(from);
+    expect(posts).toHaveLength(2);
+    expect(reports.flat().flatMap((r) => r.built)).toHaveLength(1);
+    const text = lines(posts[1]!.body).join('\n');
+    expect(text).toContain('aks-late-a');
+    expect(text).toContain('aks-late-b');
+    expect(text).not.toContain('aks-first');
+    await housekeepAlerts(h.deps);
+    expect(postsSince(from)).toHaveLength(2);
+    expect((await h.store.getRun(runId))?.alerts.map((a) => [a.generation, a.clusters])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+  });
+
+  it('a late builder that died after claiming its clusters is taken over with the same clusters, posted once', async () => {
+    const h = harness(await az.store(), DEFAULT_ONLY());
+    const runId = 'run-late-dead';
+    const from = await pastDeadline(h, runId, 3, 'aks-d1');
+    await finish(h, runId, scanOf(ref('aks-d2'), ['3.2.7'], h.clock.t));
+    // A housekeeper claims generation 2 and marks its rows, then dies before building.
+    const progress = await h.store.alerts.runProgress(runId);
+    const claim = await h.store.alerts.claimBuild(runId, progress!.build, new Date(h.clock.t), 5 * 60_000);
+    expect(claim).toMatchObject({ generation: 2, marked: false });
+    expect(await h.store.alerts.markChanges(runId, 2)).toBe(1);
+    expect(await h.store.alerts.claimMarked(runId, claim!)).not.toBeNull();
+    // A cluster reporting meanwhile is not slipped into the dead builder's generation.
+    await finish(h, runId, scanOf(ref('aks-d3'), ['3.2.9'], h.clock.t));
+    await housekeepAlerts(h.deps);
+    expect(postsSince(from)).toHaveLength(1);
+    h.clock.t += 6 * 60_000;
+    await housekeepAlerts(h.deps);
+    await housekeepAlerts(h.deps);
+    const texts = postsSince(from).map((p) => lines(p.body).join('\n'));
+    expect(texts).toHaveLength(3);
+    expect(texts[1]).toContain('aks-d2');
+    expect(texts[1]).not.toContain('aks-d3');
+    expect(texts[2]).toContain('aks-d3');
+    expect(texts[2]).toMatch(/Late results: part 3/);
+  });
+});
+
 describe('content limits, routing, waivers, upgrades', () => {
   it('a run with more than fits stays under 20 KB and says "+N more"', async () => {
     const h = harness(await az.store(), DEFAULT_ONLY());
