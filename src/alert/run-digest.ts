@@ -383,7 +383,7 @@ export async function deliverRunDigests(runId: string, deps: DigestDeps, opts: D
     return { ...report, waiting: 'unknown run' };
   }
   const now = deps.now();
-  const complete = run.reported >= run.queued;
+  const complete = run.complete;
   const pastDeadline = now.getTime() >= Date.parse(run.startedAt) + deps.alerts.runDeadlineMs;
   if (!complete && !pastDeadline && !opts.force) return { ...report, waiting: 'not complete' };
   const b = run.build;

@@ -4,7 +4,8 @@
  * | PartitionKey     | RowKey           | holds |
  * |------------------|------------------|-------|
  * | `r~`run          | `x~`cluster      | the cluster's change in the run (gzip'd JSON), the channel it goes to, and `gen`: the digest generation that holds it (0: none yet) |
- * | `r~`run          | `n~reported`     | how many clusters have a change row: the run is complete when it reaches the run's `queued` (ETag-guarded counter) |
+ * | `r~`run          | `n~`00000001...  | one numbered slot per cluster with a change row, taken by create; the run is complete when slot `queued` exists |
+ * | `r~`run          | `n~reported`     | the highest slot taken, as far as its writer knew: where the next cluster starts looking |
  * | `r~`run          | `b~digest`       | the claim on building the run's digests: its generation, whether its changes are marked, a lease (ETag-guarded) |
  * | `r~`run          | `g~`channel[`~`n]| one channel's digest of generation n (1 has no suffix): its body and how posting it went (codec/run.ts) |
  * | `alerts`         | run              | runs whose digests are not all delivered: what housekeeping reads |
@@ -20,7 +21,7 @@
  * cluster is posted once, never lost, and racing late clusters share one late digest.
  *
  * Reads per cluster are bounded (never the whole run): the worker writes its change row and bumps
- * the counter, then reads three rows (header, counter, build claim) to learn whether the run is done.
+ * takes a slot, then reads four rows (header, hint, slot `queued`, build claim) to learn whether the run is done.
  */
 import type { TableClient, TableEntity } from '@azure/data-tables';
 import { odata } from '@azure/data-tables';
@@ -28,7 +29,18 @@ import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { gzipJson } from './blob.js';
 import type { TransactionAction } from '@azure/data-tables';
-import { BUILD_ROW, CHANGE_ROW_PREFIX, DELIVERY, deliveryOf, deliveryProps, deliveryRow, DELIVERY_ROW_PREFIX, REPORTED_ROW, RUN } from './codec/run.js';
+import {
+  BUILD_ROW,
+  CHANGE_ROW_PREFIX,
+  DELIVERY,
+  deliveryOf,
+  deliveryProps,
+  deliveryRow,
+  DELIVERY_ROW_PREFIX,
+  REPORTED_ROW,
+  REPORTED_ROW_PREFIX,
+  RUN,
+} from './codec/run.js';
 import { bytes, count, decode, optText, text, type Entity } from './codec/values.js';
 import { statusOf, StoreError, toStoreError } from './errors.js';
 import { clusterKey, encodeKey, fitKeyPart, joinKey, prefixRange, runKey } from './keys.js';
@@ -59,7 +71,9 @@ export interface BuildState {
 export interface RunProgress {
   startedAt: string;
   queued: number;
-  /** Clusters with a change row (each counted once). */
+  /** Every cluster queued has a change row. */
+  complete: boolean;
+  /** Clusters with a change row, at least (exact when complete). */
   reported: number;
   build: BuildState | null;
 }
@@ -136,8 +150,8 @@ const buildSchema = z.object({
 });
 const progressSchema = z.object({ startedAt: text, queued: count });
 const reportedSchema = z.object({ reported: count });
-/** Tries at the reported counter before giving up (the run then goes out at its deadline). */
-const COUNTER_ATTEMPTS = 40;
+/** Slots tried before giving up (the run then goes out at its deadline): far more than workers racing. */
+const COUNTER_ATTEMPTS = 1000;
 /** Entities per entity-group transaction (the Table service's limit). */
 const BATCH = 100;
 const bodySchema = z.object({ body: text });
@@ -147,6 +161,7 @@ const openSchema = z.object({ alertId: text, firstSeenScanId: text });
 const changeRow = (clusterId: string): string => joinKey(`cluster id ${clusterId}`, CHANGE_ROW_PREFIX, clusterKey(clusterId));
 const alertPartition = (clusterId: string): string => joinKey(`cluster id ${clusterId}`, 'a', clusterKey(clusterId));
 const alertRow = (key: string): string => fitKeyPart(encodeKey(key), 500);
+const reportedSlot = (n: number): string => `${REPORTED_ROW_PREFIX}~${String(n).padStart(8, '0')}`;
 
 export function createAlertStore(client: TableClient, table: string, timeoutMs = 30_000): AlertStore {
   const call = async <T>(operation: string, fn: (o: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> => {
@@ -189,35 +204,37 @@ export function createAlertStore(client: TableClient, table: string, timeoutMs =
   };
   const undigested = (runId: string): string => `${rowsWithPrefix(runId, CHANGE_ROW_PREFIX)} and gen eq 0`;
 
-  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
   const chunks = <T>(all: readonly T[]): T[][] => Array.from({ length: Math.ceil(all.length / BATCH) }, (_, i) => all.slice(i * BATCH, (i + 1) * BATCH));
   const etagOf = (r: Entity): string => String(r['odata.etag'] ?? r['etag'] ?? '');
 
-  /** One more cluster reported: an ETag-guarded increment, retried with jitter while others win. */
-  const bumpReported = async (pk: string): Promise<void> => {
-    for (let attempt = 0; attempt < COUNTER_ATTEMPTS; attempt++) {
-      const row = await get('read reported count', pk, REPORTED_ROW);
+  /**
+   * One more cluster reported: it takes the next free numbered slot (`n~00000001`, ...) by creating
+   * it, starting from the hint of how many are taken. Creates are atomic where ETags can collide
+   * (Azurite's are timestamps to 100 µs, so two quick updates of one row look alike), and every slot
+   * below a taken one is taken: the run is complete when the slot numbered `queued` exists.
+   */
+  const bumpReported = async (pk: string, clusterId: string): Promise<void> => {
+    const hint = await get('read reported count', pk, REPORTED_ROW);
+    let slot = (hint ? decoded('read reported count', () => decode(reportedSchema, hint, 'reported count').reported) : 0) + 1;
+    for (let attempt = 0; ; attempt++) {
       try {
-        if (!row) await call('count reported cluster', (o) => client.createEntity({ partitionKey: pk, rowKey: REPORTED_ROW, reported: 1 }, o));
-        else {
-          const n = decoded('read reported count', () => decode(reportedSchema, row, 'reported count').reported);
-          await call('count reported cluster', (o) =>
-            client.updateEntity({ partitionKey: pk, rowKey: REPORTED_ROW, reported: n + 1 }, 'Replace', { ...o, etag: row.etag }),
-          );
-        }
-        return;
+        await call('count reported cluster', (o) => client.createEntity({ partitionKey: pk, rowKey: reportedSlot(slot), clusterId }, o));
+        break;
       } catch (e) {
         if (!lostRace(e)) throw e;
+        if (attempt + 1 >= COUNTER_ATTEMPTS)
+          throw new StoreError(
+            table,
+            'count reported cluster',
+            409,
+            'Contended',
+            `${COUNTER_ATTEMPTS} slots taken by other workers; the run's digest goes out at its deadline`,
+          );
       }
-      await sleep(Math.floor(Math.random() * 10 * (attempt + 1)));
+      slot++;
     }
-    throw new StoreError(
-      table,
-      'count reported cluster',
-      412,
-      'Contended',
-      `${COUNTER_ATTEMPTS} tries lost to other workers; the run's digest goes out at its deadline`,
-    );
+    // Only a hint for the next worker (a lower one racing in is harmless: it probes a little further).
+    await call('count reported cluster', (o) => client.upsertEntity({ partitionKey: pk, rowKey: REPORTED_ROW, reported: slot }, 'Replace', o));
   };
 
   /** Entity-group transactions of at most 100; a transaction that loses a race is redone row by row with `one`. */
@@ -269,7 +286,7 @@ export function createAlertStore(client: TableClient, table: string, timeoutMs =
       const entity: TableEntity<Entity> = { partitionKey: pk, rowKey: rk, clusterId, channel: channel ?? '', data, gen: 0 };
       try {
         await call('save alert change', (o) => client.createEntity(entity, o));
-        await bumpReported(pk);
+        await bumpReported(pk, clusterId);
         return;
       } catch (e) {
         if (!lostRace(e)) throw e;
@@ -386,19 +403,22 @@ export function createAlertStore(client: TableClient, table: string, timeoutMs =
 
     async runProgress(runId) {
       const pk = keys.runPartition(runId);
-      const [header, reported, build] = await Promise.all([
-        get('read run header', pk, RUN_HEADER_ROW),
+      const header = await get('read run header', pk, RUN_HEADER_ROW);
+      if (!header) return null;
+      const h = decoded('read run progress', () => decode(progressSchema, header, 'run header'));
+      const [reported, last, build] = await Promise.all([
         get('read reported count', pk, REPORTED_ROW),
+        h.queued > 0 ? get('read reported slot', pk, reportedSlot(h.queued)) : Promise.resolve(null),
         get('read digest build', pk, BUILD_ROW),
       ]);
-      if (!header) return null;
       return decoded('read run progress', () => {
-        const h = decode(progressSchema, header, 'run header');
         const b = build ? decode(buildSchema, build, 'digest build') : null;
+        const complete = h.queued === 0 || last !== null;
         return {
           startedAt: h.startedAt,
           queued: h.queued,
-          reported: reported ? decode(reportedSchema, reported, 'reported count').reported : 0,
+          complete,
+          reported: complete ? h.queued : Math.min(h.queued - 1, reported ? decode(reportedSchema, reported, 'reported count').reported : 0),
           build:
             b && build
               ? { state: b.state, generation: b.generation, marked: b.marked ?? b.state === 'built', leaseUntil: b.leaseUntil, etag: build.etag }

@@ -8,7 +8,7 @@ import { deliverRunDigests, housekeepAlerts, recordClusterChange } from '../../s
 import { alertRoutes } from '../../src/alert/routes.js';
 import { createRateLimiter } from '../../src/alert/rate-limit.js';
 import type { CardElement, TeamsBody } from '../../src/alert/teams.js';
-import { parseWaivers } from '../../src/knowledge/index.js';
+import { effectiveWaivers, parseWaivers } from '../../src/knowledge/index.js';
 import type { Waiver } from '../../src/knowledge/index.js';
 import type { ClusterRef, ClusterScan } from '../../src/model/cluster.js';
 import { classifierFor } from '../../src/pipeline/classify.js';
@@ -208,6 +208,37 @@ describe('one digest per run and channel', () => {
     const again = postsSince(from).slice(1);
     expect(again.map((p) => lines(p.body).some((l) => l.startsWith('Fixed: 3.2.1')))).toEqual([true, false]);
     expect(lines(again[1]!.body).filter((l) => l.startsWith('**3.2.1**'))).toHaveLength(1);
+  });
+
+  it('diffs against the last attempt that scanned, not a failed one between; FAILs the shipped default waivers cover post nothing', async () => {
+    const store = await az.store();
+    const h = harness(store, DEFAULT_ONLY());
+    const a = ref('aks-base');
+    await finish(h, await startRun(h, 'run-b1', 1), scanOf(a, [], h.clock.t));
+    h.clock.t += HOUR;
+    await finish(h, await startRun(h, 'run-b2', 1), failedScan(a, h.clock.t));
+    h.clock.t += HOUR;
+    const from = rx.posts.length;
+    await finish(h, await startRun(h, 'run-b3', 1), scanOf(a, ['3.2.1'], h.clock.t));
+    const posts = postsSince(from);
+    expect(posts).toHaveLength(1);
+    const text = lines(posts[0]!.body).join('\n');
+    // Against run-b1's checks: a new FAIL, not a first scan's baseline.
+    expect(text).toContain('1 new FAIL on 1 cluster');
+    expect(text).toMatch(/Scanning again: 1 cluster/);
+    expect(text).not.toContain('baseline:');
+    // With the shipped defaults on, 3.2.1 and 3.2.4 (AKS manages the one, kube-bench misreads the other) are waived: no post.
+    const withDefaults = harness(store, DEFAULT_ONLY(), effectiveWaivers(null, true));
+    withDefaults.clock.t = h.clock.t + HOUR;
+    const b = ref('aks-base-2');
+    await finish(withDefaults, await startRun(withDefaults, 'run-b4', 1), scanOf(b, [], withDefaults.clock.t));
+    withDefaults.clock.t += HOUR;
+    const before = rx.posts.length;
+    const r = await finish(withDefaults, await startRun(withDefaults, 'run-b5', 1), scanOf(b, ['3.2.1', '3.2.4'], withDefaults.clock.t));
+    expect(r.built).toEqual([]);
+    expect(postsSince(before)).toHaveLength(0);
+    const [change] = await store.alerts.listChanges('run-b5');
+    expect((change?.change as { waived: string[] }).waived.sort()).toEqual(['nodepool1|kubelet.anonymous-auth', 'nodepool1|kubelet.read-only-port']);
   });
 
   it('an on-demand run gets its own digest', async () => {

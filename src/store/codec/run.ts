@@ -28,8 +28,9 @@ const clusterDoneSchema = z.object({ clusterId: text, outcome: z.enum(OUTCOME_KI
 export const CHANGE_ROW_PREFIX = 'x';
 export const DELIVERY_ROW_PREFIX = 'g';
 export const BUILD_ROW = 'b~digest';
-/** The run's count of clusters with a change row (src/store/alerts.ts). */
-export const REPORTED_ROW = 'n~reported';
+/** One numbered slot per cluster with a change row (`n~00000001`...) and the hint of how many (src/store/alerts.ts). */
+export const REPORTED_ROW_PREFIX = 'n';
+export const REPORTED_ROW = `${REPORTED_ROW_PREFIX}~reported`;
 
 const deliveryShape = {
   channel: text,
@@ -89,7 +90,10 @@ export function deliveryOf(e: Entity): DigestDelivery & { leaseUntil: string | n
 
 const isAlertRow = (rowKey: unknown): boolean =>
   typeof rowKey === 'string' &&
-  (rowKey === BUILD_ROW || rowKey === REPORTED_ROW || rowKey.startsWith(`${CHANGE_ROW_PREFIX}~`) || rowKey.startsWith(`${DELIVERY_ROW_PREFIX}~`));
+  (rowKey === BUILD_ROW ||
+    rowKey.startsWith(`${REPORTED_ROW_PREFIX}~`) ||
+    rowKey.startsWith(`${CHANGE_ROW_PREFIX}~`) ||
+    rowKey.startsWith(`${DELIVERY_ROW_PREFIX}~`));
 
 function runProps(run: RunStart): z.input<typeof runSchema> {
   return { runId: run.runId, trigger: run.trigger, startedAt: run.startedAt, queued: run.queued };
