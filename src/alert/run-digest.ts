@@ -83,10 +83,16 @@ const StoredChangeSchema = z.object({
   waived: z.array(z.string()),
   /** New FAILs already alerted by an earlier scan (a concurrent run, a gap in history): left out. */
   repeats: z.number().int().min(0),
+  /** Unwaived new FAILs and fixes past the stored lists' cap: counted on the digest, all in the diff route. */
+  beyond: z.object({ newFailures: z.number().int().min(0), fixed: z.number().int().min(0) }).optional(),
 });
 export type StoredChange = z.infer<typeof StoredChangeSchema>;
 
-/** Items kept per list: a node-image regression of hundreds of checks stays a readable row, counted in full. */
+/**
+ * Items kept per list: a node-image regression of hundreds of checks stays a readable row, counted in
+ * full (`beyond`). Nothing is dropped from the API: GET /api/scans/{id} and the diff route read the
+ * stored scans, not this row, and the digest's "+N more" links to the cluster's view of that diff.
+ */
 const MAX_STORED_ITEMS = 400;
 
 function trimmed(c: CheckChanges): CheckChanges {
@@ -135,6 +141,7 @@ export async function recordClusterChange(attempt: RecordedAttempt, deps: Digest
   let changes: CheckChanges | null = null;
   const waived: string[] = [];
   let repeats = 0;
+  let beyond = { newFailures: 0, fixed: 0 };
   if (current.outcome.kind === 'scanned') {
     const previous: StoredClusterScan | null = baseline ? await store.getClusterScan(c.id, baseline.scanId) : null;
     const all = compareChecks(previous?.checks ?? null, current.checks);
@@ -167,6 +174,7 @@ export async function recordClusterChange(attempt: RecordedAttempt, deps: Digest
     // Waived ones stay in the list, marked by key: the digest counts them (and a baseline's FAILs) without listing them.
     const waivedSet = new Set(waived);
     changes = trimmed({ ...all, newFailures: [...kept, ...all.newFailures.filter((it) => waivedSet.has(it.key))] });
+    beyond = { newFailures: Math.max(0, kept.length - MAX_STORED_ITEMS), fixed: Math.max(0, all.fixed.length - MAX_STORED_ITEMS) };
   }
   const o = current.outcome;
   const change: StoredChange = {
@@ -176,6 +184,7 @@ export async function recordClusterChange(attempt: RecordedAttempt, deps: Digest
     changes,
     waived,
     repeats,
+    ...(beyond.newFailures + beyond.fixed > 0 ? { beyond } : {}),
   };
   const channel = routeFor({ subscriptionId: c.subscriptionId, resourceGroup: c.resourceGroup, tags: c.tags }, deps.alerts.routing)?.name ?? null;
   await store.alerts.putChange(attempt.runId, c.id, channel, change);
@@ -200,6 +209,7 @@ function toClusterChange(s: StoredChange): ClusterChange {
     outcome: s.outcome,
     previousOutcome: s.previousOutcome,
     changes: s.changes,
+    ...(s.beyond ? { beyond: s.beyond } : {}),
     ...(waived.size > 0 ? { waivedBy: (it: DiffItem) => (waived.has(it.key) ? { id: 'waived', reason: '', owner: '', expires: '' } : null) } : {}),
   };
 }
