@@ -14,6 +14,7 @@ import type { ClusterRef, ClusterScan } from '../../src/model/cluster.js';
 import { classifierFor } from '../../src/pipeline/classify.js';
 import type { Store } from '../../src/store/index.js';
 import { useAzurite } from '../support/azurite.js';
+import { call, depsFor } from '../api/fleet.js';
 import { clusterRef, node, scanned } from '../store/fixtures.js';
 import type { Receiver } from './receiver.js';
 import { startReceiver } from './receiver.js';
@@ -447,6 +448,34 @@ describe('content limits, routing, waivers, upgrades', () => {
     expect(text).toContain('150 new FAILs on 30 clusters');
     expect(text).toMatch(/\+\d+ more new FAILs, \+\d+ more clusters with changes/);
     expect((await h.store.getRun(r2))?.alerts[0]).toMatchObject({ newFails: 150, bytes: post!.bytes });
+  }, 180_000);
+
+  it("a regression past the stored change's 400 items: the digest counts all 450 and links to the cluster's view; the API drops none", async () => {
+    const store = await az.store();
+    const h = harness(store, DEFAULT_ONLY());
+    // 50 pools × 9 kubelet checks: 450 (pool, topic) items.
+    const wide = (c: ClusterRef, failing: string[], at: number): ClusterScan => {
+      const nodes = Array.from({ length: 50 }, (_, i) => node(`aks-${c.name}-p${i}-vmss000000`, `pool${String(i).padStart(2, '0')}`, failing));
+      return { ...scanned(c, nodes, new Date(at).toISOString()), benchmark: 'aks-1.8' };
+    };
+    const all = ['3.2.1', '3.2.2', '3.2.3', '3.2.4', '3.2.5', '3.2.6', '3.2.7', '3.2.8', '3.2.9'];
+    const c = ref('aks-wide', { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroup: 'rg-wide' });
+    await finish(h, await startRun(h, 'run-wide-1', 1), wide(c, [], h.clock.t), 'scan-wide-1');
+    h.clock.t += HOUR;
+    const from = rx.posts.length;
+    await finish(h, await startRun(h, 'run-wide-2', 1), wide(c, all, h.clock.t), 'scan-wide-2');
+    const [post] = postsSince(from);
+    const text = lines(post!.body).join('\n');
+    expect(text).toContain('450 new FAILs on 1 cluster');
+    expect(text).toMatch(
+      /\[\+\d+ more new FAILs on this cluster\]\(https:\/\/scanner\.example\.com\/api\/dashboard#\/cluster\/00000000-0000-0000-0000-000000000001\/rg-wide\/aks-wide\)/,
+    );
+    expect((await store.getRun('run-wide-2'))?.alerts[0]).toMatchObject({ newFails: 450 });
+    const [stored] = await store.alerts.listChanges('run-wide-2');
+    expect((stored?.change as { changes: { newFailures: unknown[] } }).changes.newFailures).toHaveLength(400);
+    // The link's view reads the diff route, which reads the stored scans: every item is there.
+    const diff = (await call(depsFor(store), '/clusters/00000000-0000-0000-0000-000000000001/rg-wide/aks-wide/diff')).json as { newFailures: unknown[] };
+    expect(diff.newFailures).toHaveLength(450);
   }, 180_000);
 
   it('routes send each cluster to its team; unmatched clusters go to the default; a broken route is off and its clusters fall through', async () => {
