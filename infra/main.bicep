@@ -100,6 +100,17 @@ param alertRoutes string = ''
 @description('Webhook URL per alert route name, e.g. {"payments": "https://..."}; each stored only in Key Vault, the app setting ALERT_ROUTE_<NAME>_URL a Key Vault reference to it.')
 param alertRouteUrls object = {}
 
+@secure()
+@description('alertRouteUrls as text, for azd: `azd env set ALERT_ROUTE_URLS "payments=https://...;web=https://..."` (azd passes an environment value as a string, never an object). name=URL entries separated by ";"; only the first "=" of an entry separates, so a URL keeps its query. Merged over alertRouteUrls.')
+param alertRouteUrlList string = ''
+
+// Entries without a name (no "=" after a first character) are left out; the app then reports the route's URL setting as missing, by name.
+var alertRouteUrlEntries = filter(map(split(alertRouteUrlList, ';'), e => trim(e)), e => indexOf(e, '=') > 0)
+var routeUrls = union(
+  alertRouteUrls,
+  toObject(alertRouteUrlEntries, e => trim(substring(e, 0, indexOf(e, '='))), e => trim(substring(e, indexOf(e, '=') + 1)))
+)
+
 @description('Object id of the deploying principal. azd always fills it from the signed-in account, so it grants nothing by itself: see grantDeployerDataAccess.')
 param principalId string = ''
 
@@ -212,7 +223,7 @@ module keyVault 'core/security/keyvault.bicep' = {
     tags: tags
     webhookSecretName: webhookSecretName
     teamsWebhookUrl: teamsWebhookUrl
-    alertRouteUrls: alertRouteUrls
+    alertRouteUrls: routeUrls
   }
 }
 
@@ -254,7 +265,7 @@ module functionApp 'app/function-app.bicep' = {
     teamsWebhookSecretUri: empty(teamsWebhookUrl) ? '' : keyVault.outputs.webhookSecretUri
     alertRoutes: alertRoutes
     // Route names only: the URLs stay in Key Vault, and each setting is a reference to its secret.
-    alertRouteSecretUris: toObject(items(alertRouteUrls), r => r.key, r => '${keyVault.outputs.uri}secrets/teams-route-${replace(toLower(r.key), '_', '-')}')
+    alertRouteSecretUris: toObject(items(routeUrls), r => r.key, r => '${keyVault.outputs.uri}secrets/teams-route-${replace(toLower(r.key), '_', '-')}')
     scanSchedule: scanSchedule
     retentionDays: retentionDays
     scanSubscriptions: join(scanSubscriptionList, ',')

@@ -43,6 +43,11 @@ export interface ClusterChange {
   changes: CheckChanges | null;
   /** New FAILs a waiver covers are counted, not listed. */
   waivedBy?: WaivedBy;
+  /**
+   * Unwaived new FAILs and fixes beyond the lists in `changes` (a stored change keeps at most 400 of
+   * each): counted here, linked to the cluster's view, whose diff (GET /api/clusters/{...}/diff) has them all.
+   */
+  beyond?: { newFailures: number; fixed: number };
 }
 
 export type ExpiredWaiver = Pick<Waiver, 'id' | 'topic' | 'checkId' | 'reason' | 'owner' | 'expires'>;
@@ -58,6 +63,8 @@ export interface DigestInput {
   dashboardUrl?: string;
   /** JSON byte budget of the whole body; default 20,000. */
   budgetBytes?: number;
+  /** A late digest (generation 2 and up): clusters that reported after the run's digest was built. */
+  lateGeneration?: number;
   maxLinesPerCluster?: number;
   whatToDo?: (item: DiffItem) => string | null;
 }
@@ -164,6 +171,10 @@ function coverageLine(c: CheckChanges): string | null {
   );
 }
 
+const newBeyond = (c: ClusterChange): number => c.beyond?.newFailures ?? 0;
+const fixedCount = (c: ClusterChange): number => (c.changes?.fixed.length ?? 0) + (c.beyond?.fixed ?? 0);
+const openCount = (r: { change: ClusterChange; open: readonly DiffItem[] }): number => r.open.length + newBeyond(r.change);
+
 /** The digest of one run for one channel, or null when there is nothing to tell. */
 export function buildDigest(input: DigestInput): DigestMessage | null {
   const budget = input.budgetBytes ?? TEAMS_BUDGET_BYTES;
@@ -189,7 +200,7 @@ export function buildDigest(input: DigestInput): DigestMessage | null {
     const open = c.newFailures.filter((it) => !change.waivedBy?.(it));
     const report: ClusterReport = { change, open, yours: open.filter(isYours).length, waived: c.newFailures.length - open.length };
     if (c.firstScan) baselines.push({ ...report, open: c.newFailures, yours: c.newFailures.filter(isYours).length });
-    else if (open.length > 0 || c.fixed.length > 0) changed.push(report);
+    else if (open.length + newBeyond(change) > 0 || fixedCount(change) > 0) changed.push(report);
     else if (c.coverageAdded.length + c.coverageRemoved.length > 0) coverageOnly++;
   }
   const expired = [...(input.expiredWaivers ?? [])].sort((a, b) => a.expires.localeCompare(b.expires) || a.id.localeCompare(b.id));
@@ -201,9 +212,9 @@ export function buildDigest(input: DigestInput): DigestMessage | null {
   const units: Unit[] = [];
   changed.forEach((r, block) => {
     const c = r.change.changes as CheckChanges;
-    const fixed = c.fixed.length;
+    const fixed = fixedCount(r.change);
     const head = [
-      ...(r.open.length > 0 ? [`${plural(r.open.length, 'new FAIL')} (${r.yours} yours to fix)`] : []),
+      ...(openCount(r) > 0 ? [`${plural(openCount(r), 'new FAIL')} (${r.yours}${newBeyond(r.change) > 0 ? '+' : ''} yours to fix)`] : []),
       ...(fixed > 0 ? [`${fixed} fixed`] : []),
       ...(r.waived > 0 ? [`${r.waived} new waived`] : []),
     ].join(', ');
@@ -222,11 +233,21 @@ export function buildDigest(input: DigestInput): DigestMessage | null {
       const line = `**${plain(first.id, 20)}** ${plain(first.title, 100)} (${poolsOf(g)}; ${who})${todo ? ` → ${clip(todo, 220)}` : ''}`;
       units.push({ section: 'changes', block, element: text(line, { spacing: 'Small' }), newFails: g.length });
     }
-    const rest = groups.slice(maxLines).reduce((n, g) => n + g.length, 0);
+    const rest = groups.slice(maxLines).reduce((n, g) => n + g.length, 0) + newBeyond(r.change);
+    // The cluster's view lists them all (its diff); the link is the scanner's own, never a key.
+    const more = `+${plural(rest, 'more new FAIL')} on this cluster`;
     if (rest > 0)
-      units.push({ section: 'changes', block, element: text(`+${plural(rest, 'more new FAIL')} on this cluster`, { isSubtle: true }), newFails: rest });
+      units.push({
+        section: 'changes',
+        block,
+        element: text(base ? `[${more}](${clusterLink(base, r.change.cluster)})` : more, { isSubtle: true }),
+        newFails: rest,
+      });
     if (fixed > 0) {
-      const list = c.fixed.map((it) => `${it.id} ${clip(it.title, 60)} (${it.pool ?? '-'}${it.after === null ? ', no longer reported' : ''})`).join('; ');
+      const list = [
+        ...c.fixed.map((it) => `${it.id} ${clip(it.title, 60)} (${it.pool ?? '-'}${it.after === null ? ', no longer reported' : ''})`),
+        ...(fixed > c.fixed.length ? [`+${fixed - c.fixed.length} more`] : []),
+      ].join('; ');
       units.push({ section: 'changes', block, element: text(plain(`Fixed: ${list}`, 500), { isSubtle: true, spacing: 'Small' }), newFails: 0 });
     }
     const coverage = coverageLine(c);
@@ -246,21 +267,22 @@ export function buildDigest(input: DigestInput): DigestMessage | null {
     });
   }
   for (const b of baselines) {
-    const fails = (b.change.changes as CheckChanges).newFailures.length;
+    const fails = (b.change.changes as CheckChanges).newFailures.length + newBeyond(b.change);
     units.push({ section: 'baselines', block: -1, element: text(`${link(b.change.cluster)}: baseline: ${fails} FAIL, ${b.yours} yours to fix`), newFails: 0 });
   }
 
-  const newFails = changed.reduce((n, r) => n + r.open.length, 0);
+  const newFails = changed.reduce((n, r) => n + openCount(r), 0);
   const yours = changed.reduce((n, r) => n + r.yours, 0);
-  const fixedClusters = changed.filter((r) => (r.change.changes as CheckChanges).fixed.length > 0);
-  const fixedChecks = fixedClusters.reduce((n, r) => n + (r.change.changes as CheckChanges).fixed.length, 0);
+  const fixedClusters = changed.filter((r) => fixedCount(r.change) > 0);
+  const fixedChecks = fixedClusters.reduce((n, r) => n + fixedCount(r.change), 0);
   const waived = changed.reduce((n, r) => n + r.waived, 0);
-  const withNew = changed.filter((r) => r.open.length > 0).length;
+  const withNew = changed.filter((r) => openCount(r) > 0).length;
   const headline =
     `${newFails > 0 ? `${plural(newFails, 'new FAIL')} on ${plural(withNew, 'cluster')}` : 'No new FAILs'}; ` +
     `${plural(fixedClusters.length, 'cluster')} fixed something`;
   const facts = [
     { title: 'Run', value: clip(input.runId, 120) },
+    ...(input.lateGeneration ? [{ title: 'Late results', value: `part ${input.lateGeneration}: clusters that reported after the run's digest went out` }] : []),
     { title: 'Channel', value: clip(input.channel, 80) },
     ...(newFails > 0 ? [{ title: 'New FAILs', value: `${newFails} (${yours} yours to fix)` }] : []),
     ...(fixedChecks > 0 ? [{ title: 'Fixed', value: `${plural(fixedChecks, 'check')} on ${plural(fixedClusters.length, 'cluster')}` }] : []),

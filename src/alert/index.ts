@@ -7,8 +7,6 @@ export { sendTeams, parseWebhookUrl, redactUrl, retryAfterMs, TEAMS_SETTING } fr
 export type { AlertOutcome, SendOptions } from './send.js';
 export { createRateLimiter, teamsRateLimiter } from './rate-limit.js';
 export type { RateLimiter, RateLimiterOptions } from './rate-limit.js';
-export { alertNewFailures, FIRST_SCAN_MAX_ITEMS } from './alert-scan.js';
-export type { AlertRequest, AlertReport } from './alert-scan.js';
 export { buildDigest, waiversExpiredSince, DIGEST_LINES_PER_CLUSTER } from './digest.js';
 export type { ClusterChange, DigestCluster, DigestInput, DigestMessage, DigestOutcome, ExpiredWaiver } from './digest.js';
 export { alertRoutes, groupByChannel, routeFor, routeUrlSetting, ROUTES_SETTING, DEFAULT_CHANNEL } from './routes.js';

@@ -20,7 +20,7 @@ import { OUTCOME_KINDS, type ClusterRef } from '../model/cluster.js';
 import { errorLine } from '../model/errors.js';
 import type { Store } from '../store/store.js';
 import type { DigestDelivery, StoredClusterScan } from '../store/types.js';
-import type { StoredDelivery } from '../store/alerts.js';
+import type { BuildState, StoredDelivery } from '../store/alerts.js';
 import type { ClusterChange, DigestMessage } from './digest.js';
 import { buildDigest, waiversExpiredSince } from './digest.js';
 import { diffItemSchema } from '../diff/schema.js';
@@ -83,10 +83,16 @@ const StoredChangeSchema = z.object({
   waived: z.array(z.string()),
   /** New FAILs already alerted by an earlier scan (a concurrent run, a gap in history): left out. */
   repeats: z.number().int().min(0),
+  /** Unwaived new FAILs and fixes past the stored lists' cap: counted on the digest, all in the diff route. */
+  beyond: z.object({ newFailures: z.number().int().min(0), fixed: z.number().int().min(0) }).optional(),
 });
 export type StoredChange = z.infer<typeof StoredChangeSchema>;
 
-/** Items kept per list: a node-image regression of hundreds of checks stays a readable row, counted in full. */
+/**
+ * Items kept per list: a node-image regression of hundreds of checks stays a readable row, counted in
+ * full (`beyond`). Nothing is dropped from the API: GET /api/scans/{id} and the diff route read the
+ * stored scans, not this row, and the digest's "+N more" links to the cluster's view of that diff.
+ */
 const MAX_STORED_ITEMS = 400;
 
 function trimmed(c: CheckChanges): CheckChanges {
@@ -135,6 +141,7 @@ export async function recordClusterChange(attempt: RecordedAttempt, deps: Digest
   let changes: CheckChanges | null = null;
   const waived: string[] = [];
   let repeats = 0;
+  let beyond = { newFailures: 0, fixed: 0 };
   if (current.outcome.kind === 'scanned') {
     const previous: StoredClusterScan | null = baseline ? await store.getClusterScan(c.id, baseline.scanId) : null;
     const all = compareChecks(previous?.checks ?? null, current.checks);
@@ -148,18 +155,26 @@ export async function recordClusterChange(attempt: RecordedAttempt, deps: Digest
     if (!all.firstScan) {
       // The ledger: a FAIL already alerted from another scan is not new again; a fixed one is closed.
       const ledger = await store.alerts.openAlerts(c.id);
+      const opened = await store.alerts.openAlertsFor(
+        c.id,
+        open
+          .filter((it) => !ledger.has(it.key))
+          .map((it) => ({ key: it.key, alert: { alertId: alertId(c.id, it, attempt.scanId), firstSeenScanId: attempt.scanId } })),
+      );
       kept = [];
       for (const it of open) {
-        const known =
-          ledger.get(it.key) ?? (await store.alerts.openAlert(c.id, it.key, { alertId: alertId(c.id, it, attempt.scanId), firstSeenScanId: attempt.scanId }));
-        if (known.firstSeenScanId === attempt.scanId) kept.push(it);
+        if ((ledger.get(it.key) ?? opened.get(it.key))?.firstSeenScanId === attempt.scanId) kept.push(it);
         else repeats++;
       }
-      for (const it of all.fixed) if (ledger.has(it.key)) await store.alerts.closeAlert(c.id, it.key);
+      await store.alerts.closeAlerts(
+        c.id,
+        all.fixed.filter((it) => ledger.has(it.key)).map((it) => it.key),
+      );
     }
     // Waived ones stay in the list, marked by key: the digest counts them (and a baseline's FAILs) without listing them.
     const waivedSet = new Set(waived);
     changes = trimmed({ ...all, newFailures: [...kept, ...all.newFailures.filter((it) => waivedSet.has(it.key))] });
+    beyond = { newFailures: Math.max(0, kept.length - MAX_STORED_ITEMS), fixed: Math.max(0, all.fixed.length - MAX_STORED_ITEMS) };
   }
   const o = current.outcome;
   const change: StoredChange = {
@@ -169,6 +184,7 @@ export async function recordClusterChange(attempt: RecordedAttempt, deps: Digest
     changes,
     waived,
     repeats,
+    ...(beyond.newFailures + beyond.fixed > 0 ? { beyond } : {}),
   };
   const channel = routeFor({ subscriptionId: c.subscriptionId, resourceGroup: c.resourceGroup, tags: c.tags }, deps.alerts.routing)?.name ?? null;
   await store.alerts.putChange(attempt.runId, c.id, channel, change);
@@ -193,6 +209,7 @@ function toClusterChange(s: StoredChange): ClusterChange {
     outcome: s.outcome,
     previousOutcome: s.previousOutcome,
     changes: s.changes,
+    ...(s.beyond ? { beyond: s.beyond } : {}),
     ...(waived.size > 0 ? { waivedBy: (it: DiffItem) => (waived.has(it.key) ? { id: 'waived', reason: '', owner: '', expires: '' } : null) } : {}),
   };
 }
@@ -202,9 +219,14 @@ function channelUrl(channel: string, routing: AlertRouting): string | null {
   return routing.routes.find((r) => r.name === channel)?.url ?? null;
 }
 
-async function buildRun(runId: string, startedAt: string, deps: DigestDeps): Promise<{ delivery: DigestDelivery; body: string; message: DigestMessage }[]> {
+async function buildRun(
+  runId: string,
+  startedAt: string,
+  generation: number,
+  deps: DigestDeps,
+): Promise<{ delivery: DigestDelivery; body: string; message: DigestMessage }[]> {
   const { store, alerts } = deps;
-  const rows = await store.alerts.listChanges(runId);
+  const rows = await store.alerts.listChanges(runId, generation);
   const byChannel = new Map<string, ClusterChange[]>();
   let unrouted = 0;
   for (const r of rows) {
@@ -222,10 +244,10 @@ async function buildRun(runId: string, startedAt: string, deps: DigestDeps): Pro
     byChannel.set(r.channel, list);
   }
   if (unrouted > 0) deps.log(`run ${runId}: ${unrouted} cluster(s) match no alert route and TEAMS_WEBHOOK_URL is not set: not alerted`);
-  // Waivers that expired between the previous run's start and this one's, announced once: in the
-  // default channel, or in every channel when there is none.
-  const previousStart = await store.alerts.previousRunStart(runId, startedAt);
-  const expired = waiversExpiredSince(await alerts.waivers(), previousStart ? new Date(previousStart) : null, new Date(startedAt));
+  // Waivers that expired between the previous run's start and this one's, announced once (by the
+  // run's first digest): in the default channel, or in every channel when there is none.
+  const previousStart = generation === 1 ? await store.alerts.previousRunStart(runId, startedAt) : null;
+  const expired = generation === 1 ? waiversExpiredSince(await alerts.waivers(), previousStart ? new Date(previousStart) : null, new Date(startedAt)) : [];
   const expiredIn = new Set<string>();
   if (expired.length > 0) {
     if (alerts.routing.fallback) expiredIn.add(DEFAULT_CHANNEL);
@@ -240,6 +262,7 @@ async function buildRun(runId: string, startedAt: string, deps: DigestDeps): Pro
       clusters,
       ...(expiredIn.has(channel) ? { expiredWaivers: expired } : {}),
       ...(alerts.dashboardUrl ? { dashboardUrl: alerts.dashboardUrl } : {}),
+      ...(generation > 1 ? { lateGeneration: generation } : {}),
     });
     if (!m) continue;
     out.push({
@@ -247,6 +270,7 @@ async function buildRun(runId: string, startedAt: string, deps: DigestDeps): Pro
       body: JSON.stringify(m.body),
       delivery: {
         channel,
+        generation,
         status: 'pending',
         attempts: 0,
         httpStatus: null,
@@ -264,7 +288,7 @@ async function buildRun(runId: string, startedAt: string, deps: DigestDeps): Pro
   return out;
 }
 
-function due(d: StoredDelivery, now: string): boolean {
+function postDue(d: StoredDelivery, now: string): boolean {
   if (d.status === 'pending') return true;
   if (d.status === 'failed') return !d.nextAttemptAt || d.nextAttemptAt <= now;
   // A poster that died with its claim: taken over once the lease runs out.
@@ -286,7 +310,7 @@ async function post(runId: string, d: StoredDelivery, deps: DigestDeps): Promise
   const { etag: _etag, leaseUntil: _lease, ...base } = d;
   const firstAttemptAt = d.firstAttemptAt ?? started.toISOString();
   const url = channelUrl(d.channel, alerts.routing);
-  const body = await store.alerts.deliveryBody(runId, d.channel);
+  const body = await store.alerts.deliveryBody(runId, d);
   let outcome: { status: 'sent' | 'failed'; httpStatus: number | null; attempts: number; detail: string };
   if (!url)
     outcome = {
@@ -325,32 +349,67 @@ async function post(runId: string, d: StoredDelivery, deps: DigestDeps): Promise
 }
 
 /**
- * Steps 2 and 3 for one run: build its digests if it is complete or past its deadline (or `force`),
- * then post every digest that is due. Any number of workers may call it at once.
+ * Builds the run's next digest generation under a claim: marks the changes no digest holds yet, then
+ * builds from exactly the marked rows, so a builder that takes over a dead one's claim builds the same
+ * digests (and its writes of digests already written are no-ops).
  */
-export async function deliverRunDigests(runId: string, deps: DigestDeps, opts: { force?: boolean } = {}): Promise<DeliveryReport> {
+async function buildGeneration(runId: string, startedAt: string, build: BuildState | null, deps: DigestDeps): Promise<DigestMessage[] | null> {
+  const { store } = deps;
+  let claim = await store.alerts.claimBuild(runId, build, deps.now(), BUILD_LEASE_MS);
+  if (!claim) return null;
+  if (!claim.marked) {
+    await store.alerts.markChanges(runId, claim.generation);
+    claim = await store.alerts.claimMarked(runId, claim);
+    if (!claim) return null;
+  }
+  const digests = await buildRun(runId, startedAt, claim.generation, deps);
+  if (!(await store.alerts.finishBuild(runId, claim, digests))) return null;
+  return digests.map((d) => d.message);
+}
+
+export interface DeliverOptions {
+  /** Build the run's digests even before it is complete and its deadline passed (the demo). */
+  force?: boolean;
+  /**
+   * Build a late digest of the changes no digest holds yet (clusters that reported after the run's
+   * digest was built). Housekeeping does, once a tick; a worker does not, so that clusters trickling
+   * in after a deadline make one late digest per tick, not one each.
+   */
+  late?: boolean;
+}
+
+/**
+ * Steps 2 and 3 for one run: build its digests if it is complete or past its deadline (or `force`),
+ * or (`late`) a late digest of clusters that reported after that; then post every digest that is due.
+ * Any number of workers and housekeepers may call it at once. Its reads are a few rows, whatever the
+ * run's size, until a build is due.
+ */
+export async function deliverRunDigests(runId: string, deps: DigestDeps, opts: DeliverOptions = {}): Promise<DeliveryReport> {
   const { store } = deps;
   const report: DeliveryReport = { runId, built: [], posted: [] };
-  const run = await store.getRun(runId);
+  const run = await store.alerts.runProgress(runId);
   if (!run) {
     await store.alerts.clearPending(runId);
     return { ...report, waiting: 'unknown run' };
   }
   const now = deps.now();
+  const complete = run.complete;
   const pastDeadline = now.getTime() >= Date.parse(run.startedAt) + deps.alerts.runDeadlineMs;
-  if (!run.complete && !pastDeadline && !opts.force) return { ...report, waiting: 'not complete' };
-  const claim = await store.alerts.claimBuild(runId, now, BUILD_LEASE_MS);
-  if (claim === null) return { ...report, waiting: 'claimed by another worker' };
-  if (claim !== 'built') {
-    const digests = await buildRun(runId, run.startedAt, deps);
-    if (!(await store.alerts.finishBuild(runId, claim, digests))) return { ...report, waiting: 'claimed by another worker' };
-    report.built = digests.map((d) => d.message);
-    if (!run.complete) deps.log(`run ${runId}: past its alert deadline with ${run.pending} cluster(s) not reported; digests built without them`);
+  if (!complete && !pastDeadline && !opts.force) return { ...report, waiting: 'not complete' };
+  const b = run.build;
+  const buildDue = !b || b.state === 'building' || (opts.late === true && (await store.alerts.hasUndigested(runId)));
+  if (buildDue) {
+    const built = await buildGeneration(runId, run.startedAt, b, deps);
+    if (!built) return { ...report, waiting: 'claimed by another worker' };
+    report.built = built;
+    if (!b && !complete)
+      deps.log(`run ${runId}: past its alert deadline with ${run.queued - run.reported} cluster(s) not reported; digests built without them`);
+    if (b?.state === 'built') deps.log(`run ${runId}: late digest ${b.generation + 1} built for clusters that reported after the run's digest`);
   }
   const deliveries = await store.alerts.listDeliveries(runId);
   const at = deps.now().toISOString();
   for (const d of deliveries) {
-    if (!due(d, at)) continue;
+    if (!postDue(d, at)) continue;
     try {
       const r = await post(runId, d, deps);
       if (r) report.posted.push(r);
@@ -360,7 +419,8 @@ export async function deliverRunDigests(runId: string, deps: DigestDeps, opts: {
     }
   }
   const after = report.posted.length > 0 ? await store.alerts.listDeliveries(runId) : deliveries;
-  if (after.every((d) => d.status === 'sent' || d.status === 'gave-up')) await store.alerts.clearPending(runId);
+  // Settled: every digest sent or given up, and no late change waiting for housekeeping's next digest.
+  if (after.every((d) => d.status === 'sent' || d.status === 'gave-up')) await store.alerts.settlePending(runId);
   return report;
 }
 
@@ -370,7 +430,7 @@ export async function housekeepAlerts(deps: DigestDeps): Promise<DeliveryReport[
   const out: DeliveryReport[] = [];
   for (const p of pending) {
     try {
-      out.push(await deliverRunDigests(p.runId, deps));
+      out.push(await deliverRunDigests(p.runId, deps, { late: true }));
     } catch (e) {
       deps.log(`housekeeping: run ${p.runId}: ${errorLine(e)}`);
     }

@@ -91,7 +91,8 @@ function describeError(e: unknown, timeoutMs: number): string {
 }
 
 function retryable(status: number): boolean {
-  return status === 429 || status >= 500;
+  // Issue 14: 408, 429 and 5xx are retried; any other 4xx would fail the same way again.
+  return status === 408 || status === 429 || status >= 500;
 }
 
 /**

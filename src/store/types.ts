@@ -58,6 +58,8 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export interface DigestDelivery {
   /** The route's name, or "default" for TEAMS_WEBHOOK_URL. */
   channel: string;
+  /** 1: the run's digest; 2 and up: a late digest of clusters that reported after the one before. */
+  generation: number;
   status: DeliveryStatus;
   /** HTTP requests made so far, retries included. */
   attempts: number;

@@ -262,8 +262,29 @@ describe('buildDigest truncation', () => {
     const m = digest([scannedChange(digestCluster(1), cfgChecks('aks-1.8', fails()), everything)], { maxLinesPerCluster: 3 });
     const t = texts(m);
     expect(t.filter((x) => /^\*\*\d/.test(x))).toHaveLength(3);
-    expect(t).toContain(`+${everything.length - 3} more new FAILs on this cluster`);
+    // "+N more" links to the cluster's view, whose diff lists every one (the link carries no key).
+    const more = t.find((x) => x.includes('more new FAILs on this cluster'));
+    expect(more).toBe(
+      `[+${everything.length - 3} more new FAILs on this cluster](https://scanner.example.com/api/dashboard#/cluster/${digestCluster(1).subscriptionId}/${digestCluster(1).resourceGroup}/${digestCluster(1).name})`,
+    );
     expect(t.filter((x) => /^\*\*4\./.test(x))).toHaveLength(3);
+    expect(
+      texts(digest([scannedChange(digestCluster(1), cfgChecks('aks-1.8', fails()), everything)], { maxLinesPerCluster: 3, dashboardUrl: undefined })),
+    ).toContain(`+${everything.length - 3} more new FAILs on this cluster`);
+  });
+
+  it("counts new FAILs and fixes past the stored lists' cap, and says where they all are", () => {
+    const c = scannedChange(digestCluster(2), cfgChecks('aks-1.8', fails('kubelet.read-only-port')), cfgChecks('aks-1.8', fails('pods.privileged')));
+    const listed = c.changes!.newFailures.length;
+    const m = digest([{ ...c, beyond: { newFailures: 450, fixed: 7 } }]);
+    const t = texts(m);
+    expect(m.newFails).toBe(listed + 450);
+    expect(t[0]).toContain(`${listed + 450} new FAILs on 1 cluster`);
+    expect(t.find((x) => x.includes('more new FAILs on this cluster'))).toMatch(
+      /^\[\+450 more new FAILs on this cluster\]\(https:\/\/scanner\.example\.com\/api\/dashboard#\/cluster\//,
+    );
+    expect(t.find((x) => x.startsWith('Fixed:'))).toMatch(/; \+7 more$/);
+    expect(facts(m)['Fixed']).toMatch(new RegExp(`^${c.changes!.fixed.length + 7} checks`));
   });
 
   it('a budget too small for even the headline is an error, not a broken card', () => {

@@ -8,12 +8,13 @@ import { deliverRunDigests, housekeepAlerts, recordClusterChange } from '../../s
 import { alertRoutes } from '../../src/alert/routes.js';
 import { createRateLimiter } from '../../src/alert/rate-limit.js';
 import type { CardElement, TeamsBody } from '../../src/alert/teams.js';
-import { parseWaivers } from '../../src/knowledge/index.js';
+import { effectiveWaivers, parseWaivers } from '../../src/knowledge/index.js';
 import type { Waiver } from '../../src/knowledge/index.js';
 import type { ClusterRef, ClusterScan } from '../../src/model/cluster.js';
 import { classifierFor } from '../../src/pipeline/classify.js';
 import type { Store } from '../../src/store/index.js';
 import { useAzurite } from '../support/azurite.js';
+import { call, depsFor } from '../api/fleet.js';
 import { clusterRef, node, scanned } from '../store/fixtures.js';
 import type { Receiver } from './receiver.js';
 import { startReceiver } from './receiver.js';
@@ -210,6 +211,37 @@ describe('one digest per run and channel', () => {
     expect(lines(again[1]!.body).filter((l) => l.startsWith('**3.2.1**'))).toHaveLength(1);
   });
 
+  it('diffs against the last attempt that scanned, not a failed one between; FAILs the shipped default waivers cover post nothing', async () => {
+    const store = await az.store();
+    const h = harness(store, DEFAULT_ONLY());
+    const a = ref('aks-base');
+    await finish(h, await startRun(h, 'run-b1', 1), scanOf(a, [], h.clock.t));
+    h.clock.t += HOUR;
+    await finish(h, await startRun(h, 'run-b2', 1), failedScan(a, h.clock.t));
+    h.clock.t += HOUR;
+    const from = rx.posts.length;
+    await finish(h, await startRun(h, 'run-b3', 1), scanOf(a, ['3.2.1'], h.clock.t));
+    const posts = postsSince(from);
+    expect(posts).toHaveLength(1);
+    const text = lines(posts[0]!.body).join('\n');
+    // Against run-b1's checks: a new FAIL, not a first scan's baseline.
+    expect(text).toContain('1 new FAIL on 1 cluster');
+    expect(text).toMatch(/Scanning again: 1 cluster/);
+    expect(text).not.toContain('baseline:');
+    // With the shipped defaults on, 3.2.1 and 3.2.4 (AKS manages the one, kube-bench misreads the other) are waived: no post.
+    const withDefaults = harness(store, DEFAULT_ONLY(), effectiveWaivers(null, true));
+    withDefaults.clock.t = h.clock.t + HOUR;
+    const b = ref('aks-base-2');
+    await finish(withDefaults, await startRun(withDefaults, 'run-b4', 1), scanOf(b, [], withDefaults.clock.t));
+    withDefaults.clock.t += HOUR;
+    const before = rx.posts.length;
+    const r = await finish(withDefaults, await startRun(withDefaults, 'run-b5', 1), scanOf(b, ['3.2.1', '3.2.4'], withDefaults.clock.t));
+    expect(r.built).toEqual([]);
+    expect(postsSince(before)).toHaveLength(0);
+    const [change] = await store.alerts.listChanges('run-b5');
+    expect((change?.change as { waived: string[] }).waived.sort()).toEqual(['nodepool1|kubelet.anonymous-auth', 'nodepool1|kubelet.read-only-port']);
+  });
+
   it('an on-demand run gets its own digest', async () => {
     const h = harness(await az.store(), DEFAULT_ONLY());
     const a = ref('aks-od');
@@ -294,6 +326,110 @@ describe('delivery: Teams limits, retries, deadlines', () => {
   });
 });
 
+describe("late clusters: after the run's digest was built", () => {
+  const lateLines = (body: unknown): string[] => lines(body).filter((l) => /\*\*3\.2\.1\*\*/.test(l));
+  /** A run whose first cluster reports in time; the deadline passes and housekeeping posts its digest. */
+  async function pastDeadline(h: Harness, runId: string, queued: number, first: string): Promise<number> {
+    const from = rx.posts.length;
+    await startRun(h, runId, queued);
+    await finish(h, runId, scanOf(ref(first), ['3.2.4'], h.clock.t));
+    h.clock.t += 4 * HOUR;
+    await housekeepAlerts(h.deps);
+    expect(postsSince(from)).toHaveLength(1);
+    return from;
+  }
+
+  it('a cluster that reports after the deadline digest is posted once, in a late digest holding only it', async () => {
+    const h = harness(await az.store(), DEFAULT_ONLY());
+    const slow = ref('aks-slow');
+    await finish(h, await startRun(h, 'run-late-0', 1), scanOf(slow, ['3.2.4'], h.clock.t));
+    h.clock.t += 24 * HOUR;
+    const runId = 'run-late-1';
+    const from = await pastDeadline(h, runId, 2, 'aks-on-time');
+
+    // The slow cluster finishes after the digest went out: its worker leaves it to housekeeping.
+    const late = scanOf(slow, ['3.2.4', '3.2.1'], h.clock.t);
+    expect((await finish(h, runId, late)).posted).toEqual([]);
+    expect(postsSince(from)).toHaveLength(1);
+    expect(await h.store.alerts.listPending()).toEqual([expect.objectContaining({ runId })]);
+    h.clock.t += 5 * 60_000;
+    await housekeepAlerts(h.deps);
+    const posts = postsSince(from);
+    expect(posts).toHaveLength(2);
+    const text = lines(posts[1]!.body).join('\n');
+    expect(text).toContain('aks-slow');
+    expect(text).not.toContain('aks-on-time');
+    expect(text).toMatch(/Late results: part 2/);
+    expect(lateLines(posts[1]!.body)).toHaveLength(1);
+
+    // Redelivered as is, then rescanned under another scan id: the FAIL's alert id keeps it from coming back.
+    await finish(h, runId, late);
+    await finish(h, runId, scanOf(slow, ['3.2.4', '3.2.1'], h.clock.t + 1000), `${runId}-aks-slow-retry`);
+    for (let tick = 0; tick < 2; tick++) {
+      h.clock.t += 5 * 60_000;
+      await housekeepAlerts(h.deps);
+    }
+    expect(postsSince(from)).toHaveLength(2);
+    expect((await h.store.getRun(runId))?.alerts.map((a) => [a.generation, a.channel, a.status, a.clusters])).toEqual([
+      [1, 'default', 'sent', 1],
+      [2, 'default', 'sent', 1],
+    ]);
+    expect(await h.store.alerts.listPending()).toEqual([]);
+  });
+
+  it('two late clusters racing, with workers and housekeepers racing for the claims, give one late digest', async () => {
+    const h = harness(await az.store(), DEFAULT_ONLY());
+    const other: DigestDeps = { ...h.deps, store: az.sameTables(h.store) };
+    const runId = 'run-late-race';
+    const from = await pastDeadline(h, runId, 3, 'aks-first');
+    await Promise.all([
+      finish(h, runId, scanOf(ref('aks-late-a'), ['3.2.7'], h.clock.t)),
+      finish(h, runId, scanOf(ref('aks-late-b'), ['3.2.9'], h.clock.t), undefined, other),
+    ]);
+    h.clock.t += 5 * 60_000;
+    const reports = await Promise.all([housekeepAlerts(h.deps), housekeepAlerts(other), deliverRunDigests(runId, other, { late: true })]);
+    const posts = postsSince(from);
+    expect(posts).toHaveLength(2);
+    expect(reports.flat().flatMap((r) => r.built)).toHaveLength(1);
+    const text = lines(posts[1]!.body).join('\n');
+    expect(text).toContain('aks-late-a');
+    expect(text).toContain('aks-late-b');
+    expect(text).not.toContain('aks-first');
+    await housekeepAlerts(h.deps);
+    expect(postsSince(from)).toHaveLength(2);
+    expect((await h.store.getRun(runId))?.alerts.map((a) => [a.generation, a.clusters])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+  });
+
+  it('a late builder that died after claiming its clusters is taken over with the same clusters, posted once', async () => {
+    const h = harness(await az.store(), DEFAULT_ONLY());
+    const runId = 'run-late-dead';
+    const from = await pastDeadline(h, runId, 3, 'aks-d1');
+    await finish(h, runId, scanOf(ref('aks-d2'), ['3.2.7'], h.clock.t));
+    // A housekeeper claims generation 2 and marks its rows, then dies before building.
+    const progress = await h.store.alerts.runProgress(runId);
+    const claim = await h.store.alerts.claimBuild(runId, progress!.build, new Date(h.clock.t), 5 * 60_000);
+    expect(claim).toMatchObject({ generation: 2, marked: false });
+    expect(await h.store.alerts.markChanges(runId, 2)).toBe(1);
+    expect(await h.store.alerts.claimMarked(runId, claim!)).not.toBeNull();
+    // A cluster reporting meanwhile is not slipped into the dead builder's generation.
+    await finish(h, runId, scanOf(ref('aks-d3'), ['3.2.9'], h.clock.t));
+    await housekeepAlerts(h.deps);
+    expect(postsSince(from)).toHaveLength(1);
+    h.clock.t += 6 * 60_000;
+    await housekeepAlerts(h.deps);
+    await housekeepAlerts(h.deps);
+    const texts = postsSince(from).map((p) => lines(p.body).join('\n'));
+    expect(texts).toHaveLength(3);
+    expect(texts[1]).toContain('aks-d2');
+    expect(texts[1]).not.toContain('aks-d3');
+    expect(texts[2]).toContain('aks-d3');
+    expect(texts[2]).toMatch(/Late results: part 3/);
+  });
+});
+
 describe('content limits, routing, waivers, upgrades', () => {
   it('a run with more than fits stays under 20 KB and says "+N more"', async () => {
     const h = harness(await az.store(), DEFAULT_ONLY());
@@ -312,6 +448,34 @@ describe('content limits, routing, waivers, upgrades', () => {
     expect(text).toContain('150 new FAILs on 30 clusters');
     expect(text).toMatch(/\+\d+ more new FAILs, \+\d+ more clusters with changes/);
     expect((await h.store.getRun(r2))?.alerts[0]).toMatchObject({ newFails: 150, bytes: post!.bytes });
+  }, 180_000);
+
+  it("a regression past the stored change's 400 items: the digest counts all 450 and links to the cluster's view; the API drops none", async () => {
+    const store = await az.store();
+    const h = harness(store, DEFAULT_ONLY());
+    // 50 pools × 9 kubelet checks: 450 (pool, topic) items.
+    const wide = (c: ClusterRef, failing: string[], at: number): ClusterScan => {
+      const nodes = Array.from({ length: 50 }, (_, i) => node(`aks-${c.name}-p${i}-vmss000000`, `pool${String(i).padStart(2, '0')}`, failing));
+      return { ...scanned(c, nodes, new Date(at).toISOString()), benchmark: 'aks-1.8' };
+    };
+    const all = ['3.2.1', '3.2.2', '3.2.3', '3.2.4', '3.2.5', '3.2.6', '3.2.7', '3.2.8', '3.2.9'];
+    const c = ref('aks-wide', { subscriptionId: '00000000-0000-0000-0000-000000000001', resourceGroup: 'rg-wide' });
+    await finish(h, await startRun(h, 'run-wide-1', 1), wide(c, [], h.clock.t), 'scan-wide-1');
+    h.clock.t += HOUR;
+    const from = rx.posts.length;
+    await finish(h, await startRun(h, 'run-wide-2', 1), wide(c, all, h.clock.t), 'scan-wide-2');
+    const [post] = postsSince(from);
+    const text = lines(post!.body).join('\n');
+    expect(text).toContain('450 new FAILs on 1 cluster');
+    expect(text).toMatch(
+      /\[\+\d+ more new FAILs on this cluster\]\(https:\/\/scanner\.example\.com\/api\/dashboard#\/cluster\/00000000-0000-0000-0000-000000000001\/rg-wide\/aks-wide\)/,
+    );
+    expect((await store.getRun('run-wide-2'))?.alerts[0]).toMatchObject({ newFails: 450 });
+    const [stored] = await store.alerts.listChanges('run-wide-2');
+    expect((stored?.change as { changes: { newFailures: unknown[] } }).changes.newFailures).toHaveLength(400);
+    // The link's view reads the diff route, which reads the stored scans: every item is there.
+    const diff = (await call(depsFor(store), '/clusters/00000000-0000-0000-0000-000000000001/rg-wide/aks-wide/diff')).json as { newFailures: unknown[] };
+    expect(diff.newFailures).toHaveLength(450);
   }, 180_000);
 
   it('routes send each cluster to its team; unmatched clusters go to the default; a broken route is off and its clusters fall through', async () => {

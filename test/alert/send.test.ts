@@ -123,6 +123,15 @@ describe('sendTeams against a loopback receiver', () => {
     expectNoSecret(o);
   });
 
+  it('retries a 408 (request timeout) with backoff, then counts the 202 as sent', async () => {
+    replies = [{ status: 408 }, { status: 202 }];
+    const opts = fast({ maxRetries: 3 });
+    const o = await sendTeams(url, CARD, opts);
+    expect(o).toMatchObject({ status: 'sent', httpStatus: 202, attempts: 2 });
+    expect(opts.slept).toEqual([500]);
+    expect(received).toHaveLength(2);
+  });
+
   it('does not retry a 400 and keeps the URL out of the detail even when the receiver echoes it', async () => {
     replies = [{ status: 400, body: `{"error":{"message":"Bad card posted to ${url} (path ${PATH}${QUERY})"}}` }];
     const opts = fast();

@@ -369,6 +369,22 @@ function call(node: Extract<Node, { kind: 'call' }>, ctx: EvalContext): Json {
       return str(arg(0), name).toUpperCase();
     case 'trim':
       return str(arg(0), name).trim();
+    case 'indexof':
+      // ARM compares strings case-insensitively here; -1 when absent.
+      return str(arg(0), name)
+        .toLowerCase()
+        .indexOf(str(arg(1), name).toLowerCase());
+    case 'substring': {
+      const s = str(arg(0), name);
+      const start = Number(arg(1));
+      const length = args.length > 2 ? Number(arg(2)) : s.length - start;
+      if (start < 0 || length < 0 || start + length > s.length) throw new ArmExpressionError(`substring() out of range: ${start}, ${length} of ${s.length}`);
+      return s.substring(start, start + length);
+    }
+    case 'add':
+      return Number(arg(0)) + Number(arg(1));
+    case 'greater':
+      return Number(arg(0)) > Number(arg(1));
     case 'split':
       return str(arg(0), name).split(str(arg(1), name));
     case 'join': {

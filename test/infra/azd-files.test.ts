@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Json } from './arm-expression.js';
 import { deployTemplate, resourcesOfType, type ArmTemplate } from './arm-deploy.js';
 import { BICEP, INFRA_DIR, REPO_ROOT, SKIP_REASON, compileBicep } from './bicep.js';
-import { settingValueViolations } from './checks.js';
+import { appSettings, settingValueViolations } from './checks.js';
 
 if (BICEP === undefined) console.warn(`[test/infra] skipped: ${SKIP_REASON}`);
 
@@ -116,6 +116,34 @@ describe.skipIf(BICEP === undefined)('infra/main.parameters.json and azure.yaml'
       }),
     ).toEqual([]);
     expect(resourcesOfType(d, 'Microsoft.KeyVault/vaults/secrets').length).toBe(1);
+  });
+
+  it('azd env set ALERT_ROUTES and ALERT_ROUTE_URLS drive the alert routes: one Key Vault secret and one reference setting per route, no URL in a setting', () => {
+    const urls =
+      'payments=https://prod.example.test/workflows/p/invoke?api-version=2016-06-01&sig=PAY-SECRET; web_eu = https://prod.example.test/w?sp=x&sig=WEB-SECRET;;junk';
+    const env = {
+      AZURE_ENV_NAME: 'prod',
+      AZURE_LOCATION: 'westeurope',
+      ALERT_ROUTES: 'payments=tag:team=payments; web_eu=rg:rg-web-*',
+      ALERT_ROUTE_URLS: urls,
+    };
+    const d = deployTemplate(main, parametersFor(main, env), SCOPE);
+    const settings = appSettings(d);
+    expect(settings['ALERT_ROUTES']).toBe('payments=tag:team=payments; web_eu=rg:rg-web-*');
+    expect(settings['ALERT_ROUTE_PAYMENTS_URL']).toMatch(/^@Microsoft\.KeyVault\(SecretUri=https:\/\/.+\/secrets\/teams-route-payments\)$/);
+    expect(settings['ALERT_ROUTE_WEB_EU_URL']).toMatch(/^@Microsoft\.KeyVault\(SecretUri=https:\/\/.+\/secrets\/teams-route-web-eu\)$/);
+    // The entry without a name ("junk") is left out: the two routes only.
+    expect(Object.keys(settings).filter((k) => k.startsWith('ALERT_ROUTE_'))).toHaveLength(2);
+    expect(JSON.stringify(settings)).not.toContain('SECRET');
+    // The URL is whole in its secret, its query's "=" included.
+    const secrets = resourcesOfType(d, 'Microsoft.KeyVault/vaults/secrets');
+    const value = (name: string): unknown => (secrets.find((r) => r.name.endsWith(`/${name}`))?.properties as { value?: unknown } | undefined)?.value;
+    expect(value('teams-route-payments')).toBe('https://prod.example.test/workflows/p/invoke?api-version=2016-06-01&sig=PAY-SECRET');
+    expect(value('teams-route-web-eu')).toBe('https://prod.example.test/w?sp=x&sig=WEB-SECRET');
+    // Unset, nothing is routed.
+    const plain = deployTemplate(main, parametersFor(main, { AZURE_ENV_NAME: 'prod', AZURE_LOCATION: 'westeurope' }), SCOPE);
+    expect(Object.keys(appSettings(plain)).filter((k) => k.startsWith('ALERT_ROUTE_'))).toEqual([]);
+    expect(appSettings(plain)['ALERT_ROUTES'] ?? '').toBe('');
   });
 
   it('azure.yaml deploys one TypeScript function service to the app main.bicep tags for it', () => {

@@ -28,9 +28,14 @@ const clusterDoneSchema = z.object({ clusterId: text, outcome: z.enum(OUTCOME_KI
 export const CHANGE_ROW_PREFIX = 'x';
 export const DELIVERY_ROW_PREFIX = 'g';
 export const BUILD_ROW = 'b~digest';
+/** One numbered slot per cluster with a change row (`n~00000001`...) and the hint of how many (src/store/alerts.ts). */
+export const REPORTED_ROW_PREFIX = 'n';
+export const REPORTED_ROW = `${REPORTED_ROW_PREFIX}~reported`;
 
 const deliveryShape = {
   channel: text,
+  // Rows from before late digests are generation 1.
+  generation: count.transform((n) => Math.max(1, n)),
   status: z.enum(DELIVERY_STATUSES),
   attempts: count,
   httpStatus: count,
@@ -53,14 +58,16 @@ export const RUN_SELECT: readonly string[] = [
   ...new Set(['rowKey', 'timestamp', ...Object.keys(runShape), ...Object.keys(clusterDoneSchema.shape), ...Object.keys(deliveryShape)]),
 ];
 
-export function deliveryRow(channel: string): string {
-  return `${DELIVERY_ROW_PREFIX}~${channel}`;
+/** Generation 1 (the run's digest) is `g~channel`; a late digest's generation follows, zero-padded to sort. */
+export function deliveryRow(channel: string, generation: number): string {
+  return generation <= 1 ? `${DELIVERY_ROW_PREFIX}~${channel}` : `${DELIVERY_ROW_PREFIX}~${channel}~${String(generation).padStart(4, '0')}`;
 }
 
 /** A channel's delivery as stored; httpStatus 0 means none. */
 export function deliveryProps(d: DigestDelivery & { leaseUntil: string | null }): z.input<typeof deliverySchema> {
   return {
     channel: d.channel,
+    generation: d.generation,
     status: d.status,
     attempts: d.attempts,
     httpStatus: d.httpStatus ?? 0,
@@ -82,7 +89,11 @@ export function deliveryOf(e: Entity): DigestDelivery & { leaseUntil: string | n
 }
 
 const isAlertRow = (rowKey: unknown): boolean =>
-  typeof rowKey === 'string' && (rowKey === BUILD_ROW || rowKey.startsWith(`${CHANGE_ROW_PREFIX}~`) || rowKey.startsWith(`${DELIVERY_ROW_PREFIX}~`));
+  typeof rowKey === 'string' &&
+  (rowKey === BUILD_ROW ||
+    rowKey.startsWith(`${REPORTED_ROW_PREFIX}~`) ||
+    rowKey.startsWith(`${CHANGE_ROW_PREFIX}~`) ||
+    rowKey.startsWith(`${DELIVERY_ROW_PREFIX}~`));
 
 function runProps(run: RunStart): z.input<typeof runSchema> {
   return { runId: run.runId, trigger: run.trigger, startedAt: run.startedAt, queued: run.queued };
@@ -140,6 +151,6 @@ export function runRecordOf(rows: readonly Entity[]): RunRecord | null {
     pending: Math.max(0, header.queued - total),
     complete: total >= header.queued,
     lastReportAt: last,
-    alerts: alerts.sort((a, b) => a.channel.localeCompare(b.channel)),
+    alerts: alerts.sort((a, b) => a.generation - b.generation || a.channel.localeCompare(b.channel)),
   };
 }
