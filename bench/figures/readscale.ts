@@ -9,11 +9,10 @@
 import { performance } from 'node:perf_hooks';
 import { handleApiRequest } from '../../src/api/index.js';
 import { startAzurite } from '../../src/local/azurite.js';
-import { classifyUnversioned } from '../../src/pipeline/classify.js';
-import { createStore, createTableClient, entityWireSize, planBatches, summaryEntities, type Classifier } from '../../src/store/index.js';
+import { createStore } from '../../src/store/index.js';
 import type { Figure } from '../measure.js';
 import { round } from '../measure.js';
-import { clusterScan } from './store.js';
+import { seedFleet } from './store.js';
 
 /** BENCH_READ_CLUSTERS overrides the fleet size for a quick look; the figures' names assume the default. */
 const N = Number(process.env['BENCH_READ_CLUSTERS'] ?? 10_000);
@@ -34,26 +33,9 @@ export async function readScaleFigures(): Promise<Record<string, Figure>> {
     const store = createStore(target, { tablePrefix: 'benchread' });
     await store.ensureTables();
     const t0 = performance.now();
-    const writer = createTableClient(target, store.tables.clusters);
-    // The fleet repeats six node reports: classify each distinct check once, not once per cluster.
-    const verdicts = new Map<string, ReturnType<Classifier>>();
-    const classify: Classifier = (c, pool) => {
-      const k = `${pool ?? ''}\u0000${c.benchmark ?? ''}\u0000${c.id}\u0000${c.title}`;
-      if (!verdicts.has(k)) verdicts.set(k, classifyUnversioned(c, pool));
-      return verdicts.get(k) ?? null;
-    };
-    const entities = Array.from({ length: N }, (_, i) =>
-      summaryEntities(clusterScan(i, SUBSCRIPTIONS), { runId: 'bench-run', scanId: `bench-scan-${i}` }, classify),
-    ).flat();
-    const batches = planBatches(entities, entityWireSize);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        for (let b = next++; b < batches.length; b = next++) await writer.submitTransaction(batches[b]!.map((e) => ['upsert', e, 'Replace']));
-      }),
-    );
+    const seeded = await seedFleet(store, target, N, SUBSCRIPTIONS);
     const seedS = (performance.now() - t0) / 1000;
-    process.stderr.write(`readscale: seeded ${N} clusters (${entities.length} entities) in ${round(seedS, 1)} s\n`);
+    process.stderr.write(`readscale: seeded ${N} clusters (${seeded.entities} entities) in ${round(seedS, 1)} s\n`);
 
     const deps = {
       store,
@@ -81,12 +63,12 @@ export async function readScaleFigures(): Promise<Record<string, Figure>> {
     if (failing !== top.clusters) throw new Error(`/checks/${top.topic} lists ${failing} clusters, the summary ${top.clusters}`);
     const checkGoal = Math.ceil(failing / 1000) + PAGE;
 
-    const seeded = `${N} clusters in ${SUBSCRIPTIONS} subscriptions, 3 pools each, seeded as ${entities.length} entities in ${batches.length} transactions (${round(seedS, 1)} s)`;
+    const fleet = `${N} clusters in ${SUBSCRIPTIONS} subscriptions, 3 pools each, seeded as ${seeded.entities} entities in ${seeded.transactions} transactions (${round(seedS, 1)} s)`;
     return {
       'api.storage_requests_summary_10k': countFigure(
         summary.requests,
         PARTITION_PAGES,
-        `GET /api/summary reads the fleet partition once: ceil(clusters / 1,000) query pages, Table Storage's page limit; ${seeded}`,
+        `GET /api/summary reads the fleet partition once: ceil(clusters / 1,000) query pages, Table Storage's page limit; ${fleet}`,
       ),
       'api.storage_requests_clusters_page_10k': countFigure(
         pageRequests,
