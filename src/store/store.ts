@@ -37,16 +37,7 @@ import {
   type FleetPointer,
 } from './codec/fleet.js';
 import { topicFailureOf, topicRowEntity } from './codec/topic.js';
-import {
-  DIGEST_SHARDS,
-  digestComplete,
-  digestMetaEntity,
-  digestOf,
-  digestRecordsOf,
-  digestShardEntity,
-  digestShardOf,
-  mergeDigests,
-} from './codec/digest.js';
+import { DIGEST_SHARDS, digestComplete, digestMetaEntity, digestOf, digestRecordsOf, digestShardEntity, digestShardOf, mergeDigests } from './codec/digest.js';
 import { nodeResultEntities, nodeResultOf } from './codec/node.js';
 import { RUN_TRIGGERS } from '../model/run.js';
 import { clusterDoneEntity, indexedRunId, RUN, RUN_SELECT, runEntities, runRecordOf } from './codec/run.js';
