@@ -88,15 +88,22 @@ export function cachedClassifier(): Classifier {
  * Seeds the first `n` clusters of the synthetic fleet with the entities saveClusterScan leaves in the
  * Clusters table (summaryEntities, and the fleet digest's shards), in planBatches transactions, 8 in flight: what the fleet reads
  * see is the same, at a fraction of the requests (one save is ten requests and a scan's node rows).
+ * `topicRows: false` leaves out the topic aggregate's rows, for a set whose reads never touch them.
  */
-export async function seedFleet(store: Store, target: StorageTarget, n: number, subscriptions = 20): Promise<{ entities: number; transactions: number }> {
+export async function seedFleet(
+  store: Store,
+  target: StorageTarget,
+  n: number,
+  opts: { subscriptions?: number; topicRows?: boolean } = {},
+): Promise<{ entities: number; transactions: number }> {
+  const subscriptions = opts.subscriptions ?? 20;
   const writer = createTableClient(target, store.tables.clusters);
   const classify = cachedClassifier();
   const perCluster = Array.from({ length: n }, (_, i) =>
     summaryEntities(clusterScan(i, subscriptions), { runId: 'bench-run', scanId: `bench-scan-${i}` }, classify),
   );
   const fleet = perCluster.map((e) => e[0]).filter((e) => e !== undefined);
-  const entities = [...perCluster.flat(), ...digestSeedEntities(fleet)];
+  const entities = [...(opts.topicRows === false ? fleet : perCluster.flat()), ...digestSeedEntities(fleet)];
   const batches = planBatches(entities, entityWireSize);
   let next = 0;
   await Promise.all(
