@@ -29,7 +29,8 @@ function median(xs: number[]): number {
 
 export async function functionsFigures(): Promise<Record<string, Figure>> {
   // Always a fresh build: measuring a stale dist/ would measure old code.
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  // tsc reports type errors on stdout: passed to stderr, so that a failed build says why without touching --json output.
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 2, 'inherit'] });
   const entries = readdirSync(`${ROOT}dist/functions`)
     .filter((f) => f.endsWith('.js'))
     .map((f) => `${ROOT}dist/functions/${f}`);

@@ -1,8 +1,10 @@
 /**
  * Storage and API figures over an in-process Azurite with the real @azure/data-tables clients.
  * - store.table_requests_per_cluster: requests to record one scanned cluster with three node pools.
- * - api.summary_vs_naive: GET /api/summary over 2,000 stored clusters (one partition of small
- *   per-cluster entities) against aggregating the same numbers from per-check rows.
+ *   One real saveClusterScan path, a new cluster and then the same cluster again, counted request by request.
+ * - api.summary_vs_naive: GET /api/summary over 2,000 stored clusters against aggregating the same
+ *   numbers from per-check rows of the same fleet. The fleet's Clusters-table entities are seeded in
+ *   transactions (seedFleet): 2,000 full saves took minutes and are not what this figure measures.
  */
 import { performance } from 'node:perf_hooks';
 import { handleApiRequest } from '../../src/api/index.js';
@@ -11,13 +13,20 @@ import type { ClusterScan, ScannedNode } from '../../src/model/cluster.js';
 import { normaliseKubeBench } from '../../src/parse/index.js';
 import { classifyCheck, classifyUnversioned } from '../../src/pipeline/classify.js';
 import { generateKubeBenchReport, profileFailing } from '../../src/simulator/index.js';
-import type { Store } from '../../src/store/index.js';
-import { clusterKey, createStore, createTableClient } from '../../src/store/index.js';
+import type { Classifier, StorageTarget, Store } from '../../src/store/index.js';
+import { clusterKey, createStore, createTableClient, digestSeedEntities, entityWireSize, planBatches, summaryEntities } from '../../src/store/index.js';
 import { cluster } from '../../test/fixtures/clusters.js';
 import type { Figure } from '../measure.js';
 import { round } from '../measure.js';
 
 const PROFILES = ['aks-default', 'hardened', 'drifted'] as const;
+/** BENCH_STORE_CLUSTERS overrides the fleet size of api.summary_vs_naive for a quick look. */
+const N = Number(process.env['BENCH_STORE_CLUSTERS'] ?? 2000);
+
+/** Progress on stderr, so that --json output stays clean and a slow phase shows where it is. */
+function progress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
 const BENCHMARKS = ['aks-1.7', 'aks-1.8'] as const;
 
 /** Six distinct reports per pool (benchmark x profile), generated and parsed once each. */
@@ -52,6 +61,7 @@ export function clusterScan(i: number, subscriptions = 20): ClusterScan {
   };
 }
 
+/** Seeds the first `n` clusters through saveClusterScan, 16 at a time: the real write path, ten requests and a scan's node rows each. */
 export async function seed(store: Store, n: number): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -64,6 +74,46 @@ export async function seed(store: Store, n: number): Promise<void> {
   );
 }
 
+/** Classifies each distinct check once: the synthetic fleet repeats six node reports. */
+export function cachedClassifier(): Classifier {
+  const verdicts = new Map<string, ReturnType<Classifier>>();
+  return (c, pool) => {
+    const k = `${pool ?? ''}\u0000${c.benchmark ?? ''}\u0000${c.id}\u0000${c.title}`;
+    if (!verdicts.has(k)) verdicts.set(k, classifyUnversioned(c, pool));
+    return verdicts.get(k) ?? null;
+  };
+}
+
+/**
+ * Seeds the first `n` clusters of the synthetic fleet with the entities saveClusterScan leaves in the
+ * Clusters table (summaryEntities, and the fleet digest's shards), in planBatches transactions, 8 in flight: what the fleet reads
+ * see is the same, at a fraction of the requests (one save is ten requests and a scan's node rows).
+ * `topicRows: false` leaves out the topic aggregate's rows, for a set whose reads never touch them.
+ */
+export async function seedFleet(
+  store: Store,
+  target: StorageTarget,
+  n: number,
+  opts: { subscriptions?: number; topicRows?: boolean } = {},
+): Promise<{ entities: number; transactions: number }> {
+  const subscriptions = opts.subscriptions ?? 20;
+  const writer = createTableClient(target, store.tables.clusters);
+  const classify = cachedClassifier();
+  const perCluster = Array.from({ length: n }, (_, i) =>
+    summaryEntities(clusterScan(i, subscriptions), { runId: 'bench-run', scanId: `bench-scan-${i}` }, classify),
+  );
+  const fleet = perCluster.map((e) => e[0]).filter((e) => e !== undefined);
+  const entities = [...(opts.topicRows === false ? fleet : perCluster.flat()), ...digestSeedEntities(fleet)];
+  const batches = planBatches(entities, entityWireSize);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let b = next++; b < batches.length; b = next++) await writer.submitTransaction(batches[b]!.map((e) => ['upsert', e, 'Replace']));
+    }),
+  );
+  return { entities: entities.length, transactions: batches.length };
+}
+
 /**
  * The naive layout the summary is measured against: one table row per check per node, as a
  * straightforward design (or kube-bench's own PostgreSQL row per section) would store results.
@@ -71,6 +121,13 @@ export async function seed(store: Store, n: number): Promise<void> {
 async function seedCheckRows(connection: string, table: string, n: number): Promise<void> {
   const client = createTableClient({ kind: 'connection-string', value: connection }, table);
   await client.createTable();
+  // Classified once per distinct check: seeding cost, not part of what the baseline reads.
+  const verdicts = new Map<string, ReturnType<typeof classifyCheck>>();
+  const classifyRow = (c: Parameters<typeof classifyCheck>[0]): ReturnType<typeof classifyCheck> => {
+    const k = `${c.benchmark ?? ''}\u0000${c.id}\u0000${c.title}`;
+    if (!verdicts.has(k)) verdicts.set(k, classifyCheck(c));
+    return verdicts.get(k) ?? null;
+  };
   let next = 0;
   await Promise.all(
     Array.from({ length: 16 }, async () => {
@@ -81,7 +138,7 @@ async function seedCheckRows(connection: string, table: string, n: number): Prom
         const pk = clusterKey(scan.cluster.id);
         const rows = scan.outcome.nodes.flatMap((node) =>
           node.checks.map((c) => {
-            const k = classifyCheck(c);
+            const k = classifyRow(c);
             return {
               partitionKey: pk,
               rowKey: `${node.name}!${c.id}`,
@@ -146,13 +203,16 @@ export async function storeFigures(): Promise<Record<string, Figure>> {
     await one.recordClusterDone('r2', scan.cluster.id, 'scanned');
     const perCluster = one.requests.total;
 
-    const N = 2000;
     const store = createStore(target, { tablePrefix: 'benchfleet' });
     await store.ensureTables();
     const t0 = performance.now();
-    await seed(store, N);
+    const seeded = await seedFleet(store, target, N);
     const seedMs = performance.now() - t0;
+    const tr = performance.now();
     await seedCheckRows(az.connectionString, 'benchcheckrows', N);
+    progress(
+      `store: seeded ${N} clusters (${seeded.entities} entities) in ${round(seedMs / 1000, 1)} s, their check rows in ${round((performance.now() - tr) / 1000, 1)} s`,
+    );
     const deps = {
       store,
       now: () => new Date('2026-11-26T12:00:00Z'),
@@ -180,6 +240,7 @@ export async function storeFigures(): Promise<Record<string, Figure>> {
       );
     }
     const ratio = summaryMs / naiveMs;
+    progress(`store: summary ${round(summaryMs)} ms, naive ${round(naiveMs)} ms over ${naive.rows} check rows`);
     return {
       'store.table_requests_per_cluster': {
         value: perCluster,
@@ -188,16 +249,16 @@ export async function storeFigures(): Promise<Record<string, Figure>> {
         ratio: null,
         goal: '<= 8',
         met: perCluster <= 8,
-        note: `a known cluster with three node pools (one node each) scanned again with the same failures, results and run progress: ${JSON.stringify(one.requests.byKind)}`,
+        note: `a known cluster with three node pools (one node each) scanned again with the same failures: node results, header, pointer read and write, the fleet digest's shard read and write, run progress: ${JSON.stringify(one.requests.byKind)}`,
       },
       'store.table_requests_new_cluster': {
         value: newCluster.total,
         unit: 'storage requests',
         baseline: null,
         ratio: null,
-        goal: `<= 6 + failing topics (${newTopics}) = ${6 + newTopics}`,
-        met: newCluster.total <= 6 + newTopics,
-        note: `the same cluster's first scan: each failing topic gets its row in the topic aggregate, then one MERGE clears aggDirty: ${JSON.stringify(newCluster.byKind)}`,
+        goal: `<= 8 + failing topics (${newTopics}) = ${8 + newTopics}`,
+        met: newCluster.total <= 8 + newTopics,
+        note: `the same cluster's first scan: the fleet digest's shard read and written, each failing topic's row in the topic aggregate, then one MERGE clears aggDirty: ${JSON.stringify(newCluster.byKind)}`,
       },
       'api.summary_vs_naive': {
         value: round(summaryMs),
@@ -206,7 +267,7 @@ export async function storeFigures(): Promise<Record<string, Figure>> {
         ratio: round(ratio, 4),
         goal: '<= 0.05',
         met: ratio <= 0.05,
-        note: `${N} clusters x 3 nodes in Azurite (seeded in ${round(seedMs / 1000, 1)} s); baseline: the same totals aggregated from per-check rows (one row per check per node, ${naive.rows} rows)`,
+        note: `${N} clusters x 3 nodes in Azurite (the Clusters table's entities seeded in ${seeded.transactions} transactions, ${round(seedMs / 1000, 1)} s); baseline: the same totals aggregated from per-check rows (one row per check per node, ${naive.rows} rows)`,
       },
     };
   } finally {

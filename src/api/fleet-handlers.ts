@@ -5,7 +5,7 @@ import { compareClusters, filterFleet } from '../report/fleet-filter.js';
 import { knowledgeBaseTopics } from '../report/fleet-knowledge.js';
 import { TRIAGE_KEYS } from '../report/fleet-schema.js';
 import { summariseFleet } from '../report/summary.js';
-import type { ClusterSummary, StoredClusterScan, SummaryFilter } from '../store/types.js';
+import type { ClusterDigest, ClusterSummary, StoredClusterScan, SummaryFilter } from '../store/types.js';
 import { badRequest, csv, json, notFound } from './respond.js';
 import {
   CHECK_ID,
@@ -45,11 +45,40 @@ export async function loadFleet(deps: ApiDeps, f: Filters): Promise<ClusterSumma
   });
 }
 
+/** The fleet digest under the filters, with every key of the fleet (for reading a page whole). */
+interface DigestView {
+  kept: ClusterDigest[];
+  keys: string[];
+}
+
+/**
+ * The fleet digest under the filters: one query, whatever the fleet's size. Null for a tag filter:
+ * tags are not in the digest (up to 16,000 characters a cluster), so that filter reads the fleet partition.
+ */
+async function loadDigest(deps: ApiDeps, f: Filters): Promise<DigestView | null> {
+  if (f.tag !== undefined) return null;
+  const all = await deps.store.listClusterDigests();
+  const sub = f.subscription?.toLowerCase();
+  const rg = f.resourceGroup?.toLowerCase();
+  // The same matches as the store's query in loadFleet: lower-cased ids, the results' benchmark.
+  const matched = all.filter(
+    (d) =>
+      (sub === undefined || d.subscriptionId.toLowerCase() === sub) &&
+      (rg === undefined || d.resourceGroup.toLowerCase() === rg) &&
+      (f.benchmark === undefined || d.results?.benchmark === f.benchmark),
+  );
+  const kept = filterFleet(matched, {
+    ...(f.disposition !== undefined ? { disposition: f.disposition } : {}),
+    ...(f.kubernetesVersion !== undefined ? { kubernetesVersion: f.kubernetesVersion } : {}),
+  });
+  return { kept, keys: all.map((d) => d.key) };
+}
+
 export async function getSummary(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   const q = parseQuery(summaryQuery, req.query);
   const asCsv = wantsCsv(q.format, req.headers);
   if (q.rows !== undefined && !asCsv) throw badRequest('query parameter "rows" applies to CSV only; add format=csv');
-  const fleet = await loadFleet(deps, q);
+  const fleet = (await loadDigest(deps, q))?.kept ?? (await loadFleet(deps, q));
   const s = summariseFleet(fleet, {
     now: deps.now(),
     schedulePeriodMs: deps.schedulePeriodMs,
@@ -106,16 +135,31 @@ export async function listClusters(req: ApiRequest, deps: ApiDeps): Promise<ApiR
   if (q.skip !== undefined && q.page !== undefined) throw badRequest('query parameters "skip" and "page" cannot be combined; page already holds the position');
   const top = q.top ?? DEFAULT_PAGE;
   const offset = q.page !== undefined ? decodePageToken(q.page, q) : (q.skip ?? 0);
-  const fleet = (await loadFleet(deps, q)).sort(compareClusters);
+  const digest = await loadDigest(deps, q);
+  let total: number;
+  let page: ClusterSummary[];
+  if (digest) {
+    // Sorted and counted from the digest; only the page is read whole, by key range (one query for a page in key order).
+    const sorted = digest.kept.sort(compareClusters);
+    total = sorted.length;
+    page = await deps.store.getClusterSummaries(
+      sorted.slice(offset, offset + top).map((d) => d.key),
+      digest.keys,
+    );
+  } else {
+    const fleet = (await loadFleet(deps, q)).sort(compareClusters);
+    total = fleet.length;
+    page = fleet.slice(offset, offset + top);
+  }
   const now = deps.now();
-  const items = fleet.slice(offset, offset + top).map((s) => clusterItem(s, now, deps.schedulePeriodMs));
+  const items = page.map((s) => clusterItem(s, now, deps.schedulePeriodMs));
   if (wantsCsv(q.format, req.headers)) return csv('clusters', CLUSTER_CSV_HEADER, items.map(clusterCsvRow));
   const body: ClusterList = {
     items,
-    total: fleet.length,
+    total,
     top,
     skip: offset,
-    nextPage: offset + top < fleet.length ? encodePageToken(offset + top, q) : null,
+    nextPage: offset + top < total ? encodePageToken(offset + top, q) : null,
   };
   return json(200, body);
 }
@@ -222,13 +266,38 @@ export async function getClusterHistory(req: ApiRequest, deps: ApiDeps, params: 
   return json(200, body);
 }
 
-/** A failing cluster as a list names it: a whole summary, or a row of a topic's aggregate. */
+/** A failing cluster as a list names it: a whole summary, a digest record, or a row of a topic's aggregate. */
 type FailingRef = Pick<ClusterSummary, 'clusterId' | 'subscriptionId' | 'resourceGroup' | 'name'>;
 
-/** The page's clusters whole: summaries as they are, aggregate rows by point reads (at most a page, in parallel). */
-async function summariesOf(deps: ApiDeps, page: FailingRef[]): Promise<ClusterSummary[]> {
-  const read = await Promise.all(page.map((r) => ('results' in r ? (r as ClusterSummary) : deps.store.getClusterSummary(r.clusterId))));
-  return read.filter((s): s is ClusterSummary => s !== null);
+/** Which clusters fail, and how to read a page of them whole. */
+interface FailingList {
+  refs: FailingRef[];
+  read(page: FailingRef[]): Promise<ClusterSummary[]>;
+}
+
+const present = <T>(x: T | null | undefined): x is T => x !== null && x !== undefined;
+
+/** Summaries already whole. */
+function wholeList(summaries: ClusterSummary[]): FailingList {
+  const byRef = new Map<FailingRef, ClusterSummary>(summaries.map((s) => [s, s]));
+  return { refs: summaries, read: async (page) => page.map((r) => byRef.get(r)).filter(present) };
+}
+
+/**
+ * Clusters failing a topic. The digest answers in one query and a page is read by key range; a
+ * digest whose topic list was cut to fit (a cluster failing thousands of topics) cannot say, and
+ * the topic's aggregate partition answers instead, a page by point reads.
+ */
+async function topicList(deps: ApiDeps, topic: string): Promise<FailingList> {
+  const digest = await deps.store.listClusterDigests();
+  if (!digest.some((d) => d.results?.failingTruncated)) {
+    const failing = digest.filter((d) => d.results?.failingTopics.includes(topic));
+    const keyOf = new Map<FailingRef, string>(failing.map((d) => [d, d.key]));
+    const known = digest.map((d) => d.key);
+    return { refs: failing, read: (page) => deps.store.getClusterSummaries(page.map((r) => keyOf.get(r)).filter(present), known) };
+  }
+  const rows = await deps.store.listTopicFailures(topic);
+  return { refs: rows, read: async (page) => (await Promise.all(page.map((r) => deps.store.getClusterSummary(r.clusterId)))).filter(present) };
 }
 
 export async function getCheck(req: ApiRequest, deps: ApiDeps, params: Record<string, string>): Promise<ApiResponse> {
@@ -240,20 +309,20 @@ export async function getCheck(req: ApiRequest, deps: ApiDeps, params: Record<st
   const top = q.top ?? DEFAULT_PAGE;
   const benchmark = q.benchmark ?? null;
   let body: Pick<CheckFailing, 'query' | 'entry' | 'disposition'>;
-  let failing: FailingRef[];
+  let failing: FailingList;
   // Ids first: a check id such as 3.2.4 also has the shape of a topic.
   if (CHECK_ID.test(key)) {
     if (benchmark === null)
       throw badRequest(`query parameter "benchmark" is required with a check id ("${key}"): check ids differ between benchmarks, e.g. ?benchmark=aks-1.8`);
     const entry = resolveEntry({ id: key, benchmark, title: '' });
-    failing = await deps.store.listClustersFailing({ check: `${benchmark}:${key}` });
-    if (!entry && failing.length === 0) throw notFound(`check ${key} of benchmark ${benchmark} is not in the knowledge base and no cluster fails it`);
+    failing = wholeList(await deps.store.listClustersFailing({ check: `${benchmark}:${key}` }));
+    if (!entry && failing.refs.length === 0) throw notFound(`check ${key} of benchmark ${benchmark} is not in the knowledge base and no cluster fails it`);
     body = { query: { topic: null, checkId: key, benchmark }, entry, disposition: triageCheck({ id: key, benchmark, title: '' })?.disposition ?? null };
   } else if (TOPIC.test(key)) {
     const entry = entryByTopic(key);
     if (!entry) throw notFound(`topic "${key}" is not in the knowledge base`);
-    // The topic's aggregate partition; only the page's clusters are read whole, below.
-    failing = await deps.store.listTopicFailures(entry.topic);
+    // Only the page's clusters are read whole, below.
+    failing = await topicList(deps, entry.topic);
     body = {
       query: { topic: key, checkId: null, benchmark },
       entry,
@@ -264,14 +333,14 @@ export async function getCheck(req: ApiRequest, deps: ApiDeps, params: Record<st
       `path segment topicOrId "${key.slice(0, 80)}" is neither a knowledge-base topic (e.g. kubelet.read-only-port) nor a check id (e.g. 3.2.4)`,
     );
   }
-  // The failing list is one partition read; narrowing it here builds no query from the values.
+  // The failing list is one read; narrowing it here builds no query from the values.
   const sub = q.subscription?.toLowerCase();
   const rg = q.resourceGroup?.toLowerCase();
-  const kept = failing
+  const kept = failing.refs
     .filter((s) => (sub === undefined || s.subscriptionId.toLowerCase() === sub) && (rg === undefined || s.resourceGroup.toLowerCase() === rg))
     .sort(compareClusters);
   const now = deps.now();
-  const clusters = (await summariesOf(deps, kept.slice(offset, offset + top))).map((s) => clusterItem(s, now, deps.schedulePeriodMs));
+  const clusters = (await failing.read(kept.slice(offset, offset + top))).map((s) => clusterItem(s, now, deps.schedulePeriodMs));
   if (wantsCsv(q.format, req.headers)) {
     const name = body.query.topic ?? `${body.query.benchmark ?? ''}-${body.query.checkId ?? ''}`;
     return csv(`failing-${name}`, CLUSTER_CSV_HEADER, clusters.map(clusterCsvRow));

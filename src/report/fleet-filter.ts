@@ -3,7 +3,7 @@
  * benchmark are store queries (listClusterSummaries); what the fleet entity cannot be queried on
  * (the triage counts and the tags are JSON properties) is filtered here, after the one partition read.
  */
-import type { ClusterSummary } from '../store/types.js';
+import type { ClusterResultsSummary, ClusterSummary } from '../store/types.js';
 
 /**
  * A cluster is stale when it has not been scanned for more than this many schedule periods: its
@@ -16,12 +16,15 @@ export function staleAfterMs(schedulePeriodMs: number): number {
   return STALE_PERIODS * schedulePeriodMs;
 }
 
+/** What staleness reads of a cluster. */
+type StaleRow = Pick<ClusterSummary, 'firstAttemptAt' | 'startedAt'> & { results: Pick<ClusterResultsSummary, 'finishedAt'> | null };
+
 /** The time staleness counts from: the latest results' finish, or the first attempt's start when the cluster was never scanned. */
-export function staleSince(s: Pick<ClusterSummary, 'firstAttemptAt' | 'startedAt' | 'results'>): string {
+export function staleSince(s: StaleRow): string {
   return s.results ? s.results.finishedAt : s.firstAttemptAt || s.startedAt;
 }
 
-export function isStale(s: Pick<ClusterSummary, 'firstAttemptAt' | 'startedAt' | 'results'>, now: Date, schedulePeriodMs: number): boolean {
+export function isStale(s: StaleRow, now: Date, schedulePeriodMs: number): boolean {
   const at = Date.parse(staleSince(s));
   // An unreadable time cannot prove the cluster fresh.
   if (Number.isNaN(at)) return true;
@@ -44,14 +47,17 @@ export function matchesKubernetesVersion(version: string, wanted: string): boole
 }
 
 /** ARM tag names compare case-insensitively; values are compared as written. */
-function tagMatcher(tag: string): (s: ClusterSummary) => boolean {
+function tagMatcher(tag: string): (s: Pick<FilterRow, 'tags'>) => boolean {
   const eq = tag.indexOf('=');
   const key = (eq < 0 ? tag : tag.slice(0, eq)).toLowerCase();
   const value = eq < 0 ? null : tag.slice(eq + 1);
   return (s) => Object.entries(s.tags ?? {}).some(([k, v]) => k.toLowerCase() === key && (value === null || v === value));
 }
 
-export function filterFleet(summaries: readonly ClusterSummary[], filter: FleetFilter): ClusterSummary[] {
+/** What the filters read: a whole summary, or a fleet digest record (no tags: the caller reads whole summaries for a tag filter). */
+export type FilterRow = Pick<ClusterSummary, 'kubernetesVersion'> & { tags?: Record<string, string>; results: Pick<ClusterResultsSummary, 'triage'> | null };
+
+export function filterFleet<T extends FilterRow>(summaries: readonly T[], filter: FleetFilter): T[] {
   const d = filter.disposition;
   const tagged = filter.tag !== undefined ? tagMatcher(filter.tag) : null;
   const k8s = filter.kubernetesVersion;

@@ -4,7 +4,7 @@
  * the CLI print this same object.
  */
 import { emptyTriageCounts, triageKeyOf } from '../model/knowledge.js';
-import type { ClusterSummary } from '../store/types.js';
+import type { ClusterResultsSummary, ClusterSummary } from '../store/types.js';
 import { isStale, staleAfterMs, staleSince } from './fleet-filter.js';
 import { knowledgeBaseTopics, type TopicKnowledge } from './fleet-knowledge.js';
 import {
@@ -64,7 +64,13 @@ function sum(t: Record<TriageKey, number>, keys: readonly TriageKey[]): number {
   return keys.reduce((n, k) => n + t[k], 0);
 }
 
-export function summariseFleet(summaries: readonly ClusterSummary[], opts: FleetSummaryOptions): FleetSummary {
+/** What the summary reads of a cluster: a whole summary, or the fleet digest's record of it. */
+export type FleetRow = Pick<
+  ClusterSummary,
+  'clusterId' | 'subscriptionId' | 'resourceGroup' | 'name' | 'outcome' | 'reason' | 'startedAt' | 'finishedAt' | 'firstAttemptAt'
+> & { results: Pick<ClusterResultsSummary, 'finishedAt' | 'benchmark' | 'totals' | 'triage' | 'failingTopics'> | null };
+
+export function summariseFleet(summaries: readonly FleetRow[], opts: FleetSummaryOptions): FleetSummary {
   if (!(opts.now instanceof Date) || Number.isNaN(opts.now.getTime())) throw new Error('summariseFleet: now is not a valid Date');
   if (!Number.isFinite(opts.schedulePeriodMs) || opts.schedulePeriodMs <= 0)
     throw new Error(`summariseFleet: schedulePeriodMs must be positive, got ${opts.schedulePeriodMs}`);
@@ -201,6 +207,6 @@ export function summariseFleet(summaries: readonly ClusterSummary[], opts: Fleet
   };
 }
 
-function topicHas(summaries: readonly ClusterSummary[], kb: TopicKnowledge, topic: string, disposition: string): boolean {
+function topicHas(summaries: readonly FleetRow[], kb: TopicKnowledge, topic: string, disposition: string): boolean {
   return summaries.some((s) => s.results?.failingTopics.includes(topic) && (kb.topic(topic, s.results.benchmark)?.disposition ?? 'unknown') === disposition);
 }

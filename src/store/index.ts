@@ -17,7 +17,7 @@ export { encodeKey, decodeKey, clusterKey } from './keys.js';
 export { tableNames } from './layout.js';
 export type { TableNames } from './layout.js';
 export { planBatches, MAX_BATCH_ENTITIES, entityWireSize } from './batch.js';
-export { summaryEntities } from './seed.js';
+export { summaryEntities, digestSeedEntities } from './seed.js';
 export * from './types.js';
 export { createWaiverTable, waiverTableName, WaiverWriteError } from './waivers.js';
 export type { StoredWaiver, WaiverAuthor, WaiverCondition, WaiverTable, WaiverTableOptions } from './waivers.js';

@@ -5,6 +5,7 @@
  * |----------|-------------------------|---------------------------|-------|
  * | Clusters | `fleet`                 | cluster                   | one small entity per cluster: the latest attempt and the results of the latest scanned attempt, with its failing topics and checks; the fleet summary reads this one partition |
  * | Clusters | `t~`topic               | cluster                   | the per-topic aggregate: one row per cluster whose latest results fail the topic (pools, checks, disposition); "which clusters fail topic T" reads one partition |
+ * | Clusters | `d`                     | `s000`.., `meta`          | the fleet digest: per cluster what the summary, the listing's order and filters need, gzip'd in 64 shards by a hash of the cluster key; one query reads the fleet |
  * | Scans    | cluster                 | scan                      | one entity per scan of a cluster (its header): totals, outcome, and the gzip'd node list and rolled-up checks; history is a query over this partition with $select |
  * | Nodes    | cluster~scan            | node~part, `~details~n`   | each node's full result, gzip'd and cut into 64,000-byte binary properties; overflow of a large scan header |
  * | Runs     | `runs`                  | inverted start~run        | the index of scan runs, newest first |
@@ -35,6 +36,9 @@ export const RUN_INDEX_PARTITION = 'runs';
 export const RUN_HEADER_ROW = 'run';
 /** Topic partitions sit in the Clusters table beside `fleet`; `t` cannot collide with it. */
 export const TOPIC_PARTITION_PREFIX = 't';
+/** The fleet digest's shards (codec/digest.ts), beside `fleet` and the topic partitions; `d` collides with neither. */
+export const DIGEST_PARTITION = 'd';
+export const DIGEST_META_ROW = 'meta';
 export const DETAILS_ROW_PREFIX = `${KEY_SEPARATOR}details`;
 
 function nodeKey(node: string): string {
@@ -59,6 +63,10 @@ export const keys = {
     rowKey: joinKey(`run id ${runId}`, invertedTime(startedAt), runKey(runId)),
   }),
   runCluster: (clusterId: string): string => joinKey(`cluster id ${clusterId}`, 'c', clusterKey(clusterId)),
+  digestShard: (shard: number): { partitionKey: string; rowKey: string } => ({
+    partitionKey: DIGEST_PARTITION,
+    rowKey: `s${shard.toString().padStart(3, '0')}`,
+  }),
   topicPartition: (topic: string): string => {
     if (!topic) throw new InputError('topic', 'is empty');
     return joinKey(`topic ${topic}`, TOPIC_PARTITION_PREFIX, fitKeyPart(encodeKey(topic), ID_KEY_CHARS));

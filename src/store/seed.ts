@@ -3,11 +3,13 @@
  * its rows in the topic aggregate), built without storing the scan itself. For seeding large fleets
  * (the benchmark's 10,000 clusters) through `planBatches` transactions instead of one save per cluster;
  * the entities are the ones saveClusterScan would leave, with nothing left to write (`aggDirty` empty).
+ * `digestSeedEntities` adds the fleet digest those entities' saves would leave.
  */
 import type { TableEntity } from '@azure/data-tables';
 import type { ClusterScan } from '../model/cluster.js';
 import { attemptProps, FLEET, resultsProps } from './codec/fleet.js';
 import { topicRowEntity } from './codec/topic.js';
+import { digestEntities } from './codec/digest.js';
 import type { Entity } from './codec/values.js';
 import { keys } from './layout.js';
 import { assertFits } from './limits.js';
@@ -38,4 +40,9 @@ export function summaryEntities(scan: ClusterScan, ids: { runId: string; scanId:
   const rows = [...byTopic].map(([t, c]) => topicRowEntity(t, names, c));
   for (const e of [fleet, ...rows]) assertFits(e, `seeded entity ${e.partitionKey}/${e.rowKey}`);
   return [fleet, ...rows];
+}
+
+/** The fleet digest's shards and meta row for the fleet entities `summaryEntities` built (the first of each). */
+export function digestSeedEntities(fleet: readonly TableEntity<Entity>[]): TableEntity<Entity>[] {
+  return digestEntities(fleet, new Date().toISOString());
 }

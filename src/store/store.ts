@@ -17,6 +17,7 @@
  */
 import type { TableClient, TableEntity, TransactionAction } from '@azure/data-tables';
 import { odata } from '@azure/data-tables';
+import { isDeepStrictEqual } from 'node:util';
 import pLimit from 'p-limit';
 import { OUTCOME_KINDS, type ClusterScan, type ScannedNode } from '../model/cluster.js';
 import { errorMessage, InputError } from '../model/errors.js';
@@ -36,6 +37,7 @@ import {
   type FleetPointer,
 } from './codec/fleet.js';
 import { topicFailureOf, topicRowEntity } from './codec/topic.js';
+import { DIGEST_SHARDS, digestComplete, digestMetaEntity, digestOf, digestRecordsOf, digestShardEntity, digestShardOf, mergeDigests } from './codec/digest.js';
 import { nodeResultEntities, nodeResultOf } from './codec/node.js';
 import { RUN_TRIGGERS } from '../model/run.js';
 import { clusterDoneEntity, indexedRunId, RUN, RUN_SELECT, runEntities, runRecordOf } from './codec/run.js';
@@ -44,12 +46,23 @@ import { KEYS_SELECT, keysOf, where, type Entity } from './codec/values.js';
 import { createRequestCounter, type PipelinePolicy, type RequestCounter } from './counter.js';
 import { statusOf, StoreError, toStoreError } from './errors.js';
 import { clusterKey, prefixRange } from './keys.js';
-import { keys, RUN_HEADER_ROW, RUN_INDEX_PARTITION, FLEET_PARTITION, tableNames, DETAILS_ROW_PREFIX, type TableNames } from './layout.js';
+import {
+  keys,
+  RUN_HEADER_ROW,
+  RUN_INDEX_PARTITION,
+  FLEET_PARTITION,
+  tableNames,
+  DETAILS_ROW_PREFIX,
+  DIGEST_PARTITION,
+  DIGEST_META_ROW,
+  type TableNames,
+} from './layout.js';
 import { assertFits, cutText, MAX_DETAIL_CHARS } from './limits.js';
 import { contributionSig, rollup, topicContributions, topicSigs, type TopicContribution } from './rollup.js';
 import { TableStepRecords } from './steps.js';
 import type { StorageTarget } from './target.js';
 import type {
+  ClusterDigest,
   ClusterPointers,
   ClusterSummary,
   Classifier,
@@ -89,6 +102,18 @@ export interface Store {
    * then each listed cluster's entity (point reads); a check alone filters the fleet partition in memory.
    */
   listClustersFailing(filter: FailingFilter): Promise<ClusterSummary[]>;
+  /**
+   * Every cluster's digest (what the summary, the listing's order and filters need), sorted by key:
+   * one query over the digest's shards, whatever the fleet's size. The first read of a fleet saved
+   * before the digest existed builds it from the fleet partition.
+   */
+  listClusterDigests(): Promise<ClusterDigest[]>;
+  /**
+   * The fleet entities of `page` (digest keys), in that order, unknown ones left out. `known` holds
+   * the fleet's other keys (from the digest): keys of the page with none of them between are read
+   * with one key-range query, so a page in key order is one request.
+   */
+  getClusterSummaries(page: readonly string[], known: readonly string[]): Promise<ClusterSummary[]>;
   /** The topic's aggregate: one partition, one row per cluster whose latest results fail it. */
   listTopicFailures(topic: string): Promise<TopicFailure[]>;
   /** One cluster's fleet entity (point read); null for an unknown cluster. */
@@ -122,6 +147,8 @@ export interface StoreOptions {
   policies?: PipelinePolicy[];
   /** Parallel calls in listRuns and pruneHistory; default 4. */
   concurrency?: number;
+  /** Shards of the fleet digest new records go to; default 64. Tests use few to make writers collide. */
+  digestShards?: number;
 }
 
 export type StoreClients = Record<keyof TableNames, TableClient>;
@@ -146,6 +173,8 @@ export function storeOverClients(clients: StoreClients, names: TableNames, count
 }
 
 const POINTER_ATTEMPTS = 5;
+/** A digest shard is shared by 1/64 of the fleet's clusters, so its writers may collide more often than a pointer's. */
+const DIGEST_ATTEMPTS = 10;
 /** Parallel row writes of one cluster's topic aggregate. */
 const TOPIC_WRITES = 4;
 
@@ -153,6 +182,8 @@ const TOPIC_WRITES = 4;
 interface FleetState {
   etag: string;
   pointer: FleetPointer;
+  /** The whole entity as written or read, for the fleet digest. */
+  entity: Entity;
 }
 
 /** What this save knows of its own results' contributions to topic rows. */
@@ -230,6 +261,7 @@ class TableStore implements Store {
   private readonly timeoutMs: number;
   private readonly listTimeoutMs: number;
   private readonly limit: ReturnType<typeof pLimit>;
+  private readonly digestShards: number;
   readonly alerts: AlertStore;
 
   constructor(
@@ -241,6 +273,7 @@ class TableStore implements Store {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.listTimeoutMs = opts.listTimeoutMs ?? 120_000;
     this.limit = pLimit(opts.concurrency ?? 4);
+    this.digestShards = opts.digestShards ?? DIGEST_SHARDS;
     this.steps = new TableStepRecords(clients.runs, this.timeoutMs);
     this.alerts = createAlertStore(clients.runs, tables.runs, this.timeoutMs);
   }
@@ -319,6 +352,16 @@ class TableStore implements Store {
   async ensureTables(): Promise<void> {
     for (const t of Object.keys(this.tables) as (keyof TableNames)[]) {
       await this.call(t, 'create table', (c, o) => c.createTable(o));
+    }
+    // A new fleet's digest is complete from its first save on; an older fleet's is built by its first read.
+    const op = 'start fleet digest';
+    if (await this.get('clusters', op, DIGEST_PARTITION, DIGEST_META_ROW)) return;
+    const any = await this.list('clusters', op, odata`PartitionKey eq ${FLEET_PARTITION}`, { select: ['RowKey'], max: 1 });
+    if (any.length > 0) return;
+    try {
+      await this.call('clusters', op, (c, o) => c.createEntity(digestMetaEntity(new Date().toISOString()), o));
+    } catch (e) {
+      if (statusOf(e) !== 409) throw e;
     }
   }
 
@@ -403,6 +446,8 @@ class TableStore implements Store {
     await this.writeAll('nodes', `save node results of scan ${a.scanId}`, 'upsert', nodeRows);
     await this.call('scans', `save scan ${a.scanId}`, (cl, opt) => cl.upsertEntity(header, 'Replace', opt));
     const state = await this.movePointer(c.id, a, attempt, results);
+    // The digest follows the pointer; a crash before this leaves the record behind until the redelivery writes it.
+    await this.joinDigests([this.decoded('clusters', 'update fleet digest', () => digestOf(state.entity))]);
     await this.syncTopics(c.id, state, own);
   }
 
@@ -427,14 +472,14 @@ class TableStore implements Store {
             [FLEET.aggDirty]: JSON.stringify(Object.keys(newSigs())),
           };
           const h = await this.call('clusters', op, (c, o) => c.createEntity(created, o));
-          return { etag: h.etag ?? '*', pointer: this.decoded('clusters', op, () => pointerOf(created)) };
+          return { etag: h.etag ?? '*', pointer: this.decoded('clusters', op, () => pointerOf(created)), entity: created };
         }
         const p = this.decoded('clusters', op, () => pointerOf(current));
         const attemptNewer = compareAttempt(at, p) >= 0;
         const resultsNewer = results !== null && (p.rScanId === null || compareAttempt(at, { startedAt: p.rStartedAt ?? '', scanId: p.rScanId }) >= 0);
         // A late older attempt still moves the first-attempt time back: staleness of a never-scanned cluster counts from it.
         const firstEarlier = p.firstAttemptAt === null || at.startedAt < p.firstAttemptAt;
-        if (!attemptNewer && !resultsNewer && !firstEarlier) return { etag: etagOf(current), pointer: p };
+        if (!attemptNewer && !resultsNewer && !firstEarlier) return { etag: etagOf(current), pointer: p, entity: current };
         const next: Entity = {};
         for (const [key, v] of Object.entries(current)) {
           if (!['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.metadata', 'odata.etag'].includes(key)) next[key] = v;
@@ -446,7 +491,7 @@ class TableStore implements Store {
         if (resultsNewer) next[FLEET.aggDirty] = JSON.stringify([...new Set([...p.aggDirty, ...changedTopics(p.rTopicSigs, newSigs())])].sort());
         assertFits({ ...k, ...next }, `cluster entity of scan ${at.scanId}`);
         const h = await this.call('clusters', op, (c, o) => c.updateEntity({ ...k, ...next }, 'Replace', { ...o, etag: etagOf(current) }));
-        return { etag: h.etag ?? '*', pointer: this.decoded('clusters', op, () => pointerOf({ ...k, ...next })) };
+        return { etag: h.etag ?? '*', pointer: this.decoded('clusters', op, () => pointerOf({ ...k, ...next })), entity: { ...k, ...next } };
       } catch (e) {
         const s = statusOf(e);
         // 412: another worker moved it since our read; 409: another worker created it first. Read again.
@@ -509,7 +554,7 @@ class TableStore implements Store {
       await lostRacePause(i);
       const current = await this.get('clusters', 'read cluster pointer', k.partitionKey, k.rowKey);
       if (!current) return;
-      state = { etag: etagOf(current), pointer: this.decoded('clusters', op, () => pointerOf(current)) };
+      state = { etag: etagOf(current), pointer: this.decoded('clusters', op, () => pointerOf(current)), entity: current };
     }
     throw new StoreError(this.tables.clusters, op, 412, 'ConditionNotMet', `${POINTER_ATTEMPTS} attempts lost a race with other writers`);
   }
@@ -518,6 +563,107 @@ class TableStore implements Store {
   private async storedContributions(clusterId: string, scanId: string): Promise<Map<string, TopicContribution>> {
     const scan = await this.getClusterScan(clusterId, scanId);
     return scan ? topicContributions(scan.checks) : new Map();
+  }
+
+  // ---- the fleet digest ---------------------------------------------------------------------
+
+  /**
+   * Merges records into their shards: read, join, write under the ETag read (create when new), again
+   * on a lost race. Returns the records the shards hold afterwards for the clusters given.
+   */
+  private async joinDigests(records: readonly ClusterDigest[]): Promise<ClusterDigest[]> {
+    const byShard = new Map<string, { row: { partitionKey: string; rowKey: string }; records: ClusterDigest[] }>();
+    for (const r of records) {
+      const row = digestShardOf(r.key, this.digestShards);
+      const s = byShard.get(row.rowKey) ?? { row, records: [] };
+      s.records.push(r);
+      byShard.set(row.rowKey, s);
+    }
+    const out = await Promise.all([...byShard.values()].map((s) => this.limit(() => this.joinShard(s.row, s.records))));
+    return out.flat();
+  }
+
+  private async joinShard(row: { partitionKey: string; rowKey: string }, records: readonly ClusterDigest[]): Promise<ClusterDigest[]> {
+    const op = `update fleet digest shard ${row.rowKey}`;
+    const mine = new Set(records.map((r) => r.key));
+    for (let i = 0; i < DIGEST_ATTEMPTS; i++) {
+      const current = await this.get('clusters', op, row.partitionKey, row.rowKey);
+      const held = current ? this.decoded('clusters', op, () => digestRecordsOf(current)) : [];
+      const next = mergeDigests([...held, ...records]);
+      const after = next.filter((r) => mine.has(r.key));
+      // A record the shard already holds, or one older than it holds, costs no write.
+      if (current && isDeepStrictEqual(mergeDigests(held), next)) return after;
+      const entity = digestShardEntity(row, next);
+      assertFits(entity, `fleet digest shard ${row.rowKey}`);
+      try {
+        if (current) await this.call('clusters', op, (c, o) => c.updateEntity(entity, 'Replace', { ...o, etag: etagOf(current) }));
+        else await this.call('clusters', op, (c, o) => c.createEntity(entity, o));
+        return after;
+      } catch (e) {
+        const s = statusOf(e);
+        // 412: another writer replaced the shard since our read; 409: another created it first. Read again.
+        if (s !== 412 && s !== 409) throw e;
+      }
+      await lostRacePause(i);
+    }
+    throw new StoreError(this.tables.clusters, op, 412, 'ConditionNotMet', `${DIGEST_ATTEMPTS} attempts lost a race with other writers`);
+  }
+
+  /** Builds the digest of a fleet saved before it existed: every fleet entity joined into its shard, then the meta row. */
+  private async buildDigest(): Promise<ClusterDigest[]> {
+    const builtAt = new Date().toISOString();
+    const op = 'build fleet digest';
+    const fleet = await this.list('clusters', op, odata`PartitionKey eq ${FLEET_PARTITION}`);
+    const records = this.decoded('clusters', op, () => fleet.map(digestOf));
+    const joined = await this.joinDigests(records);
+    await this.call('clusters', op, (c, o) => c.upsertEntity(digestMetaEntity(builtAt), 'Replace', o));
+    return mergeDigests(joined);
+  }
+
+  async listClusterDigests(): Promise<ClusterDigest[]> {
+    const op = 'read fleet digest';
+    const rows = await this.list('clusters', op, odata`PartitionKey eq ${DIGEST_PARTITION}`);
+    const meta = rows.find((r) => r['rowKey'] === DIGEST_META_ROW);
+    if (!this.decoded('clusters', op, () => digestComplete(meta))) return this.buildDigest();
+    return this.decoded('clusters', op, () => mergeDigests(rows.filter((r) => r !== meta).flatMap(digestRecordsOf)));
+  }
+
+  async getClusterSummaries(page: readonly string[], known: readonly string[]): Promise<ClusterSummary[]> {
+    const op = 'read cluster summaries';
+    const wanted = new Set(page);
+    // Keys of the page that follow each other in key order, with no other known key between: one range query each.
+    const runs: string[][] = [];
+    let run: string[] = [];
+    for (const key of [...new Set([...known, ...page])].sort()) {
+      if (wanted.has(key)) run.push(key);
+      else if (run.length) {
+        runs.push(run);
+        run = [];
+      }
+    }
+    if (run.length) runs.push(run);
+    const read = new Map<string, ClusterSummary>();
+    const limit = pLimit(8);
+    await Promise.all(
+      runs.map((r) =>
+        limit(async () => {
+          const from = r[0] as string;
+          const to = r[r.length - 1] as string;
+          const rows =
+            from === to
+              ? [await this.get('clusters', op, FLEET_PARTITION, from)].filter((e): e is Entity => e !== null)
+              : await this.list('clusters', op, odata`PartitionKey eq ${FLEET_PARTITION} and RowKey ge ${from} and RowKey le ${to}`);
+          // A cluster saved since the digest was read may lie in the range: only the page's keys are kept.
+          for (const e of rows)
+            if (typeof e['rowKey'] === 'string' && wanted.has(e['rowKey']))
+              read.set(
+                e['rowKey'],
+                this.decoded('clusters', op, () => clusterSummaryOf(e)),
+              );
+        }),
+      ),
+    );
+    return page.map((k) => read.get(k)).filter((x): x is ClusterSummary => x !== undefined);
   }
 
   // ---- reading ------------------------------------------------------------------------------

@@ -108,6 +108,31 @@ export interface ClusterSummary {
   results: ClusterResultsSummary | null;
 }
 
+/**
+ * What the fleet digest keeps of a cluster (codec/digest.ts): what the fleet summary, the listing's
+ * order and filters (all but tags) and "which clusters fail topic T" need, without tags, details or
+ * check lists. `key` is the fleet entity's RowKey; results carry their start to order them.
+ */
+export type ClusterDigest = Pick<
+  ClusterSummary,
+  | 'clusterId'
+  | 'subscriptionId'
+  | 'resourceGroup'
+  | 'name'
+  | 'kubernetesVersion'
+  | 'outcome'
+  | 'reason'
+  | 'scanId'
+  | 'startedAt'
+  | 'finishedAt'
+  | 'firstAttemptAt'
+> & {
+  key: string;
+  results:
+    | (Pick<ClusterResultsSummary, 'scanId' | 'finishedAt' | 'benchmark' | 'totals' | 'triage' | 'failingTopics' | 'failingTruncated'> & { startedAt: string })
+    | null;
+};
+
 /** The fleet entity's two pointers. */
 export interface ClusterPointers {
   /** The latest attempt, of any outcome. */

@@ -291,8 +291,8 @@ describe('a worker killed between any two storage writes of a scan', () => {
       .reduce((n, [, v]) => n + v, 0);
     const expected = await stateOf(clean, msg);
     expect(expected).toMatchObject({ summaries: [{ outcome: 'failed', reason: 'internal' }], run: { done: 1, failed: 1 } });
-    // The command's record and its done mark, the refused node results, then the failure's header, pointer and run row.
-    expect(writes).toBe(6);
+    // The command's record and its done mark, the refused node results, then the failure's header, pointer, fleet digest and run row.
+    expect(writes).toBe(7);
     // The refusal answers before failAfterWrites sees the node results: it counts the failure record's writes only.
     for (let n = 0; n < writes - 1; n++) {
       const store = await fresh();

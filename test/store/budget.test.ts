@@ -6,7 +6,7 @@ import { classify, clusterRef, node, scanned, threePools } from './fixtures.js';
 const az = useAzurite();
 
 describe('request budget and batching (Azurite)', () => {
-  it('stores one scanned cluster with three pools, one node each, in 6 requests plus one per failing topic, then 5 while its failures stay the same', async () => {
+  it('stores one scanned cluster with three pools, one node each, in 8 requests plus one per failing topic, then 7 while its failures stay the same', async () => {
     const store = await az.store();
     const ref = clusterRef('aks-budget');
     // The worker's whole job for one message: store the scan, then report it done in the run.
@@ -15,12 +15,13 @@ describe('request budget and batching (Azurite)', () => {
     const first = { total: store.requests.total, byKind: { ...store.requests.byKind } };
     console.log(`store.table_requests_per_cluster (new cluster): ${first.total}`, first.byKind);
     // A new cluster's three failing topics each get their row in the topic aggregate, then aggDirty is cleared (a MERGE).
-    expect(first.total).toBe(6 + 3);
+    // The fleet digest's shard is read and written (created here: the fleet's first cluster).
+    expect(first.total).toBe(8 + 3);
     expect(first.byKind).toEqual({
       [`POST $batch`]: 1,
       [`PUT ${store.tables.scans}`]: 1,
-      [`GET ${store.tables.clusters}`]: 1,
-      [`POST ${store.tables.clusters}`]: 1,
+      [`GET ${store.tables.clusters}`]: 2,
+      [`POST ${store.tables.clusters}`]: 2,
       [`PUT ${store.tables.clusters}`]: 3,
       [`PATCH ${store.tables.clusters}`]: 1,
       [`PUT ${store.tables.runs}`]: 1,
@@ -31,8 +32,9 @@ describe('request budget and batching (Azurite)', () => {
     await store.saveClusterScan(threePools(ref, '2026-11-21T10:00:00.000Z'), { runId: 'run-c', scanId: 'scan-c' }, classify);
     await store.recordClusterDone('run-c', ref.id, 'scanned');
     console.log(`store.table_requests_per_cluster (known cluster): ${store.requests.total}`, store.requests.byKind);
-    // The same failures as before: no topic row changes, so the aggregate costs nothing.
-    expect(store.requests.total).toBe(5);
+    // The same failures as before: no topic row changes, so the aggregate costs nothing; the digest's shard is read and replaced.
+    expect(store.requests.total).toBe(7);
+    expect(store.requests.byKind[`PUT ${store.tables.clusters}`]).toBe(2);
     expect((await store.getClusterLatest(ref.id))?.scanId).toBe('scan-c');
   });
 

@@ -23,6 +23,7 @@ async function view(store: Store): Promise<unknown> {
     node0: await store.getNodeResult(ref.id, 'new', 'aks-pool0-vmss000000'),
     node119: await store.getNodeResult(ref.id, 'new', 'aks-pool2-vmss000119'),
     topics: await failingByTopic(store),
+    digest: await store.listClusterDigests(),
   };
 }
 
@@ -50,9 +51,9 @@ describe('a save interrupted after N writes, then retried', () => {
     const writes = Object.entries(clean.requests.byKind)
       .filter(([k]) => !k.startsWith('GET'))
       .reduce((n, [, v]) => n + v, 0);
-    // Two node transactions, the scan header, the pointer; then the topic aggregate: one topic fixed
-    // (a delete), two new (upserts), and the entity's aggDirty cleared under its ETag.
-    expect(writes).toBe(8);
+    // Two node transactions, the scan header, the pointer, the fleet digest's shard; then the topic
+    // aggregate: one topic fixed (a delete), two new (upserts), and the entity's aggDirty cleared under its ETag.
+    expect(writes).toBe(9);
     const after = await view(clean);
     expect((after as { topics: unknown }).topics).toEqual({
       'kubelet-read-only-port': { rows: [], answered: [] },
@@ -72,6 +73,8 @@ describe('a save interrupted after N writes, then retried', () => {
       if (n >= 4) {
         // The pointer moved: the new scan is whole. The aggregate may lag, but an answer never contradicts the fleet entity.
         expect(summary?.scanId, `after ${n} writes`).toBe('new');
+        // The digest follows the pointer, or still holds the old scan when the worker died in between.
+        expect((await base.listClusterDigests())[0]?.scanId, `after ${n} writes`).toBe(n === 4 ? 'old' : 'new');
         expect(answered['kubelet-read-only-port'], `after ${n} writes`).toEqual([]);
         for (const t of TOPICS.slice(1)) expect(['aks-faulty'], `after ${n} writes`).toEqual(expect.arrayContaining(answered[t] ?? []));
       } else {
@@ -79,6 +82,7 @@ describe('a save interrupted after N writes, then retried', () => {
         expect(summary?.scanId, `after ${n} writes`).toBe('old');
         expect(summary?.results?.failingChecks).toEqual(['aks-1.8:3.2.4']);
         expect((await base.getClusterLatest(ref.id))?.scanId).toBe('old');
+        expect((await base.listClusterDigests())[0]?.scanId).toBe('old');
         expect(answered, `after ${n} writes`).toEqual({
           'kubelet-read-only-port': ['aks-faulty'],
           'kubelet-event-qps': [],
