@@ -17,6 +17,9 @@ import { deliverRunDigests, recordClusterChange } from '../alert/run-digest.js';
 import { classifyError } from '../store/errors.js';
 import { classifierFor, classifyUnversioned } from './classify.js';
 import { newRunId, scanIdFor } from './ids.js';
+import type { Pace } from './pacing.js';
+import { DEFAULT_PACE, expectedRequests, paceRun } from './pacing.js';
+import { DEFAULT_POLL_TIMING } from '../scan/run-command.js';
 import type { ScanMessage } from './message.js';
 import type { StepQueue } from './step-queue.js';
 import { MAX_MESSAGE_JSON_BYTES, messageBytes } from './step-queue.js';
@@ -39,11 +42,18 @@ export interface PipelineDeps {
 export interface RunPlanOptions extends Omit<ClusterSelectionOptions, 'ids'> {
   /** Scan only these cluster ids (POST /api/scans with a list), by selectClusters' rule; all in scope when null. */
   only?: string[] | null;
+  /** The workers' scan options: how many commands (and polls) each cluster will need, for pacing. One command each when unset. */
+  scan?: ClusterScanOptions;
+  /** Per-subscription pacing of the first messages (pacing.ts); DEFAULT_PACE when unset, none when null. */
+  pace?: Pace | null;
 }
 
 export interface PlannedRun {
   runId: string;
+  /** In the order to send them: by delay, subscriptions interleaved. */
   messages: ScanMessage[];
+  /** Each message's visibility delay (ms), from its subscription's schedule (pacing.ts). */
+  delaysMs: number[];
   /** Subscriptions whose clusters could not be listed. */
   problems: { subscriptionId: string; message: string }[];
   /** Ids of `only` that were not found (deleted, or not visible to this identity). */
@@ -53,20 +63,33 @@ export interface PlannedRun {
 export async function planRun(deps: PipelineDeps, trigger: RunTrigger, opts: RunPlanOptions): Promise<PlannedRun> {
   const started = deps.now();
   const runId = newRunId(started);
-  const { only, ...scope } = opts;
+  const { only, scan: _scan, pace: _pace, ...scope } = opts;
   const fleet = await selectClusters(deps.arm, { ...scope, ids: only ?? null });
   // The last run's command durations set this run's first polls (steps/durations.ts).
   const durations = await deps.store.steps.learn(runId).catch((e: unknown) => {
     deps.log(`run ${runId}: command durations could not be learned, first polls use the default timing: ${errorLine(e)}`);
     return {};
   });
-  const messages = fleet.clusters.map((c, i) => scanMessage(runId, scanIdFor(runId, i), c, durations));
+  const all = fleet.clusters.map((c, i) => scanMessage(runId, scanIdFor(runId, i), c, durations));
+  const scan = opts.scan ?? ONE_COMMAND;
+  const paced = paceRun(
+    all.map((m) => ({ subscriptionId: m.cluster.subscriptionId, requests: expectedRequests(m.cluster, m.scanId, scan, m.durations), key: m.scanId })),
+    opts.pace === null ? { burst: Number.POSITIVE_INFINITY, perSecond: 1 } : (opts.pace ?? DEFAULT_PACE),
+  );
+  const messages = paced.order.map((i) => all[i] as ScanMessage);
+  const delaysMs = paced.order.map((i) => paced.delaysMs[i] as number);
   await deps.store.startRun({ runId, trigger, startedAt: started.toISOString(), queued: messages.length });
   for (const p of fleet.problems) deps.log(`subscription ${p.subscriptionId}: clusters could not be listed: ${p.message}`);
   if (fleet.missing.length) deps.log(`run ${runId}: not found (deleted, or not visible to this identity): ${fleet.missing.join(', ')}`);
-  deps.log(`run ${runId}: ${messages.length} cluster(s) in ${fleet.subscriptions.length} subscription(s) queued`);
-  return { runId, messages, problems: fleet.problems, missing: fleet.missing };
+  const last = Math.max(0, ...delaysMs);
+  deps.log(
+    `run ${runId}: ${messages.length} cluster(s) in ${fleet.subscriptions.length} subscription(s) queued${last > 0 ? `, paced per subscription over ${Math.round(last / 1000)} s` : ''}`,
+  );
+  return { runId, messages, delaysMs, problems: fleet.problems, missing: fleet.missing };
 }
+
+/** Pacing without the workers' options: per-pool commands, the default timing. */
+const ONE_COMMAND: ClusterScanOptions = { benchmark: 'auto', selection: 'per-pool', timing: DEFAULT_POLL_TIMING, deadlineMs: 0 };
 
 /** Which delivery of the message this is, as the queue trigger reports it. */
 export interface Delivery {

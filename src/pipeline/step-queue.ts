@@ -37,3 +37,20 @@ export function queueSender(queue: QueueClient, timeoutMs = 30_000): StepQueue {
     },
   };
 }
+
+/**
+ * Sends a planned run's first messages, each invisible for its pacing delay (pacing.ts), a few at a
+ * time: the timer's output binding cannot delay a message, so the timer and POST /api/scans send
+ * them through the queue client.
+ */
+export async function enqueueRun(queue: QueueClient, run: { messages: readonly ScanMessage[]; delaysMs: readonly number[] }, atOnce = 16): Promise<void> {
+  const sender = queueSender(queue);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < run.messages.length) {
+      const i = next++;
+      await sender.send(run.messages[i] as ScanMessage, run.delaysMs[i] ?? 0);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(atOnce, run.messages.length) }, worker));
+}

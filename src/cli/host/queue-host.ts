@@ -17,7 +17,7 @@ import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scanClusterHandler } from '../../../functions/scanCluster.js';
 import { scanClusterPoisonHandler } from '../../../functions/scanClusterPoison.js';
-import { scanQueueOutput, scheduledScan } from '../../../functions/scheduledScan.js';
+import { scheduledScan } from '../../../functions/scheduledScan.js';
 import { POISON_QUEUE, SCAN_QUEUE } from '../../pipeline/queues.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { setSharedRuntime } from '../../runtime/runtime.js';
@@ -117,14 +117,11 @@ export class LocalQueueHost {
     await this.poisonQueue.createIfNotExists();
   }
 
-  /** Fires the timer once and enqueues its output as the host's queue binding would (base64 JSON). */
+  /** Fires the timer once; it enqueues the run's messages itself (paced). Returns how many. */
   async fireTimer(): Promise<number> {
     const ctx = context('scheduledScan', {}, this.opts.log);
     const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
-    await scheduledScan(timer, ctx);
-    const messages = (ctx.extraOutputs.get(scanQueueOutput) as unknown[] | undefined) ?? [];
-    for (const m of messages) await this.scanQueue.sendMessage(Buffer.from(JSON.stringify(m)).toString('base64'));
-    return messages.length;
+    return (await scheduledScan(timer, ctx)).queued;
   }
 
   /** Drains the queue again and again, as the host's queue trigger would, until the signal fires. */
