@@ -108,7 +108,7 @@ export function fleetFiguresFrom(r: FleetRunResult): Record<string, Figure> {
   const perExecutionS = spans.map(([a, b]) => Math.max(1, Math.ceil(((b - a) / 1000) * o.timeScale * 10) / 10));
   const costBound = 1000 * flexCostUsd((sum(perExecutionS) / Math.max(1, scanned)) * memoryGb, executions / Math.max(1, scanned));
   const peakRss = Math.max(...r.workers.map((w) => w.peakRssMB));
-  const price = `$${FLEX_ON_DEMAND.usdPerGbSecond}/GB-s + $${FLEX_ON_DEMAND.usdPerMillionExecutions}/million executions (Flex Consumption on demand, East US)`;
+  const price = `$${FLEX_ON_DEMAND.usdPerGbSecond}/GB-s + $${FLEX_ON_DEMAND.usdPerMillionExecutions}/million executions (Flex Consumption on demand, East US; prices ${FLEX_ON_DEMAND.source}; billing model from Microsoft's functions-consumption-costs)`;
 
   const run = `${o.clusters} clusters in ${o.subscriptions} subscriptions, ${scanned} scanned${notScanned.length ? `, not scanned: ${notScanned.join('; ')}` : ''}; ${o.workers} worker processes x ${o.concurrency} at once (host.json); commands ${o.commandSeconds}-${o.commandSeconds + o.commandJitterSeconds} Azure s, time scaled 1/${o.timeScale}`;
   return {
@@ -152,7 +152,7 @@ export function fleetFiguresFrom(r: FleetRunResult): Record<string, Figure> {
       ratio: round(costNew / costToday, 3),
       goal: '<= 0.1 of today',
       met: costNew / costToday <= 0.1,
-      note: `cost = 1000 x (GB-s per cluster x price + executions per cluster x price), ${price}; instance memory ${plan.instanceMemoryMB} MB. This design: ${round(busyAzurePerClusterS, 3)} Azure s of invocations per cluster / ${host.perInstance} at once x ${memoryGb} GB = ${round(gbsPerCluster, 4)} GB-s, ${round(executions / Math.max(1, scanned), 2)} executions. Today (modelled from this run's ${commandAzureS.length} command durations, median ${round(median(commandAzureS), 1)} s): ${round(todayPerCluster * TODAY_PER_INSTANCE, 1)} s per invocation / ${TODAY_PER_INSTANCE} x ${memoryGb} GB = ${round(todayGbs, 3)} GB-s, 1 execution. Free grants left out. Upper bound, if Flex's 1,000 ms minimum applied to each execution with no sharing: $${round(costBound, 4)}. Peak worker memory ${peakRss} MB at ${o.concurrency} at once (instance memory ${plan.instanceMemoryMB} MB)`,
+      note: `cost = 1000 x (GB-s per cluster x price + executions per cluster x price), ${price}; instance memory ${plan.instanceMemoryMB} MB. This design: ${round(busyAzurePerClusterS, 3)} Azure s of invocations per cluster / ${host.perInstance} at once x ${memoryGb} GB = ${round(gbsPerCluster, 4)} GB-s, ${round(executions / Math.max(1, scanned), 2)} executions. Today (modelled from this run's ${commandAzureS.length} command durations, median ${round(median(commandAzureS), 1)} s): ${round(todayPerCluster * TODAY_PER_INSTANCE, 1)} s per invocation / ${TODAY_PER_INSTANCE} x ${memoryGb} GB = ${round(todayGbs, 3)} GB-s, 1 execution. Free grants left out. Upper bound (an assumption, no Microsoft source found): were 1,000 ms charged per execution with no sharing: $${round(costBound, 4)}. Peak worker memory ${peakRss} MB at ${o.concurrency} at once (instance memory ${plan.instanceMemoryMB} MB)`,
     },
   };
 }

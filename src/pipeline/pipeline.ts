@@ -95,6 +95,8 @@ const ONE_COMMAND: ClusterScanOptions = { benchmark: 'auto', selection: 'per-poo
 export interface Delivery {
   dequeueCount: number;
   maxDequeueCount: number;
+  /** The queue message's id (trigger metadata `id`): tells a duplicated step from the one recorded as sent. */
+  messageId?: string;
 }
 
 /**
@@ -119,18 +121,30 @@ export async function processScanStep(
 ): Promise<ClusterScan | null> {
   const msg = parseScanMessage(raw);
   try {
+    const key = { runId: msg.runId, scanId: msg.scanId };
+    const seq = msg.step?.seq ?? 0;
+    const sent = queue.inProcess ? null : await deps.store.steps.lastStep(key);
+    if (sent && (sent.seq > seq || (sent.seq === seq && sent.messageId && delivery?.messageId && sent.messageId !== delivery.messageId))) {
+      // A redelivered step whose follow-up already went out, or a copy of the step that did: the
+      // recorded chain carries the scan on, and a second chain would poll (and store) it twice.
+      deps.log(`cluster ${msg.cluster.id}: step ${seq} dropped, step ${sent.seq} of scan ${msg.scanId} was already sent (a redelivered or duplicated message)`);
+      return null;
+    }
     const cluster = msg.clusterStored ? await storedCluster(msg, deps) : msg.cluster;
-    const task = { cluster, key: { runId: msg.runId, scanId: msg.scanId }, ...(msg.durations ? { durations: msg.durations } : {}) };
+    const task = { cluster, key, ...(msg.durations ? { durations: msg.durations } : {}) };
     const stepDeps = { arm: deps.arm, now: deps.now, records: deps.store.steps, ...(deps.afterPost ? { afterPost: deps.afterPost } : {}) };
     const r = msg.step ? await continueScan(task, msg.step, stepDeps, scanOpts) : await startScan(task, stepDeps, scanOpts);
     if (r.kind === 'wait') {
-      let next: ScanMessage = { ...msg, step: r.progress };
+      let next: ScanMessage = { ...msg, step: { ...r.progress, seq: seq + 1 } };
       if (!msg.clusterStored && messageBytes(next) > MAX_MESSAGE_JSON_BYTES) {
         // Progress pushed a cluster with large tags past the queue's limit: keep the cluster aside.
         await deps.store.steps.saveCluster({ runId: msg.runId, scanId: msg.scanId }, msg.cluster);
         next = { ...next, cluster: { ...msg.cluster, tags: {} }, clusterStored: true };
       }
-      await queue.send(next, r.delayMs);
+      const messageId = await queue.send(next, r.delayMs);
+      // After the send: a worker that dies before this record leaves the step to be redelivered and
+      // sent again (two chains, the narrow case left); recorded first, a death would lose the scan.
+      if (!queue.inProcess) await deps.store.steps.markStep(key, { seq: seq + 1, ...(messageId ? { messageId } : {}) });
       return null;
     }
     return await storeScan({ ...msg, cluster }, { ...r.scan, cluster }, deps);
@@ -158,7 +172,13 @@ async function storedCluster(msg: ScanMessage, deps: PipelineDeps): Promise<Clus
  */
 export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanOpts: ClusterScanOptions, delivery?: Delivery): Promise<ClusterScan> {
   let next: { msg: ScanMessage; delayMs: number } | undefined;
-  const queue: StepQueue = { send: async (msg, delayMs) => void (next = { msg, delayMs }) };
+  const queue: StepQueue = {
+    inProcess: true,
+    send: async (msg, delayMs) => {
+      next = { msg, delayMs };
+      return undefined;
+    },
+  };
   let message = raw;
   let d = delivery;
   for (;;) {

@@ -159,6 +159,42 @@ describe('timer → queue → worker', () => {
     expect(once.run?.done).toBe(1);
   });
 
+  it('a redelivered first message whose follow-up was already sent is dropped, and so is a copy of the follow-up: one chain of polls', async () => {
+    const [msg] = (await plannedMessages()).filter((m) => m.cluster.powerState !== 'Stopped' && !m.cluster.runCommandDisabled);
+    const q = sharedRuntimeIfReady()!.queue();
+    const logs: string[] = [];
+    const delivered = (meta: Record<string, unknown>) =>
+      new InvocationContext({
+        invocationId: `t-${Math.random()}`,
+        functionName: 'scanCluster',
+        triggerMetadata: meta,
+        logHandler: (_l, ...a) => logs.push(a.join(' ')),
+      });
+    const armCalls = () => sim.requests.filter((r) => r.clusterId?.toLowerCase() === msg!.cluster.id.toLowerCase()).length;
+    const queued = async () => (await q.getProperties()).approximateMessagesCount;
+    await scanClusterHandler(msg, delivered({ dequeueCount: 1, id: 'first' }));
+    expect(await queued()).toBe(1);
+    const before = armCalls();
+    // The host delivers the first message again (its lease ran out while the worker was slow).
+    await scanClusterHandler(msg, delivered({ dequeueCount: 2, id: 'first' }));
+    expect(armCalls()).toBe(before);
+    expect(await queued()).toBe(1);
+    expect(logs).toContainEqual(expect.stringMatching(/step 0 dropped, step 1 of scan .* was already sent/));
+    // The follow-up, once visible; a copy of it under another message id is dropped too.
+    let item;
+    while (!(item = (await q.receiveMessages({ numberOfMessages: 1, visibilityTimeout: 60 })).receivedMessageItems[0]))
+      await new Promise((r) => setTimeout(r, 200));
+    await q.deleteMessage(item.messageId, item.popReceipt);
+    const followUp = decodeQueueMessage(item.messageText).body;
+    await scanClusterHandler(followUp, delivered({ dequeueCount: 1, id: 'a-copy' }));
+    expect(armCalls()).toBe(before);
+    expect(logs.filter((l) => / dropped, /.test(l))).toHaveLength(2);
+    await deliverChain(followUp);
+    const [summary] = await store.listClusterSummaries();
+    expect(summary).toMatchObject({ clusterId: msg!.cluster.id, outcome: 'scanned' });
+    expect((await store.getRun(msg!.runId))?.done).toBe(1);
+  });
+
   it('a cluster with the largest tags ARM allows (50 × 512-character names, 256-character values) ends scanned, once, tags whole', async () => {
     const [msg] = (await plannedMessages()).filter((m) => m.cluster.powerState !== 'Stopped' && !m.cluster.runCommandDisabled);
     const tags: Record<string, string> = {};
@@ -309,8 +345,8 @@ describe('a worker killed between any two storage writes of a scan', () => {
       .reduce((n, [, v]) => n + v, 0);
     const expected = await stateOf(clean, msg);
     expect(expected).toMatchObject({ summaries: [{ outcome: 'failed', reason: 'internal' }], run: { done: 1, failed: 1 } });
-    // The command's record and its done mark, the refused node results, then the failure's header, pointer and run row.
-    expect(writes).toBe(6);
+    // The command's record, the step sent, the command's done mark, the refused node results, then the failure's header, pointer and run row.
+    expect(writes).toBe(7);
     // The refusal answers before failAfterWrites sees the node results: it counts the failure record's writes only.
     for (let n = 0; n < writes - 1; n++) {
       const store = await fresh();
