@@ -129,24 +129,32 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
 
     const runOnce = async (only: string[] | null): Promise<{ run: RunRecord; t0: number }> => {
       const t0 = Date.now();
-      // The timer's work, as scheduledScan does it; the queue output binding's sends, in parallel.
+      // The timer's work, as scheduledScan does it, sends included (with their delays).
       // Paced per subscription as the timer paces it, on Azure's scaled clock (buckets refill timeScale times faster).
       const pace = { burst: DEFAULT_PACE.burst, perSecond: DEFAULT_PACE.perSecond * o.timeScale };
       const planned = await planRun(rt.deps, 'timer', { ...rt.planOptions, only, pace });
       await enqueueRun(rt.queue(SCAN_QUEUE), planned);
       const deadline = t0 + o.timeoutSeconds * 1000;
-      // Reading the run lists one row per cluster done: not too often, so that Azurite serves the workers.
-      // The makespan comes from the run's lastReportAt, not from when this loop notices.
+      // Reading the run lists one row per cluster done, which costs Azurite (this process) CPU that the
+      // workers need: wait until the queue is empty (a cheap request), then read the run. The makespan
+      // comes from the run's lastReportAt, not from when this loop notices.
+      const queue = rt.queue(SCAN_QUEUE);
       await new Promise((r) => setTimeout(r, (o.commandSeconds * 1000) / o.timeScale));
       for (;;) {
-        await new Promise((r) => setTimeout(r, 2000));
+        await new Promise((r) => setTimeout(r, 1000));
         // An overloaded Azurite may time a read out: that is no answer, so ask again until the deadline.
-        const run = await rt.store.getRun(planned.runId).catch(() => null);
+        const left = await queue
+          .getProperties()
+          .then((p) => p.approximateMessagesCount ?? 0)
+          .catch(() => 1);
+        const run = left === 0 ? await rt.store.getRun(planned.runId).catch(() => null) : null;
         if (run?.complete) return { run, t0 };
-        if (Date.now() > deadline)
+        if (Date.now() > deadline) {
+          const now = await rt.store.getRun(planned.runId).catch(() => null);
           throw new Error(
-            `fleet bench: the run was not complete after ${o.timeoutSeconds} s (${run?.done ?? '?'} of ${planned.messages.length} clusters done)`,
+            `fleet bench: the run was not complete after ${o.timeoutSeconds} s (${now?.done ?? '?'} of ${planned.messages.length} clusters done)`,
           );
+        }
       }
     };
     if (o.warmupPerSubscription > 0) {

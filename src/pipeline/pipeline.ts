@@ -123,7 +123,9 @@ export async function processScanStep(
   try {
     const key = { runId: msg.runId, scanId: msg.scanId };
     const seq = msg.step?.seq ?? 0;
-    const sent = queue.inProcess ? null : await deps.store.steps.lastStep(key);
+    // A first message on its first delivery cannot have sent a follow-up yet: no read (one storage request a cluster saved).
+    const firstTry = seq === 0 && delivery?.dequeueCount === 1;
+    const sent = queue.inProcess || firstTry ? null : await deps.store.steps.lastStep(key);
     if (sent && (sent.seq > seq || (sent.seq === seq && sent.messageId && delivery?.messageId && sent.messageId !== delivery.messageId))) {
       // A redelivered step whose follow-up already went out, or a copy of the step that did: the
       // recorded chain carries the scan on, and a second chain would poll (and store) it twice.
