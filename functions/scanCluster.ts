@@ -12,7 +12,12 @@ export async function scanClusterHandler(message: unknown, context: InvocationCo
   const [{ processScanStep }, { queueSender }] = await Promise.all([import('../src/pipeline/pipeline.js'), import('../src/pipeline/step-queue.js')]);
   const rt = await sharedRuntime();
   const dequeueCount = Number(context.triggerMetadata?.['dequeueCount'] ?? 1);
-  const delivery = { dequeueCount: Number.isFinite(dequeueCount) ? dequeueCount : 1, maxDequeueCount: MAX_DEQUEUE_COUNT };
+  const id = context.triggerMetadata?.['id'];
+  const delivery = {
+    dequeueCount: Number.isFinite(dequeueCount) ? dequeueCount : 1,
+    maxDequeueCount: MAX_DEQUEUE_COUNT,
+    ...(typeof id === 'string' && id ? { messageId: id } : {}),
+  };
   await processScanStep(message, { ...rt.deps, log: (l) => context.log(l) }, rt.scanOptions, delivery, queueSender(rt.queue(SCAN_QUEUE)));
 }
 

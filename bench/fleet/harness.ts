@@ -13,6 +13,8 @@ import { simulatorCredential } from '../../src/cli/static-credential.js';
 import { withoutTestModeWarnings } from '../../src/cli/host/quiet.js';
 import { startAzurite } from '../../src/local/azurite.js';
 import { planRun } from '../../src/pipeline/pipeline.js';
+import { DEFAULT_PACE } from '../../src/pipeline/pacing.js';
+import { enqueueRun } from '../../src/pipeline/step-queue.js';
 import { SCAN_QUEUE } from '../../src/pipeline/queues.js';
 import type { RunRecord } from '../../src/store/types.js';
 import type { CommandResultBucket, RecordedRequest } from '../../src/simulator/index.js';
@@ -81,15 +83,6 @@ function once<T>(child: ChildProcess, pick: (m: unknown) => T | undefined, what:
   });
 }
 
-async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
-}
-
 export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
   const fleet = benchFleet(o.clusters, o.subscriptions, o.pools);
   const azurite = await startAzurite();
@@ -136,23 +129,32 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
 
     const runOnce = async (only: string[] | null): Promise<{ run: RunRecord; t0: number }> => {
       const t0 = Date.now();
-      // The timer's work, as scheduledScan does it; the queue output binding's sends, in parallel.
-      const planned = await planRun(rt.deps, 'timer', { ...rt.planOptions, only });
-      const queue = rt.queue(SCAN_QUEUE);
-      await inParallel(planned.messages, 16, (m) => queue.sendMessage(Buffer.from(JSON.stringify(m)).toString('base64')));
+      // The timer's work, as scheduledScan does it, sends included (with their delays).
+      // Paced per subscription as the timer paces it, on Azure's scaled clock (buckets refill timeScale times faster).
+      const pace = { burst: DEFAULT_PACE.burst, perSecond: DEFAULT_PACE.perSecond * o.timeScale };
+      const planned = await planRun(rt.deps, 'timer', { ...rt.planOptions, only, pace });
+      await enqueueRun(rt.queue(SCAN_QUEUE), planned);
       const deadline = t0 + o.timeoutSeconds * 1000;
-      // Reading the run lists one row per cluster done: not too often, so that Azurite serves the workers.
-      // The makespan comes from the run's lastReportAt, not from when this loop notices.
+      // Reading the run lists one row per cluster done, which costs Azurite (this process) CPU that the
+      // workers need: wait until the queue is empty (a cheap request), then read the run. The makespan
+      // comes from the run's lastReportAt, not from when this loop notices.
+      const queue = rt.queue(SCAN_QUEUE);
       await new Promise((r) => setTimeout(r, (o.commandSeconds * 1000) / o.timeScale));
       for (;;) {
-        await new Promise((r) => setTimeout(r, 2000));
+        await new Promise((r) => setTimeout(r, 1000));
         // An overloaded Azurite may time a read out: that is no answer, so ask again until the deadline.
-        const run = await rt.store.getRun(planned.runId).catch(() => null);
+        const left = await queue
+          .getProperties()
+          .then((p) => p.approximateMessagesCount ?? 0)
+          .catch(() => 1);
+        const run = left === 0 ? await rt.store.getRun(planned.runId).catch(() => null) : null;
         if (run?.complete) return { run, t0 };
-        if (Date.now() > deadline)
+        if (Date.now() > deadline) {
+          const now = await rt.store.getRun(planned.runId).catch(() => null);
           throw new Error(
-            `fleet bench: the run was not complete after ${o.timeoutSeconds} s (${run?.done ?? '?'} of ${planned.messages.length} clusters done)`,
+            `fleet bench: the run was not complete after ${o.timeoutSeconds} s (${now?.done ?? '?'} of ${planned.messages.length} clusters done)`,
           );
+        }
       }
     };
     if (o.warmupPerSubscription > 0) {

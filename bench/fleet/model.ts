@@ -110,13 +110,22 @@ export function project(p: {
 }
 
 /**
- * Flex Consumption, on-demand meters (East US; https://azure.microsoft.com/pricing/details/functions/,
- * as transcribed on 2025-05-22 by https://modal.com/blog/azure-function-pricing-guide). Billing model
- * (https://learn.microsoft.com/azure/azure-functions/functions-consumption-costs, Flex tab): the
- * instance memory provisioned while an on-demand instance is executing functions, in GB-s, plus
- * executions; free grants left out, since a fleet scanner's own bill is what is compared.
+ * Flex Consumption, on-demand meters. The billing model is Microsoft's: "the total amount of memory
+ * provisioned while each on demand instance is actively executing functions (in GB-seconds)" plus
+ * "the total number of executions", each less a monthly free grant (MicrosoftDocs/azure-docs
+ * includes/functions-flex-consumption-billing-table.md, used by
+ * https://learn.microsoft.com/azure/azure-functions/functions-consumption-costs, Flex tab). The
+ * prices are NOT verified against Microsoft: its pricing page
+ * (https://azure.microsoft.com/pricing/details/functions/) fills them in client-side and no stored
+ * copy shows them; $0.000026/GB-s and $0.40/million executions (East US) are a third party's
+ * transcription (https://modal.com/blog/azure-function-pricing-guide, 2025-05-22). The bench prints
+ * them as an assumption. Free grants are left out: a fleet scanner's own bill is what is compared.
  */
-export const FLEX_ON_DEMAND = { usdPerGbSecond: 0.000026, usdPerMillionExecutions: 0.4 } as const;
+export const FLEX_ON_DEMAND = {
+  usdPerGbSecond: 0.000026,
+  usdPerMillionExecutions: 0.4,
+  source: 'assumed: third-party transcription of East US on-demand prices (modal.com, 2025-05-22), not verified on azure.microsoft.com',
+} as const;
 
 export function flexCostUsd(gbSeconds: number, executions: number): number {
   return gbSeconds * FLEX_ON_DEMAND.usdPerGbSecond + (executions / 1e6) * FLEX_ON_DEMAND.usdPerMillionExecutions;

@@ -30,6 +30,9 @@ export interface WorkerReport {
   /** [start, end] of every scanCluster invocation since the mark, in ms since the mark. */
   spans: [number, number][];
   peakRssMB: number;
+  /** This instance's ARM load: 429s handed back at once, and steps requeued for a Retry-After. */
+  throttledReturned: number;
+  throttleRequeues: number;
 }
 
 /** Every wait the scanner takes from its timing, divided by the time scale (Azure runs faster here). */
@@ -62,6 +65,8 @@ async function main(): Promise<void> {
     concurrency: cfg.concurrency,
     maxDequeueCount: cfg.maxDequeueCount,
     visibilityTimeoutSeconds: cfg.visibilityTimeoutSeconds,
+    // host.json's maxPollingInterval (2 s), on the scaled clock.
+    maxPollingIntervalMs: 2000 / cfg.timeScale,
     log: () => undefined,
     onInvocation: (s, e) => spans.push([s - t0, e - t0]),
   });
@@ -73,6 +78,8 @@ async function main(): Promise<void> {
     if (m === 'mark') {
       // The measured run starts: count from here.
       spans.length = 0;
+      rt.arm.stats.throttledReturned = 0;
+      rt.arm.stats.throttleRequeues = 0;
       cpu0 = process.cpuUsage();
       t0 = performance.now();
       process.send?.({ type: 'marked', instance: cfg.instance });
@@ -88,6 +95,8 @@ async function main(): Promise<void> {
     cpuMs: (cpu.user + cpu.system) / 1000,
     spans,
     peakRssMB: Math.round(Math.max(peakRss, process.memoryUsage().rss) / 2 ** 20),
+    throttledReturned: rt.arm.stats.throttledReturned,
+    throttleRequeues: rt.arm.stats.throttleRequeues,
   };
   process.send?.(report, () => process.exit(0));
 }

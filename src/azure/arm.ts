@@ -1,7 +1,10 @@
 /**
  * ARM clients, made in one place and passed into the stages. Every request gets a timeout,
  * bounded retries that honour Retry-After (the SDK's retry policy), and is counted by operation
- * so a run can show the load it put on ARM.
+ * so a run can show the load it put on ARM. With `throttled: 'return'` (the Functions worker) a
+ * 429 is not waited out inside the call: it comes back at once as an ArmThrottledError, and the
+ * scan step puts itself back on the queue for the Retry-After, so a throttled subscription holds
+ * no worker and no billed instance time.
  */
 import type { ContainerServiceClientOptionalParams } from '@azure/arm-containerservice';
 import { ContainerServiceClient } from '@azure/arm-containerservice';
@@ -17,10 +20,45 @@ export interface ArmStats {
   throttled: number;
   /** Responses by status class, for the run log. */
   byStatus: Record<string, number>;
+  /** 429s handed back to the caller at once instead of being waited out (`throttled: 'return'`). */
+  throttledReturned: number;
+  /** Steps put back on the queue for a Retry-After (counted by the scan steps). */
+  throttleRequeues: number;
 }
 
 export function emptyArmStats(): ArmStats {
-  return { requests: 0, byOperation: {}, throttled: 0, byStatus: {} };
+  return { requests: 0, byOperation: {}, throttled: 0, byStatus: {}, throttledReturned: 0, throttleRequeues: 0 };
+}
+
+/**
+ * A 429 that the client did not wait out: `retryAfterMs` is what ARM asked for (retry-after-ms,
+ * else Retry-After). Not a RestError on purpose, so that the SDK's retry policy throws it on at
+ * once instead of sleeping (core-rest-pipeline retryPolicy rethrows anything else).
+ */
+export class ArmThrottledError extends Error {
+  override readonly name = 'ArmThrottledError';
+  readonly statusCode = 429;
+  readonly code = 'TooManyRequests';
+  constructor(
+    readonly operation: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(`ARM answered 429 to ${operation}; retry after ${Math.ceil(retryAfterMs / 1000)} s`);
+  }
+}
+
+/** ARM's wait on a throttled answer: retry-after-ms (scaled clocks, the SDK reads it first), else Retry-After (seconds or a date). */
+export function retryAfterMsOf(headers: { get(name: string): string | undefined }, now = Date.now()): number {
+  for (const h of ['retry-after-ms', 'x-ms-retry-after-ms']) {
+    const ms = Number(headers.get(h));
+    if (headers.get(h) !== undefined && Number.isFinite(ms)) return Math.max(0, ms);
+  }
+  const v = headers.get('retry-after');
+  if (!v) return 0;
+  const secs = Number(v);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const date = Date.parse(v);
+  return Number.isFinite(date) ? Math.max(0, date - now) : 0;
 }
 
 export interface ArmConnection {
@@ -37,6 +75,13 @@ export interface ArmConnection {
   retryDelayInMs?: number;
   /** The ContainerService api-version; the SDK default when unset. */
   containerServiceApiVersion?: string;
+  /**
+   * 'wait' (default): the SDK waits out a 429's Retry-After, up to maxRetries times (the CLI, whose
+   * waiting is not billed). 'return': a run-command POST or result GET answered 429 is thrown at
+   * once as ArmThrottledError, and the back-off of 5xx/connection errors is kept short (the
+   * Functions worker); discovery's listings still wait.
+   */
+  throttled?: 'wait' | 'return';
 }
 
 /** Names an ARM request by what it does, not by its URL (which holds ids). */
@@ -52,8 +97,11 @@ export function operationName(method: string, url: string): string {
   return `${method} other`;
 }
 
+/** The scan steps' requests: with `throttled: 'return'` their 429s come back at once. Discovery (the timer) waits as before. */
+const STEP_OPERATIONS = new Set(['managedClusters.runCommand', 'managedClusters.getCommandResult']);
+
 /** Counts every request that reaches the wire (retries included: they are load too). */
-export function countingPolicy(stats: ArmStats, timeoutMs: number): PipelinePolicy {
+export function countingPolicy(stats: ArmStats, timeoutMs: number, throttled: 'wait' | 'return' = 'wait'): PipelinePolicy {
   return {
     name: 'aksfsArmCounting',
     async sendRequest(request: PipelineRequest, next: SendRequest): Promise<PipelineResponse> {
@@ -65,7 +113,13 @@ export function countingPolicy(stats: ArmStats, timeoutMs: number): PipelinePoli
         const response = await next(request);
         const cls = `${Math.floor(response.status / 100)}xx`;
         stats.byStatus[cls] = (stats.byStatus[cls] ?? 0) + 1;
-        if (response.status === 429) stats.throttled++;
+        if (response.status === 429) {
+          stats.throttled++;
+          if (throttled === 'return' && STEP_OPERATIONS.has(op)) {
+            stats.throttledReturned++;
+            throw new ArmThrottledError(op, retryAfterMsOf(response.headers));
+          }
+        }
         return response;
       } catch (e) {
         stats.byStatus['network'] = (stats.byStatus['network'] ?? 0) + 1;
@@ -86,13 +140,15 @@ export interface ArmClients {
 export function createArmClients(conn: ArmConnection): ArmClients {
   const stats = emptyArmStats();
   const timeoutMs = conn.requestTimeoutMs ?? 60_000;
+  const returning = conn.throttled === 'return';
   const common = {
     endpoint: conn.endpoint,
     // The policy runs per retry so retries are counted as the load they are.
-    additionalPolicies: [{ policy: countingPolicy(stats, timeoutMs), position: 'perRetry' as const }],
+    additionalPolicies: [{ policy: countingPolicy(stats, timeoutMs, conn.throttled), position: 'perRetry' as const }],
     retryOptions: {
-      maxRetries: conn.maxRetries ?? 4,
-      maxRetryDelayInMs: 60_000,
+      maxRetries: conn.maxRetries ?? (returning ? 3 : 4),
+      // A worker's invocation is billed while it sleeps: 5xx and connection retries stay short there.
+      maxRetryDelayInMs: returning ? 4_000 : 60_000,
       ...(conn.retryDelayInMs !== undefined ? { retryDelayInMs: conn.retryDelayInMs } : {}),
     },
     ...(conn.ca ? { tlsOptions: { ca: conn.ca } } : {}),

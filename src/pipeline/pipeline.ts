@@ -17,6 +17,9 @@ import { deliverRunDigests, recordClusterChange } from '../alert/run-digest.js';
 import { classifyError } from '../store/errors.js';
 import { classifierFor, classifyUnversioned } from './classify.js';
 import { newRunId, scanIdFor } from './ids.js';
+import type { Pace } from './pacing.js';
+import { DEFAULT_PACE, expectedRequests, paceRun } from './pacing.js';
+import { DEFAULT_POLL_TIMING } from '../scan/run-command.js';
 import type { ScanMessage } from './message.js';
 import type { StepQueue } from './step-queue.js';
 import { MAX_MESSAGE_JSON_BYTES, messageBytes } from './step-queue.js';
@@ -39,11 +42,18 @@ export interface PipelineDeps {
 export interface RunPlanOptions extends Omit<ClusterSelectionOptions, 'ids'> {
   /** Scan only these cluster ids (POST /api/scans with a list), by selectClusters' rule; all in scope when null. */
   only?: string[] | null;
+  /** The workers' scan options: how many commands (and polls) each cluster will need, for pacing. One command each when unset. */
+  scan?: ClusterScanOptions;
+  /** Per-subscription pacing of the first messages (pacing.ts); DEFAULT_PACE when unset, none when null. */
+  pace?: Pace | null;
 }
 
 export interface PlannedRun {
   runId: string;
+  /** In the order to send them: by delay, subscriptions interleaved. */
   messages: ScanMessage[];
+  /** Each message's visibility delay (ms), from its subscription's schedule (pacing.ts). */
+  delaysMs: number[];
   /** Subscriptions whose clusters could not be listed. */
   problems: { subscriptionId: string; message: string }[];
   /** Ids of `only` that were not found (deleted, or not visible to this identity). */
@@ -53,25 +63,40 @@ export interface PlannedRun {
 export async function planRun(deps: PipelineDeps, trigger: RunTrigger, opts: RunPlanOptions): Promise<PlannedRun> {
   const started = deps.now();
   const runId = newRunId(started);
-  const { only, ...scope } = opts;
+  const { only, scan: _scan, pace: _pace, ...scope } = opts;
   const fleet = await selectClusters(deps.arm, { ...scope, ids: only ?? null });
   // The last run's command durations set this run's first polls (steps/durations.ts).
   const durations = await deps.store.steps.learn(runId).catch((e: unknown) => {
     deps.log(`run ${runId}: command durations could not be learned, first polls use the default timing: ${errorLine(e)}`);
     return {};
   });
-  const messages = fleet.clusters.map((c, i) => scanMessage(runId, scanIdFor(runId, i), c, durations));
+  const all = fleet.clusters.map((c, i) => scanMessage(runId, scanIdFor(runId, i), c, durations));
+  const scan = opts.scan ?? ONE_COMMAND;
+  const paced = paceRun(
+    all.map((m) => ({ subscriptionId: m.cluster.subscriptionId, requests: expectedRequests(m.cluster, m.scanId, scan, m.durations), key: m.scanId })),
+    opts.pace === null ? { burst: Number.POSITIVE_INFINITY, perSecond: 1 } : (opts.pace ?? DEFAULT_PACE),
+  );
+  const messages = paced.order.map((i) => all[i] as ScanMessage);
+  const delaysMs = paced.order.map((i) => paced.delaysMs[i] as number);
   await deps.store.startRun({ runId, trigger, startedAt: started.toISOString(), queued: messages.length });
   for (const p of fleet.problems) deps.log(`subscription ${p.subscriptionId}: clusters could not be listed: ${p.message}`);
   if (fleet.missing.length) deps.log(`run ${runId}: not found (deleted, or not visible to this identity): ${fleet.missing.join(', ')}`);
-  deps.log(`run ${runId}: ${messages.length} cluster(s) in ${fleet.subscriptions.length} subscription(s) queued`);
-  return { runId, messages, problems: fleet.problems, missing: fleet.missing };
+  const last = Math.max(0, ...delaysMs);
+  deps.log(
+    `run ${runId}: ${messages.length} cluster(s) in ${fleet.subscriptions.length} subscription(s) queued${last > 0 ? `, paced per subscription over ${Math.round(last / 1000)} s` : ''}`,
+  );
+  return { runId, messages, delaysMs, problems: fleet.problems, missing: fleet.missing };
 }
+
+/** Pacing without the workers' options: per-pool commands, the default timing. */
+const ONE_COMMAND: ClusterScanOptions = { benchmark: 'auto', selection: 'per-pool', timing: DEFAULT_POLL_TIMING, deadlineMs: 0 };
 
 /** Which delivery of the message this is, as the queue trigger reports it. */
 export interface Delivery {
   dequeueCount: number;
   maxDequeueCount: number;
+  /** The queue message's id (trigger metadata `id`): tells a duplicated step from the one recorded as sent. */
+  messageId?: string;
 }
 
 /**
@@ -96,18 +121,32 @@ export async function processScanStep(
 ): Promise<ClusterScan | null> {
   const msg = parseScanMessage(raw);
   try {
+    const key = { runId: msg.runId, scanId: msg.scanId };
+    const seq = msg.step?.seq ?? 0;
+    // A first message on its first delivery cannot have sent a follow-up yet: no read (one storage request a cluster saved).
+    const firstTry = seq === 0 && delivery?.dequeueCount === 1;
+    const sent = queue.inProcess || firstTry ? null : await deps.store.steps.lastStep(key);
+    if (sent && (sent.seq > seq || (sent.seq === seq && sent.messageId && delivery?.messageId && sent.messageId !== delivery.messageId))) {
+      // A redelivered step whose follow-up already went out, or a copy of the step that did: the
+      // recorded chain carries the scan on, and a second chain would poll (and store) it twice.
+      deps.log(`cluster ${msg.cluster.id}: step ${seq} dropped, step ${sent.seq} of scan ${msg.scanId} was already sent (a redelivered or duplicated message)`);
+      return null;
+    }
     const cluster = msg.clusterStored ? await storedCluster(msg, deps) : msg.cluster;
-    const task = { cluster, key: { runId: msg.runId, scanId: msg.scanId }, ...(msg.durations ? { durations: msg.durations } : {}) };
+    const task = { cluster, key, ...(msg.durations ? { durations: msg.durations } : {}) };
     const stepDeps = { arm: deps.arm, now: deps.now, records: deps.store.steps, ...(deps.afterPost ? { afterPost: deps.afterPost } : {}) };
     const r = msg.step ? await continueScan(task, msg.step, stepDeps, scanOpts) : await startScan(task, stepDeps, scanOpts);
     if (r.kind === 'wait') {
-      let next: ScanMessage = { ...msg, step: r.progress };
+      let next: ScanMessage = { ...msg, step: { ...r.progress, seq: seq + 1 } };
       if (!msg.clusterStored && messageBytes(next) > MAX_MESSAGE_JSON_BYTES) {
         // Progress pushed a cluster with large tags past the queue's limit: keep the cluster aside.
         await deps.store.steps.saveCluster({ runId: msg.runId, scanId: msg.scanId }, msg.cluster);
         next = { ...next, cluster: { ...msg.cluster, tags: {} }, clusterStored: true };
       }
-      await queue.send(next, r.delayMs);
+      const messageId = await queue.send(next, r.delayMs);
+      // After the send: a worker that dies before this record leaves the step to be redelivered and
+      // sent again (two chains, the narrow case left); recorded first, a death would lose the scan.
+      if (!queue.inProcess) await deps.store.steps.markStep(key, { seq: seq + 1, ...(messageId ? { messageId } : {}) });
       return null;
     }
     return await storeScan({ ...msg, cluster }, { ...r.scan, cluster }, deps);
@@ -135,7 +174,13 @@ async function storedCluster(msg: ScanMessage, deps: PipelineDeps): Promise<Clus
  */
 export async function processScanMessage(raw: unknown, deps: PipelineDeps, scanOpts: ClusterScanOptions, delivery?: Delivery): Promise<ClusterScan> {
   let next: { msg: ScanMessage; delayMs: number } | undefined;
-  const queue: StepQueue = { send: async (msg, delayMs) => void (next = { msg, delayMs }) };
+  const queue: StepQueue = {
+    inProcess: true,
+    send: async (msg, delayMs) => {
+      next = { msg, delayMs };
+      return undefined;
+    },
+  };
   let message = raw;
   let d = delivery;
   for (;;) {

@@ -3,7 +3,6 @@
  * request to the API builds only the store; ARM clients and the scan pipeline load when someone
  * asks for a scan, because a cold start costs users money.
  */
-import pLimit from 'p-limit';
 import { ApiError } from '../api/respond.js';
 import type { ApiDeps } from '../api/types.js';
 import { schedulePeriodMs } from '../config/schedule.js';
@@ -25,13 +24,10 @@ async function scanOr503(start: () => Promise<ScanStarted>): Promise<ScanStarted
 }
 
 async function requestScanWith(rt: Runtime, clusterIds: string[] | null): Promise<ScanStarted> {
-  const { planRun } = await import('../pipeline/pipeline.js');
+  const [{ planRun }, { enqueueRun }] = await Promise.all([import('../pipeline/pipeline.js'), import('../pipeline/step-queue.js')]);
   const run = await planRun(rt.deps, 'http', { ...rt.planOptions, only: clusterIds });
-  const queue = rt.queue();
-  // Functions' queue trigger reads base64 by default, as the timer's output binding writes it.
-  // Sixteen at a time: a fleet-wide request must fit the HTTP timeout.
-  const limit = pLimit(16);
-  await Promise.all(run.messages.map((m) => limit(() => queue.sendMessage(Buffer.from(JSON.stringify(m)).toString('base64')))));
+  // Paced per subscription, as the timer's; sixteen at a time: a fleet-wide request must fit the HTTP timeout.
+  await enqueueRun(rt.queue(), run);
   return { runId: run.runId, queued: run.messages.length, missing: run.missing };
 }
 

@@ -95,7 +95,8 @@ export async function createRuntime(env: NodeJS.ProcessEnv, o: RuntimeOverrides 
   const endpoint = o.armEndpoint ?? settings.ARM_ENDPOINT;
   // Loaded here, not at import: the API's handlers use this module without ever calling ARM.
   const { createArmClients } = await import('../azure/arm.js');
-  const arm = createArmClients({ credential, ...(endpoint ? { endpoint } : {}), ...(armCa ? { ca: armCa } : {}) });
+  // The worker's steps requeue themselves on 429 (steps.ts): no invocation sleeps out a Retry-After.
+  const arm = createArmClients({ credential, throttled: 'return', ...(endpoint ? { endpoint } : {}), ...(armCa ? { ca: armCa } : {}) });
   const storage = o.storage ?? storageTargetFromEnv(env);
   const store = o.store ?? createStore(storage, o.tablePrefix ? { tablePrefix: o.tablePrefix } : {});
   // The Function app owns its tables: create them once per process, before any handler writes.
@@ -127,7 +128,8 @@ export async function createRuntime(env: NodeJS.ProcessEnv, o: RuntimeOverrides 
     store,
     storage,
     scanOptions: scanOptionsFrom(settings, o.timing),
-    planOptions: planOptionsFrom(settings),
+    // The scan options tell the planner how many requests each cluster will make, for pacing.
+    planOptions: { ...planOptionsFrom(settings), scan: scanOptionsFrom(settings, o.timing) },
     waivers: waivers.service,
     queue(name = SCAN_QUEUE) {
       let q = queues.get(name);

@@ -7,6 +7,7 @@
  * and read provisioningState and exitCode ourselves.
  */
 import type { ContainerServiceClient, RunCommandRequest, RunCommandResult } from '@azure/arm-containerservice';
+import { retryAfterMsOf } from '../azure/arm.js';
 import type { ClusterRef } from '../model/cluster.js';
 import { failureFromCommandReason, ScanError } from './failure.js';
 
@@ -46,12 +47,7 @@ interface RawResponseLike {
 }
 
 function retryAfterMs(raw: RawResponseLike | undefined): number {
-  const v = raw?.headers.get('retry-after');
-  if (!v) return 0;
-  const secs = Number(v);
-  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
-  const date = Date.parse(v);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : 0;
+  return raw ? retryAfterMsOf(raw.headers) : 0;
 }
 
 function commandIdFromLocation(location: string | undefined): string | null {

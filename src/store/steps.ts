@@ -6,6 +6,7 @@
  * |---------------|-------------------------|-------|
  * | `k~`run       | scan`~b~`batch          | the latest command of a batch: attempt, command id, posted at, units, duration once done |
  * | `k~`run       | scan`~o~`batch          | a batch's output (gzip'd chunks) while other batches of the scan still run |
+ * | `k~`run       | scan`~s`                | the latest step message sent for the scan: its number and queue message id |
  * | `learned`     | `latest`                | the run the durations were last learned for, and the durations (ms by unit count) |
  *
  * One partition per run, so pruneHistory removes a run's records with the run, and the timer reads
@@ -44,6 +45,14 @@ const commandSchema = z.object({
   units: count,
   durationMs: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
 });
+
+const stepSchema = z.object({ seq: count, messageId: z.string().optional() });
+
+/** The latest step message sent for a scan (pipeline.ts drops an older or duplicated one). */
+export interface SentStep {
+  seq: number;
+  messageId?: string;
+}
 
 const outputSchema = z.object({ exitCode: z.number().int(), bytes: count, sha256: text, chunks: count });
 
@@ -135,6 +144,30 @@ export class TableStepRecords implements StepRecords {
       out.set(batch, { exitCode: h.exitCode, logs: String(unpack(chunks, h.bytes, h.sha256)) });
     }
     return out;
+  }
+
+  /** The latest step sent for the scan, or null before its first follow-up. */
+  async lastStep(key: StepKey): Promise<SentStep | null> {
+    const row = await this.call(`read the latest step of scan ${key.scanId}`, (o) =>
+      this.client.getEntity<Entity>(stepsPartition(key.runId), joinKey(`scan id ${key.scanId}`, scanKey(key.scanId), 's'), o),
+    ).catch((e: unknown) => {
+      if ((e as { statusCode?: unknown }).statusCode === 404) return null;
+      throw e;
+    });
+    if (!row) return null;
+    const r = decode(stepSchema, row, 'latest step');
+    return { seq: r.seq, ...(r.messageId ? { messageId: r.messageId } : {}) };
+  }
+
+  /** Records that step `seq` of the scan was sent, as queue message `messageId`. */
+  async markStep(key: StepKey, step: SentStep): Promise<void> {
+    const entity = {
+      partitionKey: stepsPartition(key.runId),
+      rowKey: joinKey(`scan id ${key.scanId}`, scanKey(key.scanId), 's'),
+      seq: step.seq,
+      ...(step.messageId ? { messageId: step.messageId } : {}),
+    };
+    await this.call(`record step ${step.seq} of scan ${key.scanId}`, (o) => this.client.upsertEntity(entity, 'Replace', o));
   }
 
   /** Keeps a cluster whose tags make the follow-up messages too large for the queue (64 KB). */

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { apiHandler } from '../../functions/api.js';
 import { scanClusterHandler, scanClusterTrigger } from '../../functions/scanCluster.js';
 import { scanClusterPoisonTrigger } from '../../functions/scanClusterPoison.js';
-import { scanQueueOutput, scheduledScan } from '../../functions/scheduledScan.js';
+import { scheduledScan } from '../../functions/scheduledScan.js';
 import { decodeQueueMessage, LocalQueueHost } from '../../src/cli/host/queue-host.js';
 import { simulatorCredential } from '../../src/cli/static-credential.js';
 import type { ScanMessage } from '../../src/pipeline/message.js';
@@ -87,10 +87,28 @@ async function deliverChain(first: unknown, dequeueCount = 1): Promise<void> {
   }
 }
 
-async function plannedMessages(): Promise<ScanMessage[]> {
-  const c = ctx('scheduledScan');
-  await scheduledScan(timer, c);
-  return c.extraOutputs.get(scanQueueOutput) as ScanMessage[];
+/** What the timer queued: taken off the queue (8 clusters in one subscription fit the burst, so none is delayed), leaving it empty. */
+async function queuedMessages(): Promise<ScanMessage[]> {
+  const q = sharedRuntimeIfReady()!.queue();
+  const out: ScanMessage[] = [];
+  for (;;) {
+    const got = await q.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 });
+    if (got.receivedMessageItems.length === 0) return out;
+    for (const item of got.receivedMessageItems) {
+      out.push(decodeQueueMessage(item.messageText).body as ScanMessage);
+      await q.deleteMessage(item.messageId, item.popReceipt);
+    }
+  }
+}
+
+async function plannedMessages(c = ctx('scheduledScan'), t = timer): Promise<ScanMessage[]> {
+  const q = sharedRuntimeIfReady()!.queue();
+  await q.createIfNotExists();
+  await q.clearMessages();
+  const { queued } = await scheduledScan(t, c);
+  const messages = await queuedMessages();
+  expect(messages).toHaveLength(queued);
+  return messages;
 }
 
 beforeAll(async () => {
@@ -139,6 +157,42 @@ describe('timer → queue → worker', () => {
     expect(await store.getClusterHistory(msg!.cluster.id, 10)).toHaveLength(1);
     expect((await store.getRun(msg!.runId))?.done).toBe(1);
     expect(once.run?.done).toBe(1);
+  });
+
+  it('a redelivered first message whose follow-up was already sent is dropped, and so is a copy of the follow-up: one chain of polls', async () => {
+    const [msg] = (await plannedMessages()).filter((m) => m.cluster.powerState !== 'Stopped' && !m.cluster.runCommandDisabled);
+    const q = sharedRuntimeIfReady()!.queue();
+    const logs: string[] = [];
+    const delivered = (meta: Record<string, unknown>) =>
+      new InvocationContext({
+        invocationId: `t-${Math.random()}`,
+        functionName: 'scanCluster',
+        triggerMetadata: meta,
+        logHandler: (_l, ...a) => logs.push(a.join(' ')),
+      });
+    const armCalls = () => sim.requests.filter((r) => r.clusterId?.toLowerCase() === msg!.cluster.id.toLowerCase()).length;
+    const queued = async () => (await q.getProperties()).approximateMessagesCount;
+    await scanClusterHandler(msg, delivered({ dequeueCount: 1, id: 'first' }));
+    expect(await queued()).toBe(1);
+    const before = armCalls();
+    // The host delivers the first message again (its lease ran out while the worker was slow).
+    await scanClusterHandler(msg, delivered({ dequeueCount: 2, id: 'first' }));
+    expect(armCalls()).toBe(before);
+    expect(await queued()).toBe(1);
+    expect(logs).toContainEqual(expect.stringMatching(/step 0 dropped, step 1 of scan .* was already sent/));
+    // The follow-up, once visible; a copy of it under another message id is dropped too.
+    let item;
+    while (!(item = (await q.receiveMessages({ numberOfMessages: 1, visibilityTimeout: 60 })).receivedMessageItems[0]))
+      await new Promise((r) => setTimeout(r, 200));
+    await q.deleteMessage(item.messageId, item.popReceipt);
+    const followUp = decodeQueueMessage(item.messageText).body;
+    await scanClusterHandler(followUp, delivered({ dequeueCount: 1, id: 'a-copy' }));
+    expect(armCalls()).toBe(before);
+    expect(logs.filter((l) => / dropped, /.test(l))).toHaveLength(2);
+    await deliverChain(followUp);
+    const [summary] = await store.listClusterSummaries();
+    expect(summary).toMatchObject({ clusterId: msg!.cluster.id, outcome: 'scanned' });
+    expect((await store.getRun(msg!.runId))?.done).toBe(1);
   });
 
   it('a cluster with the largest tags ARM allows (50 × 512-character names, 256-character values) ends scanned, once, tags whole', async () => {
@@ -291,8 +345,8 @@ describe('a worker killed between any two storage writes of a scan', () => {
       .reduce((n, [, v]) => n + v, 0);
     const expected = await stateOf(clean, msg);
     expect(expected).toMatchObject({ summaries: [{ outcome: 'failed', reason: 'internal' }], run: { done: 1, failed: 1 } });
-    // The command's record and its done mark, the refused node results, then the failure's header, pointer, fleet digest and run row.
-    expect(writes).toBe(7);
+    // The command's record, the step sent, the command's done mark, the refused node results, then the failure's header, pointer, fleet digest and run row.
+    expect(writes).toBe(8);
     // The refusal answers before failAfterWrites sees the node results: it counts the failure record's writes only.
     for (let n = 0; n < writes - 1; n++) {
       const store = await fresh();
@@ -374,10 +428,8 @@ describe('the local queue host, as the Functions host consumes the queue', () =>
     await host.ensureQueues();
     await rt.queue().clearMessages();
     await rt.queue(POISON_QUEUE).clearMessages();
-    const c = ctx('scheduledScan');
     storageDown = false;
-    await scheduledScan(timer, c);
-    const messages = c.extraOutputs.get(scanQueueOutput) as ScanMessage[];
+    const messages = await plannedMessages();
     storageDown = true;
     for (const m of messages.slice(0, 2)) await rt.queue().sendMessage(Buffer.from(JSON.stringify(m)).toString('base64'));
     const first = await host.drain();
@@ -451,8 +503,7 @@ describe('the Function app on a fresh storage account', () => {
       functionName: 'scheduledScan',
       logHandler: (level, ...args) => level === 'warning' && warnings.push(args.join(' ')),
     });
-    await scheduledScan({ ...timer, isPastDue: true }, c);
-    expect((c.extraOutputs.get(scanQueueOutput) as unknown[]).length).toBe(8);
+    expect(await plannedMessages(c, { ...timer, isPastDue: true })).toHaveLength(8);
     expect(warnings.some((w) => /isPastDue/.test(w))).toBe(true);
     expect(warnings.some((w) => /pruning history failed; it is retried on the next run: .*injected/.test(w))).toBe(true);
     expect(rt.settings.RETENTION_DAYS).toBe(90);
@@ -471,7 +522,6 @@ describe('the Function app on a fresh storage account', () => {
     expect(scanClusterTrigger).toEqual({ queueName: SCAN_QUEUE, connection: STORAGE_CONNECTION });
     expect(scanClusterPoisonTrigger).toEqual({ queueName: `${scanClusterTrigger.queueName}-poison`, connection: STORAGE_CONNECTION });
     expect(POISON_QUEUE).toBe(`${SCAN_QUEUE}-poison`);
-    expect(scanQueueOutput).toMatchObject({ type: 'queue', queueName: SCAN_QUEUE, connection: STORAGE_CONNECTION });
     // The local hosts use the runtime's queues under the same names.
     const rt = await runtimeWith(await az.store());
     expect([rt.queue().name, rt.queue(POISON_QUEUE).name]).toEqual([SCAN_QUEUE, POISON_QUEUE]);

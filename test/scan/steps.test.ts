@@ -17,6 +17,7 @@ import { clusterInput, SUB } from './sim-scan.js';
 const OPTS: ClusterScanOptions = { benchmark: 'auto', selection: 'per-pool', timing: { firstPollDelayMs: 200, pollIntervalMs: 50 }, deadlineMs: 20_000 };
 let sim: RunningSimulator;
 let cluster: ClusterRef;
+let second: ClusterRef;
 let arm: ReturnType<typeof createArmClients>;
 
 beforeAll(async () => {
@@ -24,14 +25,19 @@ beforeAll(async () => {
     {
       subscriptions: [{ subscriptionId: SUB, displayName: 'one' }],
       // The first result poll is throttled, with a Retry-After of 3 s.
-      clusters: [{ ...clusterInput({ faults: [{ kind: 'throttle', operation: 'ManagedClusters_GetCommandResult', times: 1 }] }), subscriptionId: SUB }],
+      clusters: [
+        { ...clusterInput({ faults: [{ kind: 'throttle', operation: 'ManagedClusters_GetCommandResult', times: 1 }] }), subscriptionId: SUB },
+        { ...clusterInput({ name: 'aks-two', faults: [{ kind: 'throttle', operation: 'ManagedClusters_RunCommand', times: 1 }] }), subscriptionId: SUB },
+      ],
     },
     'steps fleet',
   );
   sim = await startArmSimulator({ fleet, commandDurationMs: 20, retryAfterSeconds: 3 });
   // No SDK retries: the step itself must back off.
   arm = createArmClients({ credential: simulatorCredential(), endpoint: sim.endpoint, ca: sim.ca, maxRetries: 0 });
-  [cluster] = (await discoverFleet(arm, {})).clusters as [ClusterRef];
+  const found = (await discoverFleet(arm, {})).clusters;
+  cluster = found.find((c) => c.name === 'aks-one') as ClusterRef;
+  second = found.find((c) => c.name === 'aks-two') as ClusterRef;
 });
 afterAll(() => sim?.stop());
 
@@ -83,5 +89,19 @@ describe('scan steps', () => {
     // The learned duration (10 s for one node group) sets the first poll.
     expect(await at(0)).toBe(10_000);
     expect(await at(1)).toBe(11_000);
+  });
+
+  it("as the worker's clients do it, a 429 comes back at once (no retry inside the call) and the step is requeued after Retry-After", async () => {
+    // The worker's clients: the SDK's default retries, but 429s of run-command calls handed back.
+    const worker = createArmClients({ credential: simulatorCredential(), endpoint: sim.endpoint, ca: sim.ca, throttled: 'return' });
+    const key = { runId: 'r3', scanId: 'steps-three' };
+    const posts = () => sim.requests.filter((r) => r.operation === 'ManagedClusters_RunCommand' && r.path.includes('/aks-two/'));
+    const r = await startScan({ cluster: second, key }, { arm: worker, now: () => new Date(), records: new MemoryStepRecords(), random: () => 0.5 }, OPTS);
+    // One POST, answered 429: the SDK did not try again after the 3 s Retry-After.
+    expect(posts().map((p) => p.status)).toEqual([429]);
+    expect(r).toMatchObject({ kind: 'wait', progress: { backoffs: 1, inFlight: [], next: 0 } });
+    // Never earlier than Retry-After (3 s), +5 % jitter at random() = 0.5.
+    expect(r.kind === 'wait' && r.delayMs).toBe(3150);
+    expect(worker.stats).toMatchObject({ throttled: 1, throttledReturned: 1, throttleRequeues: 1 });
   });
 });

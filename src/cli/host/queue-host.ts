@@ -17,7 +17,7 @@ import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scanClusterHandler } from '../../../functions/scanCluster.js';
 import { scanClusterPoisonHandler } from '../../../functions/scanClusterPoison.js';
-import { scanQueueOutput, scheduledScan } from '../../../functions/scheduledScan.js';
+import { scheduledScan } from '../../../functions/scheduledScan.js';
 import { POISON_QUEUE, SCAN_QUEUE } from '../../pipeline/queues.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { setSharedRuntime } from '../../runtime/runtime.js';
@@ -33,6 +33,12 @@ export interface QueueHostOptions {
   /** Seconds a failed message stays invisible before its retry. */
   visibilityTimeoutSeconds: number;
   log: (line: string) => void;
+  /**
+   * The longest wait between polls of a queue that holds only invisible (delayed) messages: the
+   * wait doubles from 100 ms up to this, as the host's polling backs off to maxPollingInterval.
+   * 1 s when unset.
+   */
+  maxPollingIntervalMs?: number;
   /** Told each scanCluster invocation's start and end (performance.now()), so the fleet bench can count busy time. */
   onInvocation?: (startMs: number, endMs: number) => void;
 }
@@ -117,14 +123,11 @@ export class LocalQueueHost {
     await this.poisonQueue.createIfNotExists();
   }
 
-  /** Fires the timer once and enqueues its output as the host's queue binding would (base64 JSON). */
+  /** Fires the timer once; it enqueues the run's messages itself (paced). Returns how many. */
   async fireTimer(): Promise<number> {
     const ctx = context('scheduledScan', {}, this.opts.log);
     const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
-    await scheduledScan(timer, ctx);
-    const messages = (ctx.extraOutputs.get(scanQueueOutput) as unknown[] | undefined) ?? [];
-    for (const m of messages) await this.scanQueue.sendMessage(Buffer.from(JSON.stringify(m)).toString('base64'));
-    return messages.length;
+    return (await scheduledScan(timer, ctx)).queued;
   }
 
   /** Drains the queue again and again, as the host's queue trigger would, until the signal fires. */
@@ -182,6 +185,7 @@ export class LocalQueueHost {
     // A pump, not batch by batch: a new message starts as soon as any one finishes, so one slow
     // cluster does not hold back the other workers (as with the host's newBatchThreshold).
     const inFlight = new Set<Promise<void>>();
+    let idleMs = 100;
     for (;;) {
       if (inFlight.size >= this.opts.concurrency) {
         await Promise.race(inFlight);
@@ -196,10 +200,14 @@ export class LocalQueueHost {
         }
         const props = await this.scanQueue.getProperties();
         if ((props.approximateMessagesCount ?? 0) === 0) break;
-        // Messages waiting out a visibility timeout after a failure.
-        await new Promise((r) => setTimeout(r, 200));
+        // Messages waiting out a delay (a paced first message, a step's next poll) or a failure's
+        // visibility timeout: poll less and less often, as the host does, since every receive costs
+        // the queue service a scan of its messages.
+        await new Promise((r) => setTimeout(r, idleMs));
+        idleMs = Math.min(this.opts.maxPollingIntervalMs ?? 1000, idleMs * 2);
         continue;
       }
+      idleMs = 100;
       for (const item of batch.receivedMessageItems) {
         const p: Promise<void> = this.handle(item, result)
           .catch((e: unknown) => this.opts.log(`queue host: message ${item.messageId}: ${errorMessage(e)}`))

@@ -26,8 +26,14 @@ export const progressSchema = z.object({
   next: z.number().int().min(0).max(999),
   /** Batches whose output is kept in the step records until the last batch finishes. */
   finished: z.array(z.number().int().min(0).max(999)).max(999),
-  /** Steps rescheduled after ARM still answered 429 past the SDK's retries. */
+  /** Steps rescheduled after ARM answered 429. */
   backoffs: z.number().int().min(0).max(99),
+  /**
+   * The step's number in the scan's chain of messages (the first message is 0): the worker records
+   * the latest one it sent, and drops a message older than that (a redelivered step whose
+   * follow-up already went out), so that one scan never runs two chains of polls.
+   */
+  seq: z.number().int().min(1).max(100_000).optional(),
 });
 export type Progress = z.infer<typeof progressSchema>;
 

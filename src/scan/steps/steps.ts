@@ -10,6 +10,7 @@
  */
 import type { RestError } from '@azure/core-rest-pipeline';
 import type { ArmClients } from '../../azure/arm.js';
+import { ArmThrottledError, retryAfterMsOf } from '../../azure/arm.js';
 import { skipDecision } from '../../discover/filters.js';
 import type { ClusterOutcome, ClusterRef, ClusterScan } from '../../model/cluster.js';
 import { errorLine } from '../../model/errors.js';
@@ -29,8 +30,12 @@ import type { InFlight, LearnedDurations, Progress } from './progress.js';
 import type { StepKey, StepRecords } from './records.js';
 import { guarded, StepRecordsError } from './records.js';
 
-/** Times a step is put back after ARM still answered 429 past the SDK's own retries, before the cluster fails as throttled. */
-export const MAX_THROTTLE_BACKOFFS = 3;
+/**
+ * Times a step is put back on the queue after a 429 before the cluster fails as throttled. A 429
+ * costs one short invocation and no instance time while it waits, so the bound is generous; the
+ * cluster's deadline ends a scan that never gets through first.
+ */
+export const MAX_THROTTLE_BACKOFFS = 30;
 
 export interface ScanTask {
   cluster: ClusterRef;
@@ -90,9 +95,9 @@ function unitsOf(plan: ScanPlan, env: ScanEnv): number {
 }
 
 function retryAfterOf(e: unknown): number {
-  const v = (e as Partial<RestError>).response?.headers.get('retry-after');
-  const secs = v === undefined ? NaN : Number(v);
-  return Number.isFinite(secs) ? Math.max(0, secs * 1000) : 0;
+  if (e instanceof ArmThrottledError) return e.retryAfterMs;
+  const headers = (e as Partial<RestError>).response?.headers;
+  return headers ? retryAfterMsOf(headers) : 0;
 }
 
 /** One step: poll what is due, retry or post batches, and finish or say when to come back. */
@@ -200,10 +205,14 @@ async function advance(task: ScanTask, plan: ScanPlan, progress: Progress, deps:
     if (e instanceof StepRecordsError) throw e.cause;
     if (signal.aborted) return finished(task, plan, p.startedAt, timeoutOutcome(opts), deps);
     if ((e as { statusCode?: unknown }).statusCode === 429 && progress.backoffs < MAX_THROTTLE_BACKOFFS) {
-      // Still throttled after the SDK's retries: give the subscription's bucket time without holding
-      // a worker, from where this step began (recorded commands are found again by batch).
-      const delay = jittered(Math.max(opts.timing.pollIntervalMs, retryAfterOf(e)), deps.random);
-      if (delay < remaining) return { kind: 'wait', progress: { ...progress, backoffs: progress.backoffs + 1 }, delayMs: delay };
+      // Throttled: give the subscription's bucket the time ARM asked for without holding a worker,
+      // from where this step began (recorded commands are found again by batch). Never earlier
+      // than Retry-After; the jitter spreads the clusters it refused over the following seconds.
+      const delay = jittered(Math.max(1000, retryAfterOf(e)), deps.random);
+      if (delay < remaining) {
+        deps.arm.stats.throttleRequeues++;
+        return { kind: 'wait', progress: { ...progress, backoffs: progress.backoffs + 1 }, delayMs: delay };
+      }
     }
     const f = failureFromError(e, `cluster ${task.cluster.name}`);
     return finished(task, plan, p.startedAt, { kind: 'failed', reason: f.reason, detail: f.detail }, deps);
