@@ -3,7 +3,7 @@
  * carry. Both read the fleet partition once (as /summary does); the trend also reads the run index,
  * the last runs and the scans started since the oldest of them (one query, bounded by MAX_WINDOW_SCANS).
  */
-import { buildMatrix } from '../dashboard/matrix.js';
+import { buildMatrix, poolWaiverTopics } from '../dashboard/matrix.js';
 import type { Matrix, Trend } from '../dashboard/schemas.js';
 import { buildTrend } from '../dashboard/trend.js';
 import { effectiveWaivers } from '../knowledge/index.js';
@@ -32,12 +32,11 @@ export async function getMatrix(req: ApiRequest, deps: ApiDeps): Promise<ApiResp
     knowledge,
     ...(q.disposition ? { disposition: q.disposition } : {}),
   }).topFailing;
-  const body: Matrix = buildMatrix(fleet, top, {
-    now,
-    schedulePeriodMs: deps.schedulePeriodMs,
-    knowledge,
-    waivers: deps.waivers ? await deps.waivers.cache.current() : effectiveWaivers(null),
-  });
+  const waivers = deps.waivers ? await deps.waivers.cache.current() : effectiveWaivers(null);
+  // Which pools fail a topic is kept only by the topic aggregate: read it for the topics a pool waiver touches.
+  const topics = poolWaiverTopics(fleet, top, { waivers, now });
+  const poolFailures = new Map(await Promise.all(topics.map(async (t) => [t, await deps.store.listTopicFailures(t)] as const)));
+  const body: Matrix = buildMatrix(fleet, top, { now, schedulePeriodMs: deps.schedulePeriodMs, knowledge, waivers }, poolFailures);
   return json(200, body);
 }
 

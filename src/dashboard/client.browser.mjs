@@ -569,7 +569,33 @@
         }),
       ),
     );
-    var body = shown.map(function (r) {
+    var cells = function (list) {
+      return list.map(function (c, i) {
+        var topic = m.topics[i] ? m.topics[i].topic : '';
+        return el('td', { cls: 'cell c-' + c, 'data-cell': c, title: topic + ': ' + LABEL[c] }, [
+          el('span', { 'aria-hidden': 'true', text: GLYPH[c] }),
+          el('span', { cls: 'sr', text: LABEL[c] }),
+        ]);
+      });
+    };
+    // A pool-scoped waiver applies to one pool: that pool gets its own row of cells under the cluster.
+    var poolRows = function (r) {
+      return (r.pools || []).map(function (p) {
+        return el(
+          'tr',
+          { cls: 'pool-row', 'data-pool': p.pool, 'data-pool-of': r.id },
+          [el('th', { scope: 'row' }, [el('span', { cls: 'muted', text: 'pool ' }), p.pool]), td(''), td('')].concat(cells(p.cells)),
+        );
+      });
+    };
+    var body = [];
+    shown.forEach(function (r) {
+      body.push(clusterRow(r));
+      poolRows(r).forEach(function (x) {
+        body.push(x);
+      });
+    });
+    function clusterRow(r) {
       return el(
         'tr',
         { 'data-cluster': r.name, 'data-id': r.id },
@@ -589,17 +615,9 @@
           ]),
           td(num(r.fail), 'num'),
           td(num(r.yoursToFix), 'num'),
-        ].concat(
-          r.cells.map(function (c, i) {
-            var topic = m.topics[i] ? m.topics[i].topic : '';
-            return el('td', { cls: 'cell c-' + c, 'data-cell': c, title: topic + ': ' + LABEL[c] }, [
-              el('span', { 'aria-hidden': 'true', text: GLYPH[c] }),
-              el('span', { cls: 'sr', text: LABEL[c] }),
-            ]);
-          }),
-        ),
+        ].concat(cells(r.cells)),
       );
-    });
+    }
     var pager = el('nav', { cls: 'pager', 'aria-label': 'Heatmap pages' }, [
       el('button', {
         type: 'button',
