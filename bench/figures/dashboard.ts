@@ -5,7 +5,8 @@
  *   fetch = first data request's start to the last one's end; render = that end to the page's
  *   "aksfs-ready" mark. Goal: rendering takes at most as long as fetching (ratio <= 1).
  * - dashboard.fleet_requests_2000: the data requests the fleet view makes (goal <= 3).
- * - dashboard.trend_storage_requests_2000: storage requests of one GET /api/fleet/trend.
+ * - dashboard.trend_storage_requests_2000: storage requests of one GET /api/fleet/trend once the
+ *   runs' rollups are stored (the first answer, which stores them, is in the note).
  * The fleet and topic partitions are seeded with the entities saveClusterScan leaves there
  * (summaryEntities, in batches, as readscale.ts does: 2,000 full saves take minutes and measure
  * nothing here); the clusters the cluster and node views open, and the last run's scans, are full
@@ -115,14 +116,20 @@ export async function dashboardFigures(): Promise<Record<string, Figure>> {
   process.stderr.write(`dashboard bench: ${CLUSTERS} clusters stored (${FULL} in full, ${RUNS.length} runs) in ${Math.round(performance.now() - s0)} ms\n`);
   const out: Record<string, Figure> = {};
 
-  store.requests.reset();
-  const trend = await handleApiRequest(
-    { method: 'GET', path: '/fleet/trend', query: new URLSearchParams(), headers: {} },
-    { store, now: () => new Date('2026-11-26T12:00:00Z'), schedulePeriodMs: 86_400_000, requestScan: async () => ({ runId: '-', queued: 0, missing: [] }) },
-  );
-  if (trend.status !== 200) throw new Error(`dashboard bench: GET /fleet/trend answered ${trend.status}: ${trend.body}`);
-  const trendRequests = store.requests.total;
-  const maxTrend = 2 + (1 + RUNS.length) * Math.ceil(CLUSTERS / 1000) + RUNS.length * 2 + 1;
+  const trendOnce = async (): Promise<number> => {
+    store.requests.reset();
+    const res = await handleApiRequest(
+      { method: 'GET', path: '/fleet/trend', query: new URLSearchParams(), headers: {} },
+      { store, now: () => new Date('2026-11-26T12:00:00Z'), schedulePeriodMs: 86_400_000, requestScan: async () => ({ runId: '-', queued: 0, missing: [] }) },
+    );
+    if (res.status !== 200) throw new Error(`dashboard bench: GET /fleet/trend answered ${res.status}: ${res.body}`);
+    return store.requests.total;
+  };
+  // The first answer builds and stores each finished run's rollup; every later one reads them.
+  const firstTrend = await trendOnce();
+  const trendRequests = await trendOnce();
+  const pages = Math.ceil((CLUSTERS + 1) / 1000);
+  const maxTrend = pages + 1 + RUNS.length * (pages + 1);
   out['dashboard.trend_storage_requests_2000'] = {
     value: trendRequests,
     unit: 'storage requests',
@@ -130,7 +137,9 @@ export async function dashboardFigures(): Promise<Record<string, Figure>> {
     ratio: null,
     goal: `<= ${maxTrend}`,
     met: trendRequests <= maxTrend,
-    note: `GET /api/fleet/trend over ${CLUSTERS} clusters and ${RUNS.length} runs: ${JSON.stringify(store.requests.byKind)}`,
+    note:
+      `GET /api/fleet/trend over ${CLUSTERS} clusters and ${RUNS.length} finished runs, rollups stored: ${JSON.stringify(store.requests.byKind)}; ` +
+      `the fleet partition (${pages} pages), the run index, each run's partition (${pages} pages) and its rollup; the first answer, which built the rollups, took ${firstTrend}`,
   };
 
   const server = await startServeHost(store, target, azurite.connectionString);

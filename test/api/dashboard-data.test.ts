@@ -108,8 +108,20 @@ describe('dashboard data routes', () => {
     expect(run3?.fail).toBeGreaterThanOrEqual(prod.find((h) => h.runId === 'run-3')?.totals.fail ?? 0);
     expect(t.changes.better.map((c) => [c.name, c.failBefore > c.failAfter])).toEqual([['aks-prod-1', true]]);
     expect(t.changes.worse).toEqual([]);
-    // The fleet partition, the run index, each run's partition and one scans query: not one read per cluster.
-    expect(requests).toBeLessThanOrEqual(3 + 3 + 2);
+    // The first answer builds each run's rollup once (one query of its scans; the latest run from the fleet partition) and stores it.
+    expect(requests).toBeLessThanOrEqual(1 + (1 + 3) + 3 * 2 + 1);
+    // From then on: the fleet partition, the run index, each run's partition and its rollup, and no scan read at all.
+    store.requests.reset();
+    const again = (await call(deps, '/fleet/trend')).json as Trend;
+    expect(again.points).toEqual(t.points);
+    expect(again.changes).toEqual(t.changes);
+    const scanReads = store.requests.byKind[`GET ${store.tables.scans}`] ?? 0;
+    expect(store.requests.total).toBeLessThanOrEqual(1 + (1 + 3) + 3 + scanReads);
+    // Only a run not yet over (incomplete, and started less than two schedule periods ago) is read again.
+    const runs = ((await call(deps, '/scans?top=10')).json as { items: { runId: string; complete: boolean }[] }).items;
+    const open = runs.filter((r) => !r.complete && r.runId !== t.points.at(-1)?.runId);
+    expect(open.length).toBeGreaterThan(0);
+    expect(scanReads).toBe(open.length);
     const none = (await call(deps, '/fleet/trend?resourceGroup=rg-nowhere')).json as Trend;
     expect(none.points.every((p) => p.scanned === 0 && p.fail === 0)).toBe(true);
   });
