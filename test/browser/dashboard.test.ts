@@ -4,6 +4,7 @@
  * a cluster carrying script payloads added to its tables: the page's numbers against the API's,
  * the click-through to the knowledge base's text, filters, payloads, requests, and axe-core.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,12 +81,53 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium against the demo',
     await demo?.stop();
   });
 
+  it('the page: anonymous, holds no data, loads nothing from elsewhere, and its CSP allows only its own inline script and style', async () => {
+    const r = await fetch(`${base}/api/dashboard`);
+    expect(r.status).toBe(200);
+    const html = await r.text();
+    const csp = r.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '';
+    const style = /<style>([\s\S]*)<\/style>/.exec(html)?.[1] ?? '';
+    const hash = (x: string) => `'sha256-${createHash('sha256').update(x, 'utf8').digest('base64')}'`;
+    expect(csp).toContain(`script-src ${hash(script)}`);
+    expect(csp).toContain(`style-src ${hash(style)}`);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:/);
+    // No CDN: no element loads anything by URL.
+    expect(html).not.toMatch(/<(script|link|img|iframe)[^>]+(src|href)=["']?(https?:)?\/\//i);
+    // No data: not one cluster's name is in the page.
+    const m = await api<Matrix>('fleet/matrix');
+    for (const row of m.rows) expect(html).not.toContain(row.name);
+  });
+
+  it("keyboard: the heatmap's cluster links and sort buttons are reached with Tab and followed with Enter", async () => {
+    await openView(page, base, '#/');
+    const first = page.locator('#heatmap tbody tr[data-id] th a').first();
+    const name = await first.textContent();
+    // Tab from the skip link until the focus is on the first cluster link (labelled controls come first).
+    await page.focus('a.skip');
+    let reached = false;
+    for (let i = 0; i < 80 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached =
+        (await page.evaluate(
+          'document.activeElement && document.activeElement.closest("#heatmap tbody tr[data-id]") ? document.activeElement.textContent : null',
+        )) === name;
+    }
+    expect(reached).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('body[data-view="cluster"][data-state="ready"]');
+    expect(await text('#main h1, #main h2')).toBeTruthy();
+    expect(page.url()).toContain('#/cluster/');
+  });
+
   it('fleet view: three data requests, the numbers of /summary, /fleet/matrix and /fleet/trend, and the key only in a header', async () => {
     // An old link with ?code=: the page keeps the key in sessionStorage and drops it from the address.
+    const earlier = seen.length;
     await page.goto(`${base}/api/dashboard?code=${KEY}#/`);
     await page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
     expect(page.url()).not.toContain(KEY);
-    const calls = dataCalls();
+    const calls = dataCalls().filter((c) => seen.indexOf(c) >= earlier);
     expect(calls.map((c) => new URL(c.url).pathname).sort()).toEqual(['/api/fleet/matrix', '/api/fleet/trend', '/api/summary']);
     for (const c of calls) {
       expect(c.url).not.toContain(KEY);
@@ -174,6 +216,24 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium against the demo',
     expect(await page.inputValue('#f-resourceGroup')).toBe(target.resourceGroup);
     expect(await page.inputValue('#f-disposition')).toBe('platform');
     expect(shared).toContain(`kubernetesVersion=${minor}`);
+
+    // Every filter of the form, each opened from a shared link: the page shows the API's numbers.
+    const tagKey = Object.keys(target.tags)[0] ?? 'team';
+    const each: [string, string][] = [
+      ['subscription', target.subscriptionId],
+      ['tag', `${tagKey}=${target.tags[tagKey] ?? ''}`],
+      ['benchmark', 'aks-1.7'],
+      ['disposition', 'action'],
+    ];
+    for (const [k, v] of each) {
+      const qs = `${k}=${encodeURIComponent(v)}`;
+      await openView(page, base, `#/?${qs}`);
+      const want = await api<FleetSummary>(`summary?${qs}`);
+      expect(want.clusters.total, qs).toBeLessThan(all.clusters.total);
+      expect(await text('[data-testid="clusters-total"] .n'), qs).toBe(String(want.clusters.total));
+      expect(await text('[data-testid="checks-fail"] .n'), qs).toBe(String(want.checks.fail));
+      expect(await page.inputValue(`#f-${k}`), qs).toBe(v);
+    }
   });
 
   it('click-through: fleet → cluster → check shows the knowledge base text; → node shows every check and downloads its JSON', async () => {
@@ -190,10 +250,14 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium against the demo',
     const cluster = await api<{ results: { pools: { checks: { id: string; topic: string | null; status: string }[] }[] } }>(clusterPath(target));
     const failing = cluster.results.pools.flatMap((p) => p.checks).find((c) => c.status === 'FAIL' && c.id === checkId);
     expect(failing?.topic).toBeTruthy();
-    const entry = await api<{ entry: { why: string; whatToDo: string } }>(`checks/${failing?.topic}`);
-    expect(detail).toContain(entry.entry.why);
+    const full = await api<{ entry: { why: string; whatToDo: string; verify: string; sources: (string | { title: string })[] } }>(`checks/${failing?.topic}`);
+    expect(detail).toContain(full.entry.why);
+    expect(detail).toContain(full.entry.whatToDo);
     expect(detail).toContain('How to verify');
-    expect(await text('#history')).toContain('scan');
+    expect(full.entry.sources.length).toBeGreaterThan(0);
+    for (const src of full.entry.sources) expect(detail).toContain(typeof src === 'string' ? src : src.title);
+    const history = await api<{ items: { scanId: string }[] }>(`${clusterPath(target)}/history?top=50`);
+    expect(await page.$$eval('#history tr[data-scan]', (trs) => trs.map((tr) => tr.getAttribute('data-scan')))).toEqual(history.items.map((h) => h.scanId));
     await page.screenshot({ path: join(SHOTS, 'cluster.png'), fullPage: true });
 
     const nodeName = await page.getAttribute('#pools li[data-node]', 'data-node');
@@ -212,6 +276,32 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium against the demo',
     expect(JSON.parse(readFileSync(saved, 'utf8'))).toEqual(node);
   });
 
+  it("cluster view: what changed at the latest scan is the diff route's, and why a cluster failed or was skipped is its stored reason", async () => {
+    const drift = driftFleet(defaultDemoFleet({ clusters: DEMO.clusters, seed: DEMO.seed }));
+    const m = await api<Matrix>('fleet/matrix');
+    const worse = m.rows.find((r) => r.name === drift.newlyFailing[0]);
+    expect(worse).toBeDefined();
+    await openView(page, base, clusterHash(worse as MatrixRow));
+    const h = await api<{ items: { scanId: string; outcome: { kind: string } }[] }>(`${clusterPath(worse as MatrixRow)}/history?top=50`);
+    const [to, from] = h.items.filter((x) => x.outcome.kind === 'scanned');
+    const diff = await api<{ newFailures: { id: string }[]; fixed: { id: string }[] }>(
+      `${clusterPath(worse as MatrixRow)}/diff?from=${from?.scanId}&to=${to?.scanId}`,
+    );
+    expect(diff.newFailures.length).toBeGreaterThan(0);
+    expect(await page.locator('#diff-new li').count()).toBe(diff.newFailures.length);
+    expect(await page.locator('#diff-fixed li').count()).toBe(diff.fixed.length);
+    for (const item of diff.newFailures) expect(await text('#diff-new')).toContain(item.id);
+
+    for (const row of m.rows.filter((r) => r.outcome !== 'scanned')) {
+      await openView(page, base, clusterHash(row));
+      const c = await api<{ scan: { outcome: { kind: string; reason: string; detail: string } } }>(clusterPath(row));
+      const why = await text('#why-not-scanned');
+      expect(why, row.name).toContain(c.scan.outcome.reason);
+      expect(why, row.name).toContain(c.scan.outcome.detail);
+    }
+    expect(m.rows.filter((r) => r.outcome !== 'scanned').length).toBeGreaterThan(0);
+  });
+
   it('topic, runs and waivers views show what the API answers', async () => {
     const top = (await api<FleetSummary>('summary')).topFailing[0];
     expect(top).toBeDefined();
@@ -222,6 +312,14 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium against the demo',
     expect(await text('#topic-entry h2')).toBe(topic.entry.title);
     const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
     expect(csv.suggestedFilename()).toBe(`failing-${top?.topic}.csv`);
+    const savedCsv = join(SHOTS, 'topic.csv');
+    await csv.saveAs(savedCsv);
+    const apiCsv = await (await fetch(`${base}/api/checks/${top?.topic}?format=csv`)).text();
+    expect(readFileSync(savedCsv, 'utf8').split('\n').length).toBe(apiCsv.split('\n').length);
+    // Every failing cluster's pools are on its row (the API names the cluster's pools, not which of them fail the topic).
+    const withPools = await api<{ clusters: { name: string; results: { pools: string[] } | null }[] }>(`checks/${top?.topic}?top=100`);
+    expect(withPools.clusters.length).toBe(topic.total);
+    for (const c of withPools.clusters) for (const p of c.results?.pools ?? []) expect(await text(`#topic-clusters tr[data-cluster="${c.name}"]`)).toContain(p);
     await page.screenshot({ path: join(SHOTS, 'topic.png'), fullPage: true });
 
     await openView(page, base, '#/runs');
@@ -232,9 +330,23 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium against the demo',
     await page.screenshot({ path: join(SHOTS, 'runs.png'), fullPage: true });
 
     await openView(page, base, '#/waivers');
-    const body = await api<{ waivers: { id: string }[] }>('waivers');
+    const body = await api<{ waivers: { id: string; owner: string; expires: string }[] }>('waivers');
     expect(body.waivers.length).toBeGreaterThan(0);
     expect(await page.locator('#waivers tbody tr').count()).toBe(body.waivers.length);
+    // Owner and expiry on each row; those ending within 30 days (the demo's own waiver) marked in words, not only colour.
+    const now = Date.now();
+    const stateOf = (expires: string): string => {
+      const end = Date.parse(`${expires}T00:00:00Z`) + 86_400_000;
+      return end <= now ? 'expired' : end <= now + 30 * 86_400_000 ? 'expiring' : 'ok';
+    };
+    for (const w of body.waivers) {
+      const row = `#waivers tr[data-waiver="${w.id}"]`;
+      expect(await page.getAttribute(row, 'data-expiry'), w.id).toBe(stateOf(w.expires));
+      expect(await text(row)).toContain(w.owner);
+      expect(await text(row)).toContain(w.expires);
+      if (stateOf(w.expires) !== 'ok') expect(await text(row)).toMatch(/expire/);
+    }
+    expect(body.waivers.filter((w) => stateOf(w.expires) !== 'ok').map((w) => w.id)).toContain('demo-event-qps');
     await page.screenshot({ path: join(SHOTS, 'waivers.png'), fullPage: true });
   });
 
