@@ -6,6 +6,7 @@
   'use strict';
   var KEY_STORE = 'aksfs.functionKey';
   var PAGE = 50;
+  var TOPIC_PAGE = 100;
   var base = /\/dashboard\/?$/.test(location.pathname) ? location.pathname.replace(/dashboard\/?$/, '') : '/api/';
   var LABEL = {
     action: 'Action (yours to fix)',
@@ -299,7 +300,7 @@
     if (p.length === 0) job = fleetView(r.query, current);
     else if (p[0] === 'cluster' && p.length === 4) job = clusterView({ subscriptionId: p[1], resourceGroup: p[2], name: p[3] }, current);
     else if (p[0] === 'cluster' && p.length === 6 && p[4] === 'node') job = nodeView({ subscriptionId: p[1], resourceGroup: p[2], name: p[3] }, p[5], current);
-    else if (p[0] === 'topic' && p.length === 2) job = topicView(p[1], current);
+    else if (p[0] === 'topic' && p.length === 2) job = topicView(p[1], r.query, current);
     else if (p[0] === 'runs') job = runsView(current);
     else if (p[0] === 'waivers') job = waiversView(current);
     else
@@ -569,7 +570,33 @@
         }),
       ),
     );
-    var body = shown.map(function (r) {
+    var cells = function (list) {
+      return list.map(function (c, i) {
+        var topic = m.topics[i] ? m.topics[i].topic : '';
+        return el('td', { cls: 'cell c-' + c, 'data-cell': c, title: topic + ': ' + LABEL[c] }, [
+          el('span', { 'aria-hidden': 'true', text: GLYPH[c] }),
+          el('span', { cls: 'sr', text: LABEL[c] }),
+        ]);
+      });
+    };
+    // A pool-scoped waiver applies to one pool: that pool gets its own row of cells under the cluster.
+    var poolRows = function (r) {
+      return (r.pools || []).map(function (p) {
+        return el(
+          'tr',
+          { cls: 'pool-row', 'data-pool': p.pool, 'data-pool-of': r.id },
+          [el('th', { scope: 'row' }, [el('span', { cls: 'muted', text: 'pool ' }), p.pool]), td(''), td('')].concat(cells(p.cells)),
+        );
+      });
+    };
+    var body = [];
+    shown.forEach(function (r) {
+      body.push(clusterRow(r));
+      poolRows(r).forEach(function (x) {
+        body.push(x);
+      });
+    });
+    function clusterRow(r) {
       return el(
         'tr',
         { 'data-cluster': r.name, 'data-id': r.id },
@@ -589,17 +616,9 @@
           ]),
           td(num(r.fail), 'num'),
           td(num(r.yoursToFix), 'num'),
-        ].concat(
-          r.cells.map(function (c, i) {
-            var topic = m.topics[i] ? m.topics[i].topic : '';
-            return el('td', { cls: 'cell c-' + c, 'data-cell': c, title: topic + ': ' + LABEL[c] }, [
-              el('span', { 'aria-hidden': 'true', text: GLYPH[c] }),
-              el('span', { cls: 'sr', text: LABEL[c] }),
-            ]);
-          }),
-        ),
+        ].concat(cells(r.cells)),
       );
-    });
+    }
     var pager = el('nav', { cls: 'pager', 'aria-label': 'Heatmap pages' }, [
       el('button', {
         type: 'button',
@@ -1028,20 +1047,17 @@
   }
 
   // ---- topic -------------------------------------------------------------------------------------
-  function topicView(topic, current) {
-    var all = [];
-    var page = function (token, n) {
-      return get('checks/' + enc(topic), token ? { top: 100, page: token } : { top: 100 }).then(function (r) {
-        all = all.concat(r.clusters);
-        if (r.nextPage && n < 40)
-          return page(r.nextPage, n + 1).then(function () {
-            return r;
-          });
-        return r;
-      });
+  // One page of the API at a time (a topic may fail on every cluster of 2,000): its continuation token
+  // and offset live in the URL, so Next is a link and the browser's Back button returns to the page before.
+  function topicView(topic, query, current) {
+    var token = query.get('page');
+    var from = Math.max(0, Number(query.get('from') || '0') || 0);
+    var page = function () {
+      return get('checks/' + enc(topic), token ? { top: TOPIC_PAGE, page: token } : { top: TOPIC_PAGE });
     };
-    return page(null, 0).then(function (r) {
+    return page().then(function (r) {
       if (!current()) return;
+      var all = r.clusters;
       var e = r.entry;
       var btn = el('button', { type: 'button', id: 'download-csv', text: 'Export failing clusters (CSV)' });
       btn.addEventListener('click', function () {
@@ -1071,9 +1087,19 @@
           rows.length
             ? table(['Cluster', 'Resource group', 'Subscription', 'Kubernetes', 'Pools', 'Yours to fix'], rows, [false, false, false, false, false, true])
             : empty('No cluster fails it.'),
-          all.length < r.total
-            ? el('p', { cls: 'notice', text: 'Showing ' + all.length + ' of ' + r.total + '; the CSV export pages through the API.' })
-            : null,
+          el('nav', { cls: 'pager', 'aria-label': 'Failing clusters pages' }, [
+            from > 0 ? link('#/topic/' + enc(topic), 'First page', { id: 'topic-first' }) : null,
+            el('span', {
+              id: 'topic-page-status',
+              'aria-live': 'polite',
+              text: r.total ? 'Clusters ' + (from + 1) + '–' + (from + all.length) + ' of ' + num(r.total) : '',
+            }),
+            r.nextPage
+              ? link('#/topic/' + enc(topic) + '?page=' + enc(r.nextPage) + '&from=' + (from + all.length), 'Next', {
+                  id: 'topic-next',
+                })
+              : null,
+          ]),
         ]),
       ]);
     });

@@ -43,6 +43,11 @@ export const MatrixRowSchema = z
     yoursToFix: count,
     /** One per entry of topics, in that order. */
     cells: z.array(z.enum(MATRIX_CELLS)),
+    pools: z
+      .array(z.object({ pool: z.string(), cells: z.array(z.enum(MATRIX_CELLS)) }).strict())
+      .describe(
+        'The pools a pool-scoped waiver in force names, each with its own cells ("pass" where the topic does not fail in that pool); empty for other clusters. The cluster\'s cell is "waived" when every pool failing the topic is waived.',
+      ),
   })
   .strict();
 

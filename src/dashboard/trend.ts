@@ -1,22 +1,24 @@
 /**
  * The fleet over its last runs: FAIL and yours-to-fix per run, and which clusters moved between
- * their two latest scans. Pure: built from the run records and the scans of the window.
+ * their two latest scans. Pure: built from the run records and each run's rollup (its scans).
  */
 import { YOURS } from '../report/fleet-schema.js';
 import { iso } from '../report/summary.js';
-import type { ClusterSummary, RunRecord, ScanTotals } from '../store/types.js';
+import type { ClusterSummary, RunRecord, RunRollup, RunRollupScan } from '../store/types.js';
 import type { Change, Trend, TrendPoint } from './schemas.js';
 
-const yoursOf = (s: ScanTotals): number => YOURS.reduce((n, k) => n + (s.triage[k] ?? 0), 0);
+const yoursOf = (s: RunRollupScan): number => YOURS.reduce((n, k) => n + (s.triage[k] ?? 0), 0);
+
+type TrendScan = RunRollupScan & { runId: string };
 
 /** At most this many clusters listed per direction; the counts of both lists stay whole. */
 export const MAX_CHANGES = 200;
 
-export function buildTrend(runs: readonly RunRecord[], scans: readonly ScanTotals[], fleet: readonly ClusterSummary[], now: Date, truncated: boolean): Trend {
+export function buildTrend(runs: readonly RunRecord[], rollups: readonly RunRollup[], fleet: readonly ClusterSummary[], now: Date, truncated: boolean): Trend {
   const inFleet = new Map(fleet.map((s) => [s.clusterId.toLowerCase(), s]));
-  const kept = scans.filter((s) => s.outcome.kind === 'scanned' && inFleet.has(s.clusterId.toLowerCase()));
-  const byRun = new Map<string, ScanTotals[]>();
-  const byCluster = new Map<string, ScanTotals[]>();
+  const kept: TrendScan[] = rollups.flatMap((r) => r.scans.filter((s) => inFleet.has(s.clusterId.toLowerCase())).map((s) => ({ ...s, runId: r.runId })));
+  const byRun = new Map<string, TrendScan[]>();
+  const byCluster = new Map<string, TrendScan[]>();
   for (const s of kept) {
     byRun.set(s.runId, [...(byRun.get(s.runId) ?? []), s]);
     const k = s.clusterId.toLowerCase();
@@ -31,7 +33,7 @@ export function buildTrend(runs: readonly RunRecord[], scans: readonly ScanTotal
         trigger: r.trigger,
         startedAt: iso(r.startedAt),
         scanned: list.length,
-        fail: list.reduce((n, s) => n + s.totals.fail, 0),
+        fail: list.reduce((n, s) => n + s.fail, 0),
         yoursToFix: list.reduce((n, s) => n + yoursOf(s), 0),
       };
     });
@@ -40,7 +42,7 @@ export function buildTrend(runs: readonly RunRecord[], scans: readonly ScanTotal
   for (const [k, list] of byCluster) {
     if (list.length < 2) continue;
     list.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : a.scanId < b.scanId ? 1 : -1));
-    const [after, before] = list as [ScanTotals, ScanTotals];
+    const [after, before] = list as [TrendScan, TrendScan];
     const c = inFleet.get(k);
     if (!c) continue;
     const change: Change = {
@@ -50,8 +52,8 @@ export function buildTrend(runs: readonly RunRecord[], scans: readonly ScanTotal
       name: c.name,
       fromScanId: before.scanId,
       toScanId: after.scanId,
-      failBefore: before.totals.fail,
-      failAfter: after.totals.fail,
+      failBefore: before.fail,
+      failAfter: after.fail,
       yoursBefore: yoursOf(before),
       yoursAfter: yoursOf(after),
     };

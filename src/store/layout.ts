@@ -10,6 +10,7 @@
  * | Nodes    | cluster~scan            | node~part, `~details~n`   | each node's full result, gzip'd and cut into 64,000-byte binary properties; overflow of a large scan header |
  * | Runs     | `runs`                  | inverted start~run        | the index of scan runs, newest first |
  * | Runs     | `r~`run                 | `run`, `c~`cluster        | the run header, and one entity per cluster done in the run |
+ * | Runs     | `g~`run                 | `rollup`                  | a finished run's rollup for the dashboard's trend (codec/run-rollup.ts) |
  *
  * Keys are built from `encodeKey`, which never emits `~`, so the separator cannot occur inside a part.
  */

@@ -41,6 +41,7 @@ import { DIGEST_SHARDS, digestComplete, digestMetaEntity, digestOf, digestRecord
 import { nodeResultEntities, nodeResultOf } from './codec/node.js';
 import { RUN_TRIGGERS } from '../model/run.js';
 import { clusterDoneEntity, indexedRunId, RUN, RUN_SELECT, runEntities, runRecordOf } from './codec/run.js';
+import { runRollupEntity, runRollupKeys, runRollupOf } from './codec/run-rollup.js';
 import { overflowParts, SCAN_HISTORY_SELECT, SCAN_ID_SELECT, SCAN_STARTED_AT, scanDetailsOf, scanEntities, scanIdOf, scanTotalsOf } from './codec/scan.js';
 import { KEYS_SELECT, keysOf, where, type Entity } from './codec/values.js';
 import { createRequestCounter, type PipelinePolicy, type RequestCounter } from './counter.js';
@@ -70,6 +71,7 @@ import type {
   OutcomeKind,
   PruneResult,
   RunRecord,
+  RunRollup,
   RunStart,
   ScanTotals,
   StoredClusterScan,
@@ -129,6 +131,12 @@ export interface Store {
   getNodeResult(clusterId: string, scanId: string, node: string): Promise<ScannedNode | null>;
   /** Totals of every cluster's scans started at or after `since` (ISO), at most `max` of them: one query, $select'ed, 1,000 per page. */
   listScanTotalsSince(since: string, max: number): Promise<ScanTotals[]>;
+  /** The scans of one run: a query across every cluster's partition, so the trend makes it once per run (then reads the rollup). */
+  listRunScanTotals(runId: string, max: number): Promise<ScanTotals[]>;
+  /** A run's stored rollup (src/dashboard/trend.ts), or null. */
+  getRunRollup(runId: string): Promise<RunRollup | null>;
+  /** Stores a run's rollup; false when it does not fit one entity (the trend then keeps computing it). */
+  saveRunRollup(rollup: RunRollup): Promise<boolean>;
   /** Deletes scans and runs that started before now - retentionDays; never a cluster's latest scan or latest results. */
   pruneHistory(now: Date, retentionDays: number): Promise<PruneResult>;
 }
@@ -763,6 +771,26 @@ class TableStore implements Store {
     const op = 'list recent scans';
     const rows = await this.list('scans', op, where(SCAN_STARTED_AT, 'ge', since), { select: [...SCAN_HISTORY_SELECT], max });
     return this.decoded('scans', op, () => rows.map(scanTotalsOf));
+  }
+
+  async listRunScanTotals(runId: string, max: number): Promise<ScanTotals[]> {
+    positiveInt(max, 'run scan limit', 100_000);
+    const op = `list the scans of run ${runId}`;
+    const rows = await this.list('scans', op, where('runId', 'eq', nonEmpty(runId, 'run id')), { select: [...SCAN_HISTORY_SELECT], max });
+    return this.decoded('scans', op, () => rows.map(scanTotalsOf));
+  }
+
+  async getRunRollup(runId: string): Promise<RunRollup | null> {
+    const k = runRollupKeys(nonEmpty(runId, 'run id'));
+    const e = await this.get('runs', `read the rollup of run ${runId}`, k.partitionKey, k.rowKey);
+    return e ? this.decoded('runs', `read the rollup of run ${runId}`, () => runRollupOf(e)) : null;
+  }
+
+  async saveRunRollup(rollup: RunRollup): Promise<boolean> {
+    const e = runRollupEntity(rollup);
+    if (!e) return false;
+    await this.call('runs', `save the rollup of run ${rollup.runId}`, (c, o) => c.upsertEntity(e, 'Replace', o));
+    return true;
   }
 
   // ---- retention ----------------------------------------------------------------------------

@@ -187,6 +187,22 @@ export interface StoredNode {
 export type StoredOutcome =
   { kind: 'scanned' } | { kind: 'skipped'; reason: SkipReason; detail: string } | { kind: 'failed'; reason: FailReason; detail: string };
 
+/** One cluster's scan in a run's rollup (the dashboard's trend). */
+export interface RunRollupScan {
+  clusterId: string;
+  scanId: string;
+  startedAt: string;
+  fail: number;
+  /** Distinct failing checks per disposition, as ScanTotals.triage. */
+  triage: Record<string, number>;
+}
+
+/** The scanned clusters of one run, stored once the run is over so the trend reads one entity per run. */
+export interface RunRollup {
+  runId: string;
+  scans: RunRollupScan[];
+}
+
 export interface ScanTotals {
   clusterId: string;
   scanId: string;

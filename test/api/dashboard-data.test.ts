@@ -59,6 +59,41 @@ describe('dashboard data routes', () => {
     expect(filtered.rows.map((r) => r.id)).toEqual([hostileRef().id]);
   });
 
+  it("/fleet/matrix: a pool-scoped waiver marks that pool's cells waived, not the cluster's, until every failing pool is waived", async () => {
+    const table = createWaiverTable(az.target(), { tablePrefix: `${store.tables.clusters.replace(/Clusters$/, '')}pw` });
+    await table.ensureTable();
+    const waivers = new WaiverService({ table, file: null, defaults: false, maxDays: 365, now: () => new Date() });
+    const pooled = { ...deps, waivers };
+    const prod1 = '/subscriptions/aaaaaaaa-0000-4000-8000-000000000001/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod-1';
+    const expires = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const waive = (pool: string) =>
+      waivers.put(
+        `ro-${pool}`,
+        { topic: 'kubelet.read-only-port', scope: { cluster: prod1, pool }, reason: 'port closed (SEC-9)', owner: 'p@example.com', expires },
+        'test',
+        {},
+      );
+    const prodRow = async () => {
+      const m = (await call(pooled, '/fleet/matrix?topics=5')).json as Matrix;
+      return { m, row: m.rows.find((r) => r.name === 'aks-prod-1'), ro: m.topics.findIndex((t) => t.topic === 'kubelet.read-only-port') };
+    };
+    // aks-prod-1 fails kubelet.read-only-port (3.2.4) in both its pools, system and user.
+    await waive('system');
+    const one = await prodRow();
+    expect(one.ro).toBeGreaterThanOrEqual(0);
+    expect(one.row?.cells[one.ro]).toBe('check-quirk');
+    expect(one.row?.pools.map((p) => [p.pool, p.cells[one.ro]])).toEqual([['system', 'waived']]);
+    // Other clusters are not touched by a waiver of aks-prod-1's pool.
+    expect(one.m.rows.filter((r) => r.name !== 'aks-prod-1').every((r) => r.pools.length === 0)).toBe(true);
+    await waive('user');
+    const both = await prodRow();
+    expect(both.row?.pools.map((p) => [p.pool, p.cells[both.ro]])).toEqual([
+      ['system', 'waived'],
+      ['user', 'waived'],
+    ]);
+    expect(both.row?.cells[both.ro]).toBe('waived');
+  });
+
   it('/fleet/trend: FAIL and yours-to-fix per run from the stored scans, and the clusters that moved, in a bounded number of requests', async () => {
     store.requests.reset();
     const t = (await call(deps, '/fleet/trend')).json as Trend;
@@ -73,8 +108,20 @@ describe('dashboard data routes', () => {
     expect(run3?.fail).toBeGreaterThanOrEqual(prod.find((h) => h.runId === 'run-3')?.totals.fail ?? 0);
     expect(t.changes.better.map((c) => [c.name, c.failBefore > c.failAfter])).toEqual([['aks-prod-1', true]]);
     expect(t.changes.worse).toEqual([]);
-    // The fleet partition, the run index, each run's partition and one scans query: not one read per cluster.
-    expect(requests).toBeLessThanOrEqual(3 + 3 + 2);
+    // The first answer builds each run's rollup once (one query of its scans; the latest run from the fleet partition) and stores it.
+    expect(requests).toBeLessThanOrEqual(1 + (1 + 3) + 3 * 2 + 1);
+    // From then on: the fleet partition, the run index, each run's partition and its rollup, and no scan read at all.
+    store.requests.reset();
+    const again = (await call(deps, '/fleet/trend')).json as Trend;
+    expect(again.points).toEqual(t.points);
+    expect(again.changes).toEqual(t.changes);
+    const scanReads = store.requests.byKind[`GET ${store.tables.scans}`] ?? 0;
+    expect(store.requests.total).toBeLessThanOrEqual(1 + (1 + 3) + 3 + scanReads);
+    // Only a run not yet over (incomplete, and started less than two schedule periods ago) is read again.
+    const runs = ((await call(deps, '/scans?top=10')).json as { items: { runId: string; complete: boolean }[] }).items;
+    const open = runs.filter((r) => !r.complete && r.runId !== t.points.at(-1)?.runId);
+    expect(open.length).toBeGreaterThan(0);
+    expect(scanReads).toBe(open.length);
     const none = (await call(deps, '/fleet/trend?resourceGroup=rg-nowhere')).json as Trend;
     expect(none.points.every((p) => p.scanned === 0 && p.fail === 0)).toBe(true);
   });
