@@ -22,12 +22,12 @@ const SUBSCRIPTIONS = Number(process.env['FLEET_BENCH_SUBSCRIPTIONS'] ?? 20);
 /** Function app instances, as worker processes. */
 const WORKERS = 4;
 /**
- * Azure seconds per real second. 1.25: a subscription of 100 clusters needs about 200 s of its
- * bucket (160 real s), while the run's CPU on a quiet two-core machine (workers about 70 ms and
- * Azurite + simulator about 60 ms per cluster, measured at 400 clusters) is about 130 s over both
- * cores; at the old 5 the cores, not the buckets, set the pace (makespan 5.12 x floor).
+ * Azure seconds per real second. 1: Azure's own clock. On a quiet two-core machine (2026-11-30) the
+ * run's CPU (workers 123 s, Azurite + simulator 264 s) is 194 s over both cores, just under the
+ * slowest subscription's 200 s of bucket plus command; at 1.25 the cores set the pace (CPU 179 s over
+ * a 160 s floor, makespan 1.64 x floor), at the old 5 far more so (5.12 x floor).
  */
-const TIME_SCALE = Number(process.env['FLEET_BENCH_TIME_SCALE'] ?? 1.25);
+const TIME_SCALE = Number(process.env['FLEET_BENCH_TIME_SCALE'] ?? 1);
 /** kube-bench through run-command on a node pool's node: about a minute (shared/reference/real-aks-notes.md). */
 const COMMAND_SECONDS = 60;
 const COMMAND_JITTER_SECONDS = 12;

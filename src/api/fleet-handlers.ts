@@ -29,6 +29,8 @@ import type { ApiDeps, ApiRequest, ApiResponse } from './types.js';
 import { clusterIdOf, clusterItem, poolViews, scanHeader } from './views.js';
 
 const DEFAULT_PAGE = 50;
+/** The largest page `top` allows; a whole export is read in pages of this size. */
+const MAX_PAGE = 100;
 const DEFAULT_HISTORY = 100;
 
 /** The fleet's per-cluster entities under the filters: the store's query for what it can filter, memory for the rest. */
@@ -340,8 +342,15 @@ export async function getCheck(req: ApiRequest, deps: ApiDeps, params: Record<st
     .filter((s) => (sub === undefined || s.subscriptionId.toLowerCase() === sub) && (rg === undefined || s.resourceGroup.toLowerCase() === rg))
     .sort(compareClusters);
   const now = deps.now();
-  const clusters = (await failing.read(kept.slice(offset, offset + top))).map((s) => clusterItem(s, now, deps.schedulePeriodMs));
-  if (wantsCsv(q.format, req.headers)) {
+  const asCsv = wantsCsv(q.format, req.headers);
+  // An export asked for without a page position is the whole list ("who fails X" for a ticket or a
+  // spreadsheet), read a page's worth of clusters at a time.
+  const exportAll = asCsv && q.top === undefined && q.page === undefined && q.skip === undefined;
+  const chosen = exportAll ? kept : kept.slice(offset, offset + top);
+  const summaries: ClusterSummary[] = [];
+  for (let i = 0; i < chosen.length; i += MAX_PAGE) summaries.push(...(await failing.read(chosen.slice(i, i + MAX_PAGE))));
+  const clusters = summaries.map((s) => clusterItem(s, now, deps.schedulePeriodMs));
+  if (asCsv) {
     const name = body.query.topic ?? `${body.query.benchmark ?? ''}-${body.query.checkId ?? ''}`;
     return csv(`failing-${name}`, CLUSTER_CSV_HEADER, clusters.map(clusterCsvRow));
   }

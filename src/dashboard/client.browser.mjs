@@ -1061,7 +1061,7 @@
       var e = r.entry;
       var btn = el('button', { type: 'button', id: 'download-csv', text: 'Export failing clusters (CSV)' });
       btn.addEventListener('click', function () {
-        download('checks/' + enc(topic), { format: 'csv', top: 100 }, 'failing-' + topic + '.csv', 'text/csv').catch(showError);
+        download('checks/' + enc(topic), { format: 'csv' }, 'failing-' + topic + '.csv', 'text/csv').catch(showError);
       });
       var rows = all.map(function (c) {
         var pools = c.results ? c.results.pools.join(', ') : '';

@@ -276,6 +276,11 @@ describe('delivery: Teams limits, retries, deadlines', () => {
     expect(failed?.detail).toContain('HTTP 500');
     expect(failed?.detail).not.toContain('SECRET');
     expect(Date.parse(failed!.nextAttemptAt!)).toBeGreaterThan(h.clock.t);
+    // The API shows the failed post on the run, without the webhook's URL.
+    const viaApi = await call(depsFor(h.store), '/scans/run-500');
+    expect(viaApi.status).toBe(200);
+    expect((viaApi.json as { alerts: unknown[] }).alerts).toMatchObject([{ channel: 'default', status: 'failed', attempts: 3, httpStatus: 500 }]);
+    expect(viaApi.text).not.toContain('SECRET');
     // A tick before the retry is due does nothing.
     await housekeepAlerts(h.deps);
     expect(postsSince(from)).toHaveLength(0);
