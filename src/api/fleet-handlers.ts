@@ -275,6 +275,8 @@ type FailingRef = Pick<ClusterSummary, 'clusterId' | 'subscriptionId' | 'resourc
 interface FailingList {
   refs: FailingRef[];
   read(page: FailingRef[]): Promise<ClusterSummary[]>;
+  /** For a topic: the pools where it fails, per cluster id of the page; the cluster's pools can be more. */
+  failingPools?(page: FailingRef[]): Promise<Record<string, string[]>>;
 }
 
 const present = <T>(x: T | null | undefined): x is T => x !== null && x !== undefined;
@@ -296,10 +298,24 @@ async function topicList(deps: ApiDeps, topic: string): Promise<FailingList> {
     const failing = digest.filter((d) => d.results?.failingTopics.includes(topic));
     const keyOf = new Map<FailingRef, string>(failing.map((d) => [d, d.key]));
     const known = digest.map((d) => d.key);
-    return { refs: failing, read: (page) => deps.store.getClusterSummaries(page.map((r) => keyOf.get(r)).filter(present), known) };
+    const failingKeys = failing.map((d) => d.key);
+    return {
+      refs: failing,
+      read: (page) => deps.store.getClusterSummaries(page.map((r) => keyOf.get(r)).filter(present), known),
+      failingPools: async (page) => {
+        // The topic's aggregate is keyed like the fleet: its rows are exactly the failing clusters.
+        const rows = await deps.store.getTopicFailures(topic, page.map((r) => keyOf.get(r)).filter(present), failingKeys);
+        return Object.fromEntries(rows.map((r) => [r.clusterId, r.pools]));
+      },
+    };
   }
   const rows = await deps.store.listTopicFailures(topic);
-  return { refs: rows, read: async (page) => (await Promise.all(page.map((r) => deps.store.getClusterSummary(r.clusterId)))).filter(present) };
+  const poolsOf = new Map<FailingRef, string[]>(rows.map((r) => [r, r.pools]));
+  return {
+    refs: rows,
+    read: async (page) => (await Promise.all(page.map((r) => deps.store.getClusterSummary(r.clusterId)))).filter(present),
+    failingPools: async (page) => Object.fromEntries(page.map((r) => [r.clusterId, poolsOf.get(r) ?? []])),
+  };
 }
 
 export async function getCheck(req: ApiRequest, deps: ApiDeps, params: Record<string, string>): Promise<ApiResponse> {
@@ -348,15 +364,28 @@ export async function getCheck(req: ApiRequest, deps: ApiDeps, params: Record<st
   const exportAll = asCsv && q.top === undefined && q.page === undefined && q.skip === undefined;
   const chosen = exportAll ? kept : kept.slice(offset, offset + top);
   const summaries: ClusterSummary[] = [];
-  for (let i = 0; i < chosen.length; i += MAX_PAGE) summaries.push(...(await failing.read(chosen.slice(i, i + MAX_PAGE))));
+  let pools: Record<string, string[]> | null = failing.failingPools ? {} : null;
+  for (let i = 0; i < chosen.length; i += MAX_PAGE) {
+    const part = chosen.slice(i, i + MAX_PAGE);
+    const [read, partPools] = await Promise.all([failing.read(part), failing.failingPools?.(part)]);
+    summaries.push(...read);
+    if (pools && partPools) pools = { ...pools, ...partPools };
+  }
   const clusters = summaries.map((s) => clusterItem(s, now, deps.schedulePeriodMs));
   if (asCsv) {
     const name = body.query.topic ?? `${body.query.benchmark ?? ''}-${body.query.checkId ?? ''}`;
-    return csv(`failing-${name}`, CLUSTER_CSV_HEADER, clusters.map(clusterCsvRow));
+    if (!pools) return csv(`failing-${name}`, CLUSTER_CSV_HEADER, clusters.map(clusterCsvRow));
+    const failingIn = pools;
+    return csv(
+      `failing-${name}`,
+      [...CLUSTER_CSV_HEADER, 'failingPools'],
+      clusters.map((c) => [...clusterCsvRow(c), (failingIn[c.id] ?? []).join(' ')]),
+    );
   }
   const page: CheckFailing = {
     ...body,
     clusters,
+    failingPools: pools,
     total: kept.length,
     top,
     skip: offset,

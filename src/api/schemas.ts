@@ -248,6 +248,12 @@ export const CheckFailingSchema = z
     /** The entry's disposition for the asked benchmark (entries override it per benchmark). */
     disposition: z.string().nullable(),
     clusters: z.array(ClusterItemSchema).describe('One page of the failing clusters, ordered by subscription, resource group and name.'),
+    failingPools: z
+      .record(z.string(), z.array(z.string()))
+      .nullable()
+      .describe(
+        'For a topic: per cluster id of this page, the node pools where the topic fails ("" for nodes of no known pool); a cluster\'s other pools pass. Null for a check id. CSV: the failingPools column.',
+      ),
     total: count,
     top: count,
     skip: count,

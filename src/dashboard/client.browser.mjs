@@ -1064,7 +1064,9 @@
         download('checks/' + enc(topic), { format: 'csv' }, 'failing-' + topic + '.csv', 'text/csv').catch(showError);
       });
       var rows = all.map(function (c) {
-        var pools = c.results ? c.results.pools.join(', ') : '';
+        // The pools failing the topic when the API names them; a cluster's other pools pass it.
+        var failingIn = r.failingPools && r.failingPools[c.id];
+        var pools = failingIn ? failingIn.join(', ') : c.results ? c.results.pools.join(', ') : '';
         return el('tr', { 'data-cluster': c.name }, [
           el('td', null, [link(clusterHash(c), c.name)]),
           td(c.resourceGroup),
@@ -1083,9 +1085,16 @@
         ),
         section('Clusters failing it (' + r.total + ')', 'topic-clusters', [
           btn,
-          el('p', { cls: 'muted', text: 'The pools column lists each cluster\u2019s Linux pools; the cluster view shows which pool fails.' }),
+          el('p', { cls: 'muted', text: 'Failing pools: the node pools where a check of this topic fails; the cluster\u2019s other pools pass it.' }),
           rows.length
-            ? table(['Cluster', 'Resource group', 'Subscription', 'Kubernetes', 'Pools', 'Yours to fix'], rows, [false, false, false, false, false, true])
+            ? table(['Cluster', 'Resource group', 'Subscription', 'Kubernetes', 'Failing pools', 'Yours to fix'], rows, [
+                false,
+                false,
+                false,
+                false,
+                false,
+                true,
+              ])
             : empty('No cluster fails it.'),
           el('nav', { cls: 'pager', 'aria-label': 'Failing clusters pages' }, [
             from > 0 ? link('#/topic/' + enc(topic), 'First page', { id: 'topic-first' }) : null,

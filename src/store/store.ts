@@ -118,6 +118,8 @@ export interface Store {
   getClusterSummaries(page: readonly string[], known: readonly string[]): Promise<ClusterSummary[]>;
   /** The topic's aggregate: one partition, one row per cluster whose latest results fail it. */
   listTopicFailures(topic: string): Promise<TopicFailure[]>;
+  /** The topic's aggregate rows of a page of clusters (fleet keys), read like getClusterSummaries. */
+  getTopicFailures(topic: string, page: readonly string[], known: readonly string[]): Promise<TopicFailure[]>;
   /** One cluster's fleet entity (point read); null for an unknown cluster. */
   getClusterSummary(clusterId: string): Promise<ClusterSummary | null>;
   /** The cluster's latest attempt and latest results scan ids, from one point read; null for an unknown cluster. */
@@ -637,7 +639,15 @@ class TableStore implements Store {
   }
 
   async getClusterSummaries(page: readonly string[], known: readonly string[]): Promise<ClusterSummary[]> {
-    const op = 'read cluster summaries';
+    return this.readKeyRanges(FLEET_PARTITION, page, known, 'read cluster summaries', clusterSummaryOf);
+  }
+
+  async getTopicFailures(topic: string, page: readonly string[], known: readonly string[]): Promise<TopicFailure[]> {
+    return this.readKeyRanges(keys.topicPartition(nonEmpty(topic, 'topic')), page, known, `read topic ${topic} rows`, topicFailureOf);
+  }
+
+  /** The page's rows of one partition, in page order: a point read or one key-range query per run of neighbours. */
+  private async readKeyRanges<T>(partition: string, page: readonly string[], known: readonly string[], op: string, decode: (e: Entity) => T): Promise<T[]> {
     const wanted = new Set(page);
     // Keys of the page that follow each other in key order, with no other known key between: one range query each.
     const runs: string[][] = [];
@@ -650,7 +660,7 @@ class TableStore implements Store {
       }
     }
     if (run.length) runs.push(run);
-    const read = new Map<string, ClusterSummary>();
+    const read = new Map<string, T>();
     const limit = pLimit(8);
     await Promise.all(
       runs.map((r) =>
@@ -659,19 +669,19 @@ class TableStore implements Store {
           const to = r[r.length - 1] as string;
           const rows =
             from === to
-              ? [await this.get('clusters', op, FLEET_PARTITION, from)].filter((e): e is Entity => e !== null)
-              : await this.list('clusters', op, odata`PartitionKey eq ${FLEET_PARTITION} and RowKey ge ${from} and RowKey le ${to}`);
-          // A cluster saved since the digest was read may lie in the range: only the page's keys are kept.
+              ? [await this.get('clusters', op, partition, from)].filter((e): e is Entity => e !== null)
+              : await this.list('clusters', op, odata`PartitionKey eq ${partition} and RowKey ge ${from} and RowKey le ${to}`);
+          // A row written since the digest was read may lie in the range: only the page's keys are kept.
           for (const e of rows)
             if (typeof e['rowKey'] === 'string' && wanted.has(e['rowKey']))
               read.set(
                 e['rowKey'],
-                this.decoded('clusters', op, () => clusterSummaryOf(e)),
+                this.decoded('clusters', op, () => decode(e)),
               );
         }),
       ),
     );
-    return page.map((k) => read.get(k)).filter((x): x is ClusterSummary => x !== undefined);
+    return page.map((k) => read.get(k)).filter((x): x is T => x !== undefined);
   }
 
   // ---- reading ------------------------------------------------------------------------------

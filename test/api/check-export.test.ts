@@ -14,6 +14,7 @@ const az = useAzurite();
 const N = 130;
 const SUB = '00000000-0000-4000-8000-000000000001';
 const report = normaliseKubeBench(generateKubeBenchReport('aks-1.7', profileFailing('aks-default', 'aks-1.7')), 'test');
+const passing = normaliseKubeBench(generateKubeBenchReport('aks-1.7', new Set()), 'test');
 
 function scanOf(i: number): ClusterScan {
   const name = `aks-${String(i).padStart(3, '0')}`;
@@ -28,7 +29,13 @@ function scanOf(i: number): ClusterScan {
     benchmark: 'aks-1.7',
     outcome: {
       kind: 'scanned',
-      nodes: [{ name: `aks-system-${String(i)}-vmss000000`, pool: 'system', benchmark: 'aks-1.7', totals: report.totals, checks: report.checks, warnings: [] }],
+      nodes: [
+        { name: `aks-system-${String(i)}-vmss000000`, pool: 'system', benchmark: 'aks-1.7', totals: report.totals, checks: report.checks, warnings: [] },
+        // Every third cluster has a second pool where the same checks pass: it must not be named as failing.
+        ...(i % 3 === 0
+          ? [{ name: `aks-apps-${String(i)}-vmss000000`, pool: 'apps', benchmark: 'aks-1.7', totals: passing.totals, checks: passing.checks, warnings: [] }]
+          : []),
+      ],
       nodeFailures: [],
     },
     startedAt: at,
@@ -62,6 +69,23 @@ describe('GET /checks/{topic} as CSV', () => {
     const names = rows.map((l) => l.split(',')[name]);
     expect(new Set(names).size).toBe(N);
     expect(names).toContain('aks-129');
+    const pools = (header ?? '').split(',').indexOf('failingPools');
+    expect(pools).toBeGreaterThan(0);
+    for (const l of rows) expect(l.split(',')[pools]).toBe('system');
+  });
+
+  it('names the pools failing the topic, not every pool of the cluster', async () => {
+    const page = (await call(deps, `/checks/${topic}?top=100`)).json as {
+      clusters: { id: string; name: string; results: { pools: string[] } }[];
+      failingPools: Record<string, string[]>;
+    };
+    const two = page.clusters.filter((c) => c.results.pools.length === 2);
+    expect(two.length).toBeGreaterThan(10);
+    for (const c of page.clusters) expect(page.failingPools[c.id], c.name).toEqual(['system']);
+    const failingId = report.checks.find((c) => c.status === 'FAIL')?.id;
+    const byId = (await call(deps, `/checks/${failingId ?? '-'}?benchmark=aks-1.7`)).json as { failingPools: unknown; total: number };
+    expect(byId.total).toBe(N);
+    expect(byId.failingPools).toBeNull();
   });
 
   it('keeps the page when one is asked for, and JSON keeps its default page', async () => {
