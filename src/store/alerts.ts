@@ -191,6 +191,15 @@ export function createAlertStore(client: TableClient, table: string, timeoutMs =
   };
   /** A conditional write that lost its race: 409 (created first by someone) or 412 (changed since read). */
   const lostRace = (e: unknown): boolean => e instanceof StoreError && (e.statusCode === 409 || e.statusCode === 412);
+  /** A guarded write that another worker won (409 on create, 412 on a stale ETag) answers null. */
+  const unlessLostRace = async <T>(write: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await write();
+    } catch (e) {
+      if (lostRace(e)) return null;
+      throw e;
+    }
+  };
   const decoded = <T>(operation: string, fn: () => T): T => {
     try {
       return fn();
@@ -203,6 +212,17 @@ export function createAlertStore(client: TableClient, table: string, timeoutMs =
     return odata`PartitionKey eq ${keys.runPartition(runId)} and RowKey ge ${r.from} and RowKey lt ${r.to}`;
   };
   const undigested = (runId: string): string => `${rowsWithPrefix(runId, CHANGE_ROW_PREFIX)} and gen eq 0`;
+
+  /** A digest delivery's row, merged under the ETag its reader saw: null when someone changed it since. */
+  const updateDelivery = (operation: string, runId: string, d: DigestDelivery & { leaseUntil: string | null }, etag: string) =>
+    unlessLostRace(() =>
+      call(operation, (o) =>
+        client.updateEntity({ partitionKey: keys.runPartition(runId), rowKey: deliveryRow(d.channel, d.generation), ...deliveryProps(d) }, 'Merge', {
+          ...o,
+          etag,
+        }),
+      ),
+    );
 
   const chunks = <T>(all: readonly T[]): T[][] => Array.from({ length: Math.ceil(all.length / BATCH) }, (_, i) => all.slice(i * BATCH, (i + 1) * BATCH));
   const etagOf = (r: Entity): string => String(r['odata.etag'] ?? r['etag'] ?? '');
@@ -430,7 +450,7 @@ export function createAlertStore(client: TableClient, table: string, timeoutMs =
     async claimBuild(runId, build, now, leaseMs) {
       const pk = keys.runPartition(runId);
       const leaseUntil = new Date(now.getTime() + leaseMs).toISOString();
-      try {
+      return unlessLostRace(async () => {
         if (!build) {
           const r = await call('claim digest build', (o) =>
             client.createEntity({ partitionKey: pk, rowKey: BUILD_ROW, state: 'building', generation: 1, marked: false, leaseUntil }, o),
@@ -444,22 +464,16 @@ export function createAlertStore(client: TableClient, table: string, timeoutMs =
           client.updateEntity({ partitionKey: pk, rowKey: BUILD_ROW, state: 'building', ...next, leaseUntil }, 'Replace', { ...o, etag: build.etag }),
         );
         return { etag: r.etag ?? '', ...next };
-      } catch (e) {
-        if (lostRace(e)) return null;
-        throw e;
-      }
+      });
     },
 
     async claimMarked(runId, claim) {
-      try {
+      return unlessLostRace(async () => {
         const r = await call('mark digest build', (o) =>
           client.updateEntity({ partitionKey: keys.runPartition(runId), rowKey: BUILD_ROW, marked: true }, 'Merge', { ...o, etag: claim.etag }),
         );
         return { ...claim, etag: r.etag ?? '', marked: true };
-      } catch (e) {
-        if (lostRace(e)) return null;
-        throw e;
-      }
+      });
     },
 
     async finishBuild(runId, claim, digests) {
@@ -479,18 +493,15 @@ export function createAlertStore(client: TableClient, table: string, timeoutMs =
           if (!lostRace(e)) throw e;
         }
       }
-      try {
-        await call('finish digest build', (o) =>
+      const finished = await unlessLostRace(() =>
+        call('finish digest build', (o) =>
           client.updateEntity({ partitionKey: pk, rowKey: BUILD_ROW, state: 'built', generation: claim.generation, marked: true, leaseUntil: '' }, 'Replace', {
             ...o,
             etag: claim.etag,
           }),
-        );
-        return true;
-      } catch (e) {
-        if (lostRace(e)) return false;
-        throw e;
-      }
+        ),
+      );
+      return finished !== null;
     },
 
     async listDeliveries(runId) {
@@ -505,45 +516,12 @@ export function createAlertStore(client: TableClient, table: string, timeoutMs =
 
     async claimDelivery(runId, d, leaseUntil) {
       const { etag, ...rest } = d;
-      try {
-        const r = await call('claim digest delivery', (o) =>
-          client.updateEntity(
-            {
-              partitionKey: keys.runPartition(runId),
-              rowKey: deliveryRow(d.channel, d.generation),
-              ...deliveryProps({ ...rest, status: 'posting', leaseUntil }),
-            },
-            'Merge',
-            {
-              ...o,
-              etag,
-            },
-          ),
-        );
-        return { etag: r.etag ?? '' };
-      } catch (e) {
-        if (lostRace(e)) return null;
-        throw e;
-      }
+      const r = await updateDelivery('claim digest delivery', runId, { ...rest, status: 'posting', leaseUntil }, etag);
+      return r && { etag: r.etag ?? '' };
     },
 
     async recordDelivery(runId, claim, d) {
-      try {
-        await call('record digest delivery', (o) =>
-          client.updateEntity(
-            { partitionKey: keys.runPartition(runId), rowKey: deliveryRow(d.channel, d.generation), ...deliveryProps({ ...d, leaseUntil: null }) },
-            'Merge',
-            {
-              ...o,
-              etag: claim.etag,
-            },
-          ),
-        );
-        return true;
-      } catch (e) {
-        if (lostRace(e)) return false;
-        throw e;
-      }
+      return (await updateDelivery('record digest delivery', runId, { ...d, leaseUntil: null }, claim.etag)) !== null;
     },
 
     async openAlerts(clusterId) {
