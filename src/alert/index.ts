@@ -3,7 +3,8 @@ export { buildTeamsMessage, TEAMS_BUDGET_BYTES, ADAPTIVE_CARD_SCHEMA, YOURS_TO_F
 export type { TeamsMessage, TeamsMessageInput, TeamsCluster, TeamsBody, AdaptiveCard, CardElement } from './teams.js';
 export { waiverLookup } from './waived.js';
 export type { WaivedBy, WaiverLike } from './waived.js';
-export { sendTeams, parseWebhookUrl, redactUrl, retryAfterMs, TEAMS_SETTING } from './send.js';
+export { sendTeams, parseWebhookUrl, redactUrl, TEAMS_SETTING } from './send.js';
+export { retryAfterMs } from '../http/retry-after.js';
 export type { AlertOutcome, SendOptions } from './send.js';
 export { createRateLimiter, teamsRateLimiter } from './rate-limit.js';
 export type { RateLimiter, RateLimiterOptions } from './rate-limit.js';

@@ -4,6 +4,7 @@
  * Workflows answers 202 with an empty body ("accepted", not "delivered": rendering errors show only
  * in the flow's run history) and throttles with 429 (shared/reference/peers.md).
  */
+import { retryAfterMs } from '../http/retry-after.js';
 import { InputError } from '../model/errors.js';
 import type { RateLimiter } from './rate-limit.js';
 import { realSleep, teamsRateLimiter } from './rate-limit.js';
@@ -67,15 +68,6 @@ export function redactUrl(text: string, url: URL): string {
   let out = text;
   for (const s of secrets) out = out.split(s).join('[redacted]');
   return out.replace(/\b(sig=)[^&\s"']+/gi, '$1[redacted]');
-}
-
-/** Retry-After in milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); null if absent or unreadable. */
-export function retryAfterMs(value: string | null, nowMs: number): number | null {
-  if (value === null) return null;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
 }
 
 function backoffMs(retry: number): number {

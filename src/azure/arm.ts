@@ -6,6 +6,7 @@
  * scan step puts itself back on the queue for the Retry-After, so a throttled subscription holds
  * no worker and no billed instance time.
  */
+import { retryAfterMs } from '../http/retry-after.js';
 import type { ContainerServiceClientOptionalParams } from '@azure/arm-containerservice';
 import { ContainerServiceClient } from '@azure/arm-containerservice';
 import { ResourceGraphClient } from '@azure/arm-resourcegraph';
@@ -53,12 +54,7 @@ export function retryAfterMsOf(headers: { get(name: string): string | undefined 
     const ms = Number(headers.get(h));
     if (headers.get(h) !== undefined && Number.isFinite(ms)) return Math.max(0, ms);
   }
-  const v = headers.get('retry-after');
-  if (!v) return 0;
-  const secs = Number(v);
-  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
-  const date = Date.parse(v);
-  return Number.isFinite(date) ? Math.max(0, date - now) : 0;
+  return retryAfterMs(headers.get('retry-after'), now) ?? 0;
 }
 
 export interface ArmConnection {
@@ -109,22 +105,23 @@ export function countingPolicy(stats: ArmStats, timeoutMs: number, throttled: 'w
       const op = operationName(request.method, request.url);
       stats.requests++;
       stats.byOperation[op] = (stats.byOperation[op] ?? 0) + 1;
+      let response: PipelineResponse;
       try {
-        const response = await next(request);
-        const cls = `${Math.floor(response.status / 100)}xx`;
-        stats.byStatus[cls] = (stats.byStatus[cls] ?? 0) + 1;
-        if (response.status === 429) {
-          stats.throttled++;
-          if (throttled === 'return' && STEP_OPERATIONS.has(op)) {
-            stats.throttledReturned++;
-            throw new ArmThrottledError(op, retryAfterMsOf(response.headers));
-          }
-        }
-        return response;
+        response = await next(request);
       } catch (e) {
         stats.byStatus['network'] = (stats.byStatus['network'] ?? 0) + 1;
         throw e;
       }
+      const cls = `${Math.floor(response.status / 100)}xx`;
+      stats.byStatus[cls] = (stats.byStatus[cls] ?? 0) + 1;
+      if (response.status === 429) {
+        stats.throttled++;
+        if (throttled === 'return' && STEP_OPERATIONS.has(op)) {
+          stats.throttledReturned++;
+          throw new ArmThrottledError(op, retryAfterMsOf(response.headers));
+        }
+      }
+      return response;
     },
   };
 }

@@ -3,7 +3,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRateLimiter } from '../../src/alert/rate-limit.js';
-import { parseWebhookUrl, redactUrl, retryAfterMs, sendTeams } from '../../src/alert/send.js';
+import { parseWebhookUrl, redactUrl, sendTeams } from '../../src/alert/send.js';
+import { retryAfterMs } from '../../src/http/retry-after.js';
 import type { AlertOutcome, SendOptions } from '../../src/alert/send.js';
 import { InputError } from '../../src/model/errors.js';
 
