@@ -9,7 +9,8 @@
  * attributes), because zips with zero modes have extracted unreadable in the command pod
  * (azure-powershell #17454).
  */
-import { deflateRawSync } from 'node:zlib';
+// zlib.crc32 is the zip CRC-32 (ISO 3309); Node has it from 20.15 (package.json engines).
+import { crc32, deflateRawSync } from 'node:zlib';
 
 /** One entry, compressed: what a zip holds for it apart from its offset. */
 export interface ZipEntry {
@@ -20,19 +21,6 @@ export interface ZipEntry {
   data: Buffer;
   /** Unix permission bits, e.g. 0o755. */
   mode: number;
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-/** CRC-32 (ISO 3309, the zip one). */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = (CRC_TABLE[(c ^ b) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** Unix file type "regular file", above the permission bits. */
