@@ -4,7 +4,7 @@
  * cluster with a pool-scoped waiver in force also gets one row of cells per such pool, from the
  * topic aggregate's pools (one partition read per top topic those waivers can touch).
  */
-import { applyWaivers, resolveEntry, type Waiver } from '../knowledge/index.js';
+import { applyWaivers, resolveEntry, scopeApplies, type Waiver } from '../knowledge/index.js';
 import { isStale } from '../report/fleet-filter.js';
 import type { TopicKnowledge } from '../report/fleet-knowledge.js';
 import { YOURS, type TopFailing } from '../report/fleet-schema.js';
@@ -31,7 +31,6 @@ function parseCheckRef(ref: string): { id: string; benchmark: string | null; tit
 }
 
 const sameId = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
-const subscriptionOf = (clusterId: string): string | null => /^\/subscriptions\/([^/]+)\//i.exec(clusterId)?.[1] ?? null;
 
 /**
  * Whether each failing check is waived, memoised: 2,000 clusters repeat a few hundred distinct
@@ -59,13 +58,8 @@ class WaiverMemo {
 
   /** The waivers that hold for the whole cluster (pool undefined) or for one of its pools. */
   inScope(s: ClusterSummary, pool?: string): Waiver[] {
-    return this.waivers.filter((w) => {
-      const r = w.scope;
-      if (r.kind === 'all') return true;
-      if (r.kind === 'subscription') return sameId(r.subscriptionId, s.subscriptionId || (subscriptionOf(s.clusterId) ?? ''));
-      if (!sameId(r.clusterId, s.clusterId)) return false;
-      return r.kind === 'cluster' || (pool !== undefined && r.pool === pool);
-    });
+    const scope = { clusterId: s.clusterId, ...(s.subscriptionId ? { subscriptionId: s.subscriptionId } : {}), ...(pool !== undefined ? { pool } : {}) };
+    return this.waivers.filter((w) => scopeApplies(w.scope, scope));
   }
 
   waived(refs: readonly string[], inScope: readonly Waiver[], s: ClusterSummary): boolean[] {

@@ -34,6 +34,7 @@ export {
   waiverFromInput,
   waiverToInput,
   isExpired,
+  scopeApplies,
 } from './waivers.js';
 export type { TriageContext, WaiverConfig, WaiverScope } from './waivers.js';
 export { compareKubeVersions, minorOf, parseKubeVersion } from './version.js';

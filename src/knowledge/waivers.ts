@@ -207,7 +207,8 @@ function subscriptionOfCluster(clusterId: string): string | null {
   return m?.[1] ?? null;
 }
 
-function scopeApplies(rule: WaiverScopeRule, scope: WaiverScope): boolean {
+/** Whether a waiver holds for a check of exactly this cluster (and pool, when given). */
+export function scopeApplies(rule: WaiverScopeRule, scope: WaiverScope): boolean {
   switch (rule.kind) {
     case 'all':
       return true;
