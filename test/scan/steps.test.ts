@@ -103,5 +103,8 @@ describe('scan steps', () => {
     // Never earlier than Retry-After (3 s), +5 % jitter at random() = 0.5.
     expect(r.kind === 'wait' && r.delayMs).toBe(3150);
     expect(worker.stats).toMatchObject({ throttled: 1, throttledReturned: 1, throttleRequeues: 1 });
+    // Counted once, as the 4xx answer it was, not also as a network error.
+    expect(worker.stats.byStatus).toMatchObject({ '4xx': 1 });
+    expect(worker.stats.byStatus['network']).toBeUndefined();
   });
 });
