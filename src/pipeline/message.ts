@@ -46,6 +46,12 @@ export const scanMessageSchema = z.object({
   cluster: clusterRef,
   /** The fleet's learned command durations (ms by units per batch), from the timer. */
   durations: durationsSchema.optional(),
+  /**
+   * When the planner made the first message visible (its pacing delay included): the cluster's
+   * deadline counts from here, so a first message delivered again cannot move it later. Absent in
+   * messages from before it was added, whose deadline counts from their first step.
+   */
+  plannedStart: z.iso.datetime().optional(),
   /** Set on follow-up messages: the commands in flight and when the scan must end. */
   step: progressSchema.optional(),
   /** The cluster's tags did not fit a follow-up message: `cluster.tags` is empty here, the whole cluster is in the step records. */

@@ -12,6 +12,7 @@ import type { InFlight } from '../scan/steps/progress.js';
 import { continueScan, startScan } from '../scan/steps/steps.js';
 import type { RunTrigger } from '../model/run.js';
 import type { Store } from '../store/index.js';
+import type { ReadStep, SentStep } from '../store/steps.js';
 import type { AlertSettings } from '../alert/run-digest.js';
 import { deliverRunDigests, recordClusterChange } from '../alert/run-digest.js';
 import { classifyError } from '../store/errors.js';
@@ -37,6 +38,8 @@ export interface PipelineDeps {
   alerts?: AlertSettings;
   /** Runs after ARM accepted a POST and before its command id is recorded: tests kill the worker here. */
   afterPost?: (cmd: InFlight) => void;
+  /** Runs after a step's follow-up (number `seq`) was sent and before it is recorded: tests kill the worker here. */
+  afterSend?: (seq: number) => void | Promise<void>;
 }
 
 export interface RunPlanOptions extends Omit<ClusterSelectionOptions, 'ids'> {
@@ -76,8 +79,9 @@ export async function planRun(deps: PipelineDeps, trigger: RunTrigger, opts: Run
     all.map((m) => ({ subscriptionId: m.cluster.subscriptionId, requests: expectedRequests(m.cluster, m.scanId, scan, m.durations), key: m.scanId })),
     opts.pace === null ? { burst: Number.POSITIVE_INFINITY, perSecond: 1 } : (opts.pace ?? DEFAULT_PACE),
   );
-  const messages = paced.order.map((i) => all[i] as ScanMessage);
   const delaysMs = paced.order.map((i) => paced.delaysMs[i] as number);
+  // The planned start anchors the cluster's deadline (steps.ts startScan), whichever delivery runs the first step.
+  const messages = paced.order.map((i, n) => ({ ...(all[i] as ScanMessage), plannedStart: new Date(started.getTime() + (delaysMs[n] ?? 0)).toISOString() }));
   await deps.store.startRun({ runId, trigger, startedAt: started.toISOString(), queued: messages.length });
   for (const p of fleet.problems) deps.log(`subscription ${p.subscriptionId}: clusters could not be listed: ${p.message}`);
   if (fleet.missing.length) deps.log(`run ${runId}: not found (deleted, or not visible to this identity): ${fleet.missing.join(', ')}`);
@@ -120,20 +124,28 @@ export async function processScanStep(
   queue: StepQueue,
 ): Promise<ClusterScan | null> {
   const msg = parseScanMessage(raw);
+  const key = { runId: msg.runId, scanId: msg.scanId };
+  const seq = msg.step?.seq ?? 0;
+  let sent: ReadStep | null = null;
+  // After the outcome is stored, never before (a death between would lose it): any older step delivered later is dropped.
+  const ended = async (scan: ClusterScan): Promise<ClusterScan> => {
+    if (!queue.inProcess) await deps.store.steps.markStep(key, { seq, done: true }, sent);
+    return scan;
+  };
   try {
-    const key = { runId: msg.runId, scanId: msg.scanId };
-    const seq = msg.step?.seq ?? 0;
     // A first message on its first delivery cannot have sent a follow-up yet: no read (one storage request a cluster saved).
     const firstTry = seq === 0 && delivery?.dequeueCount === 1;
-    const sent = queue.inProcess || firstTry ? null : await deps.store.steps.lastStep(key);
-    if (sent && (sent.seq > seq || (sent.seq === seq && sent.messageId && delivery?.messageId && sent.messageId !== delivery.messageId))) {
-      // A redelivered step whose follow-up already went out, or a copy of the step that did: the
-      // recorded chain carries the scan on, and a second chain would poll (and store) it twice.
-      deps.log(`cluster ${msg.cluster.id}: step ${seq} dropped, step ${sent.seq} of scan ${msg.scanId} was already sent (a redelivered or duplicated message)`);
+    sent = queue.inProcess || firstTry ? null : await deps.store.steps.lastStep(key);
+    if (sent && stale(seq, sent, delivery)) {
+      // The scan was stored, a redelivered step whose follow-up already went out, or a copy of the
+      // step that did: the recorded chain carries the scan on, and a second chain would poll (and store) it twice.
+      deps.log(
+        `cluster ${msg.cluster.id}: step ${seq} dropped, ${sent.done ? `scan ${msg.scanId} was already stored` : `step ${sent.seq} of scan ${msg.scanId} was already sent`} (a redelivered or duplicated message)`,
+      );
       return null;
     }
     const cluster = msg.clusterStored ? await storedCluster(msg, deps) : msg.cluster;
-    const task = { cluster, key, ...(msg.durations ? { durations: msg.durations } : {}) };
+    const task = { cluster, key, ...(msg.durations ? { durations: msg.durations } : {}), ...(msg.plannedStart ? { plannedStart: msg.plannedStart } : {}) };
     const stepDeps = { arm: deps.arm, now: deps.now, records: deps.store.steps, ...(deps.afterPost ? { afterPost: deps.afterPost } : {}) };
     const r = msg.step ? await continueScan(task, msg.step, stepDeps, scanOpts) : await startScan(task, stepDeps, scanOpts);
     if (r.kind === 'wait') {
@@ -144,22 +156,37 @@ export async function processScanStep(
         next = { ...next, cluster: { ...msg.cluster, tags: {} }, clusterStored: true };
       }
       const messageId = await queue.send(next, r.delayMs);
-      // After the send: a worker that dies before this record leaves the step to be redelivered and
-      // sent again (two chains, the narrow case left); recorded first, a death would lose the scan.
-      if (!queue.inProcess) await deps.store.steps.markStep(key, { seq: seq + 1, ...(messageId ? { messageId } : {}) });
+      await deps.afterSend?.(seq + 1);
+      // After the send: recorded first, a death between would lose the scan. A worker that dies before
+      // this record leaves its step to be redelivered while the follow-up runs; the follow-up (a higher
+      // number) is let through, and the record only moves forward, so one of the two chains survives.
+      if (!queue.inProcess) await deps.store.steps.markStep(key, { seq: seq + 1, ...(messageId ? { messageId } : {}) }, sent);
       return null;
     }
-    return await storeScan({ ...msg, cluster }, { ...r.scan, cluster }, deps);
+    return await ended(await storeScan({ ...msg, cluster }, { ...r.scan, cluster }, deps));
   } catch (e) {
     const why = errorLine(e);
     const kind = classifyError(e);
     deps.log(`cluster ${msg.cluster.id}: the worker failed (delivery ${delivery?.dequeueCount ?? '?'}, ${kind}): ${why}`);
     if (kind === 'deterministic') {
-      return recordFailure(msg, deps, 'internal', `the scan failed in a way a retry would repeat, so it was not retried: ${why}`, 'failed');
+      return ended(await recordFailure(msg, deps, 'internal', `the scan failed in a way a retry would repeat, so it was not retried: ${why}`, 'failed'));
     }
     if (!delivery || delivery.dequeueCount < delivery.maxDequeueCount) throw e;
-    return recordFailure(msg, deps, 'internal', `the scan worker failed on all ${delivery.maxDequeueCount} deliveries; last error: ${why}`, 'failed');
+    return ended(
+      await recordFailure(msg, deps, 'internal', `the scan worker failed on all ${delivery.maxDequeueCount} deliveries; last error: ${why}`, 'failed'),
+    );
   }
+}
+
+/**
+ * Whether step `seq` is superseded by the recorded one: the scan is stored, or a later step went out,
+ * or this step went out under another message id (a copy). A step numbered above the record runs: its
+ * sender died between the send and the record.
+ */
+function stale(seq: number, sent: SentStep, delivery: Delivery | undefined): boolean {
+  if (sent.done) return true;
+  if (sent.seq !== seq) return sent.seq > seq;
+  return Boolean(sent.messageId && delivery?.messageId && sent.messageId !== delivery.messageId);
 }
 
 async function storedCluster(msg: ScanMessage, deps: PipelineDeps): Promise<ClusterRef> {

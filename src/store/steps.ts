@@ -6,7 +6,7 @@
  * |---------------|-------------------------|-------|
  * | `k~`run       | scan`~b~`batch          | the latest command of a batch: attempt, command id, posted at, units, duration once done |
  * | `k~`run       | scan`~o~`batch          | a batch's output (gzip'd chunks) while other batches of the scan still run |
- * | `k~`run       | scan`~s`                | the latest step message sent for the scan: its number and queue message id |
+ * | `k~`run       | scan`~s`                | the latest step message sent for the scan: its number and queue message id; `done` once the scan is stored |
  * | `learned`     | `latest`                | the run the durations were last learned for, and the durations (ms by unit count) |
  *
  * One partition per run, so pruneHistory removes a run's records with the run, and the timer reads
@@ -33,6 +33,10 @@ export function stepsPartition(runId: string): string {
   return joinKey(`run id ${runId}`, 'k', runKey(runId));
 }
 
+function stepRow(scanId: string): string {
+  return joinKey(`scan id ${scanId}`, scanKey(scanId), 's');
+}
+
 function batchRow(scanId: string, kind: 'b' | 'o', batch: number): string {
   return joinKey(`scan id ${scanId}`, scanKey(scanId), kind, batch.toString().padStart(3, '0'));
 }
@@ -46,13 +50,29 @@ const commandSchema = z.object({
   durationMs: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
 });
 
-const stepSchema = z.object({ seq: count, messageId: z.string().optional() });
+const stepSchema = z.object({ seq: count, messageId: z.string().optional(), done: z.boolean().optional() });
 
 /** The latest step message sent for a scan (pipeline.ts drops an older or duplicated one). */
 export interface SentStep {
   seq: number;
   messageId?: string;
+  /** The scan's last step stored it: every step of the scan is dropped from now on. */
+  done?: true;
 }
+
+/** A recorded step as read, with the version (ETag) a conditional write of the next one needs. */
+export interface ReadStep extends SentStep {
+  etag: string;
+}
+
+/** Which of two recorded steps is further on: the terminal mark, then the higher number. */
+export function stepAhead(a: SentStep, b: SentStep): boolean {
+  if (a.done !== b.done) return a.done === true;
+  return a.seq > b.seq;
+}
+
+/** Rounds of "someone else wrote first: read again" before a step record gives up (each one is another writer moving forward). */
+const MARK_ROUNDS = 5;
 
 const outputSchema = z.object({ exitCode: z.number().int(), bytes: count, sha256: text, chunks: count });
 
@@ -147,27 +167,52 @@ export class TableStepRecords implements StepRecords {
   }
 
   /** The latest step sent for the scan, or null before its first follow-up. */
-  async lastStep(key: StepKey): Promise<SentStep | null> {
+  async lastStep(key: StepKey): Promise<ReadStep | null> {
     const row = await this.call(`read the latest step of scan ${key.scanId}`, (o) =>
-      this.client.getEntity<Entity>(stepsPartition(key.runId), joinKey(`scan id ${key.scanId}`, scanKey(key.scanId), 's'), o),
+      this.client.getEntity<Entity>(stepsPartition(key.runId), stepRow(key.scanId), o),
     ).catch((e: unknown) => {
       if ((e as { statusCode?: unknown }).statusCode === 404) return null;
       throw e;
     });
     if (!row) return null;
     const r = decode(stepSchema, row, 'latest step');
-    return { seq: r.seq, ...(r.messageId ? { messageId: r.messageId } : {}) };
+    return { seq: r.seq, ...(r.messageId ? { messageId: r.messageId } : {}), ...(r.done ? { done: true as const } : {}), etag: String(row.etag) };
   }
 
-  /** Records that step `seq` of the scan was sent, as queue message `messageId`. */
-  async markStep(key: StepKey, step: SentStep): Promise<void> {
+  /**
+   * Records that step `seq` of the scan was sent, as queue message `messageId` (or, `done`, that the
+   * scan was stored). The record only moves forward: written on the condition that it is still what
+   * `read` saw (inserted only if nothing was read); when another worker wrote first, read again and
+   * write only if this step is further on. Two workers of one scan (a redelivered step racing its own
+   * follow-up) thus agree on one chain. Returns the step that stands recorded.
+   */
+  async markStep(key: StepKey, step: SentStep, read: ReadStep | null): Promise<SentStep> {
     const entity = {
       partitionKey: stepsPartition(key.runId),
-      rowKey: joinKey(`scan id ${key.scanId}`, scanKey(key.scanId), 's'),
+      rowKey: stepRow(key.scanId),
       seq: step.seq,
       ...(step.messageId ? { messageId: step.messageId } : {}),
+      ...(step.done ? { done: true } : {}),
     };
-    await this.call(`record step ${step.seq} of scan ${key.scanId}`, (o) => this.client.upsertEntity(entity, 'Replace', o));
+    let seen = read;
+    for (let round = 0; round < MARK_ROUNDS; round++) {
+      if (seen && !stepAhead(step, seen)) return seen;
+      const etag = seen?.etag;
+      const written = await this.call(`record step ${step.seq}${step.done ? ' (done)' : ''} of scan ${key.scanId}`, (o) =>
+        etag ? this.client.updateEntity(entity, 'Replace', { ...o, etag }) : this.client.createEntity(entity, o),
+      ).then(
+        () => true,
+        (e: unknown) => {
+          // 412: changed since read; 409: created since read. Anything else is a storage failure.
+          const status = (e as { statusCode?: unknown }).statusCode;
+          if (status === 412 || status === 409) return false;
+          throw e;
+        },
+      );
+      if (written) return step;
+      seen = await this.lastStep(key);
+    }
+    throw new Error(`step ${step.seq} of scan ${key.scanId} could not be recorded: its record changed ${MARK_ROUNDS} times while writing`);
   }
 
   /** Keeps a cluster whose tags make the follow-up messages too large for the queue (64 KB). */

@@ -345,8 +345,8 @@ describe('a worker killed between any two storage writes of a scan', () => {
       .reduce((n, [, v]) => n + v, 0);
     const expected = await stateOf(clean, msg);
     expect(expected).toMatchObject({ summaries: [{ outcome: 'failed', reason: 'internal' }], run: { done: 1, failed: 1 } });
-    // The command's record, the step sent, the command's done mark, the refused node results, then the failure's header, pointer, fleet digest and run row.
-    expect(writes).toBe(8);
+    // The command's record, the step sent, the command's done mark, the refused node results, then the failure's header, pointer, fleet digest, run row and the scan's terminal step mark.
+    expect(writes).toBe(9);
     // The refusal answers before failAfterWrites sees the node results: it counts the failure record's writes only.
     for (let n = 0; n < writes - 1; n++) {
       const store = await fresh();

@@ -55,6 +55,24 @@ describe('step records (Azurite)', () => {
     expect(await store.steps.learn('run-3')).toEqual({ '2': 38_000 });
   });
 
+  it('the recorded step only moves forward: inserted once, written on what was read, a lost race keeps the step further on', async () => {
+    const store = await az.store();
+    const key = { runId: 'run-s', scanId: 'run-s-0' };
+    expect(await store.steps.lastStep(key)).toBeNull();
+    // Two first messages (a duplicate) both read nothing: the second insert loses and keeps the first.
+    expect(await store.steps.markStep(key, { seq: 1, messageId: 'a' }, null)).toEqual({ seq: 1, messageId: 'a' });
+    expect(await store.steps.markStep(key, { seq: 1, messageId: 'b' }, null)).toMatchObject({ seq: 1, messageId: 'a' });
+    const read = (await store.steps.lastStep(key))!;
+    // Two workers read step 1; step 3 is written first, then step 2 on the stale read: step 3 stays.
+    await store.steps.markStep(key, { seq: 3, messageId: 'c' }, read);
+    expect(await store.steps.markStep(key, { seq: 2, messageId: 'd' }, read)).toMatchObject({ seq: 3, messageId: 'c' });
+    expect(await store.steps.lastStep(key)).toMatchObject({ seq: 3, messageId: 'c' });
+    // The terminal mark on a stale read still lands (it is further on than any step), and nothing moves it back.
+    expect(await store.steps.markStep(key, { seq: 2, done: true }, read)).toEqual({ seq: 2, done: true });
+    expect(await store.steps.markStep(key, { seq: 4, messageId: 'e' }, await store.steps.lastStep(key))).toMatchObject({ done: true });
+    expect(await store.steps.lastStep(key)).toMatchObject({ seq: 2, done: true });
+  });
+
   it('pruning a run deletes its step records', async () => {
     const store = await az.store();
     await store.startRun({ runId: 'old', trigger: 'timer', startedAt: '2026-01-01T00:00:00Z', queued: 1 });

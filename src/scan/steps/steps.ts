@@ -43,6 +43,8 @@ export interface ScanTask {
   key: StepKey;
   /** The fleet's learned command durations, for the first poll of a command. */
   durations?: LearnedDurations;
+  /** When the first step was planned to run (ISO): the deadline counts from here, never from a redelivery. */
+  plannedStart?: string;
 }
 
 export interface StepDeps {
@@ -70,9 +72,14 @@ export async function startScan(task: ScanTask, deps: StepDeps, opts: ClusterSca
   const plan = planClusterScan(task.cluster, task.key.scanId, opts);
   const skip = skipDecision(task.cluster, opts.filter);
   if (skip) return finished(task, plan, startedAt, { kind: 'skipped', reason: skip.reason, detail: skip.detail }, deps);
+  // Anchored where no delivery can move it: a first message delivered again and again (its workers
+  // dying) would otherwise POST ever later, past the time the first attempt's Jobs are kept
+  // (ttlSecondsAfterFinished), and a late second POST would run a second set of them.
+  const planned = task.plannedStart ? Date.parse(task.plannedStart) : Number.NaN;
+  const anchor = Number.isFinite(planned) ? Math.min(planned, now.getTime()) : now.getTime();
   const progress: Progress = {
     startedAt,
-    deadlineAt: new Date(now.getTime() + opts.deadlineMs).toISOString(),
+    deadlineAt: new Date(anchor + opts.deadlineMs).toISOString(),
     inFlight: [],
     next: 0,
     finished: [],
