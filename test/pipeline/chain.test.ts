@@ -300,5 +300,10 @@ describe("the cluster's deadline counts from the planned start", () => {
     expect(await processScanStep(other, h.deps, h.rt.scanOptions, delivery('o0'), q)).toBeNull();
     const o1 = await take(h.rt);
     expect(Date.parse((o1.body as ScanMessage).step!.deadlineAt)).toBe(clock + h.rt.scanOptions.deadlineMs);
+    // A planned start after the first step (the planner's clock ahead of the worker's) never lengthens the deadline.
+    const early = { ...h.msg, scanId: `${h.msg.scanId}-early`, plannedStart: new Date(clock + 3_600_000).toISOString() };
+    expect(await processScanStep(early, h.deps, h.rt.scanOptions, delivery('e0'), q)).toBeNull();
+    const e1 = await take(h.rt);
+    expect(Date.parse((e1.body as ScanMessage).step!.deadlineAt)).toBe(clock + h.rt.scanOptions.deadlineMs);
   });
 });
