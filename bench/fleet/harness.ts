@@ -21,6 +21,7 @@ import type { CommandResultBucket, RecordedRequest } from '../../src/simulator/i
 import { startArmSimulator } from '../../src/simulator/index.js';
 import { clusterId } from '../../src/simulator/arm-bodies.js';
 import { benchFleet } from './fleet-spec.js';
+import { scaledTiming } from './model.js';
 import type { WorkerConfig, WorkerReport } from './worker.js';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -102,7 +103,8 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
     );
     const rt = await createRuntime(
       { AzureWebJobsStorage: azurite.connectionString },
-      { credential: simulatorCredential(), armEndpoint: sim.endpoint, armCa: sim.ca, log: () => undefined },
+      // The timer plans with the workers' (scaled) timing: a first poll's place in the schedule is a time.
+      { credential: simulatorCredential(), armEndpoint: sim.endpoint, armCa: sim.ca, timing: scaledTiming(o.timeScale), log: () => undefined },
     );
     await new LocalQueueHost(rt, { concurrency: 1, maxDequeueCount: o.maxDequeueCount, visibilityTimeoutSeconds: 0, log: () => undefined }).ensureQueues();
 

@@ -5,6 +5,15 @@
  */
 import type { BucketSpec, CommandResultBucket, RecordedRequest } from '../../src/simulator/index.js';
 import { ARM_READS, ARM_WRITES, aksBucketOf } from '../../src/simulator/index.js';
+import { DEFAULT_POLL_TIMING } from '../../src/scan/run-command.js';
+import type { PollTiming } from '../../src/scan/run-command.js';
+
+/** Every wait the scanner takes from its timing, divided by the time scale (Azure runs faster here). */
+export function scaledTiming(scale: number): PollTiming {
+  const scaled: Record<string, number> = {};
+  for (const [k, v] of Object.entries(DEFAULT_POLL_TIMING)) scaled[k] = (v as number) / scale;
+  return scaled as unknown as PollTiming;
+}
 
 /** Seconds a bucket of `spec` needs to admit `n` requests that all want to go at once: the burst, then the refill. */
 export function bucketSeconds(n: number, spec: BucketSpec): number {

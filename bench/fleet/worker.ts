@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { simulatorCredential } from '../../src/cli/static-credential.js';
 import { withoutTestModeWarnings } from '../../src/cli/host/quiet.js';
-import { DEFAULT_POLL_TIMING } from '../../src/scan/run-command.js';
-import type { PollTiming } from '../../src/scan/run-command.js';
+import { scaledTiming } from './model.js';
 
 export const workerConfig = z.object({
   instance: z.number().int().nonnegative(),
@@ -33,13 +32,6 @@ export interface WorkerReport {
   /** This instance's ARM load: 429s handed back at once, and steps requeued for a Retry-After. */
   throttledReturned: number;
   throttleRequeues: number;
-}
-
-/** Every wait the scanner takes from its timing, divided by the time scale (Azure runs faster here). */
-function scaledTiming(scale: number): PollTiming {
-  const scaled: Record<string, number> = {};
-  for (const [k, v] of Object.entries(DEFAULT_POLL_TIMING)) scaled[k] = (v as number) / scale;
-  return scaled as unknown as PollTiming;
 }
 
 async function main(): Promise<void> {

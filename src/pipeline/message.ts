@@ -52,6 +52,11 @@ export const scanMessageSchema = z.object({
    * messages from before it was added, whose deadline counts from their first step.
    */
   plannedStart: z.iso.datetime().optional(),
+  /**
+   * First message only: how long after its POST the first result poll should come, from the
+   * subscription's schedule (pacing.ts); the worker waits for this or the expected run time, whichever is later.
+   */
+  firstPollAfterMs: z.number().int().min(0).max(3_600_000).optional(),
   /** Set on follow-up messages: the commands in flight and when the scan must end. */
   step: progressSchema.optional(),
   /** The cluster's tags did not fit a follow-up message: `cluster.tags` is empty here, the whole cluster is in the step records. */

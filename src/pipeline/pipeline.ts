@@ -19,7 +19,7 @@ import { classifyError } from '../store/errors.js';
 import { classifierFor, classifyUnversioned } from './classify.js';
 import { newRunId, scanIdFor } from './ids.js';
 import type { Pace } from './pacing.js';
-import { DEFAULT_PACE, expectedRequests, paceRun } from './pacing.js';
+import { DEFAULT_PACE, expectedLoad, paceRun } from './pacing.js';
 import { DEFAULT_POLL_TIMING } from '../scan/run-command.js';
 import type { ScanMessage } from './message.js';
 import type { StepQueue } from './step-queue.js';
@@ -76,12 +76,17 @@ export async function planRun(deps: PipelineDeps, trigger: RunTrigger, opts: Run
   const all = fleet.clusters.map((c, i) => scanMessage(runId, scanIdFor(runId, i), c, durations));
   const scan = opts.scan ?? ONE_COMMAND;
   const paced = paceRun(
-    all.map((m) => ({ subscriptionId: m.cluster.subscriptionId, requests: expectedRequests(m.cluster, m.scanId, scan, m.durations), key: m.scanId })),
+    all.map((m) => ({ subscriptionId: m.cluster.subscriptionId, load: expectedLoad(m.cluster, m.scanId, scan, m.durations), key: m.scanId })),
     opts.pace === null ? { burst: Number.POSITIVE_INFINITY, perSecond: 1 } : (opts.pace ?? DEFAULT_PACE),
   );
   const delaysMs = paced.order.map((i) => paced.delaysMs[i] as number);
-  // The planned start anchors the cluster's deadline (steps.ts startScan), whichever delivery runs the first step.
-  const messages = paced.order.map((i, n) => ({ ...(all[i] as ScanMessage), plannedStart: new Date(started.getTime() + (delaysMs[n] ?? 0)).toISOString() }));
+  // The first poll's place in the subscription's schedule, when it is later than the command's expected end; the
+  // planned start anchors the cluster's deadline (steps.ts startScan), whichever delivery runs the first step.
+  const messages = paced.order.map((i, n) => {
+    const m: ScanMessage = { ...(all[i] as ScanMessage), plannedStart: new Date(started.getTime() + (delaysMs[n] ?? 0)).toISOString() };
+    const after = paced.firstPollAfterMs[i] as number;
+    return after > 0 && opts.pace !== null ? { ...m, firstPollAfterMs: after } : m;
+  });
   await deps.store.startRun({ runId, trigger, startedAt: started.toISOString(), queued: messages.length });
   for (const p of fleet.problems) deps.log(`subscription ${p.subscriptionId}: clusters could not be listed: ${p.message}`);
   if (fleet.missing.length) deps.log(`run ${runId}: not found (deleted, or not visible to this identity): ${fleet.missing.join(', ')}`);
@@ -145,11 +150,18 @@ export async function processScanStep(
       return null;
     }
     const cluster = msg.clusterStored ? await storedCluster(msg, deps) : msg.cluster;
-    const task = { cluster, key, ...(msg.durations ? { durations: msg.durations } : {}), ...(msg.plannedStart ? { plannedStart: msg.plannedStart } : {}) };
+    const task = {
+      cluster,
+      key,
+      ...(msg.durations ? { durations: msg.durations } : {}),
+      ...(!msg.step && msg.firstPollAfterMs ? { firstPollAfterMs: msg.firstPollAfterMs } : {}),
+      ...(msg.plannedStart ? { plannedStart: msg.plannedStart } : {}),
+    };
     const stepDeps = { arm: deps.arm, now: deps.now, records: deps.store.steps, ...(deps.afterPost ? { afterPost: deps.afterPost } : {}) };
     const r = msg.step ? await continueScan(task, msg.step, stepDeps, scanOpts) : await startScan(task, stepDeps, scanOpts);
     if (r.kind === 'wait') {
-      let next: ScanMessage = { ...msg, step: { ...r.progress, seq: seq + 1 } };
+      const { firstPollAfterMs: _slot, ...carried } = msg;
+      let next: ScanMessage = { ...carried, step: { ...r.progress, seq: seq + 1 } };
       if (!msg.clusterStored && messageBytes(next) > MAX_MESSAGE_JSON_BYTES) {
         // Progress pushed a cluster with large tags past the queue's limit: keep the cluster aside.
         await deps.store.steps.saveCluster({ runId: msg.runId, scanId: msg.scanId }, msg.cluster);

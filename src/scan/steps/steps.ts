@@ -45,6 +45,8 @@ export interface ScanTask {
   durations?: LearnedDurations;
   /** When the first step was planned to run (ISO): the deadline counts from here, never from a redelivery. */
   plannedStart?: string;
+  /** The first poll's place in the subscription's schedule, after the POST (ms): the first step waits at least this long. */
+  firstPollAfterMs?: number;
 }
 
 export interface StepDeps {
@@ -203,7 +205,9 @@ async function advance(task: ScanTask, plan: ScanPlan, progress: Progress, deps:
       await records.saveOutput(task.key, batch, held.result);
       if (!p.finished.includes(batch)) p.finished.push(batch);
     }
-    const dueIn = Math.min(...p.inFlight.map((c) => Date.parse(c.postedAt) + expected(c.units) - nowMs()));
+    // The first step also keeps to the first poll's slot in the subscription's schedule (pacing.ts).
+    const slot = poll ? 0 : (task.firstPollAfterMs ?? 0);
+    const dueIn = Math.min(...p.inFlight.map((c) => Date.parse(c.postedAt) + Math.max(expected(c.units), slot) - nowMs()));
     const delay = Math.max(opts.timing.pollIntervalMs, retryAfter, dueIn);
     // Past the deadline the next step only records the timeout: no need to wait longer for it.
     return { kind: 'wait', progress: p, delayMs: Math.min(jittered(delay, deps.random), Math.max(0, Date.parse(p.deadlineAt) - nowMs())) };
