@@ -75,6 +75,14 @@ export function fleetFiguresFrom(r: FleetRunResult): Record<string, Figure> {
   const machineS = (workerCpuS + r.azureSideCpuMs / 1000) / availableParallelism();
   const ratio = makespanS / floor.value;
   const throttled = r.requests.filter((q) => q.status === 429).length;
+  // Table Storage requests per scanned cluster (every worker's store, retries included): what Azurite serves here.
+  const tables: Record<string, number> = {};
+  for (const w of r.workers) for (const [k, n] of Object.entries(w.tableRequests)) tables[k] = (tables[k] ?? 0) + n;
+  const tablePerCluster = sum(Object.values(tables)) / Math.max(1, r.run.scanned);
+  const tableKinds = Object.entries(tables)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${round(n / Math.max(1, r.run.scanned), 2)}`)
+    .join(', ');
   const notScanned = Object.entries(r.notScanned).map(([k, v]) => `${v.count} ${k} (e.g. ${v.example.slice(0, 120)})`);
 
   // Busy time, concurrency counted: an instance runs host.json's perInstance invocations at once.
@@ -130,7 +138,7 @@ export function fleetFiguresFrom(r: FleetRunResult): Record<string, Figure> {
       ratio: round(ratio, 3),
       goal: '<= 1.3',
       met: ratio <= 1.3 && scanned === o.clusters,
-      note: `${run}. Floor = max(buckets: slowest subscription's ${slowest.slowest.bucket} bucket ${round(slowest.slowest.seconds)} Azure s for ${slowest.counts[slowest.slowest.bucket]?.n ?? 0} admitted requests + one command ${o.commandSeconds} s, /${o.timeScale} = ${round(floor.buckets)} s;  CPU: ${round(workerCpuS)} s of worker CPU / ${o.workers} processes = ${round(floor.cpu)} s). This machine: (worker CPU + Azurite and simulator CPU ${round(r.azureSideCpuMs / 1000)} s) / ${availableParallelism()} cores = ${round(machineS)} s${machineS > floor.value ? ', more than the floor: the machine, not the buckets, bounds this makespan' : ''}. ${r.requests.length} ARM requests, ${throttled} answered 429 (${sum(r.workers.map((w) => w.throttledReturned))} handed back at once, ${sum(r.workers.map((w) => w.throttleRequeues))} steps requeued for their Retry-After); first messages paced per subscription (${DEFAULT_PACE.burst} at once, then ${DEFAULT_PACE.perSecond}/s); Azurite + simulator used ${round(r.azureSideCpuMs / 1000)} s CPU in the parent; result polls counted in the ${o.commandResultBucket === 'other' ? '"all other APIs"' : 'operation-status'} bucket (inferred, see throttle.ts)`,
+      note: `${run}. Floor = max(buckets: slowest subscription's ${slowest.slowest.bucket} bucket ${round(slowest.slowest.seconds)} Azure s for ${slowest.counts[slowest.slowest.bucket]?.n ?? 0} admitted requests + one command ${o.commandSeconds} s, /${o.timeScale} = ${round(floor.buckets)} s;  CPU: ${round(workerCpuS)} s of worker CPU / ${o.workers} processes = ${round(floor.cpu)} s). This machine: (worker CPU + Azurite and simulator CPU ${round(r.azureSideCpuMs / 1000)} s) / ${availableParallelism()} cores = ${round(machineS)} s${machineS > floor.value ? ', more than the floor: the machine, not the buckets, bounds this makespan' : ''}. ${r.requests.length} ARM requests, ${throttled} answered 429 (${sum(r.workers.map((w) => w.throttledReturned))} handed back at once, ${sum(r.workers.map((w) => w.throttleRequeues))} steps requeued for their Retry-After); first messages paced per subscription (${DEFAULT_PACE.burst} at once, then ${DEFAULT_PACE.perSecond}/s); CPU on the Azure side: simulator ${round(r.azureSideCpu.simulatorMs / 1000)} s, Azurite queue ${round(r.azureSideCpu.queueMs / 1000)} s, Azurite tables ${round(r.azureSideCpu.tablesMs / 1000)} s (each one process, one thread); ${round(tablePerCluster, 2)} Table Storage requests per cluster (${tableKinds}); result polls counted in the ${o.commandResultBucket === 'other' ? '"all other APIs"' : 'operation-status'} bucket (inferred, see throttle.ts)`,
     },
     'fleet.projected_minutes_10k': {
       value: round(projection.minutes),

@@ -1,17 +1,18 @@
 /**
- * The fleet bench's run: one simulated fleet through the real pipeline. Azurite (queue and
- * tables) and the HTTPS ARM simulator run in this process; the Function app's instances are
- * separate worker processes (worker.ts), each running the local queue host at host.json's
- * concurrency. The timer's planRun queues the run; the run ends when the store counts every
- * cluster done. Azure's clock runs `timeScale` times faster: command durations and the scanner's
- * waits are divided by it, and the throttling buckets refill that much faster (sizes unchanged).
+ * The fleet bench's run: one simulated fleet through the real pipeline. The HTTPS ARM simulator runs
+ * in this process, the queue and the tables each in an Azurite process of its own
+ * (azurite-child.ts), and the Function app's instances are separate worker processes (worker.ts),
+ * each running the local queue host at host.json's concurrency. The timer's planRun queues the run;
+ * the run ends when the store counts every cluster done. Azure's clock runs `timeScale` times
+ * faster: command durations and the scanner's waits are divided by it, and the throttling buckets
+ * refill that much faster (sizes unchanged).
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { simulatorCredential } from '../../src/cli/static-credential.js';
 import { withoutTestModeWarnings } from '../../src/cli/host/quiet.js';
-import { startAzurite } from '../../src/local/azurite.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY } from '../../src/local/azurite.js';
 import { planRun } from '../../src/pipeline/pipeline.js';
 import { DEFAULT_PACE } from '../../src/pipeline/pacing.js';
 import { enqueueRun } from '../../src/pipeline/step-queue.js';
@@ -23,8 +24,10 @@ import { clusterId } from '../../src/simulator/arm-bodies.js';
 import { benchFleet } from './fleet-spec.js';
 import { scaledTiming } from './model.js';
 import type { WorkerConfig, WorkerReport } from './worker.js';
+import type { AzuriteChildCpu, AzuriteChildReady } from './azurite-child.js';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const AZURITE = fileURLToPath(new URL('./azurite-child.ts', import.meta.url));
 
 export interface FleetRunOptions {
   clusters: number;
@@ -63,8 +66,9 @@ export interface FleetRunResult {
   /** Real ms each run-command took in the simulator. */
   commandMs: number[];
   workers: WorkerReport[];
-  /** CPU of this process (Azurite, the simulator, the timer) during the run, ms. */
+  /** CPU of the Azure side during the run, ms: this process (the simulator, the timer) and the two Azurite processes. */
   azureSideCpuMs: number;
+  azureSideCpu: { simulatorMs: number; queueMs: number; tablesMs: number };
   /** Clusters not scanned, by reason, with one detail each. */
   notScanned: Record<string, { count: number; example: string }>;
 }
@@ -84,9 +88,45 @@ function once<T>(child: ChildProcess, pick: (m: unknown) => T | undefined, what:
   });
 }
 
+function forkTs(path: string, env: Record<string, string>): ChildProcess {
+  return fork(path, [], {
+    execArgv: ['--import', 'tsx', ...(process.env['FLEET_BENCH_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=/tmp/fleetprof'] : [])],
+    env: { ...process.env, ...env, NODE_OPTIONS: '' },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+}
+
+const typed =
+  <T extends { type: string }>(type: T['type']) =>
+  (m: unknown): T | undefined =>
+    (m as { type?: string }).type === type ? (m as T) : undefined;
+
+async function childCpuMs(child: ChildProcess): Promise<number> {
+  const r = once(child, typed<AzuriteChildCpu>('cpu'), 'it reported its CPU');
+  child.send('cpu');
+  return (await r).cpuMs;
+}
+
 export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
   const fleet = benchFleet(o.clusters, o.subscriptions, o.pools);
-  const azurite = await startAzurite();
+  // The queue and the tables each in an Azurite process of its own (azurite-child.ts).
+  const queueAzurite = forkTs(AZURITE, {});
+  const tableAzurite = forkTs(AZURITE, {});
+  const stopAzurite = async (): Promise<void> => {
+    for (const c of [queueAzurite, tableAzurite]) if (c.exitCode === null && c.connected) c.send('stop');
+    await Promise.all([queueAzurite, tableAzurite].map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+  };
+  const [q, t] = await Promise.all([
+    once(queueAzurite, typed<AzuriteChildReady>('ready'), 'Azurite was ready'),
+    once(tableAzurite, typed<AzuriteChildReady>('ready'), 'Azurite was ready'),
+  ]);
+  const base = 'http://127.0.0.1';
+  const azurite = {
+    connectionString:
+      `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
+      `BlobEndpoint=${base}:${t.blobPort}/${AZURITE_ACCOUNT};QueueEndpoint=${base}:${q.queuePort}/${AZURITE_ACCOUNT};TableEndpoint=${base}:${t.tablePort}/${AZURITE_ACCOUNT};`,
+    stop: stopAzurite,
+  };
   const sim = await startArmSimulator({
     fleet: fleet,
     seed: o.seed ?? 13,
@@ -119,13 +159,7 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
         maxDequeueCount: o.maxDequeueCount,
         visibilityTimeoutSeconds: o.visibilityTimeoutSeconds,
       };
-      children.push(
-        fork(WORKER, [], {
-          execArgv: ['--import', 'tsx', ...(process.env['FLEET_BENCH_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=/tmp/fleetprof'] : [])],
-          env: { ...process.env, FLEET_BENCH_WORKER: JSON.stringify(cfg), NODE_OPTIONS: '' },
-          stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-        }),
-      );
+      children.push(forkTs(WORKER, { FLEET_BENCH_WORKER: JSON.stringify(cfg) }));
     }
     await Promise.all(children.map((c) => once(c, (m) => ((m as { type?: string }).type === 'ready' ? true : undefined), 'it was ready')));
 
@@ -175,9 +209,12 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
         return marked;
       }),
     );
+    for (const c of [queueAzurite, tableAzurite]) c.send('mark');
     const cpu0 = process.cpuUsage();
     const { run, t0 } = await runOnce(null);
     const cpu = process.cpuUsage(cpu0);
+    const [queueMs, tablesMs] = await Promise.all([childCpuMs(queueAzurite), childCpuMs(tableAzurite)]);
+    const simulatorMs = (cpu.user + cpu.system) / 1000;
     const notScanned: FleetRunResult['notScanned'] = {};
     for (const c of await rt.store.listClusterSummaries()) {
       if (c.outcome === 'scanned') continue;
@@ -200,7 +237,8 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
       requests: sim.requests.slice(requestsBefore),
       commandMs: sim.commandRuns.slice(commandsBefore).map((c) => c.finishAt - c.startedAt),
       workers: reports,
-      azureSideCpuMs: (cpu.user + cpu.system) / 1000,
+      azureSideCpuMs: simulatorMs + queueMs + tablesMs,
+      azureSideCpu: { simulatorMs, queueMs, tablesMs },
       notScanned,
     };
   } finally {

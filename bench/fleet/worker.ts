@@ -32,6 +32,8 @@ export interface WorkerReport {
   /** This instance's ARM load: 429s handed back at once, and steps requeued for a Retry-After. */
   throttledReturned: number;
   throttleRequeues: number;
+  /** Table Storage requests this instance sent since the mark, by "METHOD table". */
+  tableRequests: Record<string, number>;
 }
 
 async function main(): Promise<void> {
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
       spans.length = 0;
       rt.arm.stats.throttledReturned = 0;
       rt.arm.stats.throttleRequeues = 0;
+      rt.store.requests.reset();
       cpu0 = process.cpuUsage();
       t0 = performance.now();
       process.send?.({ type: 'marked', instance: cfg.instance });
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
     peakRssMB: Math.round(Math.max(peakRss, process.memoryUsage().rss) / 2 ** 20),
     throttledReturned: rt.arm.stats.throttledReturned,
     throttleRequeues: rt.arm.stats.throttleRequeues,
+    tableRequests: { ...rt.store.requests.byKind },
   };
   process.send?.(report, () => process.exit(0));
 }

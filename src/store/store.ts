@@ -348,12 +348,14 @@ class TableStore implements Store {
     }
   }
 
-  private async deleteOne(table: keyof TableNames, operation: string, partitionKey: string, rowKey: string): Promise<void> {
+  /** True when it deleted the entity, false when it was already gone (which is what we wanted). */
+  private async deleteOne(table: keyof TableNames, operation: string, partitionKey: string, rowKey: string): Promise<boolean> {
     try {
       await this.call(table, operation, (c, o) => c.deleteEntity(partitionKey, rowKey, o));
+      return true;
     } catch (e) {
-      // Already gone is what we wanted.
       if (!isNotFound(e)) throw e;
+      return false;
     }
   }
 
@@ -846,7 +848,11 @@ class TableStore implements Store {
           // Cluster rows before the header, the index last, for the same reason as above.
           const ordered = [...rows.filter((r) => r.rowKey !== RUN_HEADER_ROW), ...rows.filter((r) => r.rowKey === RUN_HEADER_ROW)];
           await this.writeAll('runs', 'delete old run', 'delete', ordered);
-          result.entitiesDeleted += await this.steps.forgetRun(this.decoded('runs', 'list old runs', () => indexedRunId(run)));
+          const runId = this.decoded('runs', 'list old runs', () => indexedRunId(run));
+          result.entitiesDeleted += await this.steps.forgetRun(runId);
+          // The trend's summary row of the run lives in its own partition (codec/run-rollup.ts).
+          const rollup = runRollupKeys(runId);
+          if (await this.deleteOne('runs', `delete the rollup of run ${runId}`, rollup.partitionKey, rollup.rowKey)) result.entitiesDeleted++;
           const idx = keysOf(run);
           await this.deleteOne('runs', 'delete run index', idx.partitionKey, idx.rowKey);
           result.runsDeleted++;

@@ -53,13 +53,20 @@ describe('pruneHistory (Azurite)', () => {
     }
     await store.saveClusterScan(threePools(b, day(0)), { runId: 'run-0', scanId: 'b-0' }, classify);
     await store.recordClusterDone('run-0', b.id, 'scanned');
+    // The trend's per-run summary rows: the old runs' go with them, the kept run's stays.
+    for (const d of [0, 100]) {
+      const scans = [{ clusterId: a.id, scanId: `a-${d}`, startedAt: day(d), fail: 1, triage: { yours: 1 } }];
+      expect(await store.saveRunRollup({ runId: `run-${d}`, scans })).toBe(true);
+    }
 
     const now = new Date(Date.parse(day(100)) + 3_600_000);
     const result = await store.pruneHistory(now, 90);
     expect(result.deleted).toBe(2);
     expect(result.runsDeleted).toBe(2);
-    // Each scan: 3 node entities and its header; each run: header, index and its cluster rows.
-    expect(result.entitiesDeleted).toBe(2 * 4 + (1 + 1 + 2) + (1 + 1 + 1));
+    // Each scan: 3 node entities and its header; each run: header, index and its cluster rows; run-0's rollup.
+    expect(result.entitiesDeleted).toBe(2 * 4 + (1 + 1 + 2) + (1 + 1 + 1) + 1);
+    expect(await store.getRunRollup('run-0')).toBeNull();
+    expect((await store.getRunRollup('run-100'))?.scans.map((x) => x.scanId)).toEqual(['a-100']);
 
     expect((await store.getClusterHistory(a.id, 10)).map((h) => h.scanId)).toEqual(['a-100']);
     expect(await store.getClusterScan(a.id, 'a-0')).toBeNull();
