@@ -12,7 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { simulatorCredential } from '../../src/cli/static-credential.js';
 import { withoutTestModeWarnings } from '../../src/cli/host/quiet.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY } from '../../src/local/azurite.js';
+import { azuriteConnectionString } from '../../src/local/azurite.js';
 import { planRun } from '../../src/pipeline/pipeline.js';
 import { DEFAULT_PACE } from '../../src/pipeline/pacing.js';
 import { enqueueRun } from '../../src/pipeline/step-queue.js';
@@ -120,11 +120,8 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
     once(queueAzurite, typed<AzuriteChildReady>('ready'), 'Azurite was ready'),
     once(tableAzurite, typed<AzuriteChildReady>('ready'), 'Azurite was ready'),
   ]);
-  const base = 'http://127.0.0.1';
   const azurite = {
-    connectionString:
-      `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
-      `BlobEndpoint=${base}:${t.blobPort}/${AZURITE_ACCOUNT};QueueEndpoint=${base}:${q.queuePort}/${AZURITE_ACCOUNT};TableEndpoint=${base}:${t.tablePort}/${AZURITE_ACCOUNT};`,
+    connectionString: azuriteConnectionString({ blobPort: t.blobPort, queuePort: q.queuePort, tablePort: t.tablePort }),
     stop: stopAzurite,
   };
   const sim = await startArmSimulator({
@@ -161,7 +158,7 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
       };
       children.push(forkTs(WORKER, { FLEET_BENCH_WORKER: JSON.stringify(cfg) }));
     }
-    await Promise.all(children.map((c) => once(c, (m) => ((m as { type?: string }).type === 'ready' ? true : undefined), 'it was ready')));
+    await Promise.all(children.map((c) => once(c, typed<{ type: 'ready' }>('ready'), 'it was ready')));
 
     const runOnce = async (only: string[] | null): Promise<{ run: RunRecord; t0: number }> => {
       const t0 = Date.now();
@@ -204,7 +201,7 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
     // Workers count CPU and invocations from here: the measured run only.
     await Promise.all(
       children.map((c) => {
-        const marked = once(c, (m) => ((m as { type?: string }).type === 'marked' ? true : undefined), 'it marked the start');
+        const marked = once(c, typed<{ type: 'marked' }>('marked'), 'it marked the start');
         c.send('mark');
         return marked;
       }),
@@ -223,7 +220,7 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
     }
     const reports = await Promise.all(
       children.map((c) => {
-        const r = once(c, (m) => ((m as { type?: string }).type === 'report' ? (m as WorkerReport) : undefined), 'it reported');
+        const r = once(c, typed<WorkerReport>('report'), 'it reported');
         c.send('stop');
         return r;
       }),

@@ -60,6 +60,16 @@ function portOf(server: AzuriteServer): number {
   return Number(m[1]);
 }
 
+/** The connection string of Azurite's development account at these ports (they may be different Azurite processes). */
+export function azuriteConnectionString(ports: { blobPort: number; queuePort: number; tablePort: number }, host = '127.0.0.1'): string {
+  const base = `http://${host.includes(':') ? `[${host}]` : host}`;
+  const at = (port: number): string => `${base}:${port}/${AZURITE_ACCOUNT}`;
+  return (
+    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
+    `BlobEndpoint=${at(ports.blobPort)};QueueEndpoint=${at(ports.queuePort)};TableEndpoint=${at(ports.tablePort)};`
+  );
+}
+
 /** Starts blob, queue and table services on free loopback ports. */
 export async function startAzurite(opts: AzuriteOptions = {}): Promise<AzuriteInstance> {
   const inMemory = opts.inMemory ?? true;
@@ -151,10 +161,7 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<AzuriteIn
   const blobPort = portOf(blob);
   const queuePort = portOf(queue);
   const tablePort = portOf(table);
-  const base = `http://${host.includes(':') ? `[${host}]` : host}`;
-  const connectionString =
-    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
-    `BlobEndpoint=${base}:${blobPort}/${AZURITE_ACCOUNT};QueueEndpoint=${base}:${queuePort}/${AZURITE_ACCOUNT};TableEndpoint=${base}:${tablePort}/${AZURITE_ACCOUNT};`;
+  const connectionString = azuriteConnectionString({ blobPort, queuePort, tablePort }, host);
 
   let stopped = false;
   return {

@@ -53,8 +53,9 @@ export const scanMessageSchema = z.object({
    */
   plannedStart: z.iso.datetime().optional(),
   /**
-   * First message only: how long after its POST the first result poll should come, from the
-   * subscription's schedule (pacing.ts); the worker waits for this or the expected run time, whichever is later.
+   * Set by the planner: how long after its POST the first result poll should come, from the
+   * subscription's schedule (pacing.ts); the first step waits for this or the expected run time,
+   * whichever is later. Follow-ups carry it along unread, as they carry `plannedStart`.
    */
   firstPollAfterMs: z.number().int().min(0).max(3_600_000).optional(),
   /** Set on follow-up messages: the commands in flight and when the scan must end. */

@@ -46,7 +46,7 @@ export interface Pace {
  * itself about 5 % above what a learned fleet makes (bench: scan.polls_per_command), and a 429 only
  * requeues a step.
  */
-export const DEFAULT_PACE: Pace = { burst: 55, perSecond: 1 };
+export const DEFAULT_PACE: Pace = { burst: AKS_OTHER_APIS.capacity - 5, perSecond: AKS_OTHER_APIS.perSecond };
 
 /** A command whose run time nothing has taught yet: about a minute (shared/reference/real-aks-notes.md). */
 const ASSUMED_COMMAND_MS = 60_000;
@@ -82,11 +82,6 @@ const noLoad = (timing: PollTiming): ClusterLoad => ({ start: 0, firstPollMs: 0,
 /** The requests from the first poll on, when that poll comes `gapMs` after the POST. */
 export function laterRequests(load: ClusterLoad, gapMs: number): number {
   return load.learned * POLLS_WHEN_LEARNED + load.unlearned * pollsUnlearned(gapMs, load.timing) + load.rest;
-}
-
-/** Every request of a cluster's scan, its first poll coming as soon as the command should be done. */
-export function totalRequests(load: ClusterLoad): number {
-  return load.start === 0 ? 0 : load.start + laterRequests(load, load.firstPollMs);
 }
 
 export function expectedLoad(cluster: ClusterRef, scanId: string, opts: ClusterScanOptions, durations: LearnedDurations | undefined): ClusterLoad {

@@ -154,14 +154,13 @@ export async function processScanStep(
       cluster,
       key,
       ...(msg.durations ? { durations: msg.durations } : {}),
-      ...(!msg.step && msg.firstPollAfterMs ? { firstPollAfterMs: msg.firstPollAfterMs } : {}),
+      ...(msg.firstPollAfterMs ? { firstPollAfterMs: msg.firstPollAfterMs } : {}),
       ...(msg.plannedStart ? { plannedStart: msg.plannedStart } : {}),
     };
     const stepDeps = { arm: deps.arm, now: deps.now, records: deps.store.steps, ...(deps.afterPost ? { afterPost: deps.afterPost } : {}) };
     const r = msg.step ? await continueScan(task, msg.step, stepDeps, scanOpts) : await startScan(task, stepDeps, scanOpts);
     if (r.kind === 'wait') {
-      const { firstPollAfterMs: _slot, ...carried } = msg;
-      let next: ScanMessage = { ...carried, step: { ...r.progress, seq: seq + 1 } };
+      let next: ScanMessage = { ...msg, step: { ...r.progress, seq: seq + 1 } };
       if (!msg.clusterStored && messageBytes(next) > MAX_MESSAGE_JSON_BYTES) {
         // Progress pushed a cluster with large tags past the queue's limit: keep the cluster aside.
         await deps.store.steps.saveCluster({ runId: msg.runId, scanId: msg.scanId }, msg.cluster);

@@ -37,6 +37,10 @@ function stepRow(scanId: string): string {
   return joinKey(`scan id ${scanId}`, scanKey(scanId), 's');
 }
 
+function clusterRow(scanId: string): string {
+  return joinKey(`scan id ${scanId}`, scanKey(scanId), 'c');
+}
+
 function batchRow(scanId: string, kind: 'b' | 'o', batch: number): string {
   return joinKey(`scan id ${scanId}`, scanKey(scanId), kind, batch.toString().padStart(3, '0'));
 }
@@ -221,7 +225,7 @@ export class TableStepRecords implements StepRecords {
     if (packed.parts.length > 1) throw new Error(`the cluster ${cluster.id} is ${packed.bytes} bytes gzip'd, more than one entity holds`);
     const entity = {
       partitionKey: stepsPartition(key.runId),
-      rowKey: joinKey(`scan id ${key.scanId}`, scanKey(key.scanId), 'c'),
+      rowKey: clusterRow(key.scanId),
       bytes: packed.bytes,
       sha256: packed.sha256,
       chunks: packed.parts[0]?.length ?? 0,
@@ -232,7 +236,7 @@ export class TableStepRecords implements StepRecords {
 
   async cluster(key: StepKey): Promise<unknown> {
     const row = await this.call(`read the cluster of scan ${key.scanId}`, (o) =>
-      this.client.getEntity<Entity>(stepsPartition(key.runId), joinKey(`scan id ${key.scanId}`, scanKey(key.scanId), 'c'), o),
+      this.client.getEntity<Entity>(stepsPartition(key.runId), clusterRow(key.scanId), o),
     );
     const h = decode(outputSchema.omit({ exitCode: true }), row, 'step cluster');
     const chunks = readChunks(row, h.chunks);
